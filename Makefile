@@ -1,0 +1,70 @@
+# PakJePlekje — `make run` and `make test` are all a fresh machine needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 3000
+STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+
+# Reflex needs bun or Node >= 22.22. Use what the machine has; otherwise put bun from the
+# npm registry into .tools/ (git-ignored) and tell reflex to use it instead of downloading one.
+NODE_OK := $(shell node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=22)?0:1)' 2>/dev/null && echo yes)
+SYSTEM_BUN := $(shell command -v bun 2>/dev/null)
+ifneq ($(SYSTEM_BUN),)
+  JS_RUNTIME :=
+  RX_ENV := REFLEX_USE_SYSTEM_BUN=1
+else ifeq ($(NODE_OK),yes)
+  JS_RUNTIME :=
+  RX_ENV :=
+else
+  JS_RUNTIME := .tools/node_modules/.bin/bun
+  RX_ENV := PATH="$(CURDIR)/.tools/node_modules/.bin:$$PATH" REFLEX_USE_SYSTEM_BUN=1
+endif
+RX_ENV += REFLEX_TELEMETRY_ENABLED=false REFLEX_CHECK_LATEST_VERSION=false PORT=$(PORT)
+export RX_ENV
+
+.PHONY: run dev test bench lint format migrate install clean
+
+install: $(STAMP) $(JS_RUNTIME)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	rm -f $(VENV)/.installed-* && touch $@
+
+.tools/node_modules/.bin/bun:
+	npm install --prefix .tools --no-audit --no-fund --loglevel=error bun
+	# npm may skip bun's postinstall; `bun --version` proves the binary runs.
+	$@ --version
+
+migrate: $(STAMP)
+	$(BIN)/python -m pakjeplekje migrate
+
+run: install migrate
+	$(BIN)/python -m pakjeplekje seed-demo
+	@echo "PakJePlekje start op http://localhost:$(PORT)  (dev-mail: http://localhost:$(PORT)/dev/mail)"
+	env $(RX_ENV) $(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
+
+dev: install migrate
+	$(BIN)/python -m pakjeplekje seed-demo
+	env $(RX_ENV) $(BIN)/reflex run
+
+test: install
+	env $(RX_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check pakjeplekje tests bench alembic rxconfig.py
+	$(BIN)/ruff format --check pakjeplekje tests bench alembic rxconfig.py
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix pakjeplekje tests bench alembic rxconfig.py
+	$(BIN)/ruff format pakjeplekje tests bench alembic rxconfig.py
+
+clean:
+	rm -rf .web .states $(VENV) .tools

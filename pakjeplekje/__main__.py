@@ -1,0 +1,70 @@
+"""`python -m pakjeplekje <command>`: operator commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pakjeplekje.config import ConfigError, get_settings
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    from pakjeplekje.migrations import upgrade
+
+    upgrade()
+    print("Database bijgewerkt.")
+    return 0
+
+
+def _seed_demo(_: argparse.Namespace) -> int:
+    from pakjeplekje.db import session_scope
+    from pakjeplekje.demo import DEMO_EMAIL, seed_demo
+
+    settings = get_settings()
+    if settings.is_prod:
+        print("Geen demo-data in productie.")
+        return 0
+    with session_scope() as db:
+        password = seed_demo(db)
+    bar = "=" * 64
+    if password:
+        print(
+            f"\n{bar}\n  Demo-praktijk aangemaakt: Tandartspraktijk De Molen\n"
+            f"  Inloggen:   {DEMO_EMAIL}\n  Wachtwoord: {password}\n"
+            f"  (wordt maar één keer getoond; vergeten? gebruik 'Wachtwoord vergeten'\n"
+            f"   en open de link op {settings.url('/dev/mail')})\n{bar}\n"
+        )
+    else:
+        print(
+            f"Demo-data bestaat al (inloggen als {DEMO_EMAIL}; "
+            f"wachtwoord vergeten? zie {settings.url('/dev/mail')})."
+        )
+    return 0
+
+
+def _check_config(_: argparse.Namespace) -> int:
+    get_settings().check_startable()
+    print("Configuratie in orde.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pakjeplekje")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="database naar de nieuwste versie").set_defaults(
+        run=_migrate
+    )
+    commands.add_parser("seed-demo", help="demo-praktijk (alleen dev)").set_defaults(run=_seed_demo)
+    commands.add_parser("check-config", help="controleer de configuratie").set_defaults(
+        run=_check_config
+    )
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

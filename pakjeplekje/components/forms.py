@@ -1,0 +1,71 @@
+"""Form pieces with labels, so screen readers and Playwright's get_by_label find every field."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+
+def field(
+    label: str,
+    name: str,
+    *,
+    type_: str = "text",
+    autocomplete: str = "off",
+    hint: str = "",
+    **props,
+) -> rx.Component:  # type: ignore[no-untyped-def]
+    input_id = props.pop("id", name)
+    return rx.vstack(
+        rx.el.label(label, html_for=input_id, class_name="pjp-label"),
+        rx.input(
+            id=input_id,
+            name=name,
+            type=type_,
+            auto_complete=autocomplete,
+            width="100%",
+            size="3",
+            **props,
+        ),
+        rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray")),
+        spacing="1",
+        width="100%",
+    )
+
+
+def error_callout(message: rx.Var[str]) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", width="100%"),
+    )
+
+
+def notice_callout(message: rx.Var[str]) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="info", color_scheme="blue", role="status", width="100%"),
+    )
+
+
+def submit_button(label: str) -> rx.Component:
+    return rx.button(label, type="submit", size="3", width="100%")
+
+
+def card_page(title: str, *children: rx.Component) -> rx.Component:
+    """Centered card for the public account pages."""
+    return rx.center(
+        rx.card(
+            rx.vstack(
+                rx.link(rx.heading("PakJePlekje", size="5", color_scheme="teal"), href="/"),
+                rx.heading(title, size="7", as_="h1"),
+                *children,
+                spacing="4",
+                width="100%",
+            ),
+            size="4",
+            width="100%",
+            max_width="460px",
+        ),
+        min_height="100vh",
+        padding="1em",
+        background="var(--gray-2)",
+    )

@@ -1,0 +1,151 @@
+"""Every setting, read from the environment (and an optional `.env`) in one place.
+
+The names are the external contract in design.md; operators and tests rely on them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unsafe; the message tells the operator what to change."""
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_env: str
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    public_base_url: str
+    secret_key: str
+    sms_backend: str
+    mail_backend: str
+    mail_from: str
+    smtp_host: str | None
+    smtp_port: int
+    smtp_username: str | None
+    smtp_password: str | None
+    smtp_starttls: bool
+    allow_sqlite_in_prod: bool
+    twilio_account_sid: str | None
+    twilio_auth_token: str | None
+    twilio_messaging_service_sid: str | None
+    twilio_from: str | None
+    twilio_api_base_url: str | None
+    stripe_secret_key: str | None
+    stripe_webhook_secret: str | None
+    stripe_price_basis: str | None
+    stripe_price_pro: str | None
+    stripe_api_base: str | None
+
+    @property
+    def is_prod(self) -> bool:
+        return self.app_env == "prod"
+
+    @property
+    def is_dev(self) -> bool:
+        return not self.is_prod
+
+    @property
+    def public_origin(self) -> str:
+        parts = urlsplit(self.public_base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def cookies_secure(self) -> bool:
+        return self.public_base_url.startswith("https://")
+
+    def url(self, path: str) -> str:
+        """An absolute link for e-mails and SMS (`path` starts with '/')."""
+        return self.public_base_url.rstrip("/") + path
+
+    def check_startable(self) -> None:
+        """Refuse to run production with a setting that would leak data or lose it."""
+        if not self.is_prod:
+            return
+        problems = []
+        if not os.environ.get("SECRET_KEY"):
+            problems.append("SECRET_KEY ontbreekt (verplicht met APP_ENV=prod).")
+        if self.sms_backend == "console":
+            problems.append("SMS_BACKEND=console stelt de SMS-inbox open; kies 'twilio'.")
+        if self.mail_backend == "console":
+            problems.append("MAIL_BACKEND=console stelt de mail-inbox open; kies 'smtp'.")
+        if self.database_url.startswith("sqlite") and not self.allow_sqlite_in_prod:
+            problems.append("SQLite in productie: zet DATABASE_URL of ALLOW_SQLITE_IN_PROD=1.")
+        if not self.public_base_url.startswith("https://"):
+            problems.append("PUBLIC_BASE_URL moet in productie met https:// beginnen.")
+        if problems:
+            listed = "\n- ".join(problems)
+            raise ConfigError(f"Configuratie niet veilig voor productie:\n- {listed}")
+
+
+def _dev_secret(data_dir: Path) -> str:
+    """Dev generates a secret once into data/ so sessions survive restarts."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_settings() -> Settings:
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+    env = os.environ.get
+    app_env = (env("APP_ENV") or "dev").strip().lower()
+    if app_env not in {"dev", "prod"}:
+        raise ConfigError(f"APP_ENV moet 'dev' of 'prod' zijn, niet {app_env!r}.")
+    data_dir = Path(env("DATA_DIR") or PROJECT_ROOT / "data").resolve()
+    database_url = env("DATABASE_URL") or f"sqlite:///{data_dir / 'pakjeplekje.db'}"
+    port = env("PORT") or "3000"
+    default_backend = "console" if app_env == "dev" else "unset"
+    secret = env("SECRET_KEY") or (_dev_secret(data_dir) if app_env == "dev" else "")
+    return Settings(
+        app_env=app_env,
+        data_dir=data_dir,
+        database_url=database_url,
+        redis_url=env("REDIS_URL") or None,
+        public_base_url=(env("PUBLIC_BASE_URL") or f"http://localhost:{port}").rstrip("/"),
+        secret_key=secret,
+        sms_backend=(env("SMS_BACKEND") or default_backend).lower(),
+        mail_backend=(env("MAIL_BACKEND") or ("smtp" if env("SMTP_HOST") else default_backend)),
+        mail_from=env("MAIL_FROM") or "PakJePlekje <noreply@pakjeplekje.nl>",
+        smtp_host=env("SMTP_HOST") or None,
+        smtp_port=int(env("SMTP_PORT") or 587),
+        smtp_username=env("SMTP_USERNAME") or None,
+        smtp_password=env("SMTP_PASSWORD") or None,
+        smtp_starttls=_flag(env("SMTP_STARTTLS") or "1"),
+        allow_sqlite_in_prod=_flag(env("ALLOW_SQLITE_IN_PROD")),
+        twilio_account_sid=env("TWILIO_ACCOUNT_SID") or None,
+        twilio_auth_token=env("TWILIO_AUTH_TOKEN") or None,
+        twilio_messaging_service_sid=env("TWILIO_MESSAGING_SERVICE_SID") or None,
+        twilio_from=env("TWILIO_FROM") or None,
+        twilio_api_base_url=env("TWILIO_API_BASE_URL") or None,
+        stripe_secret_key=env("STRIPE_SECRET_KEY") or None,
+        stripe_webhook_secret=env("STRIPE_WEBHOOK_SECRET") or None,
+        stripe_price_basis=env("STRIPE_PRICE_BASIS") or None,
+        stripe_price_pro=env("STRIPE_PRICE_PRO") or None,
+        stripe_api_base=env("STRIPE_API_BASE") or None,
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,33 @@
+"""Demo data for `make run`: one practice and its owner, only in dev, only on an empty database."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlmodel import Session, select
+
+from pakjeplekje.config import get_settings
+from pakjeplekje.domain import auth
+from pakjeplekje.models import Practice, utcnow
+
+DEMO_PRACTICE = "Tandartspraktijk De Molen"
+DEMO_EMAIL = "eigenaar@demo.pakjeplekje.nl"
+DEMO_OWNER = "Sanne de Vries"
+
+
+def seed_demo(db: Session) -> str | None:
+    """Returns the generated password when it created the demo, None when data already exists."""
+    if get_settings().is_prod:
+        raise RuntimeError("Demo-data wordt nooit in productie aangemaakt.")
+    if db.exec(select(Practice.id)).first() is not None:
+        return None
+    password = "-".join(secrets.token_urlsafe(6) for _ in range(3))
+    auth.sign_up(
+        db,
+        practice_name=DEMO_PRACTICE,
+        name=DEMO_OWNER,
+        email=DEMO_EMAIL,
+        password=password,
+        now=utcnow(),
+    )
+    return password

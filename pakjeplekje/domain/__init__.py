@@ -1,0 +1,1 @@
+"""Business rules as plain Python on a DB session. Never imports reflex."""

@@ -1,0 +1,96 @@
+"""Medewerkers: owner-only team management."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pakjeplekje import routes
+from pakjeplekje.components.forms import error_callout, field
+from pakjeplekje.components.layout import staff_page
+from pakjeplekje.state.team import TeamState
+
+
+def _member_row(member: rx.Var[dict[str, str]]) -> rx.Component:
+    is_self = member["is_self"] != ""
+    return rx.table.row(
+        rx.table.cell(member["name"]),
+        rx.table.cell(member["email"]),
+        rx.table.cell(rx.badge(member["role_label"])),
+        rx.table.cell(member["status_label"]),
+        rx.table.cell(
+            rx.cond(
+                is_self | (member["status"] == "disabled"),
+                rx.text("—", color_scheme="gray"),
+                rx.hstack(
+                    rx.cond(
+                        member["role"] == "staff",
+                        rx.button(
+                            "Maak eigenaar",
+                            size="1",
+                            variant="soft",
+                            on_click=TeamState.set_role(member["id"], "owner"),
+                        ),
+                        rx.button(
+                            "Maak medewerker",
+                            size="1",
+                            variant="soft",
+                            on_click=TeamState.set_role(member["id"], "staff"),
+                        ),
+                    ),
+                    rx.button(
+                        "Blokkeren",
+                        size="1",
+                        variant="soft",
+                        color_scheme="red",
+                        on_click=TeamState.deactivate(member["id"]),
+                    ),
+                    spacing="2",
+                ),
+            )
+        ),
+        data_email=member["email"],
+    )
+
+
+@staff_page(routes.TEAM, "Medewerkers", owner_only=True, on_load=[TeamState.load])
+def team() -> rx.Component:
+    return rx.vstack(
+        rx.card(
+            rx.form(
+                rx.vstack(
+                    rx.heading("Collega uitnodigen", size="4"),
+                    rx.text(
+                        "Uw collega krijgt een e-mail met een link om een wachtwoord te "
+                        "kiezen (7 dagen geldig) en krijgt de rol medewerker."
+                    ),
+                    rx.hstack(
+                        field("Naam", "name", id="invite_name", required=True, max_length=100),
+                        field(
+                            "E-mailadres", "email", id="invite_email", type_="email", required=True
+                        ),
+                        width="100%",
+                    ),
+                    rx.button("Uitnodiging versturen", type="submit"),
+                    spacing="3",
+                ),
+                on_submit=TeamState.invite,
+            ),
+            width="100%",
+        ),
+        error_callout(TeamState.error),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(h)
+                        for h in ("Naam", "E-mailadres", "Rol", "Status", "")
+                    ]
+                )
+            ),
+            rx.table.body(rx.foreach(TeamState.members, _member_row)),
+            width="100%",
+        ),
+        rx.link("← Terug naar instellingen", href=routes.SETTINGS),
+        spacing="4",
+        width="100%",
+    )

@@ -1,0 +1,181 @@
+"""The public account forms: sign up, log in, forgotten password, reset, accept invite."""
+
+from __future__ import annotations
+
+import reflex as rx
+from sqlmodel import Session
+
+from pakjeplekje.config import get_settings
+from pakjeplekje.domain import auth
+from pakjeplekje.domain.emails import Email
+from pakjeplekje.domain.errors import DomainError
+from pakjeplekje.models import utcnow
+from pakjeplekje.state.base import (
+    client_id,
+    full_page_redirect,
+    in_transaction,
+    link,
+    send_after_commit,
+)
+
+NOTICES = {
+    "verlopen": "Je sessie is verlopen. Log opnieuw in.",
+    "inloggen": "Log in om verder te gaan.",
+    "uitgelogd": "Je bent uitgelogd.",
+}
+
+
+def _field(form: dict, name: str) -> str:
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def _enter_app(grant: str) -> rx.event.EventSpec:
+    return full_page_redirect(f"/api/auth/sessie?grant={grant}")
+
+
+class LoginState(rx.State):
+    error: str = ""
+    notice: str = ""
+
+    @rx.event
+    def load(self) -> None:
+        self.error = ""
+        self.notice = NOTICES.get(self.router.url.query_parameters.get("melding", ""), "")
+
+    @rx.event
+    async def submit(self, form: dict) -> rx.event.EventSpec | None:
+        email, password, client = _field(form, "email"), _field(form, "password"), client_id(self)
+        secret = get_settings().secret_key
+
+        def work(db: Session) -> tuple[str | None, str | None]:
+            now = utcnow()
+            result = auth.log_in(
+                db, email=email, password=password, client=client, secret=secret, now=now
+            )
+            if result.user is None:
+                return None, result.error
+            return auth.issue_login_grant(db, result.user, now), None
+
+        grant, error = await in_transaction(work)
+        if grant is None:
+            self.error, self.notice = error or auth.INVALID_LOGIN, ""
+            return None
+        self.error = ""
+        return _enter_app(grant)
+
+
+class SignupState(rx.State):
+    error: str = ""
+
+    @rx.event
+    async def submit(self, form: dict) -> rx.event.EventSpec | None:
+        def work(db: Session) -> str:
+            now = utcnow()
+            user = auth.sign_up(
+                db,
+                practice_name=_field(form, "practice_name"),
+                name=_field(form, "name"),
+                email=_field(form, "email"),
+                password=_field(form, "password"),
+                now=now,
+            )
+            return auth.issue_login_grant(db, user, now)
+
+        try:
+            grant = await in_transaction(work)
+        except DomainError as exc:
+            self.error = exc.message
+            return None
+        self.error = ""
+        return _enter_app(grant)
+
+
+class ForgotPasswordState(rx.State):
+    error: str = ""
+    sent: bool = False
+
+    @rx.event
+    def load(self) -> None:
+        self.error, self.sent = "", False
+
+    @rx.event
+    async def submit(self, form: dict) -> None:
+        outbox: list[Email] = []
+        client, secret = client_id(self), get_settings().secret_key
+        try:
+            await in_transaction(
+                lambda db: auth.request_password_reset(
+                    db,
+                    email=_field(form, "email"),
+                    client=client,
+                    secret=secret,
+                    send_mail=outbox.append,
+                    link=link,
+                    now=utcnow(),
+                )
+            )
+        except DomainError as exc:
+            self.error = exc.message
+            return
+        await send_after_commit(outbox)
+        self.error, self.sent = "", True
+
+
+class _LinkFormState(rx.State):
+    """A page reached through a single-use e-mailed link (?token=…)."""
+
+    _purpose: str = ""
+    _token: str = ""
+    link_error: str = ""
+    error: str = ""
+    email: str = ""
+    checked: bool = False
+
+    @rx.event
+    async def load(self) -> None:
+        self._token = self.router.url.query_parameters.get("token", "")
+        self.error, self.checked = "", False
+        token, purpose = self._token, self._purpose
+        try:
+            self.email = await in_transaction(
+                lambda db: auth.check_link(db, token, purpose, utcnow()).email
+            )
+            self.link_error = ""
+        except DomainError as exc:
+            self.email, self.link_error = "", exc.message
+        self.checked = True
+
+    def _complete(self, db: Session, password: str) -> str:
+        raise NotImplementedError
+
+    @rx.event
+    async def submit(self, form: dict) -> rx.event.EventSpec | None:
+        password = _field(form, "password")
+        if password != _field(form, "password_repeat"):
+            self.error = "De twee wachtwoorden zijn niet gelijk."
+            return None
+        try:
+            grant = await in_transaction(lambda db: self._complete(db, password))
+        except DomainError as exc:
+            self.error = exc.message
+            return None
+        return _enter_app(grant)
+
+
+class ResetPasswordState(_LinkFormState):
+    _purpose: str = "reset"
+
+    def _complete(self, db: Session, password: str) -> str:
+        now = utcnow()
+        user = auth.reset_password(db, token=self._token, password=password, now=now)
+        return auth.issue_login_grant(db, user, now)
+
+
+class AcceptInviteState(_LinkFormState):
+    _purpose: str = "invite"
+
+    def _complete(self, db: Session, password: str) -> str:
+        now = utcnow()
+        user = auth.accept_invite(db, token=self._token, password=password, now=now)
+        return auth.issue_login_grant(db, user, now)

@@ -1,0 +1,68 @@
+"""Plumbing every state shares: running domain calls off the event loop, finding the actor."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import TypeVar
+
+import reflex as rx
+from sqlmodel import Session
+
+from pakjeplekje.adapters.mail import get_mailer
+from pakjeplekje.config import get_settings
+from pakjeplekje.db import session_scope
+from pakjeplekje.domain.emails import Email
+from pakjeplekje.domain.sessions import Actor, resolve_session
+from pakjeplekje.models import utcnow
+from pakjeplekje.session_cookie import token_from_cookie_header
+
+T = TypeVar("T")
+
+
+async def in_transaction(work: Callable[[Session], T]) -> T:
+    """Run `work` in one committed transaction on a worker thread (never block the event loop)."""
+
+    def run() -> T:
+        with session_scope() as db:
+            return work(db)
+
+    return await asyncio.to_thread(run)
+
+
+async def send_after_commit(outbox: list[Email]) -> None:
+    """Mails leave only once the transaction that created their links has committed."""
+    mailer = get_mailer()
+    for email in outbox:
+        await asyncio.to_thread(mailer.send, email)
+
+
+def session_token(state: rx.State) -> str | None:
+    """The HttpOnly cookie the websocket handshake carried; the browser's JS never sees it."""
+    return token_from_cookie_header(state.router.headers.cookie)
+
+
+def client_id(state: rx.State) -> str:
+    return state.router.session.client_ip or "unknown"
+
+
+async def current_actor(state: rx.State) -> Actor | None:
+    """Re-checked against the database on every event: revocation takes effect at once."""
+    token = session_token(state)
+    if not token:
+        return None
+    return await in_transaction(lambda db: resolve_session(db, token, utcnow()))
+
+
+def link(path: str) -> str:
+    return get_settings().url(path)
+
+
+def full_page_redirect(url: str) -> rx.event.EventSpec:
+    """A real navigation (not the client router), so the server can set or clear the cookie."""
+    return rx.call_script(f"window.location.assign({json.dumps(url)})")
+
+
+def login_redirect(reason: str) -> rx.event.EventSpec:
+    return rx.redirect(f"/inloggen?melding={reason}", replace=True)
