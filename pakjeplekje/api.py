@@ -27,7 +27,7 @@ from pakjeplekje.session_cookie import (
 
 log = logging.getLogger(__name__)
 
-_SAFE_NEXT = re.compile(r"^/[A-Za-z0-9/_\-]*$")
+_SAFE_NEXT = re.compile(r"^/(?!/)[A-Za-z0-9/_\-]*$")  # a local path, never //host
 
 
 def health(_: Request) -> JSONResponse:
@@ -107,7 +107,8 @@ def create_api() -> Starlette:
         routes=[
             Route("/api/health", health, methods=["GET"]),
             Route("/api/auth/sessie", start_session, methods=["GET"]),
-            Route("/api/auth/uitloggen", end_session, methods=["GET", "POST"]),
+            # POST only: the SameSite=Lax cookie is not sent on a cross-site POST (no logout CSRF)
+            Route("/api/auth/uitloggen", end_session, methods=["POST"]),
             Route("/dev/mail", dev_mail, methods=["GET"]),
         ]
     )

@@ -81,10 +81,12 @@ class Settings:
         problems = []
         if not os.environ.get("SECRET_KEY"):
             problems.append("SECRET_KEY ontbreekt (verplicht met APP_ENV=prod).")
-        if self.sms_backend == "console":
-            problems.append("SMS_BACKEND=console stelt de SMS-inbox open; kies 'twilio'.")
-        if self.mail_backend == "console":
-            problems.append("MAIL_BACKEND=console stelt de mail-inbox open; kies 'smtp'.")
+        if self.sms_backend != "twilio":
+            problems.append("SMS_BACKEND moet 'twilio' zijn (console stelt de SMS-inbox open).")
+        if self.mail_backend != "smtp" or not self.smtp_host:
+            problems.append(
+                "MAIL_BACKEND moet 'smtp' zijn, met SMTP_HOST (console stelt de mail-inbox open)."
+            )
         if self.database_url.startswith("sqlite") and not self.allow_sqlite_in_prod:
             problems.append("SQLite in productie: zet DATABASE_URL of ALLOW_SQLITE_IN_PROD=1.")
         if not self.public_base_url.startswith("https://"):
@@ -125,7 +127,9 @@ def load_settings() -> Settings:
         public_base_url=(env("PUBLIC_BASE_URL") or f"http://localhost:{port}").rstrip("/"),
         secret_key=secret,
         sms_backend=(env("SMS_BACKEND") or default_backend).lower(),
-        mail_backend=(env("MAIL_BACKEND") or ("smtp" if env("SMTP_HOST") else default_backend)),
+        mail_backend=(
+            env("MAIL_BACKEND") or ("smtp" if env("SMTP_HOST") else default_backend)
+        ).lower(),
         mail_from=env("MAIL_FROM") or "PakJePlekje <noreply@pakjeplekje.nl>",
         smtp_host=env("SMTP_HOST") or None,
         smtp_port=int(env("SMTP_PORT") or 587),

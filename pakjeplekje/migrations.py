@@ -11,7 +11,9 @@ from pakjeplekje.config import PROJECT_ROOT, get_settings
 def alembic_config(database_url: str | None = None) -> Config:
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
-    cfg.set_main_option("sqlalchemy.url", database_url or get_settings().database_url)
+    # configparser interpolates '%': escape it, or a percent-encoded password breaks migrate
+    url = database_url or get_settings().database_url
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     cfg.attributes["configure_logger"] = False
     return cfg
 

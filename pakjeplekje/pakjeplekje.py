@@ -9,12 +9,11 @@ import reflex as rx
 from pakjeplekje.api import create_api
 from pakjeplekje.config import get_settings
 from pakjeplekje.pages import account, landing, privacy_policy, staff, team  # noqa: F401
-from pakjeplekje.ws_origin import WebsocketOriginGuard
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 get_settings().check_startable()
 
 app = rx.App(
     html_lang="nl",
-    api_transformer=[create_api(), WebsocketOriginGuard],
+    api_transformer=create_api(),
 )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pakjeplekje.state.ui import UiState
+
 
 def field(
     label: str,
@@ -46,8 +48,12 @@ def notice_callout(message: rx.Var[str]) -> rx.Component:
     )
 
 
-def submit_button(label: str) -> rx.Component:
-    return rx.button(label, type="submit", size="3", width="100%")
+def submit_button(label: str, **props) -> rx.Component:  # type: ignore[no-untyped-def]
+    """Disabled until the page is hydrated: an early click would submit the form natively,
+    as a GET with the password in the URL."""
+    props.setdefault("size", "3")
+    props.setdefault("width", "100%")
+    return rx.button(label, type="submit", disabled=~UiState.booted, on_mount=UiState.boot, **props)
 
 
 def card_page(title: str, *children: rx.Component) -> rx.Component:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import reflex as rx
 
 from pakjeplekje import routes
-from pakjeplekje.state.base import full_page_redirect
+from pakjeplekje.state.base import full_page_post
 from pakjeplekje.state.session import SessionState
 
 NAV = [
@@ -70,12 +70,13 @@ def topbar(title: str) -> rx.Component:
             spacing="0",
             align="end",
         ),
-        # A real navigation, not the client router: the server must clear the HttpOnly cookie.
+        # A real POST navigation, not the client router: the server clears the HttpOnly cookie,
+        # and a cross-site POST carries no SameSite=Lax cookie (no logout CSRF).
         rx.button(
             "Uitloggen",
             variant="soft",
             color_scheme="gray",
-            on_click=full_page_redirect(routes.LOGOUT),
+            on_click=full_page_post(routes.LOGOUT),
         ),
         align="center",
         width="100%",

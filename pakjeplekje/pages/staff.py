@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pakjeplekje import routes
-from pakjeplekje.components.forms import error_callout, field
+from pakjeplekje.components.forms import error_callout, field, submit_button
 from pakjeplekje.components.layout import coming_soon, staff_page
 from pakjeplekje.state.account import AccountState
 from pakjeplekje.state.session import SessionState
@@ -89,7 +89,7 @@ def settings() -> rx.Component:
                         required=True,
                     ),
                     error_callout(AccountState.error),
-                    rx.button("Wachtwoord wijzigen", type="submit"),
+                    submit_button("Wachtwoord wijzigen", size="2", width="auto"),
                     spacing="3",
                 ),
                 on_submit=AccountState.change_password,

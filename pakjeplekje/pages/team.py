@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pakjeplekje import routes
-from pakjeplekje.components.forms import error_callout, field
+from pakjeplekje.components.forms import error_callout, field, submit_button
 from pakjeplekje.components.layout import staff_page
 from pakjeplekje.state.team import TeamState
 
@@ -70,7 +70,7 @@ def team() -> rx.Component:
                         ),
                         width="100%",
                     ),
-                    rx.button("Uitnodiging versturen", type="submit"),
+                    submit_button("Uitnodiging versturen", size="2", width="auto"),
                     spacing="3",
                 ),
                 on_submit=TeamState.invite,

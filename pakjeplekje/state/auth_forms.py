@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 from sqlmodel import Session
 
@@ -122,10 +124,10 @@ class ForgotPasswordState(rx.State):
         self.error, self.sent = "", True
 
 
-class _LinkFormState(rx.State):
+class _LinkFormState(rx.State, mixin=True):
     """A page reached through a single-use e-mailed link (?token=…)."""
 
-    _purpose: str = ""
+    purpose: ClassVar[str] = ""
     _token: str = ""
     link_error: str = ""
     error: str = ""
@@ -136,7 +138,7 @@ class _LinkFormState(rx.State):
     async def load(self) -> None:
         self._token = self.router.url.query_parameters.get("token", "")
         self.error, self.checked = "", False
-        token, purpose = self._token, self._purpose
+        token, purpose = self._token, self.purpose
         try:
             self.email = await in_transaction(
                 lambda db: auth.check_link(db, token, purpose, utcnow()).email
@@ -163,8 +165,8 @@ class _LinkFormState(rx.State):
         return _enter_app(grant)
 
 
-class ResetPasswordState(_LinkFormState):
-    _purpose: str = "reset"
+class ResetPasswordState(_LinkFormState, rx.State):
+    purpose: ClassVar[str] = "reset"
 
     def _complete(self, db: Session, password: str) -> str:
         now = utcnow()
@@ -172,8 +174,8 @@ class ResetPasswordState(_LinkFormState):
         return auth.issue_login_grant(db, user, now)
 
 
-class AcceptInviteState(_LinkFormState):
-    _purpose: str = "invite"
+class AcceptInviteState(_LinkFormState, rx.State):
+    purpose: ClassVar[str] = "invite"
 
     def _complete(self, db: Session, password: str) -> str:
         now = utcnow()

@@ -64,5 +64,13 @@ def full_page_redirect(url: str) -> rx.event.EventSpec:
     return rx.call_script(f"window.location.assign({json.dumps(url)})")
 
 
+def full_page_post(url: str) -> rx.event.EventSpec:
+    """Submit an empty HTML form: reflex's own forms always intercept the submit event."""
+    return rx.call_script(
+        "(() => { const f = document.createElement('form'); f.method = 'post'; "
+        f"f.action = {json.dumps(url)}; document.body.appendChild(f); f.submit(); }})()"
+    )
+
+
 def login_redirect(reason: str) -> rx.event.EventSpec:
     return rx.redirect(f"/inloggen?melding={reason}", replace=True)
