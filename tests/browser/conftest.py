@@ -1,0 +1,194 @@
+"""Browser tests: the prod build of the app on a free port, driven by Debian's Chromium.
+
+The app runs as users get it (`reflex run --env prod`, one port for pages, websocket and
+/api), on its own SQLite database and data dir, with the console mail outbox at /dev/mail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.browser.flows import App
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+STARTUP_TIMEOUT_S = 600
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+def _require_chromium() -> None:
+    if Path(CHROMIUM).exists():
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true but Chromium is missing at {CHROMIUM}: browser tests must run.")
+    pytest.skip("Chromium not installed (apt-get install chromium); browser tests skipped.")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_until_up(app: App, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"app exited early:\n{log.read_text()[-4000:]}")
+        try:
+            if (
+                httpx.get(app.url("/ping"), timeout=2).status_code == 200
+                and httpx.get(app.url("/inloggen/"), timeout=2).status_code == 200
+            ):
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"app did not start in {STARTUP_TIMEOUT_S}s:\n{log.read_text()[-4000:]}")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    _require_chromium()
+    port = _free_port()
+    data_dir = tmp_path_factory.mktemp("app-data")
+    base_url = f"http://localhost:{port}"
+    env = {
+        **os.environ,
+        "APP_ENV": "dev",
+        "DATA_DIR": str(data_dir),
+        "PORT": str(port),
+        "PUBLIC_BASE_URL": base_url,
+        "SECRET_KEY": "browser-test-secret",
+        "MAIL_BACKEND": "console",
+        "SMS_BACKEND": "console",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_CHECK_LATEST_VERSION": "false",
+    }
+    if (ROOT / ".tools/node_modules/.bin/bun").exists():  # what `make` installs on Node < 22.22
+        env["PATH"] = f"{ROOT / '.tools/node_modules/.bin'}{os.pathsep}{env['PATH']}"
+        env["REFLEX_USE_SYSTEM_BUN"] = "1"
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    subprocess.run([sys.executable, "-m", "pakjeplekje", "migrate"], cwd=ROOT, env=env, check=True)
+    log = data_dir / "app.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "reflex",
+                "run",
+                "--env",
+                "prod",
+                "--frontend-port",
+                str(port),
+                "--backend-port",
+                str(port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    instance = App(base_url=base_url, port=port, data_dir=data_dir)
+    try:
+        _wait_until_up(instance, proc, log)
+        yield instance
+    finally:
+        _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def browser(app: App):  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """A page in a fresh context (own cookies); a screenshot lands in test-artifacts/ on failure."""
+    contexts = []
+    frames: list[list[str]] = []
+
+    def make():  # type: ignore[no-untyped-def]
+        context = browser.new_context(locale="nl-NL", timezone_id="Europe/Amsterdam")
+        context.set_default_timeout(20_000)
+        contexts.append(context)
+        page = context.new_page()
+        log: list[str] = []
+        frames.append(log)
+        page.on("framenavigated", lambda frame: log.append(f"NAV {frame.url}"))
+        page.on(
+            "websocket",
+            lambda ws: (
+                ws.on("framesent", lambda f: log.append(f"SENT {str(f)[:300]}")),
+                ws.on("framereceived", lambda f: log.append(f"RECV {str(f)[:300]}")),
+            ),
+        )
+        return page
+
+    yield make
+    report = getattr(request.node, "rep_call", None)
+    failed = report is not None and report.failed
+    artifacts = ROOT / "test-artifacts"
+    for i, context in enumerate(contexts):
+        if failed:  # what the browser saw and said, like reflex's own Playwright suite keeps
+            artifacts.mkdir(exist_ok=True)
+            for j, page in enumerate(context.pages):
+                page.screenshot(path=str(artifacts / f"{request.node.name}-{i}-{j}.png"))
+            (artifacts / f"{request.node.name}-{i}.frames.txt").write_text("\n".join(frames[i]))
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):  # type: ignore[no-untyped-def]
+    return new_page()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.rep_call = report  # type: ignore[attr-defined]

@@ -1,0 +1,57 @@
+"""What a person does in the app, as reusable steps for the browser tests."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class App:
+    base_url: str
+    port: int
+    data_dir: Path
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+
+def unique_email(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}@example.nl"
+
+
+PASSWORD = "een lange zin als wachtwoord"
+
+
+def sign_up(
+    page,
+    app: App,
+    *,
+    practice: str,
+    name: str,
+    email: str,  # type: ignore[no-untyped-def]
+    password: str = PASSWORD,
+) -> None:
+    page.goto(app.url("/account-aanmaken"))
+    page.get_by_label("Naam van de praktijk").fill(practice)
+    page.get_by_label("Uw naam").fill(name)
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(password)
+    page.get_by_role("button", name="Account aanmaken").click()
+
+
+def log_in(page, app: App, email: str, password: str = PASSWORD) -> None:  # type: ignore[no-untyped-def]
+    page.goto(app.url("/inloggen"))
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(password)
+    page.get_by_role("button", name="Inloggen").click()
+
+
+def link_from_dev_mail(page, app: App, to: str, path: str) -> str:  # type: ignore[no-untyped-def]
+    """Opens /dev/mail like a developer would and returns the newest link to `path` for `to`."""
+    page.goto(app.url("/dev/mail"))
+    mail = page.locator("article.mail").filter(has=page.locator(".to", has_text=to)).first
+    href = mail.locator(f"a[href*='{path}']").first.get_attribute("href")
+    assert href and path in href
+    return href

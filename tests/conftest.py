@@ -1,0 +1,211 @@
+"""Database fixtures: every DB test runs on SQLite and, with TEST_DATABASE_URL, on PostgreSQL.
+
+Each backend is migrated from zero once per run (so the migrations themselves are under test);
+`db` isolates a test in a rolled-back transaction, `app_env` points the app's own settings and
+engine at the backend for code that commits through `session_scope()`.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session, SQLModel
+
+from pakjeplekje import config, migrations
+from pakjeplekje import db as app_db
+from pakjeplekje.domain.passwords import hash_password
+from pakjeplekje.domain.sessions import Actor, resolve_session, start_session
+from pakjeplekje.models import Practice, User
+
+TEST_SECRET = "test-secret-key-niet-voor-productie"
+
+# Settings the developer's shell might carry; unset so every test starts from the same config.
+_FOREIGN_ENV = (
+    "PUBLIC_BASE_URL",
+    "SMS_BACKEND",
+    "MAIL_BACKEND",
+    "SMTP_HOST",
+    "ALLOW_SQLITE_IN_PROD",
+    "REDIS_URL",
+    "PORT",
+)
+
+
+def _backends() -> list[str]:
+    return ["sqlite", "postgresql"] if os.environ.get("TEST_DATABASE_URL") else ["sqlite"]
+
+
+def reset_app_caches() -> None:
+    """Settings and engine are cached per process; drop both (and the pool) after env changes."""
+    if app_db.get_engine.cache_info().currsize:
+        app_db.get_engine().dispose()
+    app_db.get_engine.cache_clear()
+    config.get_settings.cache_clear()
+
+
+def _app_environment(mp: pytest.MonkeyPatch, data_dir: Path, url: str) -> None:
+    mp.setenv("DATA_DIR", str(data_dir))
+    mp.setenv("DATABASE_URL", url)
+    mp.setenv("APP_ENV", "dev")
+    mp.setenv("SECRET_KEY", TEST_SECRET)
+    for name in _FOREIGN_ENV:
+        mp.delenv(name, raising=False)
+
+
+@contextmanager
+def _settings_for(data_dir: Path, url: str) -> Iterator[None]:
+    """`migrations.upgrade` reads settings; keep it away from the developer's real data/."""
+    with pytest.MonkeyPatch.context() as mp:
+        _app_environment(mp, data_dir, url)
+        reset_app_caches()
+        try:
+            yield
+        finally:
+            reset_app_caches()
+
+
+def _reset_postgres(url: str) -> None:
+    """A rerun must start at zero, or 'migrated from zero' would test nothing."""
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=_backends())
+def backend_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One empty database per backend, brought to head by the app's own migration path."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'pakjeplekje-test.db'}"
+    else:
+        url = os.environ["TEST_DATABASE_URL"]
+        _reset_postgres(url)
+    with _settings_for(tmp_path_factory.mktemp("migrate-data"), url):
+        migrations.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def test_engine(backend_url: str) -> Iterator[Engine]:
+    """The tests' own engine on the backend, built exactly like the app's."""
+    engine = app_db.make_engine(backend_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(test_engine: Engine) -> Iterator[Session]:
+    """A Session inside an outer transaction that is rolled back: tests never see each other.
+
+    create_savepoint lets the code under test call begin_nested (the throttle does)."""
+    with test_engine.connect() as conn:
+        outer = conn.begin()
+        session = Session(bind=conn, join_transaction_mode="create_savepoint")
+        try:
+            yield session
+        finally:
+            session.close()
+            outer.rollback()
+
+
+def delete_all_rows(engine: Engine) -> None:
+    """Children first, so foreign keys never object."""
+    with engine.begin() as conn:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@dataclass(frozen=True)
+class AppEnv:
+    url: str
+    data_dir: Path
+
+    def reload(self) -> None:
+        """Call after changing env vars mid-test so the app reads them again."""
+        reset_app_caches()
+
+
+@pytest.fixture
+def app_env(
+    backend_url: str, test_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[AppEnv]:
+    """The app's settings and engine on the test backend, for code that commits for real.
+
+    Committed rows cannot be rolled back, so every table is emptied afterwards."""
+    data_dir = tmp_path / "data"
+    _app_environment(monkeypatch, data_dir, backend_url)
+    reset_app_caches()
+    try:
+        yield AppEnv(url=backend_url, data_dir=data_dir)
+    finally:
+        reset_app_caches()
+        delete_all_rows(test_engine)
+
+
+@pytest.fixture
+def now() -> datetime:
+    """A fixed clock: tests move time by adding timedeltas, never by sleeping."""
+    return datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Factory:
+    """Inserts rows directly: fast set-up without bcrypt where passwords are not the subject."""
+
+    now: datetime
+
+    def practice(self, session: Session, name: str = "Tandartspraktijk Test") -> Practice:
+        practice = Practice(
+            name=name,
+            slug=f"praktijk-{uuid.uuid4().hex[:12]}",
+            sms_sender_name="Test",
+            created_at=self.now,
+        )
+        session.add(practice)
+        session.flush()
+        return practice
+
+    def user(
+        self,
+        session: Session,
+        practice: Practice,
+        email: str,
+        *,
+        role: str = "staff",
+        status: str = "active",
+        password: str | None = None,
+    ) -> User:
+        user = User(
+            practice_id=practice.id,  # type: ignore[arg-type]
+            email=email,
+            name=email.split("@")[0].title(),
+            role=role,
+            status=status,
+            password_hash=hash_password(password) if password else None,
+            created_at=self.now,
+        )
+        session.add(user)
+        session.flush()
+        return user
+
+    def login(self, session: Session, user: User, at: datetime | None = None) -> tuple[str, Actor]:
+        """A real session for `user`: the raw cookie token and the actor it resolves to."""
+        raw = start_session(session, user, at or self.now)
+        actor = resolve_session(session, raw, at or self.now)
+        assert actor is not None
+        return raw, actor
+
+
+@pytest.fixture
+def factory(now: datetime) -> Factory:
+    return Factory(now=now)

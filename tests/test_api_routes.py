@@ -1,0 +1,180 @@
+"""The plain HTTP routes: health, the grant-for-cookie hand-off, logout and the dev mail inbox.
+
+They run through Starlette's TestClient against the app's own settings and engine (`app_env`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from pakjeplekje.adapters.mail import ConsoleOutbox
+from pakjeplekje.api import create_api
+from pakjeplekje.db import session_scope
+from pakjeplekje.domain import auth
+from pakjeplekje.domain.emails import Email
+from pakjeplekje.domain.sessions import resolve_session
+from pakjeplekje.models import AuditEvent, AuthSession, utcnow
+from pakjeplekje.session_cookie import COOKIE_NAME
+
+if TYPE_CHECKING:
+    from conftest import AppEnv, Factory
+
+
+@pytest.fixture
+def client(app_env: AppEnv) -> Iterator[TestClient]:
+    """Redirects are what these routes answer with, so the client must not follow them."""
+    with TestClient(create_api(), follow_redirects=False) as test_client:
+        yield test_client
+
+
+def new_grant(factory: Factory) -> str:
+    """A committed user and a fresh login grant, as the login form would hand to the browser."""
+    with session_scope() as db:
+        user = factory.user(db, factory.practice(db), "balie@praktijk.nl")
+        return auth.issue_login_grant(db, user, utcnow())
+
+
+def session_cookies(response: object) -> list[str]:
+    headers = response.headers.get_list("set-cookie")  # type: ignore[attr-defined]
+    return [h for h in headers if h.startswith(f"{COOKIE_NAME}=")]
+
+
+def test_health_reports_ok(client: TestClient) -> None:
+    """Load balancers and `make run` poll this; it must touch the database."""
+    response = client.get("/api/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "db": "ok"}
+
+
+def test_health_reports_unreachable_database(
+    app_env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dead database must turn the health check red, not green and not a 500."""
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/nope")
+    app_env.reload()
+    with TestClient(create_api()) as client:
+        response = client.get("/api/health")
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "db": "unreachable"}
+
+
+def test_grant_sets_httponly_cookie_and_enters_dashboard(
+    client: TestClient, factory: Factory
+) -> None:
+    """The grant becomes an HttpOnly, SameSite=Lax cookie holding a working session."""
+    response = client.get("/api/auth/sessie", params={"grant": new_grant(factory)})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/dashboard"
+    assert response.headers["cache-control"] == "no-store"
+    [cookie] = session_cookies(response)
+    attributes = [part.strip().lower() for part in cookie.split(";")]
+    assert "httponly" in attributes
+    assert "samesite=lax" in attributes
+    assert "path=/" in attributes
+    token = cookie.split(";")[0].split("=", 1)[1]
+    with session_scope() as db:
+        actor = resolve_session(db, token, utcnow())
+    assert actor is not None and actor.email == "balie@praktijk.nl"
+
+
+def test_reused_grant_redirects_to_login_without_cookie(
+    client: TestClient, factory: Factory
+) -> None:
+    """A grant replayed from history or a proxy log must not log anyone in."""
+    grant = new_grant(factory)
+    assert client.get("/api/auth/sessie", params={"grant": grant}).status_code == 303
+    client.cookies.clear()
+    again = client.get("/api/auth/sessie", params={"grant": grant})
+    assert again.status_code == 303
+    assert again.headers["location"] == "/inloggen?melding=verlopen"
+    assert session_cookies(again) == []
+    missing = client.get("/api/auth/sessie")
+    assert missing.headers["location"] == "/inloggen?melding=verlopen"
+
+
+@pytest.mark.parametrize(
+    ("next_url", "expected"),
+    [
+        ("/team", "/team"),
+        ("//evil.example", "/dashboard"),
+        ("https://evil.example/", "/dashboard"),
+        ("/\\evil.example", "/dashboard"),
+        ("/dashboard?x=https://evil.example", "/dashboard"),
+        ("//evil", "/dashboard"),
+        ("//3232235777", "/dashboard"),
+    ],
+)
+def test_next_parameter_cannot_leave_the_site(
+    client: TestClient, factory: Factory, next_url: str, expected: str
+) -> None:
+    """Only local paths are honoured; anything that could reach another host goes home."""
+    response = client.get(
+        "/api/auth/sessie", params={"grant": new_grant(factory), "next": next_url}
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == expected
+
+
+def test_logout_revokes_session_and_clears_cookie(client: TestClient, factory: Factory) -> None:
+    """Logging out must kill the session server-side, not only forget the cookie."""
+    login = client.get("/api/auth/sessie", params={"grant": new_grant(factory)})
+    token = session_cookies(login)[0].split(";")[0].split("=", 1)[1]
+    client.cookies.clear()
+    response = client.post("/api/auth/uitloggen", headers={"cookie": f"{COOKIE_NAME}={token}"})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/inloggen?melding=uitgelogd"
+    [cleared] = session_cookies(response)
+    assert cleared.startswith(f'{COOKIE_NAME}="";') or cleared.startswith(f"{COOKIE_NAME}=;")
+    assert "max-age=0" in cleared.lower()
+    with session_scope() as db:
+        row = db.exec(select(AuthSession)).one()
+        assert row.revoked_at is not None
+        assert resolve_session(db, token, utcnow()) is None
+        assert db.exec(select(AuditEvent.action)).all() == ["auth.logout"]
+
+
+def test_dev_mail_shows_outbox_escaped(client: TestClient, app_env: AppEnv) -> None:
+    """The dev inbox renders what was sent, but never as live HTML."""
+    ConsoleOutbox(app_env.data_dir).send(
+        Email(
+            to="jan@praktijk.nl",
+            subject="<script>alert(1)</script>",
+            body="Klik https://pakjeplekje.test/uitnodiging?token=abc <b>vet</b>",
+        )
+    )
+    response = client.get("/dev/mail")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>" not in page
+    assert "&lt;b&gt;vet&lt;/b&gt;" in page
+    assert "jan@praktijk.nl" in page
+    assert '<a href="https://pakjeplekje.test/uitnodiging?token=abc">' in page
+
+
+def test_dev_mail_is_absent_in_prod(
+    client: TestClient, app_env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside dev the inbox would expose reset links to anyone: it must not exist."""
+    ConsoleOutbox(app_env.data_dir).send(Email(to="jan@praktijk.nl", subject="Geheim", body="x"))
+    monkeypatch.setenv("APP_ENV", "prod")
+    monkeypatch.setenv("SECRET_KEY", "prod-secret-for-tests")
+    monkeypatch.setenv("SMS_BACKEND", "twilio")
+    monkeypatch.setenv("MAIL_BACKEND", "smtp")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://app.pakjeplekje.test")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/nope")
+    app_env.reload()
+    response = client.get("/dev/mail")
+    assert response.status_code == 404
+    assert "Geheim" not in response.text
+
+
+def test_logout_refuses_get(client: TestClient) -> None:
+    """A cross-site link or image cannot log anyone out: logout is a POST."""
+    assert client.get("/api/auth/uitloggen").status_code == 405
