@@ -55,6 +55,18 @@ async def current_actor(state: rx.State) -> Actor | None:
     return await in_transaction(lambda db: resolve_session(db, token, utcnow()))
 
 
+MAX_ID = 2**63 - 1
+
+
+def record_id(value: object) -> int | None:
+    """A record id from the client, or None: digits only and within a BIGINT."""
+    text = str(value)
+    if not text.isdecimal() or len(text) > 19:
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
+
+
 def link(path: str) -> str:
     return get_settings().url(path)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import reflex as rx
 from sqlmodel import Session
 
@@ -15,21 +17,39 @@ from pakjeplekje.state.base import (
     in_transaction,
     link,
     login_redirect,
+    record_id,
     send_after_commit,
 )
 
 ROLE_LABELS = {"owner": "Eigenaar", "staff": "Medewerker"}
 STATUS_LABELS = {"active": "Actief", "invited": "Uitgenodigd", "disabled": "Geblokkeerd"}
+UNKNOWN_MEMBER = "Deze medewerker bestaat niet (meer)."
+
+Action = Callable[[Session, Actor], object]
+
+
+def _row(member: auth.TeamMember, actor: Actor) -> dict[str, str]:
+    return {
+        "id": str(member.id),
+        "name": member.name,
+        "email": member.email,
+        "role": member.role,
+        "role_label": ROLE_LABELS[member.role],
+        "status": member.status,
+        "status_label": STATUS_LABELS.get(member.status, member.status),
+        "is_self": "1" if member.id == actor.user_id else "",
+    }
 
 
 class TeamState(rx.State):
     members: list[dict[str, str]] = []
     error: str = ""
 
-    async def _run(self, action) -> rx.event.EventSpec | None:  # type: ignore[no-untyped-def]
+    async def _run(self, action: Action) -> rx.event.EventSpec | None:
         """Re-check the session, run the domain action, refresh the list."""
         actor = await current_actor(self)
         if actor is None:
+            self.members = []
             return login_redirect("verlopen")
 
         def work(db: Session) -> list[auth.TeamMember]:
@@ -42,20 +62,17 @@ class TeamState(rx.State):
             self.error = exc.message
             return None
         self.error = ""
-        self.members = [
-            {
-                "id": str(m.id),
-                "name": m.name,
-                "email": m.email,
-                "role": m.role,
-                "role_label": ROLE_LABELS[m.role],
-                "status": m.status,
-                "status_label": STATUS_LABELS.get(m.status, m.status),
-                "is_self": "1" if m.id == actor.user_id else "",
-            }
-            for m in team
-        ]
+        self.members = [_row(member, actor) for member in team]
         return None
+
+    async def _on_member(
+        self, user_id: str, action: Callable[[Session, Actor, int], object]
+    ) -> rx.event.EventSpec | None:
+        member = record_id(user_id)
+        if member is None:
+            self.error = UNKNOWN_MEMBER
+            return None
+        return await self._run(lambda db, actor: action(db, actor, member))
 
     @rx.event
     async def load(self) -> rx.event.EventSpec | None:
@@ -66,13 +83,17 @@ class TeamState(rx.State):
     async def invite(self, form: dict) -> rx.event.EventSpec | list | None:
         outbox: list[Email] = []
         email, name = str(form.get("email", "")), str(form.get("name", ""))
-
-        def action(db: Session, actor: Actor) -> None:
-            auth.invite_staff(
-                db, actor, email=email, name=name, send_mail=outbox.append, link=link, now=utcnow()
+        redirect = await self._run(
+            lambda db, actor: auth.invite_staff(
+                db,
+                actor,
+                email=email,
+                name=name,
+                send_mail=outbox.append,
+                link=link,
+                now=utcnow(),
             )
-
-        redirect = await self._run(action)
+        )
         if redirect is not None or self.error:
             return redirect
         await send_after_commit(outbox)
@@ -84,20 +105,16 @@ class TeamState(rx.State):
 
     @rx.event
     async def set_role(self, user_id: str, role: str) -> rx.event.EventSpec | None:
-        if not user_id.isdigit():
-            self.error = "Onbekende medewerker."
-            return None
-        return await self._run(
-            lambda db, actor: auth.change_role(
-                db, actor, user_id=int(user_id), role=role, now=utcnow()
-            )
+        return await self._on_member(
+            user_id,
+            lambda db, actor, member: auth.change_role(
+                db, actor, user_id=member, role=str(role), now=utcnow()
+            ),
         )
 
     @rx.event
     async def deactivate(self, user_id: str) -> rx.event.EventSpec | None:
-        if not user_id.isdigit():
-            self.error = "Onbekende medewerker."
-            return None
-        return await self._run(
-            lambda db, actor: auth.deactivate(db, actor, user_id=int(user_id), now=utcnow())
+        return await self._on_member(
+            user_id,
+            lambda db, actor, member: auth.deactivate(db, actor, user_id=member, now=utcnow()),
         )

@@ -1,0 +1,149 @@
+"""Event handlers as the websocket calls them: the session comes from the handshake's cookie.
+
+A hostile client can send any event with any payload, so these tests call the handlers directly
+with practice B's cookie and practice A's ids, and check that nothing of A is read or changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeVar
+
+import pytest
+import reflex as rx
+from reflex import constants
+from reflex.state import State
+from sqlmodel import select
+
+from pakjeplekje.db import session_scope
+from pakjeplekje.domain.sessions import start_session
+from pakjeplekje.models import User, utcnow
+from pakjeplekje.session_cookie import COOKIE_NAME
+from pakjeplekje.state.session import SessionState
+from pakjeplekje.state.team import TeamState
+from tests.conftest import AppEnv, Factory
+
+S = TypeVar("S", bound=rx.State)
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def connected(state_cls: type[S], token: str | None) -> S:
+    """The state a websocket with this session cookie (or none) gets."""
+    root = State()
+    headers = {"cookie": f"{COOKIE_NAME}={token}"} if token else {}
+    root.router_data = {
+        constants.RouteVar.HEADERS: headers,
+        constants.RouteVar.CLIENT_IP: "10.0.0.1",
+    }
+    root._update_router_vars(root.router_data, {})
+    return root.get_substate(state_cls.get_full_name().split(".")[1:])  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Practice:
+    owner_token: str
+    staff_token: str
+    staff_id: int
+    staff_email: str
+
+
+@pytest.fixture
+def practices(app_env: AppEnv, factory: Factory) -> tuple[Practice, Practice]:
+    """Practices A and B with a logged-in owner and staff member each, committed for real."""
+    made = []
+    with session_scope() as db:
+        for name in ("alfa", "beta"):
+            practice = factory.practice(db, f"Tandartspraktijk {name.title()}")
+            owner = factory.user(db, practice, f"eigenaar@{name}.nl", role="owner")
+            staff = factory.user(db, practice, f"assistent@{name}.nl")
+            made.append(
+                Practice(
+                    owner_token=start_session(db, owner, utcnow()),
+                    staff_token=start_session(db, staff, utcnow()),
+                    staff_id=staff.id,  # type: ignore[arg-type]
+                    staff_email=staff.email,
+                )
+            )
+    return made[0], made[1]
+
+
+def _user(user_id: int) -> User:
+    with session_scope() as db:
+        user = db.exec(select(User).where(User.id == user_id)).one()
+        db.expunge(user)
+        return user
+
+
+async def test_owner_sees_only_their_own_team(practices: tuple[Practice, Practice]) -> None:
+    a, b = practices
+    team = connected(TeamState, b.owner_token)
+    await team.load()
+    emails = {m["email"] for m in team.members}
+    assert emails == {"eigenaar@beta.nl", "assistent@beta.nl"}
+    assert a.staff_email not in emails
+
+
+@pytest.mark.parametrize("event", ["promote", "demote", "deactivate"])
+async def test_other_practice_ids_are_not_found(
+    practices: tuple[Practice, Practice], event: str
+) -> None:
+    a, b = practices
+    team = connected(TeamState, b.owner_token)
+    if event == "deactivate":
+        await team.deactivate(str(a.staff_id))
+    else:
+        await team.set_role(str(a.staff_id), "owner" if event == "promote" else "staff")
+    assert team.error == "Deze medewerker bestaat niet (meer)."
+    victim = _user(a.staff_id)
+    assert (victim.role, victim.status) == ("staff", "active")
+    assert a.staff_email not in {m["email"] for m in team.members}
+
+
+async def test_staff_cannot_use_owner_events(practices: tuple[Practice, Practice]) -> None:
+    a, _ = practices
+    team = connected(TeamState, a.staff_token)
+    await team.load()
+    assert team.members == []
+    assert team.error == "Dit mag alleen de eigenaar van de praktijk."
+    await team.set_role(str(a.staff_id), "owner")
+    assert _user(a.staff_id).role == "staff"
+
+
+@pytest.mark.parametrize("user_id", ["1 OR 1=1", "-1", "", "9" * 40])
+async def test_malformed_ids_change_nothing(
+    practices: tuple[Practice, Practice], user_id: str
+) -> None:
+    a, _ = practices
+    team = connected(TeamState, a.owner_token)
+    await team.deactivate(user_id)
+    assert team.error
+    assert _user(a.staff_id).status == "active"
+
+
+async def test_events_without_a_valid_session_redirect_to_login(
+    practices: tuple[Practice, Practice],
+) -> None:
+    a, _ = practices
+    for token in (None, "forged-token"):
+        team = connected(TeamState, token)
+        result = await team.deactivate(str(a.staff_id))
+        assert result is not None and "/inloggen" in str(result)
+        assert team.members == []
+    assert _user(a.staff_id).status == "active"
+
+
+async def test_page_guard_marks_owner_pages_for_staff(
+    practices: tuple[Practice, Practice],
+) -> None:
+    a, _ = practices
+    staff = connected(SessionState, a.staff_token)
+    assert await staff.require_owner() is None
+    assert staff.access_denied and staff.role == "staff"
+    owner = connected(SessionState, a.owner_token)
+    await owner.require_owner()
+    assert not owner.access_denied and owner.practice_name == "Tandartspraktijk Alfa"
