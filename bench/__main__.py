@@ -1,0 +1,31 @@
+"""Runs every bench module and prints one line per figure.
+
+Each module exposes `run(url) -> list[tuple[str, float, str]]` (name, value, unit). The bench
+uses its own throw-away database: SQLite by default, BENCH_DATABASE_URL for PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from bench import auth_bench
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="pjp-bench-") as tmp:
+        os.environ["DATA_DIR"] = tmp
+        os.environ.setdefault("APP_ENV", "dev")
+        os.environ.setdefault("SECRET_KEY", "bench-secret")
+        url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        os.environ["DATABASE_URL"] = url
+        backend = url.split(":", 1)[0]
+        for name, value, unit in auth_bench.run(url):
+            print(f"{name} [{backend}]: {value:.2f} {unit}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
