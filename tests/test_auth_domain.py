@@ -20,7 +20,12 @@ from pakjeplekje.db import session_scope
 from pakjeplekje.domain import auth
 from pakjeplekje.domain.emails import Email
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
-from pakjeplekje.domain.passwords import check_password, dummy_hash, password_problem
+from pakjeplekje.domain.passwords import (
+    check_password,
+    dummy_hash,
+    hash_password,
+    password_problem,
+)
 from pakjeplekje.domain.sessions import (
     ABSOLUTE_TIMEOUT,
     IDLE_TIMEOUT,
@@ -557,6 +562,23 @@ def test_deactivate_ends_access_but_never_for_yourself(
         "eigenaar@team.nl": "active",
         "assistent@team.nl": "disabled",
     }
+
+
+def test_reactivate_restores_access_with_the_old_password(
+    db: Session, factory: Factory, team: dict[str, User], now: datetime
+) -> None:
+    """Unblocking gives the colleague back their own login; an unaccepted invite stays one."""
+    _, owner = factory.login(db, team["owner"])
+    staff_id = team["staff"].id
+    assert staff_id is not None
+    auth.deactivate(db, owner, user_id=staff_id, now=now)
+    assert auth.reactivate(db, owner, user_id=staff_id, now=now).status == "invited"
+    team["staff"].password_hash = hash_password(PASSWORD)
+    auth.deactivate(db, owner, user_id=staff_id, now=now)
+    assert auth.reactivate(db, owner, user_id=staff_id, now=now).status == "active"
+    assert attempt(db, team["staff"].email, PASSWORD, now) == "ok"
+    actions = db.exec(select(AuditEvent.action).where(AuditEvent.target_id == staff_id)).all()
+    assert actions.count("staff.reactivated") == 2
 
 
 # --- audit trail -------------------------------------------------------------------------------

@@ -6,6 +6,9 @@ with practice B's cookie and practice A's ids, and check that nothing of A is re
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -24,12 +27,13 @@ from pakjeplekje.state.team import TeamState
 from tests.conftest import AppEnv, Factory
 
 S = TypeVar("S", bound=rx.State)
-pytestmark = pytest.mark.anyio
+T = TypeVar("T")
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+def run(coro: Coroutine[object, object, T]) -> T:
+    """Await a handler on a loop of its own thread (Playwright's sync API may hold this one)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def connected(state_cls: type[S], token: str | None) -> S:
@@ -79,71 +83,67 @@ def _user(user_id: int) -> User:
         return user
 
 
-async def test_owner_sees_only_their_own_team(practices: tuple[Practice, Practice]) -> None:
+def test_owner_sees_only_their_own_team(practices: tuple[Practice, Practice]) -> None:
     a, b = practices
     team = connected(TeamState, b.owner_token)
-    await team.load()
+    run(team.load())
     emails = {m["email"] for m in team.members}
     assert emails == {"eigenaar@beta.nl", "assistent@beta.nl"}
     assert a.staff_email not in emails
 
 
-@pytest.mark.parametrize("event", ["promote", "demote", "deactivate"])
-async def test_other_practice_ids_are_not_found(
-    practices: tuple[Practice, Practice], event: str
-) -> None:
+@pytest.mark.parametrize("event", ["promote", "demote", "deactivate", "reactivate"])
+def test_other_practice_ids_are_not_found(practices: tuple[Practice, Practice], event: str) -> None:
     a, b = practices
     team = connected(TeamState, b.owner_token)
-    if event == "deactivate":
-        await team.deactivate(str(a.staff_id))
+    if event in {"deactivate", "reactivate"}:
+        run(getattr(team, event)(str(a.staff_id)))
     else:
-        await team.set_role(str(a.staff_id), "owner" if event == "promote" else "staff")
+        run(team.set_role(str(a.staff_id), "owner" if event == "promote" else "staff"))
     assert team.error == "Deze medewerker bestaat niet (meer)."
     victim = _user(a.staff_id)
     assert (victim.role, victim.status) == ("staff", "active")
     assert a.staff_email not in {m["email"] for m in team.members}
 
 
-async def test_staff_cannot_use_owner_events(practices: tuple[Practice, Practice]) -> None:
+def test_staff_cannot_use_owner_events(practices: tuple[Practice, Practice]) -> None:
     a, _ = practices
     team = connected(TeamState, a.staff_token)
-    await team.load()
+    run(team.load())
     assert team.members == []
     assert team.error == "Dit mag alleen de eigenaar van de praktijk."
-    await team.set_role(str(a.staff_id), "owner")
+    run(team.set_role(str(a.staff_id), "owner"))
     assert _user(a.staff_id).role == "staff"
 
 
 @pytest.mark.parametrize("user_id", ["1 OR 1=1", "-1", "", "9" * 40])
-async def test_malformed_ids_change_nothing(
-    practices: tuple[Practice, Practice], user_id: str
-) -> None:
+def test_malformed_ids_change_nothing(practices: tuple[Practice, Practice], user_id: str) -> None:
     a, _ = practices
     team = connected(TeamState, a.owner_token)
-    await team.deactivate(user_id)
+    run(team.deactivate(user_id))
     assert team.error
     assert _user(a.staff_id).status == "active"
 
 
-async def test_events_without_a_valid_session_redirect_to_login(
+def test_events_without_a_valid_session_redirect_to_login(
     practices: tuple[Practice, Practice],
 ) -> None:
     a, _ = practices
     for token in (None, "forged-token"):
         team = connected(TeamState, token)
-        result = await team.deactivate(str(a.staff_id))
+        result = run(team.deactivate(str(a.staff_id)))
         assert result is not None and "/inloggen" in str(result)
         assert team.members == []
     assert _user(a.staff_id).status == "active"
 
 
-async def test_page_guard_marks_owner_pages_for_staff(
+def test_page_guard_marks_owner_pages_for_staff(
     practices: tuple[Practice, Practice],
 ) -> None:
     a, _ = practices
     staff = connected(SessionState, a.staff_token)
-    assert await staff.require_owner() is None
+    assert run(staff.require_owner()) is None
     assert staff.access_denied and staff.role == "staff"
     owner = connected(SessionState, a.owner_token)
-    await owner.require_owner()
+    run(owner.require_owner())
     assert not owner.access_denied and owner.practice_name == "Tandartspraktijk Alfa"

@@ -77,9 +77,13 @@ CROSS_TENANT: list[tuple[str, CrossTenantCall]] = [
         "deactivate: A's staff",
         lambda db, b, a, now: auth.deactivate(db, b, user_id=a.staff_id, now=now),
     ),
+    (
+        "reactivate: A's staff",
+        lambda db, b, a, now: auth.reactivate(db, b, user_id=a.staff_id, now=now),
+    ),
 ]
 # Entry points (they take an `actor`) with an id parameter, by "module.function".
-COVERED = {"auth.change_role", "auth.deactivate"}
+COVERED = {"auth.change_role", "auth.deactivate", "auth.reactivate"}
 
 
 def snapshot(db: Session, practice_id: int) -> list[tuple[object, ...]]:

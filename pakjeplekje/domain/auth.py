@@ -430,6 +430,27 @@ def deactivate(db: Session, actor: Actor, *, user_id: int, now: datetime) -> Use
     return user
 
 
+def reactivate(db: Session, actor: Actor, *, user_id: int, now: datetime) -> User:
+    """Undo a block: the colleague logs in again with their own password (or finishes the
+    invite they never accepted)."""
+    _require_owner(actor)
+    user = _team_member(db, actor, user_id)
+    if user.status != "disabled":
+        return user
+    user.status = "active" if user.password_hash else "invited"
+    db.add(user)
+    audit.record(
+        db,
+        "staff.reactivated",
+        practice_id=actor.practice_id,
+        actor_user_id=actor.user_id,
+        target_type="user",
+        target_id=user.id,
+        now=now,
+    )
+    return user
+
+
 @dataclass(frozen=True)
 class TeamMember:
     id: int

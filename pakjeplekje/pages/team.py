@@ -10,44 +10,39 @@ from pakjeplekje.components.layout import staff_page
 from pakjeplekje.state.team import TeamState
 
 
+def _action(label: str, event: rx.event.EventSpec, color: str = "teal") -> rx.Component:
+    return rx.button(label, size="1", variant="soft", color_scheme=color, on_click=event)
+
+
+def _member_actions(member: rx.Var[dict[str, str]]) -> rx.Component:
+    """What the owner can do to a colleague (never to themself)."""
+    member_id = member["id"]
+    return rx.cond(
+        member["is_self"] != "",
+        rx.text("—", color_scheme="gray"),
+        rx.cond(
+            member["status"] == "disabled",
+            _action("Deblokkeren", TeamState.reactivate(member_id)),
+            rx.hstack(
+                rx.cond(
+                    member["role"] == "staff",
+                    _action("Maak eigenaar", TeamState.set_role(member_id, "owner")),
+                    _action("Maak medewerker", TeamState.set_role(member_id, "staff")),
+                ),
+                _action("Blokkeren", TeamState.deactivate(member_id), color="red"),
+                spacing="2",
+            ),
+        ),
+    )
+
+
 def _member_row(member: rx.Var[dict[str, str]]) -> rx.Component:
-    is_self = member["is_self"] != ""
     return rx.table.row(
         rx.table.cell(member["name"]),
         rx.table.cell(member["email"]),
         rx.table.cell(rx.badge(member["role_label"])),
         rx.table.cell(member["status_label"]),
-        rx.table.cell(
-            rx.cond(
-                is_self | (member["status"] == "disabled"),
-                rx.text("—", color_scheme="gray"),
-                rx.hstack(
-                    rx.cond(
-                        member["role"] == "staff",
-                        rx.button(
-                            "Maak eigenaar",
-                            size="1",
-                            variant="soft",
-                            on_click=TeamState.set_role(member["id"], "owner"),
-                        ),
-                        rx.button(
-                            "Maak medewerker",
-                            size="1",
-                            variant="soft",
-                            on_click=TeamState.set_role(member["id"], "staff"),
-                        ),
-                    ),
-                    rx.button(
-                        "Blokkeren",
-                        size="1",
-                        variant="soft",
-                        color_scheme="red",
-                        on_click=TeamState.deactivate(member["id"]),
-                    ),
-                    spacing="2",
-                ),
-            )
-        ),
+        rx.table.cell(_member_actions(member)),
         data_email=member["email"],
     )
 

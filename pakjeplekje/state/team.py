@@ -118,3 +118,10 @@ class TeamState(rx.State):
             user_id,
             lambda db, actor, member: auth.deactivate(db, actor, user_id=member, now=utcnow()),
         )
+
+    @rx.event
+    async def reactivate(self, user_id: str) -> rx.event.EventSpec | None:
+        return await self._on_member(
+            user_id,
+            lambda db, actor, member: auth.reactivate(db, actor, user_id=member, now=utcnow()),
+        )

@@ -34,6 +34,12 @@ def test_signup_logout_wrong_password_and_login_again(page: Page, app: App) -> N
     for item in ("Dashboard", "Wachtlijst", "Plekken", "Abonnement", "Privacy", "Instellingen"):
         expect(nav.get_by_role("link", name=item)).to_be_visible()
 
+    # the session token is an HttpOnly cookie: page scripts (and XSS) never see it
+    cookie = next(c for c in page.context.cookies() if c["name"] == "pjp_sessie")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    assert "pjp_sessie" not in page.evaluate("document.cookie")
+    assert cookie["value"] not in page.content()
+
     page.reload()  # the HttpOnly session cookie survives a reload and a new websocket
     expect(page.locator("#practice-name")).to_have_text("Tandartspraktijk Het Anker")
 
@@ -128,7 +134,21 @@ def test_owner_invites_staff_who_cannot_open_owner_pages(new_page, app: App) -> 
     staff.wait_for_url(re.compile(r"/dashboard"))
 
     owner.reload()
-    expect(owner.locator(f"tr[data-email='{colleague}']")).to_contain_text("Actief")
+    row = owner.locator(f"tr[data-email='{colleague}']")
+    expect(row).to_contain_text("Actief")
+
+    # blocking ends the colleague's session at once; unblocking restores their login
+    row.get_by_role("button", name="Blokkeren").click()
+    expect(row).to_contain_text("Geblokkeerd")
+    staff.reload()
+    staff.wait_for_url(re.compile(r"/inloggen"))
+    row.get_by_role("button", name="Deblokkeren").click()
+    expect(row).to_contain_text("Actief")
+    row.get_by_role("button", name="Maak eigenaar").click()
+    expect(row).to_contain_text("Eigenaar")
+    log_in(staff, app, colleague, "collega wachtwoord 2026")
+    staff.wait_for_url(re.compile(r"/dashboard"))
+    expect(staff.get_by_role("link", name="Abonnement")).to_be_visible()
 
     # an invite link works once
     other = new_page()
