@@ -17,7 +17,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain import auth
+from pakjeplekje.domain import auth, links
+from pakjeplekje.domain import team as team_rules
 from pakjeplekje.domain.emails import Email
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
 from pakjeplekje.domain.passwords import (
@@ -400,7 +401,7 @@ def test_reset_link_is_valid_one_hour_and_single_use(
     with pytest.raises(DomainError, match="minstens"):  # a refused password keeps the link
         auth.reset_password(db, token=raw, password="kort", now=now)
     almost = now + timedelta(minutes=59)
-    assert auth.check_link(db, raw, "reset", almost).id == member.id
+    assert links.check(db, raw, "reset", almost).id == member.id
     user = auth.reset_password(db, token=raw, password=PASSWORD, now=almost)
     assert user.password_hash is not None and check_password(PASSWORD, user.password_hash)
     with pytest.raises(DomainError, match="al gebruikt"):
@@ -464,7 +465,7 @@ def team(db: Session, factory: Factory) -> dict[str, User]:
 
 def invite(db: Session, actor: Actor, email: str, at: datetime) -> tuple[User, list[Email]]:
     outbox: list[Email] = []
-    user = auth.invite_staff(
+    user = team_rules.invite_staff(
         db, actor, email=email, name="Nieuwe Collega", send_mail=outbox.append, link=link, now=at
     )
     return user, outbox
@@ -492,13 +493,13 @@ def test_invite_accept_sets_password_and_activates(
     )
     assert mail.to == "nieuw@team.nl"
     assert "https://pakjeplekje.test/uitnodiging?token=" in mail.body
-    accepted = auth.accept_invite(
+    accepted = team_rules.accept_invite(
         db, token=token_in(mail), password=PASSWORD, now=now + timedelta(days=6)
     )
     assert accepted.id == user.id and accepted.status == "active"
     assert accepted.password_hash is not None and accepted.password_hash.startswith("$2b$12$")
     with pytest.raises(DomainError, match="al gebruikt"):
-        auth.accept_invite(db, token=token_in(mail), password=PASSWORD, now=now)
+        team_rules.accept_invite(db, token=token_in(mail), password=PASSWORD, now=now)
     with pytest.raises(DomainError, match="al een account"):
         invite(db, owner, "NIEUW@team.nl", now)
 
@@ -510,7 +511,9 @@ def test_invite_expires_after_seven_days(
     _, owner = factory.login(db, team["owner"])
     user, [mail] = invite(db, owner, "laat@team.nl", now)
     with pytest.raises(DomainError, match="verlopen"):
-        auth.accept_invite(db, token=token_in(mail), password=PASSWORD, now=now + timedelta(days=7))
+        team_rules.accept_invite(
+            db, token=token_in(mail), password=PASSWORD, now=now + timedelta(days=7)
+        )
     db.refresh(user)
     assert user.status == "invited" and user.password_hash is None
 
@@ -521,12 +524,12 @@ def test_role_changes_keep_at_least_one_owner(
     """The last owner cannot demote themselves; with a second owner it is allowed."""
     _, owner = factory.login(db, team["owner"])
     with pytest.raises(DomainError, match="minstens één eigenaar"):
-        auth.change_role(db, owner, user_id=owner.user_id, role="staff", now=now)
+        team_rules.change_role(db, owner, user_id=owner.user_id, role="staff", now=now)
     with pytest.raises(DomainError, match="Onbekende rol"):
-        auth.change_role(db, owner, user_id=team["staff"].id, role="admin", now=now)  # type: ignore[arg-type]
-    promoted = auth.change_role(db, owner, user_id=team["staff"].id, role="owner", now=now)  # type: ignore[arg-type]
+        team_rules.change_role(db, owner, user_id=team["staff"].id, role="admin", now=now)  # type: ignore[arg-type]
+    promoted = team_rules.change_role(db, owner, user_id=team["staff"].id, role="owner", now=now)  # type: ignore[arg-type]
     assert promoted.role == "owner"
-    demoted = auth.change_role(db, owner, user_id=owner.user_id, role="staff", now=now)
+    demoted = team_rules.change_role(db, owner, user_id=owner.user_id, role="staff", now=now)
     assert demoted.role == "staff"
     events = [e for e in audit_rows(db) if e.action == "staff.role_changed"]
     assert [e.detail for e in events] == ["staff->owner", "owner->staff"]
@@ -538,11 +541,11 @@ def test_staff_cannot_manage_the_team(db: Session, factory: Factory, team: dict[
     owner_id = team["owner"].id
     assert owner_id is not None
     with pytest.raises(PermissionDenied):
-        auth.change_role(db, staff, user_id=staff.user_id, role="owner", now=factory.now)
+        team_rules.change_role(db, staff, user_id=staff.user_id, role="owner", now=factory.now)
     with pytest.raises(PermissionDenied):
-        auth.deactivate(db, staff, user_id=owner_id, now=factory.now)
+        team_rules.deactivate(db, staff, user_id=owner_id, now=factory.now)
     with pytest.raises(PermissionDenied):
-        auth.list_team(db, staff)
+        team_rules.list_team(db, staff)
     db.refresh(team["owner"])
     assert (team["owner"].role, team["owner"].status) == ("owner", "active")
 
@@ -554,11 +557,11 @@ def test_deactivate_ends_access_but_never_for_yourself(
     staff_token, _ = factory.login(db, team["staff"])
     _, owner = factory.login(db, team["owner"])
     with pytest.raises(DomainError, match="jezelf"):
-        auth.deactivate(db, owner, user_id=owner.user_id, now=now)
-    user = auth.deactivate(db, owner, user_id=team["staff"].id, now=now)  # type: ignore[arg-type]
+        team_rules.deactivate(db, owner, user_id=owner.user_id, now=now)
+    user = team_rules.deactivate(db, owner, user_id=team["staff"].id, now=now)  # type: ignore[arg-type]
     assert user.status == "disabled"
     assert resolve_session(db, staff_token, now) is None
-    assert {m.email: m.status for m in auth.list_team(db, owner)} == {
+    assert {m.email: m.status for m in team_rules.list_team(db, owner)} == {
         "eigenaar@team.nl": "active",
         "assistent@team.nl": "disabled",
     }
@@ -571,11 +574,11 @@ def test_reactivate_restores_access_with_the_old_password(
     _, owner = factory.login(db, team["owner"])
     staff_id = team["staff"].id
     assert staff_id is not None
-    auth.deactivate(db, owner, user_id=staff_id, now=now)
-    assert auth.reactivate(db, owner, user_id=staff_id, now=now).status == "invited"
+    team_rules.deactivate(db, owner, user_id=staff_id, now=now)
+    assert team_rules.reactivate(db, owner, user_id=staff_id, now=now).status == "invited"
     team["staff"].password_hash = hash_password(PASSWORD)
-    auth.deactivate(db, owner, user_id=staff_id, now=now)
-    assert auth.reactivate(db, owner, user_id=staff_id, now=now).status == "active"
+    team_rules.deactivate(db, owner, user_id=staff_id, now=now)
+    assert team_rules.reactivate(db, owner, user_id=staff_id, now=now).status == "active"
     assert attempt(db, team["staff"].email, PASSWORD, now) == "ok"
     actions = db.exec(select(AuditEvent.action).where(AuditEvent.target_id == staff_id)).all()
     assert actions.count("staff.reactivated") == 2
@@ -604,7 +607,7 @@ def test_every_account_action_is_audited_without_personal_data(
     owner = resolve_session(db, session_token, now)
     assert owner is not None
     staff_user, [invite_mail] = invite(db, owner, "piet@audit.nl", now)
-    auth.change_role(db, owner, user_id=staff_user.id, role="owner", now=now)  # type: ignore[arg-type]
+    team_rules.change_role(db, owner, user_id=staff_user.id, role="owner", now=now)  # type: ignore[arg-type]
     [reset_mail] = request_reset(db, "olga@audit.nl", now)
     auth.reset_password(db, token=token_in(reset_mail), password="Ander-Geheim-2027", now=now)
     auth.log_out(db, owner, now)

@@ -18,7 +18,7 @@ import pytest
 from sqlmodel import Session, select
 
 import pakjeplekje.domain
-from pakjeplekje.domain import auth
+from pakjeplekje.domain import team
 from pakjeplekje.domain.errors import NotFound
 from pakjeplekje.domain.sessions import Actor, resolve_session
 from pakjeplekje.models import AuthSession, User
@@ -63,27 +63,27 @@ CrossTenantCall = Callable[[Session, Actor, Tenant, datetime], object]
 CROSS_TENANT: list[tuple[str, CrossTenantCall]] = [
     (
         "change_role: demote A's owner",
-        lambda db, b, a, now: auth.change_role(db, b, user_id=a.owner_id, role="staff", now=now),
+        lambda db, b, a, now: team.change_role(db, b, user_id=a.owner_id, role="staff", now=now),
     ),
     (
         "change_role: promote A's staff",
-        lambda db, b, a, now: auth.change_role(db, b, user_id=a.staff_id, role="owner", now=now),
+        lambda db, b, a, now: team.change_role(db, b, user_id=a.staff_id, role="owner", now=now),
     ),
     (
         "deactivate: A's owner",
-        lambda db, b, a, now: auth.deactivate(db, b, user_id=a.owner_id, now=now),
+        lambda db, b, a, now: team.deactivate(db, b, user_id=a.owner_id, now=now),
     ),
     (
         "deactivate: A's staff",
-        lambda db, b, a, now: auth.deactivate(db, b, user_id=a.staff_id, now=now),
+        lambda db, b, a, now: team.deactivate(db, b, user_id=a.staff_id, now=now),
     ),
     (
         "reactivate: A's staff",
-        lambda db, b, a, now: auth.reactivate(db, b, user_id=a.staff_id, now=now),
+        lambda db, b, a, now: team.reactivate(db, b, user_id=a.staff_id, now=now),
     ),
 ]
 # Entry points (they take an `actor`) with an id parameter, by "module.function".
-COVERED = {"auth.change_role", "auth.deactivate", "auth.reactivate"}
+COVERED = {"team.change_role", "team.deactivate", "team.reactivate"}
 
 
 def snapshot(db: Session, practice_id: int) -> list[tuple[object, ...]]:
@@ -115,7 +115,7 @@ def test_other_practices_ids_are_not_found(
 def test_team_list_shows_only_own_practice(db: Session, tenants: Tenants) -> None:
     """The team page of B never lists A's people, and the other way round."""
     for own, other in ((tenants.b, tenants.a), (tenants.a, tenants.b)):
-        ids = {member.id for member in auth.list_team(db, own.owner)}
+        ids = {member.id for member in team.list_team(db, own.owner)}
         assert ids == {own.owner_id, own.staff_id}
         assert not ids & {other.owner_id, other.staff_id}
 

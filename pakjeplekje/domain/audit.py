@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from pakjeplekje.models import AuditEvent, utcnow
+from pakjeplekje.models import AuditEvent, User, utcnow
 
 
 def record(
@@ -30,4 +30,26 @@ def record(
             detail=detail,
             created_at=now or utcnow(),
         )
+    )
+
+
+def on_user(
+    db: Session,
+    action: str,
+    user: User,
+    now: datetime,
+    *,
+    actor_user_id: int | None,
+    detail: str | None = None,
+) -> None:
+    """An event about a staff account, filed under that account's practice."""
+    record(
+        db,
+        action,
+        practice_id=user.practice_id,
+        actor_user_id=actor_user_id,
+        target_type="user",
+        target_id=user.id,
+        detail=detail,
+        now=now,
     )

@@ -7,6 +7,8 @@ from importlib import resources
 
 import bcrypt
 
+from pakjeplekje.domain.errors import DomainError
+
 BCRYPT_COST = 12
 MIN_LENGTH = 12
 MAX_BYTES = 72  # bcrypt's limit; bcrypt 5 raises beyond it instead of truncating
@@ -32,6 +34,11 @@ def password_problem(password: str) -> str | None:
     if password.lower() in _common_passwords():
         return "Dit wachtwoord komt voor in lijsten van veelgebruikte wachtwoorden. Kies een ander."
     return None
+
+
+def require_acceptable(password: str) -> None:
+    if problem := password_problem(password):
+        raise DomainError(problem, field="password")
 
 
 def hash_password(password: str) -> str:

@@ -8,7 +8,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from pakjeplekje.config import get_settings
-from pakjeplekje.domain import auth
+from pakjeplekje.domain import auth, links, team
 from pakjeplekje.domain.emails import Email
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.models import utcnow
@@ -141,7 +141,7 @@ class _LinkFormState(rx.State, mixin=True):
         token, purpose = self._token, self.purpose
         try:
             self.email = await in_transaction(
-                lambda db: auth.check_link(db, token, purpose, utcnow()).email
+                lambda db: links.check(db, token, purpose, utcnow()).email
             )
             self.link_error = ""
         except DomainError as exc:
@@ -179,5 +179,5 @@ class AcceptInviteState(_LinkFormState, rx.State):
 
     def _complete(self, db: Session, password: str) -> str:
         now = utcnow()
-        user = auth.accept_invite(db, token=self._token, password=password, now=now)
+        user = team.accept_invite(db, token=self._token, password=password, now=now)
         return auth.issue_login_grant(db, user, now)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import reflex as rx
 from sqlmodel import Session
 
-from pakjeplekje.domain import auth
+from pakjeplekje.domain import team
 from pakjeplekje.domain.emails import Email
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import Actor
@@ -28,7 +28,7 @@ UNKNOWN_MEMBER = "Deze medewerker bestaat niet (meer)."
 Action = Callable[[Session, Actor], object]
 
 
-def _row(member: auth.TeamMember, actor: Actor) -> dict[str, str]:
+def _row(member: team.TeamMember, actor: Actor) -> dict[str, str]:
     return {
         "id": str(member.id),
         "name": member.name,
@@ -52,17 +52,17 @@ class TeamState(rx.State):
             self.members = []
             return login_redirect("verlopen")
 
-        def work(db: Session) -> list[auth.TeamMember]:
+        def work(db: Session) -> list[team.TeamMember]:
             action(db, actor)
-            return auth.list_team(db, actor)
+            return team.list_team(db, actor)
 
         try:
-            team = await in_transaction(work)
+            members = await in_transaction(work)
         except DomainError as exc:
             self.error = exc.message
             return None
         self.error = ""
-        self.members = [_row(member, actor) for member in team]
+        self.members = [_row(member, actor) for member in members]
         return None
 
     async def _on_member(
@@ -84,7 +84,7 @@ class TeamState(rx.State):
         outbox: list[Email] = []
         email, name = str(form.get("email", "")), str(form.get("name", ""))
         redirect = await self._run(
-            lambda db, actor: auth.invite_staff(
+            lambda db, actor: team.invite_staff(
                 db,
                 actor,
                 email=email,
@@ -107,7 +107,7 @@ class TeamState(rx.State):
     async def set_role(self, user_id: str, role: str) -> rx.event.EventSpec | None:
         return await self._on_member(
             user_id,
-            lambda db, actor, member: auth.change_role(
+            lambda db, actor, member: team.change_role(
                 db, actor, user_id=member, role=str(role), now=utcnow()
             ),
         )
@@ -116,12 +116,12 @@ class TeamState(rx.State):
     async def deactivate(self, user_id: str) -> rx.event.EventSpec | None:
         return await self._on_member(
             user_id,
-            lambda db, actor, member: auth.deactivate(db, actor, user_id=member, now=utcnow()),
+            lambda db, actor, member: team.deactivate(db, actor, user_id=member, now=utcnow()),
         )
 
     @rx.event
     async def reactivate(self, user_id: str) -> rx.event.EventSpec | None:
         return await self._on_member(
             user_id,
-            lambda db, actor, member: auth.reactivate(db, actor, user_id=member, now=utcnow()),
+            lambda db, actor, member: team.reactivate(db, actor, user_id=member, now=utcnow()),
         )
