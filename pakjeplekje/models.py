@@ -42,6 +42,13 @@ class Practice(SQLModel, table=True):
     status: str = Field(default="active", max_length=20)
     deletion_scheduled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Outreach rules (used by the waves of the core loop); times are local minutes since 00:00.
+    wave_size: int = Field(default=5)
+    wave_interval_minutes: int = Field(default=10)
+    quiet_start_minute: int = Field(default=21 * 60)
+    quiet_end_minute: int = Field(default=8 * 60)
+    min_notice_minutes: int = Field(default=60)
+    max_offers_per_week: int = Field(default=3)
 
 
 class User(SQLModel, table=True):
@@ -102,3 +109,63 @@ class AuditEvent(SQLModel, table=True):
     target_id: int | None = Field(default=None)
     detail: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class Treatment(SQLModel, table=True):
+    """A treatment the practice offers, with the duration a slot for it usually takes."""
+
+    __table_args__ = (sa.UniqueConstraint("practice_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    practice_id: int = Field(foreign_key="practice.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=50)
+    default_duration_minutes: int = Field(default=30)
+    active: bool = Field(default=True)
+
+
+class Practitioner(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("practice_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    practice_id: int = Field(foreign_key="practice.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=100)
+    active: bool = Field(default=True)
+
+
+class Patient(SQLModel, table=True):
+    """A waitlist entry. `availability` is a bitmask: bit (day * 3 + part), Monday = day 0,
+    part 0/1/2 = ochtend/middag/avond."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("practice_id", "phone"),
+        sa.Index("ix_patient_practice_status_added", "practice_id", "status", "added_at"),
+        sa.Index("ix_patient_practice_name", "practice_id", "name"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    practice_id: int = Field(foreign_key="practice.id", ondelete="CASCADE")
+    name: str = Field(max_length=100)
+    phone: str = Field(max_length=16)
+    duration_minutes: int
+    availability: int
+    preferred_practitioner_id: int | None = Field(
+        default=None, foreign_key="practitioner.id", ondelete="SET NULL"
+    )
+    urgency: str = Field(default="normaal", max_length=10)
+    note: str = Field(default="", max_length=500)
+    consent_method: str = Field(max_length=30)
+    consent_at: datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(default="waiting", max_length=10)
+    added_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    opted_out_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    offers_count: int = Field(default=0)
+    last_offer_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_claim_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PatientTreatment(SQLModel, table=True):
+    patient_id: int = Field(foreign_key="patient.id", primary_key=True, ondelete="CASCADE")
+    treatment_id: int = Field(
+        foreign_key="treatment.id", primary_key=True, index=True, ondelete="CASCADE"
+    )

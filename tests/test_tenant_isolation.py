@@ -10,7 +10,7 @@ import importlib
 import inspect
 import pkgutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -18,10 +18,20 @@ import pytest
 from sqlmodel import Session, select
 
 import pakjeplekje.domain
-from pakjeplekje.domain import team
+from pakjeplekje.domain import patients, practice_settings, team
 from pakjeplekje.domain.errors import NotFound
+from pakjeplekje.domain.patients import PatientInput, PatientQuery, ValidationFailed
 from pakjeplekje.domain.sessions import Actor, resolve_session
-from pakjeplekje.models import AuthSession, User
+from pakjeplekje.models import (
+    AuditEvent,
+    AuthSession,
+    Patient,
+    PatientTreatment,
+    Practice,
+    Practitioner,
+    Treatment,
+    User,
+)
 
 if TYPE_CHECKING:
     from conftest import Factory
@@ -34,6 +44,34 @@ class Tenant:
     staff_id: int
     owner: Actor
     staff_token: str
+    # The waitlist: a patient whose number both practices have, one only this practice has.
+    patient_id: int
+    own_number_patient_id: int
+    patient_name: str
+    own_number: str
+    treatment_id: int
+    practitioner_id: int
+
+
+SHARED_NUMBER = "06-12345678"
+OWN_NUMBERS = {"Alfa": "06-11112222", "Beta": "06-33334444"}
+
+
+def waitlist_entry(db: Session, practice_id: int, **changes: object) -> PatientInput:
+    """A valid entry for `practice_id`, using that practice's own first treatment."""
+    treatment = db.exec(
+        select(Treatment.id).where(Treatment.practice_id == practice_id).order_by(Treatment.id)  # type: ignore[arg-type]
+    ).first()
+    values: dict[str, object] = {
+        "name": "Nieuwe Naam",
+        "phone": "06-24681357",
+        "treatment_ids": [treatment],
+        "duration_minutes": 30,
+        "availability": ["ma-ochtend"],
+        "consent_method": "balie",
+        **changes,
+    }
+    return PatientInput(**values)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -49,12 +87,53 @@ def make_tenant(db: Session, factory: Factory, name: str) -> Tenant:
     _, owner_actor = factory.login(db, owner)
     staff_token, _ = factory.login(db, staff)
     assert practice.id and owner.id and staff.id
-    return Tenant(practice.id, owner.id, staff.id, owner_actor, staff_token)
+    practice_settings.create_default_treatments(db, practice.id)
+    db.flush()
+    practitioner = practice_settings.add_practitioner(
+        db, owner_actor, name=f"Dr. {name}", now=factory.now
+    )
+    patient_name = f"{name}ina {name}sma"
+    shared = patients.add(
+        db,
+        owner_actor,
+        waitlist_entry(
+            db,
+            practice.id,
+            name=patient_name,
+            phone=SHARED_NUMBER,
+            preferred_practitioner_id=practitioner.id,
+            note=f"notitie van {name}",
+        ),
+        factory.now,
+    )
+    own = patients.add(
+        db,
+        owner_actor,
+        waitlist_entry(db, practice.id, name=f"{name} Tweede", phone=OWN_NUMBERS[name]),
+        factory.now,
+    )
+    [treatment] = db.exec(
+        select(PatientTreatment.treatment_id).where(PatientTreatment.patient_id == shared.id)
+    ).all()
+    assert shared.id and own.id and practitioner.id
+    return Tenant(
+        practice.id,
+        owner.id,
+        staff.id,
+        owner_actor,
+        staff_token,
+        shared.id,
+        own.id,
+        patient_name,
+        OWN_NUMBERS[name],
+        treatment,
+        practitioner.id,
+    )
 
 
 @pytest.fixture
 def tenants(db: Session, factory: Factory) -> Tenants:
-    """Practices A and B, each with an owner and a logged-in staff member."""
+    """Practices A and B, each with an owner, a logged-in staff member and a small waitlist."""
     return Tenants(a=make_tenant(db, factory, "Alfa"), b=make_tenant(db, factory, "Beta"))
 
 
@@ -81,13 +160,68 @@ CROSS_TENANT: list[tuple[str, CrossTenantCall]] = [
         "reactivate: A's staff",
         lambda db, b, a, now: team.reactivate(db, b, user_id=a.staff_id, now=now),
     ),
+    (
+        "patients.get: open A's patient",
+        lambda db, b, a, now: patients.get(db, b, a.patient_id),
+    ),
+    (
+        "patients.update: A's patient with B's valid data",
+        lambda db, b, a, now: patients.update(
+            db, b, a.patient_id, waitlist_entry(db, b.practice_id), now
+        ),
+    ),
+    (
+        "patients.update: A's patient with data valid for A",
+        lambda db, b, a, now: patients.update(
+            db, b, a.patient_id, waitlist_entry(db, a.practice_id, phone=a.own_number), now
+        ),
+    ),
+    (
+        "patients.update: A's patient with invalid data",
+        lambda db, b, a, now: patients.update(db, b, a.patient_id, PatientInput(), now),
+    ),
+    (
+        "patients.set_status: remove A's patient",
+        lambda db, b, a, now: patients.set_status(db, b, a.patient_id, "removed", now),
+    ),
+    (
+        "patients.set_status: book A's patient",
+        lambda db, b, a, now: patients.set_status(db, b, a.own_number_patient_id, "booked", now),
+    ),
+    (
+        "patients.delete_permanently: A's patient",
+        lambda db, b, a, now: patients.delete_permanently(db, b, a.patient_id, now),
+    ),
+    (
+        "practice_settings.update_treatment: switch off A's treatment",
+        lambda db, b, a, now: practice_settings.update_treatment(
+            db, b, treatment_id=a.treatment_id, duration=90, active=False, now=now
+        ),
+    ),
+    (
+        "practice_settings.set_practitioner_active: switch off A's practitioner",
+        lambda db, b, a, now: practice_settings.set_practitioner_active(
+            db, b, practitioner_id=a.practitioner_id, active=False, now=now
+        ),
+    ),
 ]
 # Entry points (they take an `actor`) with an id parameter, by "module.function".
-COVERED = {"team.change_role", "team.deactivate", "team.reactivate"}
+COVERED = {
+    "team.change_role",
+    "team.deactivate",
+    "team.reactivate",
+    "patients.get",
+    "patients.update",
+    "patients.set_status",
+    "patients.delete_permanently",
+    "practice_settings.update_treatment",
+    "practice_settings.set_practitioner_active",
+}
 
 
 def snapshot(db: Session, practice_id: int) -> list[tuple[object, ...]]:
-    """Everything a cross-tenant call could change about a practice's people and sessions."""
+    """Everything a cross-tenant call could change about a practice: its people and sessions,
+    settings, treatments, practitioners, waitlist (with treatment links) and audit trail."""
     db.flush()
     db.expire_all()
     users = db.exec(select(User).where(User.practice_id == practice_id).order_by(User.id)).all()  # type: ignore[arg-type]
@@ -95,9 +229,27 @@ def snapshot(db: Session, practice_id: int) -> list[tuple[object, ...]]:
     sessions = db.exec(
         select(AuthSession).where(AuthSession.user_id.in_(ids)).order_by(AuthSession.id)  # type: ignore[union-attr,attr-defined]
     ).all()
-    return [(u.id, u.email, u.role, u.status, u.password_hash) for u in users] + [
-        (s.id, s.revoked_at, s.last_seen_at) for s in sessions
-    ]
+    practice = db.get(Practice, practice_id)
+    assert practice is not None
+    rows: list[tuple[object, ...]] = [tuple(practice.model_dump().items())]
+    for model in (Treatment, Practitioner, Patient, AuditEvent):
+        rows += [
+            (model.__name__, *row.model_dump().items())
+            for row in db.exec(
+                select(model).where(model.practice_id == practice_id).order_by(model.id)  # type: ignore[attr-defined]
+            )
+        ]
+    rows += db.exec(
+        select(PatientTreatment.patient_id, PatientTreatment.treatment_id)
+        .join(Patient, Patient.id == PatientTreatment.patient_id)  # type: ignore[arg-type]
+        .where(Patient.practice_id == practice_id)
+        .order_by(PatientTreatment.patient_id, PatientTreatment.treatment_id)  # type: ignore[arg-type]
+    ).all()
+    return (
+        [(u.id, u.email, u.role, u.status, u.password_hash) for u in users]
+        + [(s.id, s.revoked_at, s.last_seen_at) for s in sessions]
+        + rows
+    )
 
 
 @pytest.mark.parametrize(("name", "call"), CROSS_TENANT, ids=[name for name, _ in CROSS_TENANT])
@@ -136,3 +288,153 @@ def _id_taking_entry_points() -> set[str]:
 def test_every_id_taking_entry_point_has_a_case() -> None:
     """A new function acting on an id must come with its cross-tenant case above."""
     assert _id_taking_entry_points() == COVERED
+
+
+def test_every_covered_entry_point_is_really_called() -> None:
+    """COVERED is a promise: each name in it has a case (named `[module.]function: …`)."""
+    prefixes = {name.split(":")[0] for name, _ in CROSS_TENANT}
+    for entry_point in COVERED:
+        function = entry_point.split(".")[1]
+        assert entry_point in prefixes or function in prefixes, entry_point
+
+
+def test_the_snapshot_sees_the_waitlist(db: Session, tenants: Tenants, now: datetime) -> None:
+    """Guard the guard: a change to A's waitlist or settings must show in A's snapshot."""
+    a = tenants.a
+    before = snapshot(db, a.practice_id)
+    patients.set_status(db, a.owner, a.patient_id, "removed", now)
+    assert snapshot(db, a.practice_id) != before
+    before = snapshot(db, a.practice_id)
+    practice_settings.set_practitioner_active(
+        db, a.owner, practitioner_id=a.practitioner_id, active=False, now=now
+    )
+    assert snapshot(db, a.practice_id) != before
+
+
+# --- the waitlist grid: B searches with everything it might know about A's patients ---
+
+
+def _visible(db: Session, practice_id: int, **query: object) -> set[int]:
+    """Ids on every page of the grid (all statuses unless the query says otherwise)."""
+    base = PatientQuery(**{"status": "", "page_size": 100, **query})  # type: ignore[arg-type]
+    first = patients.list_page(db, practice_id, base)
+    ids = {r.id for r in first.rows}
+    for page in range(2, first.pages + 1):
+        ids |= {r.id for r in patients.list_page(db, practice_id, replace(base, page=page)).rows}
+    assert len(ids) == first.total
+    return ids
+
+
+def _waitlist_ids(db: Session, practice_id: int) -> set[int]:
+    return set(db.exec(select(Patient.id).where(Patient.practice_id == practice_id)).all())  # type: ignore[arg-type]
+
+
+def test_grid_and_count_never_include_another_practices_patients(
+    db: Session, tenants: Tenants
+) -> None:
+    for own, other in ((tenants.b, tenants.a), (tenants.a, tenants.b)):
+        theirs = _waitlist_ids(db, other.practice_id)
+        mine = _visible(db, own.practice_id)
+        assert (
+            mine
+            == _waitlist_ids(db, own.practice_id)
+            == {
+                own.patient_id,
+                own.own_number_patient_id,
+            }
+        )
+        assert not mine & theirs
+        assert patients.count_waiting(db, own.practice_id) == 2
+        searches = [
+            other.patient_name,
+            other.patient_name.upper(),
+            other.patient_name.split()[0],
+            other.own_number,
+            other.own_number.replace("-", ""),
+            "+31 6 " + other.own_number[3:],
+            "0031" + other.own_number[1:].replace("-", ""),
+            other.own_number[-4:],
+        ]
+        for search in searches:
+            assert _visible(db, own.practice_id, search=search) == set(), search
+        # the number both practices have: each sees only its own entry
+        assert _visible(db, own.practice_id, search=SHARED_NUMBER) == {own.patient_id}
+        # another practice's treatment id as a filter matches nothing here
+        assert _visible(db, own.practice_id, treatment_id=other.treatment_id) == set()
+
+
+def test_count_waiting_ignores_changes_in_another_practice(
+    db: Session, tenants: Tenants, now: datetime
+) -> None:
+    a, b = tenants.a, tenants.b
+    patients.add(db, a.owner, waitlist_entry(db, a.practice_id), now)
+    patients.set_status(db, a.owner, a.patient_id, "removed", now)
+    assert patients.count_waiting(db, a.practice_id) == 2
+    assert patients.count_waiting(db, b.practice_id) == 2
+
+
+def test_b_cannot_attach_as_treatment_or_practitioner(
+    db: Session, tenants: Tenants, now: datetime
+) -> None:
+    """Ids inside a form are checked too: B cannot link its patients to A's records."""
+    a, b = tenants.a, tenants.b
+    before = snapshot(db, a.practice_id)
+    attempts = [
+        (waitlist_entry(db, b.practice_id, treatment_ids=[a.treatment_id]), "treatments"),
+        (
+            waitlist_entry(db, b.practice_id, preferred_practitioner_id=a.practitioner_id),
+            "practitioner",
+        ),
+    ]
+    for data, field in attempts:
+        with pytest.raises(ValidationFailed) as refused:
+            patients.add(db, b.owner, data, now)
+        assert field in refused.value.errors
+        with pytest.raises(ValidationFailed) as refused:
+            patients.update(db, b.owner, b.patient_id, data, now)
+        assert field in refused.value.errors
+    assert snapshot(db, a.practice_id) == before
+
+
+def test_a_number_on_another_practices_list_is_never_revealed(
+    db: Session, tenants: Tenants, now: datetime
+) -> None:
+    """B can add A's patient's number: no DuplicatePhone, no hint that A has it."""
+    a, b = tenants.a, tenants.b
+    before = snapshot(db, a.practice_id)
+    added = patients.add(db, b.owner, waitlist_entry(db, b.practice_id, phone=a.own_number), now)
+    assert added.practice_id == b.practice_id
+    patients.update(
+        db,
+        b.owner,
+        b.own_number_patient_id,
+        waitlist_entry(db, b.practice_id, phone="+31 6 " + "55556666"),
+        now,
+    )
+    assert snapshot(db, a.practice_id) == before
+
+
+def test_settings_show_only_own_treatments_and_practitioners(
+    db: Session, tenants: Tenants, now: datetime
+) -> None:
+    a, b = tenants.a, tenants.b
+    before = snapshot(db, a.practice_id)
+    practice_settings.update_outreach(
+        db,
+        b.owner,
+        wave_size=9,
+        wave_interval=20,
+        quiet_start="20:00",
+        quiet_end="09:00",
+        min_notice=120,
+        max_offers=1,
+        sender_name="Beta",
+        now=now,
+    )
+    view = practice_settings.view(db, b.owner)
+    a_treatments = set(
+        db.exec(select(Treatment.id).where(Treatment.practice_id == a.practice_id)).all()
+    )
+    assert not {t.id for t in view.treatments} & a_treatments
+    assert [p.id for p in view.practitioners] == [b.practitioner_id]
+    assert snapshot(db, a.practice_id) == before

@@ -24,6 +24,7 @@ from pakjeplekje.domain.passwords import (
     hash_password,
     require_acceptable,
 )
+from pakjeplekje.domain.practice_settings import create_default_treatments
 from pakjeplekje.domain.sessions import Actor, revoke_all_sessions, start_session
 from pakjeplekje.domain.tokens import keyed_hash
 from pakjeplekje.models import AuthSession, Practice, User
@@ -77,6 +78,7 @@ def sign_up(
     )
     db.add(practice)
     db.flush()
+    create_default_treatments(db, practice.id)  # type: ignore[arg-type]
     user = User(
         practice_id=practice.id,  # type: ignore[arg-type]
         email=email,
