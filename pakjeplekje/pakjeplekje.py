@@ -8,12 +8,21 @@ import reflex as rx
 
 from pakjeplekje.api import create_api
 from pakjeplekje.config import get_settings
-from pakjeplekje.pages import account, landing, privacy_policy, staff, team  # noqa: F401
+from pakjeplekje.pages import (  # noqa: F401  (importing registers the pages)
+    account,
+    landing,
+    practice_settings,
+    privacy_policy,
+    staff,
+    team,
+    waitlist,
+)
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 get_settings().check_startable()
 
 app = rx.App(
     html_lang="nl",
+    stylesheets=["/pakjeplekje.css"],
     api_transformer=create_api(),
 )

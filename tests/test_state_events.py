@@ -19,11 +19,15 @@ from reflex.state import State
 from sqlmodel import select
 
 from pakjeplekje.db import session_scope
+from pakjeplekje.domain import patients, practice_settings
 from pakjeplekje.domain.sessions import start_session
-from pakjeplekje.models import User, utcnow
+from pakjeplekje.models import Patient, Treatment, User, utcnow
+from pakjeplekje.models import Practice as Practice_
 from pakjeplekje.session_cookie import COOKIE_NAME
+from pakjeplekje.state.practice_settings import PracticeSettingsState
 from pakjeplekje.state.session import SessionState
 from pakjeplekje.state.team import TeamState
+from pakjeplekje.state.waitlist import WaitlistState
 from tests.conftest import AppEnv, Factory
 
 S = TypeVar("S", bound=rx.State)
@@ -147,3 +151,96 @@ def test_page_guard_marks_owner_pages_for_staff(
     owner = connected(SessionState, a.owner_token)
     run(owner.require_owner())
     assert not owner.access_denied and owner.practice_name == "Tandartspraktijk Alfa"
+
+
+# --- the waitlist and settings events ------------------------------------------------------
+
+
+@pytest.fixture
+def a_patient(practices: tuple[Practice, Practice]) -> int:
+    """One waiting patient in practice A (created through the domain, committed)."""
+    with session_scope() as db:
+        a_staff = db.exec(select(User).where(User.email == "assistent@alfa.nl")).one()
+        practice_settings.create_default_treatments(db, a_staff.practice_id)
+        db.flush()
+        treatment = db.exec(
+            select(Treatment.id).where(Treatment.practice_id == a_staff.practice_id)
+        ).first()
+        clean = patients.CleanPatient(
+            name="Alma Alfa",
+            phone="+31611112222",
+            treatment_ids=(treatment,),  # type: ignore[arg-type]
+            duration_minutes=30,
+            availability=patients.ALL_CELLS,
+            preferred_practitioner_id=None,
+            urgency="normaal",
+            note="",
+            consent_method="balie",
+            status="waiting",
+        )
+        return patients.insert(db, a_staff.practice_id, clean, utcnow()).id  # type: ignore[return-value]
+
+
+def _patient(patient_id: int) -> Patient | None:
+    with session_scope() as db:
+        patient = db.get(Patient, patient_id)
+        if patient is not None:
+            db.expunge(patient)
+        return patient
+
+
+def test_waitlist_events_never_reach_another_practice(
+    practices: tuple[Practice, Practice], a_patient: int
+) -> None:
+    _, b = practices
+    grid = connected(WaitlistState, b.owner_token)
+    run(grid.load())
+    grid.search = "Alma"
+    run(grid.set_search("0611112222"))
+    assert grid.rows == [] and grid.total == 0
+
+    run(grid.open_edit(str(a_patient)))
+    assert not grid.dialog_open and grid.form.get("name") != "Alma Alfa"
+    assert grid.error == patients.NOT_FOUND
+
+    run(grid.remove(str(a_patient)))
+    grid.editing_id = a_patient  # a forged dialog state: save must still refuse
+    run(
+        grid.save(
+            {
+                "name": "Overgenomen",
+                "phone": "0611113333",
+                "duration": "30",
+                "cell-ma-ochtend": "on",
+                "consent": "balie",
+            }
+        )
+    )
+    run(grid.delete(str(a_patient)))
+
+    patient = _patient(a_patient)
+    assert patient is not None
+    assert (patient.name, patient.status) == ("Alma Alfa", "waiting")
+
+
+def test_settings_events_never_reach_another_practice(
+    practices: tuple[Practice, Practice], a_patient: int
+) -> None:
+    _, b = practices
+    with session_scope() as db:
+        a_treatment = db.exec(
+            select(Treatment)
+            .join(Practice_, Practice_.id == Treatment.practice_id)
+            .where(Practice_.name == "Tandartspraktijk Alfa")
+        ).first()
+        assert a_treatment is not None
+        a_treatment_id, before = a_treatment.id, a_treatment.default_duration_minutes
+    settings = connected(PracticeSettingsState, b.owner_token)
+    run(settings.load())
+    assert str(a_treatment_id) not in {t["id"] for t in settings.treatments}
+    run(settings.save_treatment(str(a_treatment_id), "240", False))
+    assert settings.error
+    with session_scope() as db:
+        treatment = db.get(Treatment, a_treatment_id)
+        assert treatment is not None
+        assert (treatment.default_duration_minutes, treatment.active) == (before, True)

@@ -38,7 +38,7 @@ def landing() -> rx.Component:
                     rx.card(
                         rx.vstack(
                             rx.icon(icon, color="var(--teal-9)"),
-                            rx.heading(title, size="4"),
+                            rx.heading(title, size="4", as_="h2"),
                             rx.text(text),
                         )
                     )

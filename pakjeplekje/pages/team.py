@@ -53,7 +53,7 @@ def team() -> rx.Component:
         rx.card(
             rx.form(
                 rx.vstack(
-                    rx.heading("Collega uitnodigen", size="4"),
+                    rx.heading("Collega uitnodigen", size="4", as_="h2"),
                     rx.text(
                         "Uw collega krijgt een e-mail met een link om een wachtwoord te "
                         "kiezen (7 dagen geldig) en krijgt de rol medewerker."

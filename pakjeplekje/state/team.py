@@ -75,9 +75,10 @@ class TeamState(rx.State):
         return await self._run(lambda db, actor: action(db, actor, member))
 
     @rx.event
-    async def load(self) -> rx.event.EventSpec | None:
+    async def load(self) -> None:
+        """Page loader: without a session it stays quiet, the page guard redirects."""
         self.members = []
-        return await self._run(lambda db, actor: None)
+        await self._run(lambda db, actor: None)
 
     @rx.event
     async def invite(self, form: dict) -> rx.event.EventSpec | list | None:

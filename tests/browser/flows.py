@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,3 +56,43 @@ def link_from_dev_mail(page, app: App, to: str, path: str) -> str:  # type: igno
     href = mail.locator(f"a[href*='{path}']").first.get_attribute("href")
     assert href and path in href
     return href
+
+
+def signed_up_owner(page, app: App, practice: str) -> str:  # type: ignore[no-untyped-def]
+    """A new practice whose owner is logged in on `page`; returns the owner's e-mail."""
+    email = unique_email("eigenaar")
+    sign_up(page, app, practice=practice, name="Olga Eigenaar", email=email)
+    page.wait_for_url(re.compile(r"/dashboard"))
+    return email
+
+
+def seed_patients(app: App, owner_email: str, count: int) -> None:
+    """Put `count` waiting patients straight into the app's database (set-up, not the subject)."""
+    from sqlmodel import Session, select
+
+    from pakjeplekje.db import make_engine
+    from pakjeplekje.domain import patients
+    from pakjeplekje.models import Treatment, User, utcnow
+
+    engine = make_engine(f"sqlite:///{app.data_dir / 'pakjeplekje.db'}")
+    with Session(engine) as db:
+        practice_id = db.exec(select(User.practice_id).where(User.email == owner_email)).one()
+        treatment = db.exec(
+            select(Treatment.id).where(Treatment.practice_id == practice_id)
+        ).first()
+        for i in range(count):
+            clean = patients.CleanPatient(
+                name=f"Seed Patiënt {i:03d}",
+                phone=f"+316{20000000 + i}",
+                treatment_ids=(treatment,),
+                duration_minutes=30,  # type: ignore[arg-type]
+                availability=patients.ALL_CELLS,
+                preferred_practitioner_id=None,
+                urgency="normaal",
+                note="",
+                consent_method="formulier",
+                status="waiting",
+            )
+            patients.insert(db, practice_id, clean, utcnow())
+        db.commit()
+    engine.dispose()

@@ -99,11 +99,12 @@ def test_owner_invites_staff_who_cannot_open_owner_pages(new_page, app: App) -> 
         app,
         practice="Tandartspraktijk De Brug",
         name="Bram Brug",
-        email=unique_email("bram"),
+        email=(bram := unique_email("bram")),
     )
     owner.wait_for_url(re.compile(r"/dashboard"))
     owner.get_by_role("link", name="Instellingen").click()
     owner.get_by_role("link", name="Medewerkers beheren").click()
+    expect(owner.locator(f"tr[data-email='{bram}']")).to_contain_text("Eigenaar")  # page loaded
     colleague = unique_email("collega")
     owner.get_by_label("Naam").fill("Carla Collega")
     owner.get_by_label("E-mailadres").fill(colleague)
@@ -201,6 +202,7 @@ def test_change_password_keeps_this_session_and_ends_the_others(new_page, app: A
     elsewhere.wait_for_url(re.compile(r"/dashboard"))
 
     here.get_by_role("link", name="Instellingen").click()
+    expect(here.locator("tr[data-treatment='controle']")).to_be_visible()  # page loaded
     here.get_by_label("Huidig wachtwoord").fill("niet het goede wachtwoord")
     here.get_by_label("Nieuw wachtwoord", exact=True).fill("een ander lang wachtwoord")
     here.get_by_label("Herhaal nieuw wachtwoord").fill("een ander lang wachtwoord")
