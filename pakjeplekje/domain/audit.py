@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.models import AuditEvent, User, utcnow
 
 
@@ -50,6 +51,28 @@ def on_user(
         actor_user_id=actor_user_id,
         target_type="user",
         target_id=user.id,
+        detail=detail,
+        now=now,
+    )
+
+
+def by_actor(
+    db: Session,
+    actor: Actor,
+    action: str,
+    target_type: str,
+    target: int | None,
+    now: datetime,
+    detail: str | None = None,
+) -> None:
+    """What a logged-in staff member did to a record of their own practice."""
+    record(
+        db,
+        action,
+        practice_id=actor.practice_id,
+        actor_user_id=actor.user_id,
+        target_type=target_type,
+        target_id=target,
         detail=detail,
         now=now,
     )

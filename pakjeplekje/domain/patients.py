@@ -7,7 +7,7 @@ an id from another practice is simply "not found".
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -285,15 +285,7 @@ def add(db: Session, actor: Actor, data: PatientInput, now: datetime) -> Patient
     if (existing := _existing_with_phone(db, actor.practice_id, clean.phone)) is not None:
         raise DuplicatePhone(existing)
     patient = insert(db, actor.practice_id, clean, now)
-    audit.record(
-        db,
-        "patient.added",
-        practice_id=actor.practice_id,
-        actor_user_id=actor.user_id,
-        target_type="patient",
-        target_id=patient.id,
-        now=now,
-    )
+    audit.by_actor(db, actor, "patient.added", "patient", patient.id, now)
     return patient
 
 
@@ -323,15 +315,7 @@ def update(
     patient.updated_at = now
     db.add(patient)
     _set_treatments(db, patient.id, clean.treatment_ids)  # type: ignore[arg-type]
-    audit.record(
-        db,
-        "patient.updated",
-        practice_id=actor.practice_id,
-        actor_user_id=actor.user_id,
-        target_type="patient",
-        target_id=patient.id,
-        now=now,
-    )
+    audit.by_actor(db, actor, "patient.updated", "patient", patient.id, now)
     return patient
 
 
@@ -342,15 +326,7 @@ def set_status(db: Session, actor: Actor, patient_id: int, status: str, now: dat
     patient = _own(db, actor, patient_id)
     patient.status, patient.updated_at = status, now
     db.add(patient)
-    audit.record(
-        db,
-        f"patient.status_{status}",
-        practice_id=actor.practice_id,
-        actor_user_id=actor.user_id,
-        target_type="patient",
-        target_id=patient.id,
-        now=now,
-    )
+    audit.by_actor(db, actor, f"patient.status_{status}", "patient", patient.id, now)
     return patient
 
 
@@ -359,15 +335,7 @@ def delete_permanently(db: Session, actor: Actor, patient_id: int, now: datetime
     patient = _own(db, actor, patient_id)
     db.delete(patient)
     db.flush()
-    audit.record(
-        db,
-        "patient.deleted",
-        practice_id=actor.practice_id,
-        actor_user_id=actor.user_id,
-        target_type="patient",
-        target_id=patient_id,
-        now=now,
-    )
+    audit.by_actor(db, actor, "patient.deleted", "patient", patient_id, now)
 
 
 @dataclass(frozen=True)
@@ -547,13 +515,16 @@ def list_page(db: Session, practice_id: int, query: PatientQuery) -> PatientPage
     return PatientPage(rows=rows, total=total, page=page, pages=pages)
 
 
-def all_matching(db: Session, practice_id: int, query: PatientQuery, batch: int = 1000):  # type: ignore[no-untyped-def]
-    """Every patient the filters select, in batches (for export; never the whole table at once)."""
+def all_matching(
+    db: Session, practice_id: int, query: PatientQuery, batch: int = 1000
+) -> Iterator[Patient]:
+    """Every patient the filters select, streamed `batch` rows at a time from one query.
+
+    One SELECT (a server-side cursor on PostgreSQL) sees one consistent snapshot: unlike
+    OFFSET paging, a row changing mid-export is never skipped or repeated, and late batches
+    cost no more than early ones. Memory holds one batch, never the whole table."""
     stmt = _filtered(practice_id, query).order_by(*_order(query))
-    offset = 0
-    while chunk := db.exec(stmt.offset(offset).limit(batch)).all():
-        yield from chunk
-        offset += batch
+    yield from db.exec(stmt.execution_options(yield_per=batch))
 
 
 def count_waiting(db: Session, practice_id: int) -> int:

@@ -168,15 +168,7 @@ def add_treatment(
     )
     db.add(treatment)
     db.flush()
-    audit.record(
-        db,
-        "settings.treatment_added",
-        practice_id=actor.practice_id,
-        actor_user_id=actor.user_id,
-        target_type="treatment",
-        target_id=treatment.id,
-        now=now,
-    )
+    audit.by_actor(db, actor, "settings.treatment_added", "treatment", treatment.id, now)
     return treatment
 
 
@@ -200,15 +192,7 @@ def update_treatment(
     treatment.default_duration_minutes = _number(duration, "Duur", DURATION_MIN, DURATION_MAX)
     treatment.active = bool(active)
     db.add(treatment)
-    audit.record(
-        db,
-        "settings.treatment_changed",
-        practice_id=actor.practice_id,
-        actor_user_id=actor.user_id,
-        target_type="treatment",
-        target_id=treatment.id,
-        now=now,
-    )
+    audit.by_actor(db, actor, "settings.treatment_changed", "treatment", treatment.id, now)
 
 
 def add_practitioner(db: Session, actor: Actor, *, name: str, now: datetime) -> Practitioner:
@@ -218,15 +202,7 @@ def add_practitioner(db: Session, actor: Actor, *, name: str, now: datetime) -> 
     practitioner = Practitioner(practice_id=actor.practice_id, name=name)
     db.add(practitioner)
     db.flush()
-    audit.record(
-        db,
-        "settings.practitioner_added",
-        practice_id=actor.practice_id,
-        actor_user_id=actor.user_id,
-        target_type="practitioner",
-        target_id=practitioner.id,
-        now=now,
-    )
+    audit.by_actor(db, actor, "settings.practitioner_added", "practitioner", practitioner.id, now)
     return practitioner
 
 
@@ -236,15 +212,7 @@ def set_practitioner_active(
     practitioner = _own(db, Practitioner, actor, practitioner_id)
     practitioner.active = bool(active)
     db.add(practitioner)
-    audit.record(
-        db,
-        "settings.practitioner_changed",
-        practice_id=actor.practice_id,
-        actor_user_id=actor.user_id,
-        target_type="practitioner",
-        target_id=practitioner.id,
-        now=now,
-    )
+    audit.by_actor(db, actor, "settings.practitioner_changed", "practitioner", practitioner.id, now)
 
 
 def update_outreach(
@@ -282,12 +250,4 @@ def update_outreach(
         setattr(practice, name, value)
     practice.sms_sender_name = sender
     db.add(practice)
-    audit.record(
-        db,
-        "settings.outreach_changed",
-        practice_id=actor.practice_id,
-        actor_user_id=actor.user_id,
-        target_type="practice",
-        target_id=practice.id,
-        now=now,
-    )
+    audit.by_actor(db, actor, "settings.outreach_changed", "practice", practice.id, now)
