@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from pakjeplekje import api_waitlist
+from pakjeplekje import api_claim, api_waitlist
 from pakjeplekje.adapters.mail import ConsoleOutbox
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import get_engine, session_scope
@@ -112,5 +112,6 @@ def create_api() -> Starlette:
             Route("/api/auth/uitloggen", end_session, methods=["POST"]),
             Route("/dev/mail", dev_mail, methods=["GET"]),
             *api_waitlist.routes(),
+            *api_claim.routes(),
         ]
     )

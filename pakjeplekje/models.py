@@ -169,3 +169,69 @@ class PatientTreatment(SQLModel, table=True):
     treatment_id: int = Field(
         foreign_key="treatment.id", primary_key=True, index=True, ondelete="CASCADE"
     )
+
+
+class Slot(SQLModel, table=True):
+    """A freed appointment the practice offers to its waitlist."""
+
+    __table_args__ = (
+        sa.Index("ix_slot_practice_status_start", "practice_id", "status", "starts_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    practice_id: int = Field(foreign_key="practice.id", ondelete="CASCADE")
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    duration_minutes: int
+    treatment_id: int | None = Field(default=None, foreign_key="treatment.id", ondelete="SET NULL")
+    practitioner_id: int | None = Field(
+        default=None, foreign_key="practitioner.id", ondelete="SET NULL"
+    )
+    status: str = Field(default="open", max_length=10)  # open | claimed | closed | expired
+    created_by_user_id: int | None = Field(default=None)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    claimed_patient_id: int | None = Field(
+        default=None, foreign_key="patient.id", ondelete="SET NULL"
+    )
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_via: str | None = Field(default=None, max_length=10)  # page | api | sms
+    closed_reason: str | None = Field(default=None, max_length=30)
+
+
+class Offer(SQLModel, table=True):
+    """One slot offered to one patient; the claim link carries a token whose hash is stored."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("slot_id", "patient_id"),
+        sa.Index("ix_offer_patient_created", "patient_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    practice_id: int = Field(foreign_key="practice.id", index=True, ondelete="CASCADE")
+    slot_id: int = Field(foreign_key="slot.id", index=True, ondelete="CASCADE")
+    patient_id: int = Field(foreign_key="patient.id", ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    wave: int = Field(default=1)
+    # queued | sending | sent | delivered | failed | clicked | claimed | lost | expired
+    status: str = Field(default="queued", max_length=10)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    clicked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Message(SQLModel, table=True):
+    """Every SMS in and out, with the provider's id and delivery outcome."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    practice_id: int = Field(foreign_key="practice.id", index=True, ondelete="CASCADE")
+    offer_id: int | None = Field(default=None, foreign_key="offer.id", ondelete="SET NULL")
+    patient_id: int | None = Field(default=None, foreign_key="patient.id", ondelete="SET NULL")
+    direction: str = Field(max_length=3)  # out | in
+    phone: str = Field(max_length=16)
+    body: str = Field(max_length=1600)
+    provider_id: str | None = Field(default=None, max_length=64, unique=True)
+    status: str = Field(default="queued", max_length=12)
+    error_code: int | None = Field(default=None)
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    updated_at: datetime = Field(sa_type=UTCDateTime)

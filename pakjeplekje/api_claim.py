@@ -1,0 +1,180 @@
+"""The patient's side: the claim page `/c/<token>` and `POST /api/claim/{token}`.
+
+Server-rendered HTML, not a Reflex page: a patient on a slow phone gets a few kilobytes that
+work without JavaScript, and an unknown token gets a real 404. Both call `claims.claim()`.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from pakjeplekje.config import get_settings
+from pakjeplekje.db import session_scope
+from pakjeplekje.domain import claims
+from pakjeplekje.models import utcnow
+
+DAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+MONTHS = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+API_STATUS = {"claimed": 200, "taken": 409, "expired": 410, "not_found": 404, "rate_limited": 429}
+NO_STORE = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex",
+}
+
+
+def dutch_moment(moment: datetime) -> str:
+    """`dinsdag 3 december 2026, 10:30` — in the practice's own time zone."""
+    return (
+        f"{DAYS[moment.weekday()]} {moment.day} {MONTHS[moment.month - 1]} {moment.year}, "
+        f"{moment:%H:%M}"
+    )
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _run_claim(request: Request, token: str, channel: str) -> claims.ClaimResult:
+    with session_scope() as db:
+        return claims.claim(
+            db,
+            token,
+            channel=channel,
+            client=_client(request),
+            secret=get_settings().secret_key,
+            now=utcnow(),
+        )
+
+
+def api_claim(request: Request) -> JSONResponse:
+    result = _run_claim(request, request.path_params["token"], "api")
+    if result.result == "not_found":
+        return JSONResponse({"result": "not_found"}, status_code=404, headers=NO_STORE)
+    return JSONResponse(
+        {"result": result.result}, status_code=API_STATUS[result.result], headers=NO_STORE
+    )
+
+
+PAGE = """<!doctype html><html lang="nl"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex"><title>{title}</title><style>
+body{{font-family:system-ui,-apple-system,sans-serif;margin:0;background:#f4f7f6;color:#1a1a1a}}
+main{{max-width:440px;margin:0 auto;padding:24px 18px}}
+h1{{font-size:1.5rem;margin:0 0 4px}} .practice{{color:#0d7f73;font-weight:700;font-size:1.1rem}}
+.card{{background:#fff;border-radius:14px;padding:20px;margin:18px 0;box-shadow:0 1px 3px #0002}}
+.when{{font-size:1.35rem;font-weight:700;margin:6px 0}} .muted{{color:#555}}
+button,.button{{display:block;width:100%;box-sizing:border-box;font-size:1.2rem;padding:18px;
+border:0;border-radius:12px;background:#0d9488;color:#fff;font-weight:700;text-align:center;
+text-decoration:none;margin-top:12px}} .secondary{{background:#e6eeec;color:#1a1a1a}}
+footer{{font-size:.85rem;color:#666;margin-top:28px}} footer a{{color:#0d7f73}}
+</style></head><body><main>{body}<footer><a href="/privacybeleid">Privacybeleid</a></footer>
+</main></body></html>"""
+
+
+def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(
+        PAGE.format(title=html.escape(title), body=body), status_code=status, headers=NO_STORE
+    )
+
+
+def _slot_card(view: claims.ClaimView) -> str:
+    return (
+        f'<p class="practice">{html.escape(view.practice_name)}</p>'
+        f'<div class="card"><p class="muted">Vrijgekomen afspraak</p>'
+        f'<p class="when" id="wanneer">{dutch_moment(view.starts_local)}</p>'
+        f'<p class="muted">Duur: {view.duration_minutes} minuten</p></div>'
+    )
+
+
+def not_found() -> HTMLResponse:
+    return _page(
+        "Niet gevonden",
+        "<h1>Deze link bestaat niet</h1><p>Controleer of u de hele "
+        "link uit de SMS heeft geopend.</p>",
+        status=404,
+    )
+
+
+def _result_page(token: str, view: claims.ClaimView) -> HTMLResponse:
+    card = _slot_card(view)
+    if view.state == "open":
+        body = (
+            f"<h1>Wilt u deze plek?</h1>{card}"
+            f'<form method="post"><button type="submit">Ja, ik neem deze plek</button>'
+            f'</form><p class="muted">Wie het eerst bevestigt, krijgt de plek.</p>'
+        )
+    elif view.state == "claimed_by_you":
+        body = (
+            f"<h1>De afspraak is van u!</h1>{card}<p>U krijgt ook een bevestiging per "
+            f'SMS.</p><a class="button secondary" href="/c/{html.escape(token)}/afspraak.ics"'
+            f">Zet in mijn agenda</a>"
+        )
+    elif view.state == "taken":
+        body = (
+            f"<h1>Helaas, deze plek is al vergeven</h1>{card}<p>U blijft op de wachtlijst "
+            f"staan. Bij een volgende vrije plek krijgt u weer een SMS.</p>"
+        )
+    else:
+        body = (
+            f"<h1>Deze plek is niet meer beschikbaar</h1>{card}<p>De afspraak is verlopen "
+            f"of door de praktijk gesloten. U blijft op de wachtlijst staan.</p>"
+        )
+    return _page(f"Vrije plek bij {view.practice_name}", body)
+
+
+def claim_page(request: Request) -> Response:
+    token = request.path_params["token"]
+    if request.method == "POST":
+        result = _run_claim(request, token, "page")
+        if result.result == "rate_limited":
+            return _page(
+                "Even wachten",
+                "<h1>Te veel pogingen</h1><p>Probeer het over een kwartier opnieuw.</p>",
+                status=429,
+            )
+        view = result.view
+    else:
+        with session_scope() as db:
+            view = claims.view(db, token, utcnow())
+    return not_found() if view is None else _result_page(token, view)
+
+
+def calendar_file(request: Request) -> Response:
+    token = request.path_params["token"]
+    with session_scope() as db:
+        view = claims.view(db, token, utcnow())
+    if view is None or view.state != "claimed_by_you":
+        return not_found()
+    body = claims.ics(view, uid=claims.hash_token(token)[:24], now=utcnow())
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={**NO_STORE, "Content-Disposition": 'attachment; filename="afspraak.ics"'},
+    )
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/api/claim/{token}", api_claim, methods=["POST"]),
+        Route("/c/{token}", claim_page, methods=["GET", "POST"]),
+        Route("/c/{token}/afspraak.ics", calendar_file, methods=["GET"]),
+    ]

@@ -1,0 +1,213 @@
+"""Claiming a freed slot: one atomic conditional update, so exactly one patient wins.
+
+The claim page, `POST /api/claim/{token}` and the SMS reply `JA` all call `claim()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select, update
+
+from pakjeplekje.domain import audit, throttle
+from pakjeplekje.domain.tokens import hash_token, keyed_hash, new_token
+from pakjeplekje.models import Offer, Patient, Practice, Slot
+
+TOKEN_MAX = 100
+GUESS_LIMIT = 30  # unknown tokens per client per 15 minutes before that client is locked
+OPEN_OFFER = ("queued", "sending", "sent", "delivered", "clicked")
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    """What the claim page may show: the practice and the slot, nothing about anyone else."""
+
+    practice_name: str
+    starts_at: datetime  # UTC
+    timezone: str
+    duration_minutes: int
+    state: str  # open | claimed_by_you | taken | expired
+
+    @property
+    def starts_local(self) -> datetime:
+        return self.starts_at.astimezone(ZoneInfo(self.timezone))
+
+
+def create_offer(
+    db: Session, slot: Slot, patient_id: int, *, wave: int, now: datetime
+) -> tuple[Offer, str]:
+    """An offer with its raw claim token (≥ 128 bits; only the hash is stored)."""
+    raw, digest = new_token()
+    offer = Offer(
+        practice_id=slot.practice_id,
+        slot_id=slot.id,
+        patient_id=patient_id,  # type: ignore[arg-type]
+        token_hash=digest,
+        wave=wave,
+        created_at=now,
+        expires_at=slot.starts_at,
+    )
+    db.add(offer)
+    db.flush()
+    return offer, raw
+
+
+def _find(db: Session, raw: str) -> tuple[Offer, Slot, Practice] | None:
+    if not raw or len(raw) > TOKEN_MAX:
+        return None
+    return db.exec(
+        select(Offer, Slot, Practice)
+        .join(Slot, Slot.id == Offer.slot_id)  # type: ignore[arg-type]
+        .join(Practice, Practice.id == Offer.practice_id)  # type: ignore[arg-type]
+        .where(Offer.token_hash == hash_token(raw), Practice.status == "active")
+    ).first()
+
+
+def _state(offer: Offer, slot: Slot, now: datetime) -> str:
+    if slot.status == "claimed":
+        return "claimed_by_you" if slot.claimed_patient_id == offer.patient_id else "taken"
+    if slot.status != "open" or now >= offer.expires_at or offer.status == "expired":
+        return "expired"
+    return "open"
+
+
+def view(db: Session, raw: str, now: datetime) -> ClaimView | None:
+    """The page's content; opening it marks the offer `clicked` (bekeken)."""
+    found = _find(db, raw)
+    if found is None:
+        return None
+    offer, slot, practice = found
+    if offer.status in ("queued", "sending", "sent", "delivered"):
+        offer.status, offer.clicked_at = "clicked", now
+        db.add(offer)
+    return ClaimView(
+        practice.name,
+        slot.starts_at,
+        practice.timezone,
+        slot.duration_minutes,
+        _state(offer, slot, now),
+    )
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    result: str  # claimed | taken | expired | not_found | rate_limited
+    view: ClaimView | None = None
+
+
+def claim(
+    db: Session, raw: str, *, channel: str, client: str, secret: str, now: datetime
+) -> ClaimResult:
+    """Exactly one winner: the slot row flips from open to claimed in one conditional UPDATE;
+    every other claimer's UPDATE matches no row, however many run at the same moment.
+
+    The UPDATE is the transaction's first statement, so on SQLite it waits for the write lock
+    instead of failing to upgrade a read snapshot; PostgreSQL re-checks the WHERE after the
+    winner commits. The guessing limit applies to unknown tokens: a locked client gets
+    "rate limited" instead of "not found"."""
+    digest = hash_token(raw) if raw and len(raw) <= TOKEN_MAX else ""
+    slot_of = select(Offer.slot_id).where(Offer.token_hash == digest, Offer.expires_at > now)
+    patient_of = select(Offer.patient_id).where(Offer.token_hash == digest)
+    won = (
+        bool(digest)
+        and db.exec(  # type: ignore[call-overload]
+            update(Slot)
+            .where(col(Slot.id) == slot_of.scalar_subquery(), col(Slot.status) == "open")
+            .values(
+                status="claimed",
+                claimed_patient_id=patient_of.scalar_subquery(),
+                claimed_at=now,
+                claimed_via=channel,
+            )
+        ).rowcount
+        == 1
+    )
+
+    found = _find(db, raw)
+    if not won:
+        if found is None:
+            client_key = keyed_hash(secret, "claim-client", client or "unknown")
+            if throttle.is_locked(db, client_key, now):
+                return ClaimResult("rate_limited")
+            throttle.register_failure(db, client_key, GUESS_LIMIT, now)
+            return ClaimResult("not_found")
+        offer, slot, practice = found
+        state = _state(offer, slot, now)
+        if state == "open":  # a closed practice, or an offer expired meanwhile
+            state = "expired"
+        if state == "taken" and offer.status in OPEN_OFFER:
+            offer.status = "lost"
+            db.add(offer)
+        return ClaimResult(
+            "claimed" if state == "claimed_by_you" else state,
+            ClaimView(
+                practice.name, slot.starts_at, practice.timezone, slot.duration_minutes, state
+            ),
+        )
+
+    assert found is not None
+    offer, slot, practice = found
+    offer.status, offer.claimed_at = "claimed", now
+    db.add(offer)
+    db.exec(  # type: ignore[call-overload]
+        update(Offer)
+        .where(
+            col(Offer.slot_id) == slot.id,
+            col(Offer.id) != offer.id,
+            col(Offer.status).in_(OPEN_OFFER),
+        )
+        .values(status="lost")
+    )
+    db.exec(  # type: ignore[call-overload]
+        update(Patient)
+        .where(col(Patient.id) == offer.patient_id, col(Patient.practice_id) == slot.practice_id)
+        .values(status="booked", last_claim_at=now)
+    )
+    audit.record(
+        db,
+        "slot.claimed",
+        practice_id=slot.practice_id,
+        target_type="slot",
+        target_id=slot.id,
+        detail=channel,
+        now=now,
+    )
+    return ClaimResult(
+        "claimed",
+        ClaimView(
+            practice.name,
+            slot.starts_at,
+            practice.timezone,
+            slot.duration_minutes,
+            "claimed_by_you",
+        ),
+    )
+
+
+def ics(view: ClaimView, uid: str, now: datetime) -> str:
+    """A calendar entry for the winner: the practice's name and the time, nothing else."""
+
+    def stamp(moment: datetime) -> str:
+        return moment.strftime("%Y%m%dT%H%M%SZ")
+
+    end = view.starts_at + timedelta(minutes=view.duration_minutes)
+    summary = f"Afspraak {view.practice_name}".replace(",", "\\,").replace(";", "\\;")
+    return "\r\n".join(
+        [
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            "PRODID:-//PakJePlekje//NL",
+            "CALSCALE:GREGORIAN",
+            "BEGIN:VEVENT",
+            f"UID:{uid}@pakjeplekje",
+            f"DTSTAMP:{stamp(now)}",
+            f"DTSTART:{stamp(view.starts_at)}",
+            f"DTEND:{stamp(end)}",
+            f"SUMMARY:{summary}",
+            "END:VEVENT",
+            "END:VCALENDAR",
+            "",
+        ]
+    )

@@ -1,0 +1,200 @@
+"""Claiming a slot through the page, the API and the domain: exactly one winner, always."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from pakjeplekje import api_claim
+from pakjeplekje.config import get_settings
+from pakjeplekje.db import session_scope
+from pakjeplekje.domain import claims, patients, practice_settings
+from pakjeplekje.models import Offer, Patient, Slot, Treatment, utcnow
+from tests.conftest import AppEnv, Factory
+
+
+@dataclass(frozen=True)
+class Setup:
+    slot_id: int
+    tokens: list[str]
+    patient_ids: list[int]
+
+
+def make_slot(
+    factory: Factory, name: str, offers: int, *, starts_in: timedelta = timedelta(days=1)
+) -> Setup:
+    """A practice with `offers` waiting patients, one open slot and an offer for each."""
+    with session_scope() as db:
+        practice = factory.practice(db, f"Tandartspraktijk {name}")
+        practice_settings.create_default_treatments(db, practice.id)  # type: ignore[arg-type]
+        db.flush()
+        treatment = db.exec(
+            select(Treatment.id).where(Treatment.practice_id == practice.id)
+        ).first()
+        now = utcnow()
+        patient_list = patients.insert_many(
+            db,
+            practice.id,
+            [  # type: ignore[arg-type]
+                patients.CleanPatient(
+                    name=f"Patiënt {name} {i}",
+                    phone=f"+3161{hash(name) % 1000:03d}{i:04d}",
+                    treatment_ids=(treatment,),
+                    duration_minutes=30,  # type: ignore[arg-type]
+                    availability=patients.ALL_CELLS,
+                    preferred_practitioner_id=None,
+                    urgency="normaal",
+                    note="",
+                    consent_method="balie",
+                    status="waiting",
+                )
+                for i in range(offers)
+            ],
+            now,
+        )
+        slot = Slot(
+            practice_id=practice.id,
+            starts_at=now + starts_in,  # type: ignore[arg-type]
+            duration_minutes=30,
+            treatment_id=treatment,
+            created_at=now,
+        )
+        db.add(slot)
+        db.flush()
+        tokens = [
+            claims.create_offer(db, slot, p.id, wave=1, now=now)[1]  # type: ignore[arg-type]
+            for p in patient_list
+        ]
+        return Setup(slot.id, tokens, [p.id for p in patient_list])  # type: ignore[arg-type,misc]
+
+
+def claim(token: str, client: str = "10.0.0.1") -> str:
+    with session_scope() as db:
+        return claims.claim(
+            db, token, channel="api", client=client, secret=get_settings().secret_key, now=utcnow()
+        ).result
+
+
+@pytest.fixture
+def client(app_env: AppEnv) -> TestClient:
+    return TestClient(Starlette(routes=api_claim.routes()))
+
+
+def test_first_claim_wins_and_the_rest_is_told_it_is_taken(
+    client: TestClient, factory: Factory
+) -> None:
+    setup = make_slot(factory, "Alfa", 3)
+    first = client.post(f"/api/claim/{setup.tokens[0]}")
+    assert (first.status_code, first.json()) == (200, {"result": "claimed"})
+    second = client.post(f"/api/claim/{setup.tokens[1]}")
+    assert (second.status_code, second.json()) == (409, {"result": "taken"})
+    again = client.post(f"/api/claim/{setup.tokens[0]}")
+    assert again.json() == {"result": "claimed"}  # the winner asking twice still has it
+    assert client.post("/api/claim/niet-bestaand-token").status_code == 404
+    with session_scope() as db:
+        slot = db.get(Slot, setup.slot_id)
+        assert slot is not None and slot.status == "claimed" and slot.claimed_via == "api"
+        assert slot.claimed_patient_id == setup.patient_ids[0]
+        statuses = {
+            o.patient_id: o.status
+            for o in db.exec(select(Offer).where(Offer.slot_id == setup.slot_id))
+        }
+        assert statuses == {
+            setup.patient_ids[0]: "claimed",
+            setup.patient_ids[1]: "lost",
+            setup.patient_ids[2]: "lost",
+        }
+        winner = db.get(Patient, setup.patient_ids[0])
+        assert winner is not None and winner.status == "booked" and winner.last_claim_at
+        loser = db.get(Patient, setup.patient_ids[1])
+        assert loser is not None and loser.status == "waiting"
+
+
+def test_expired_and_closed_slots_answer_410(client: TestClient, factory: Factory) -> None:
+    past = make_slot(factory, "Verleden", 1, starts_in=timedelta(minutes=-5))
+    assert client.post(f"/api/claim/{past.tokens[0]}").status_code == 410
+    closed = make_slot(factory, "Gesloten", 1)
+    with session_scope() as db:
+        slot = db.get(Slot, closed.slot_id)
+        assert slot is not None
+        slot.status, slot.closed_reason = "closed", "zelf ingevuld"
+    response = client.post(f"/api/claim/{closed.tokens[0]}")
+    assert (response.status_code, response.json()) == (410, {"result": "expired"})
+
+
+@pytest.mark.parametrize("clients", [20])
+def test_a_claim_storm_has_exactly_one_winner(
+    factory: Factory, app_env: AppEnv, clients: int
+) -> None:
+    """Real threads, separate connections, released together: one `claimed`, the rest
+    `taken`, no errors — on SQLite and on PostgreSQL."""
+    setup = make_slot(factory, "Storm", clients)
+    barrier = threading.Barrier(clients)
+    results: list[str] = []
+    errors: list[BaseException] = []
+
+    def run(token: str) -> None:
+        barrier.wait()
+        try:
+            results.append(claim(token))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in setup.tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(results) == ["claimed"] + ["taken"] * (clients - 1)
+
+
+def test_claim_page_shows_the_slot_and_claims_with_one_button(
+    client: TestClient, factory: Factory
+) -> None:
+    setup = make_slot(factory, "Pagina", 2)
+    page = client.get(f"/c/{setup.tokens[0]}")
+    assert page.status_code == 200
+    assert "Tandartspraktijk Pagina" in page.text and "Ja, ik neem deze plek" in page.text
+    assert "Patiënt Pagina" not in page.text  # nothing about any patient, not even this one
+    with session_scope() as db:
+        offer = db.exec(select(Offer).where(Offer.patient_id == setup.patient_ids[0])).one()
+        assert offer.status == "clicked" and offer.clicked_at is not None
+
+    won = client.post(f"/c/{setup.tokens[0]}")
+    assert "De afspraak is van u!" in won.text
+    calendar = client.get(f"/c/{setup.tokens[0]}/afspraak.ics")
+    assert calendar.status_code == 200 and "BEGIN:VEVENT" in calendar.text
+    assert "Tandartspraktijk Pagina" in calendar.text
+
+    late = client.post(f"/c/{setup.tokens[1]}")
+    assert "Helaas, deze plek is al vergeven" in late.text
+    assert client.get(f"/c/{setup.tokens[1]}/afspraak.ics").status_code == 404
+
+
+@pytest.mark.parametrize("token", ["onbekend", "x" * 500, "%00", "..%5C..%5Cwin.ini"])
+def test_unknown_or_malformed_tokens_get_a_plain_404(client: TestClient, token: str) -> None:
+    response = client.get(f"/c/{token}")
+    assert response.status_code == 404 and "Deze link bestaat niet" in response.text
+
+
+def test_guessing_tokens_gets_a_client_locked_out(client: TestClient, factory: Factory) -> None:
+    setup = make_slot(factory, "Raden", 1)
+    answers = [client.post(f"/api/claim/gok-{i}").status_code for i in range(claims.GUESS_LIMIT)]
+    assert set(answers) == {404}
+    assert client.post("/api/claim/nog-een-gok").status_code == 429
+    # a real token still wins: the limit is against guessing, and guessing is what failed
+    assert client.post(f"/api/claim/{setup.tokens[0]}").status_code == 200
+
+
+def test_a_token_only_ever_shows_its_own_practice(client: TestClient, factory: Factory) -> None:
+    alfa = make_slot(factory, "Alfa", 1)
+    make_slot(factory, "Beta", 1)
+    page = client.get(f"/c/{alfa.tokens[0]}")
+    assert "Tandartspraktijk Alfa" in page.text and "Beta" not in page.text
