@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from pakjeplekje import live
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import claims
@@ -55,7 +56,7 @@ def _client(request: Request) -> str:
 
 def _run_claim(request: Request, token: str, channel: str) -> claims.ClaimResult:
     with session_scope() as db:
-        return claims.claim(
+        result = claims.claim(
             db,
             token,
             channel=channel,
@@ -63,6 +64,9 @@ def _run_claim(request: Request, token: str, channel: str) -> claims.ClaimResult
             secret=get_settings().secret_key,
             now=utcnow(),
         )
+    if result.practice_id is not None:  # a winner: every staff browser of that practice
+        live.notify_from_thread(result.practice_id, result.filled_message)
+    return result
 
 
 def api_claim(request: Request) -> JSONResponse:

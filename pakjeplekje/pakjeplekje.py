@@ -13,6 +13,7 @@ from pakjeplekje.pages import (  # noqa: F401  (importing registers the pages)
     landing,
     practice_settings,
     privacy_policy,
+    slots,
     staff,
     team,
     waitlist,

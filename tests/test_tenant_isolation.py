@@ -11,24 +11,26 @@ import inspect
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
 from sqlmodel import Session, select
 
 import pakjeplekje.domain
-from pakjeplekje.domain import patients, practice_settings, team
+from pakjeplekje.domain import claims, patients, practice_settings, slots, team
 from pakjeplekje.domain.errors import NotFound
 from pakjeplekje.domain.patients import PatientInput, PatientQuery, ValidationFailed
 from pakjeplekje.domain.sessions import Actor, resolve_session
 from pakjeplekje.models import (
     AuditEvent,
     AuthSession,
+    Offer,
     Patient,
     PatientTreatment,
     Practice,
     Practitioner,
+    Slot,
     Treatment,
     User,
 )
@@ -51,6 +53,8 @@ class Tenant:
     own_number: str
     treatment_id: int
     practitioner_id: int
+    # An open freed slot with one queued offer (to the shared-number patient).
+    slot_id: int
 
 
 SHARED_NUMBER = "06-12345678"
@@ -115,7 +119,18 @@ def make_tenant(db: Session, factory: Factory, name: str) -> Tenant:
     [treatment] = db.exec(
         select(PatientTreatment.treatment_id).where(PatientTreatment.patient_id == shared.id)
     ).all()
-    assert shared.id and own.id and practitioner.id
+    slot = Slot(
+        practice_id=practice.id,
+        starts_at=factory.now + timedelta(days=1),
+        duration_minutes=30,
+        treatment_id=treatment,
+        created_by_user_id=owner.id,
+        created_at=factory.now,
+    )
+    db.add(slot)
+    db.flush()
+    claims.create_offer(db, slot, shared.id, wave=1, now=factory.now)  # type: ignore[arg-type]
+    assert shared.id and own.id and practitioner.id and slot.id
     return Tenant(
         practice.id,
         owner.id,
@@ -128,6 +143,7 @@ def make_tenant(db: Session, factory: Factory, name: str) -> Tenant:
         OWN_NUMBERS[name],
         treatment,
         practitioner.id,
+        slot.id,
     )
 
 
@@ -204,6 +220,12 @@ CROSS_TENANT: list[tuple[str, CrossTenantCall]] = [
             db, b, practitioner_id=a.practitioner_id, active=False, now=now
         ),
     ),
+    (
+        "slots.close_slot: close A's open slot",
+        lambda db, b, a, now: slots.close_slot(
+            db, b, slot_id=a.slot_id, reason="zelf_ingevuld", now=now
+        ),
+    ),
 ]
 # Entry points (they take an `actor`) with an id parameter, by "module.function".
 COVERED = {
@@ -216,12 +238,14 @@ COVERED = {
     "patients.delete_permanently",
     "practice_settings.update_treatment",
     "practice_settings.set_practitioner_active",
+    "slots.close_slot",
 }
 
 
 def snapshot(db: Session, practice_id: int) -> list[tuple[object, ...]]:
     """Everything a cross-tenant call could change about a practice: its people and sessions,
-    settings, treatments, practitioners, waitlist (with treatment links) and audit trail."""
+    settings, treatments, practitioners, waitlist (with treatment links), slots, offers and
+    audit trail."""
     db.flush()
     db.expire_all()
     users = db.exec(select(User).where(User.practice_id == practice_id).order_by(User.id)).all()  # type: ignore[arg-type]
@@ -232,7 +256,7 @@ def snapshot(db: Session, practice_id: int) -> list[tuple[object, ...]]:
     practice = db.get(Practice, practice_id)
     assert practice is not None
     rows: list[tuple[object, ...]] = [tuple(practice.model_dump().items())]
-    for model in (Treatment, Practitioner, Patient, AuditEvent):
+    for model in (Treatment, Practitioner, Patient, Slot, Offer, AuditEvent):
         rows += [
             (model.__name__, *row.model_dump().items())
             for row in db.exec(
@@ -262,6 +286,23 @@ def test_other_practices_ids_are_not_found(
         call(db, tenants.b.owner, tenants.a, now)
     assert snapshot(db, tenants.a.practice_id) == before, name
     assert resolve_session(db, tenants.a.staff_token, now) is not None
+
+
+def test_b_cannot_close_as_slot(db: Session, tenants: Tenants, now: datetime) -> None:
+    """Closing expires offers and stops waves: B doing that to A would cancel A's outreach."""
+    a, b = tenants.a, tenants.b
+    with pytest.raises(NotFound):
+        slots.close_slot(db, b.owner, slot_id=a.slot_id, reason="gaat_niet_door", now=now)
+    db.expire_all()
+    slot = db.get(Slot, a.slot_id)
+    assert slot is not None and (slot.status, slot.closed_reason) == ("open", None)
+    offers = db.exec(select(Offer.status).where(Offer.slot_id == a.slot_id)).all()
+    assert offers == ["queued"]
+    # A's own staff can still close it: the refusal was about the tenant, not the slot.
+    assert (
+        slots.close_slot(db, a.owner, slot_id=a.slot_id, reason="gaat_niet_door", now=now).status
+        == "closed"
+    )
 
 
 def test_team_list_shows_only_own_practice(db: Session, tenants: Tenants) -> None:

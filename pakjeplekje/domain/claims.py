@@ -18,6 +18,8 @@ from pakjeplekje.models import Offer, Patient, Practice, Slot
 TOKEN_MAX = 100
 GUESS_LIMIT = 30  # unknown tokens per client per 15 minutes before that client is locked
 OPEN_OFFER = ("queued", "sending", "sent", "delivered", "clicked")
+SHORT_DAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
+SHORT_MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,8 @@ def view(db: Session, raw: str, now: datetime) -> ClaimView | None:
 class ClaimResult:
     result: str  # claimed | taken | expired | not_found | rate_limited
     view: ClaimView | None = None
+    practice_id: int | None = None  # set for the winner: whose staff to tell
+    filled_message: str = ""  # for staff only, never shown to the patient
 
 
 def claim(
@@ -174,16 +178,17 @@ def claim(
         detail=channel,
         now=now,
     )
-    return ClaimResult(
-        "claimed",
-        ClaimView(
-            practice.name,
-            slot.starts_at,
-            practice.timezone,
-            slot.duration_minutes,
-            "claimed_by_you",
-        ),
+    won_view = ClaimView(
+        practice.name, slot.starts_at, practice.timezone, slot.duration_minutes, "claimed_by_you"
     )
+    winner = db.get(Patient, offer.patient_id)
+    local = won_view.starts_local
+    message = (
+        f"Plek van {SHORT_DAYS[local.weekday()]} {local.day} "
+        f"{SHORT_MONTHS[local.month - 1]} {local:%H:%M} is gevuld door "
+        f"{winner.name if winner else 'een patiënt'}."
+    )
+    return ClaimResult("claimed", won_view, practice_id=slot.practice_id, filled_message=message)
 
 
 def ics(view: ClaimView, uid: str, now: datetime) -> str:

@@ -21,11 +21,6 @@ def dashboard() -> rx.Component:
     )
 
 
-@staff_page(routes.SLOTS, "Plekken")
-def slots() -> rx.Component:
-    return coming_soon("Vrijgekomen afspraken vrijgeven en de SMS-golven volgen.")
-
-
 @staff_page(routes.SUBSCRIPTION, "Abonnement", owner_only=True)
 def subscription() -> rx.Component:
     return coming_soon("Uw abonnement, facturen en SMS-verbruik.")

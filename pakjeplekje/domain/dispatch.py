@@ -1,0 +1,132 @@
+"""Texting an offer exactly once: claim it (queued → sending) before the provider is called.
+
+A retry, a second worker or a crash between "send" and "mark sent" can never text twice: only
+the caller whose conditional UPDATE moved the offer out of `queued` sends. An offer left in
+`sending` is reported by `stuck_offers`, never resent blindly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select, update
+
+from pakjeplekje.domain.sms_texts import offer_text
+from pakjeplekje.domain.tokens import new_token
+from pakjeplekje.models import Message, Offer, Patient, Practice, Slot
+
+OPTED_OUT_CODES = {21610}
+INVALID_NUMBER_CODES = {21211, 21614}
+
+
+@dataclass(frozen=True)
+class OutgoingSms:
+    offer_id: int
+    practice_id: int
+    patient_id: int
+    phone: str
+    body: str
+
+
+def claim_for_sending(db: Session, offer_id: int, link: str, now: datetime) -> OutgoingSms | None:
+    """Move one queued offer of an open slot to `sending` and issue its claim token.
+
+    `link` is the claim URL prefix (…/c/); returns None when someone else already took it."""
+    raw, digest = new_token()
+    open_slot = select(Slot.id).where(Slot.status == "open", Slot.starts_at > now)
+    moved = db.exec(  # type: ignore[call-overload]
+        update(Offer)
+        .where(
+            col(Offer.id) == offer_id,
+            col(Offer.status) == "queued",
+            col(Offer.slot_id).in_(open_slot),
+        )
+        .values(status="sending", token_hash=digest)
+    ).rowcount
+    if moved != 1:
+        return None
+    slot, patient, practice = db.exec(
+        select(Slot, Patient, Practice)
+        .select_from(Offer)
+        .join(Slot, Slot.id == Offer.slot_id)  # type: ignore[arg-type]
+        .join(Patient, Patient.id == Offer.patient_id)  # type: ignore[arg-type]
+        .join(Practice, Practice.id == Offer.practice_id)  # type: ignore[arg-type]
+        .where(Offer.id == offer_id)
+    ).one()
+    local = slot.starts_at.astimezone(ZoneInfo(practice.timezone))
+    body = offer_text(practice.name, local, slot.duration_minutes, link + raw)
+    return OutgoingSms(offer_id, practice.id, patient.id, patient.phone, body)  # type: ignore[arg-type]
+
+
+def record_sent(
+    db: Session, sms: OutgoingSms, provider_id: str, status: str, now: datetime
+) -> None:
+    db.add(
+        Message(
+            practice_id=sms.practice_id,
+            offer_id=sms.offer_id,
+            patient_id=sms.patient_id,
+            direction="out",
+            phone=sms.phone,
+            body=sms.body,
+            provider_id=provider_id,
+            status=status,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    db.exec(
+        update(Offer)
+        .where(col(Offer.id) == sms.offer_id)  # type: ignore[call-overload]
+        .values(status="sent", sent_at=now)
+    )
+    db.exec(
+        update(Patient)
+        .where(col(Patient.id) == sms.patient_id)  # type: ignore[call-overload]
+        .values(offers_count=Patient.offers_count + 1, last_offer_at=now)
+    )
+
+
+def record_failed(
+    db: Session, sms: OutgoingSms, code: int | None, retryable: bool, now: datetime
+) -> None:
+    """Every attempt is a Message row. A retryable failure puts the offer back in the queue;
+    an unsubscribed number opts the patient out."""
+    db.add(
+        Message(
+            practice_id=sms.practice_id,
+            offer_id=sms.offer_id,
+            patient_id=sms.patient_id,
+            direction="out",
+            phone=sms.phone,
+            body=sms.body,
+            status="failed",
+            error_code=code,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    db.exec(
+        update(Offer)
+        .where(col(Offer.id) == sms.offer_id)  # type: ignore[call-overload]
+        .values(status="queued" if retryable else "failed")
+    )
+    if code in OPTED_OUT_CODES:
+        db.exec(
+            update(Patient)
+            .where(col(Patient.id) == sms.patient_id)  # type: ignore[call-overload]
+            .values(opted_out_at=now)
+        )
+
+
+def stuck_offers(
+    db: Session, now: datetime, older_than: timedelta = timedelta(minutes=5)
+) -> list[int]:
+    """Offers that started sending but never finished: for a human to look at."""
+    return list(
+        db.exec(
+            select(Offer.id).where(Offer.status == "sending", Offer.created_at < now - older_than)
+        ).all()
+    )  # type: ignore[arg-type]

@@ -1,0 +1,48 @@
+"""Background work: texting offers. Each step is its own short transaction; the provider is
+called outside any transaction, and only after the offer was claimed for sending."""
+
+from __future__ import annotations
+
+import logging
+
+from pakjeplekje.adapters.sms import SmsError, get_sms_sender, status_callback_url
+from pakjeplekje.config import get_settings
+from pakjeplekje.db import session_scope
+from pakjeplekje.domain import dispatch
+from pakjeplekje.logmask import mask_phone
+from pakjeplekje.models import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def send_offers(offer_ids: list[int]) -> int:
+    """Text every queued offer in `offer_ids`; returns how many left. Safe to run twice."""
+    settings = get_settings()
+    sender = get_sms_sender(settings)
+    callback = status_callback_url(settings) if settings.sms_backend == "twilio" else None
+    sent = 0
+    for offer_id in offer_ids:
+        with session_scope() as db:
+            sms = dispatch.claim_for_sending(db, offer_id, settings.url("/c/"), utcnow())
+        if sms is None:
+            continue
+        try:
+            result = sender.send(sms.phone, sms.body, callback)
+        except SmsError as exc:
+            if exc.maybe_sent:  # it may have gone out: leave it `sending`, never text twice
+                log.warning("offer %s: provider outcome unknown, left for review", offer_id)
+                continue
+            log.warning(
+                "offer %s to %s failed: code=%s retryable=%s",
+                offer_id,
+                mask_phone(sms.phone),
+                exc.code,
+                exc.retryable,
+            )
+            with session_scope() as db:
+                dispatch.record_failed(db, sms, exc.code, exc.retryable, utcnow())
+            continue
+        with session_scope() as db:
+            dispatch.record_sent(db, sms, result.provider_id, result.status, utcnow())
+        sent += 1
+    return sent

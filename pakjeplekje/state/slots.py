@@ -1,0 +1,173 @@
+"""Plekken: open a freed slot (preview the matches first), follow its offers live, close it."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+from sqlmodel import Session
+
+from pakjeplekje import jobs, live
+from pakjeplekje.domain import practice_settings, slots
+from pakjeplekje.domain.claims import SHORT_DAYS, SHORT_MONTHS
+from pakjeplekje.domain.errors import DomainError
+from pakjeplekje.domain.sessions import Actor
+from pakjeplekje.models import utcnow
+from pakjeplekje.state.base import current_actor, in_transaction, login_redirect, record_id
+
+
+def _when(row: slots.SlotRow) -> str:
+    t = row.starts_local
+    return f"{SHORT_DAYS[t.weekday()]} {t.day} {SHORT_MONTHS[t.month - 1]} {t:%H:%M}"
+
+
+def _row(row: slots.SlotRow) -> dict[str, object]:
+    return {
+        "id": str(row.id),
+        "when": _when(row),
+        "duration": str(row.duration_minutes),
+        "treatment": row.treatment,
+        "status": row.status,
+        "status_label": slots.SLOT_LABELS.get(row.status, row.status),
+        "winner": row.winner,
+        "fill": "" if row.minutes_to_fill is None else f"{row.minutes_to_fill} min",
+        "offers": [
+            {
+                "name": o.name,
+                "status": slots.OFFER_LABELS.get(o.status, o.status),
+                "wave": str(o.wave),
+            }
+            for o in row.offers
+        ],
+    }
+
+
+class SlotsState(rx.State):
+    rows: list[dict] = []
+    treatments: list[dict[str, str]] = []
+    practitioners: list[dict[str, str]] = []
+    matches: list[dict[str, str]] = []
+    match_total: int = 0
+    wave_plan: str = ""
+    previewing: bool = False
+    error: str = ""
+    notice: str = ""
+    _form: dict[str, str] = {}
+
+    async def reload(self, practice_id: int, message: str = "") -> None:
+        """Also called from live.practice_changed for other staff browsers of the practice."""
+        rows = await in_transaction(lambda db: slots.list_recent(db, practice_id, utcnow()))
+        self.rows = [_row(r) for r in rows]
+        if message:
+            self.notice = message
+
+    @rx.event
+    async def load(self) -> None:
+        actor = await current_actor(self)
+        if actor is None:
+            return  # the page guard redirects
+        live.subscribe(actor.practice_id, self.router.session.client_token)
+
+        def options(db: Session) -> tuple:
+            return practice_settings.choices(db, actor.practice_id)
+
+        treatments, practitioners = await in_transaction(options)
+        self.treatments = [
+            {"id": str(t.id), "name": t.name, "duration": str(t.default_duration_minutes)}
+            for t in treatments
+        ]
+        self.practitioners = [{"id": str(p.id), "name": p.name} for p in practitioners]
+        self.previewing, self.error, self.notice = False, "", ""
+        await self.reload(actor.practice_id)
+
+    @rx.event
+    async def preview(self, form: dict) -> rx.event.EventSpec | None:
+        actor = await current_actor(self)
+        if actor is None:
+            return login_redirect("verlopen")
+        data = {
+            k: str(form.get(k, ""))
+            for k in ("day", "start", "duration", "treatment", "practitioner")
+        }
+        slot_form = slots.SlotForm(
+            data["day"], data["start"], data["duration"], data["treatment"], data["practitioner"]
+        )
+        try:
+            result = await in_transaction(lambda db: slots.preview(db, actor, slot_form, utcnow()))
+        except DomainError as exc:
+            self.error, self.previewing = exc.message, False
+            return None
+        self._form, self.error, self.previewing = data, "", True
+        self.match_total, self.wave_plan = result.total, result.wave_plan
+        self.matches = [
+            {
+                "name": m.name,
+                "urgency": "hoog" if m.urgency == "hoog" else "",
+                "since": m.added_at.strftime("%d-%m-%Y"),
+                "recent": str(m.recent_offers),
+            }
+            for m in result.matches
+        ]
+        return None
+
+    @rx.event
+    def cancel_preview(self) -> None:
+        self.previewing, self.matches = False, []
+
+    @rx.event
+    async def open_slot(self) -> rx.event.EventSpec | list | None:
+        actor = await current_actor(self)
+        if actor is None:
+            return login_redirect("verlopen")
+        f = self._form
+        slot_form = slots.SlotForm(
+            f.get("day", ""),
+            f.get("start", ""),
+            f.get("duration", ""),
+            f.get("treatment", ""),
+            f.get("practitioner", ""),
+        )
+        try:
+            _, offer_ids = await in_transaction(
+                lambda db: slots.open_slot(db, actor, slot_form, utcnow())
+            )
+        except DomainError as exc:
+            self.error = exc.message
+            return None
+        self.previewing, self.matches = False, []
+        await self.reload(actor.practice_id)
+        return [
+            rx.toast.success(f"Plek vrijgegeven: {len(offer_ids)} SMS'jes gaan nu uit."),
+            SlotsState.send(offer_ids),
+        ]
+
+    @rx.event(background=True)
+    async def send(self, offer_ids: list[int]) -> None:
+        """Texting waits on the provider: a background event keeps the page responsive."""
+        actor = await current_actor(self)
+        if actor is None:
+            return
+        ids = [i for i in (record_id(x) for x in offer_ids) if i is not None]
+        await asyncio.to_thread(jobs.send_offers, ids)
+        await live.practice_changed(actor.practice_id)
+
+    @rx.event
+    async def close(self, slot_id: str, reason: str) -> rx.event.EventSpec | None:
+        actor = await current_actor(self)
+        if actor is None:
+            return login_redirect("verlopen")
+        sid = record_id(slot_id)
+        if sid is None:
+            self.error = "Deze plek bestaat niet (meer)."
+            return None
+
+        def work(db: Session, a: Actor = actor) -> None:
+            slots.close_slot(db, a, slot_id=sid, reason=str(reason), now=utcnow())
+
+        try:
+            await in_transaction(work)
+        except DomainError as exc:
+            self.error = exc.message
+            return None
+        await live.practice_changed(actor.practice_id)
+        return None

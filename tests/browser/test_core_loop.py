@@ -1,0 +1,62 @@
+"""The whole loop as people do it: staff open a slot, patients get texts, one claims on a
+phone, the staff page shows it filled without a reload, a latecomer is told it is gone."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.flows import App, seed_patients, signed_up_owner
+
+
+def _next_weekday() -> date:
+    day = date.today() + timedelta(days=2)
+    return day if day.weekday() < 6 else day + timedelta(days=1)
+
+
+def test_open_a_slot_text_the_waitlist_and_watch_it_fill(
+    page: Page, app: App, browser: Browser
+) -> None:
+    owner = signed_up_owner(page, app, "Tandartspraktijk De Kies")
+    seed_patients(app, owner, 7)
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Plekken").click()
+    expect(page.get_by_text("Nog geen plekken vrijgegeven.")).to_be_visible()
+
+    page.get_by_label("Datum").fill(_next_weekday().isoformat())
+    page.get_by_label("Begintijd").fill("10:30")
+    page.get_by_label("Duur (minuten)").fill("30")
+    page.locator("#treatment").select_option(label="controle")
+    page.get_by_role("button", name="Bekijk wie er past").click()
+    expect(page.locator("#aantal-kandidaten")).to_have_text("7 patiënten passen")
+    expect(page.get_by_text("5 nu, daarna elke 10 minuten 5 meer")).to_be_visible()
+    page.get_by_role("button", name="Verstuur de SMS'jes").click()
+    slot = page.locator("[data-slot]").first
+    expect(slot.locator("[data-offer]")).to_have_count(5)
+    expect(slot.get_by_text("verstuurd")).to_have_count(5)
+
+    phone_context = browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="nl-NL", is_mobile=True
+    )
+    phone = phone_context.new_page()
+    phone.goto(app.url("/dev/sms"))
+    links = phone.locator("a[href*='/c/']")
+    expect(links).to_have_count(5)
+    first_link, second_link = links.nth(0).get_attribute("href"), links.nth(1).get_attribute("href")
+    assert first_link and second_link
+    phone.goto(first_link)
+    expect(phone.get_by_text("Tandartspraktijk De Kies")).to_be_visible()
+    expect(phone.get_by_text("Duur: 30 minuten")).to_be_visible()
+    phone.get_by_role("button", name="Ja, ik neem deze plek").click()
+    expect(phone.get_by_role("heading", name="De afspraak is van u!")).to_be_visible()
+
+    # the staff page, untouched since, now says who filled it
+    expect(slot.locator(".gevuld")).to_contain_text("Gevuld door", timeout=5_000)
+    expect(slot.get_by_text("Gevuld", exact=True)).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("is gevuld door")
+
+    late = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
+    late.goto(second_link)
+    expect(late.get_by_role("heading", name="Helaas, deze plek is al vergeven")).to_be_visible()
+    phone_context.close()
+    late.context.close()

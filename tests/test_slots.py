@@ -1,0 +1,381 @@
+"""Freed slots on the staff side: the form's rules, the preview, opening with wave 1, later
+waves and closing. Staff type local times; everything stored is UTC, so DST is tested."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from pakjeplekje.domain import slots
+from pakjeplekje.domain.errors import DomainError
+from pakjeplekje.domain.sessions import Actor
+from pakjeplekje.domain.slots import SlotForm
+from pakjeplekje.models import AuditEvent, Offer, Patient, Slot
+from tests.conftest import Factory
+from tests.test_matching import World, make_world
+
+
+@dataclass
+class Desk:
+    """A practice's world plus a logged-in staff member and a valid form for it."""
+
+    world: World
+    actor: Actor
+    form: SlotForm
+
+    @property
+    def db(self) -> Session:
+        return self.world.db
+
+
+def make_desk(db: Session, factory: Factory, now: datetime, name: str = "Alfa") -> Desk:
+    world = make_world(db, factory, now, name)
+    user = factory.user(db, world.practice, f"assistent@{name.lower()}.nl")
+    _, actor = factory.login(db, user)
+    # Wednesday 2026-11-25 10:00 local: a day ahead of the fixed clock (Tue 10:00 local).
+    form = SlotForm(
+        day="2026-11-25",
+        start="10:00",
+        duration="30",
+        treatment_id=str(world.treatments["vulling"]),
+    )
+    return Desk(world, actor, form)
+
+
+@pytest.fixture
+def desk(db: Session, factory: Factory, now: datetime) -> Desk:
+    return make_desk(db, factory, now)
+
+
+# (case id, form changes, the Dutch message expected). `now` is Tue 2026-11-24 10:00 local.
+REFUSALS: list[tuple[str, dict[str, str], str]] = [
+    ("empty date", {"day": ""}, "Kies een datum."),
+    ("dutch date order", {"day": "25-11-2026"}, "Kies een datum."),
+    ("date with text", {"day": "morgen"}, "Kies een datum."),
+    ("30 february", {"day": "2026-02-30"}, "Deze datum bestaat niet."),
+    ("month 13", {"day": "2026-13-01"}, "Deze datum bestaat niet."),
+    ("empty time", {"start": ""}, "Vul een begintijd in als 10:30."),
+    ("hour 24", {"start": "24:00"}, "Vul een begintijd in als 10:30."),
+    ("minute 60", {"start": "10:60"}, "Vul een begintijd in als 10:30."),
+    ("dot separator", {"start": "10.30"}, "Vul een begintijd in als 10:30."),
+    ("yesterday", {"day": "2026-11-23"}, "Deze tijd is al voorbij."),
+    ("an hour ago", {"day": "2026-11-24", "start": "09:00"}, "Deze tijd is al voorbij."),
+    ("right now", {"day": "2026-11-24", "start": "10:00"}, "Deze tijd is al voorbij."),
+    (
+        "30 minutes ahead",
+        {"day": "2026-11-24", "start": "10:30"},
+        "Te kort dag: een plek moet minstens 60 minuten van tevoren worden vrijgegeven.",
+    ),
+    (
+        "59 minutes ahead",
+        {"day": "2026-11-24", "start": "10:59"},
+        "Te kort dag: een plek moet minstens 60 minuten van tevoren worden vrijgegeven.",
+    ),
+    (
+        "60 days and 5 minutes ahead",
+        {"day": "2027-01-23", "start": "10:05"},
+        "Een plek kan hooguit 60 dagen vooruit worden vrijgegeven.",
+    ),
+    (
+        "61 days ahead",
+        {"day": "2027-01-24"},
+        "Een plek kan hooguit 60 dagen vooruit worden vrijgegeven.",
+    ),
+    ("starts 06:59", {"start": "06:59"}, "Een plek ligt tussen 07:00 en 22:00."),
+    ("starts 05:00", {"start": "5:00"}, "Een plek ligt tussen 07:00 en 22:00."),
+    ("ends 22:15", {"start": "21:45"}, "Een plek ligt tussen 07:00 en 22:00."),
+    ("starts 22:00", {"start": "22:00", "duration": "5"}, "Een plek ligt tussen 07:00 en 22:00."),
+    ("runs past midnight", {"start": "21:00", "duration": "240"}, "Een plek ligt tussen"),
+    ("duration 4", {"duration": "4"}, "De duur is 5 tot 240 minuten."),
+    ("duration 241", {"duration": "241"}, "De duur is 5 tot 240 minuten."),
+    ("duration 0", {"duration": "0"}, "De duur is 5 tot 240 minuten."),
+    ("duration negative", {"duration": "-30"}, "De duur is 5 tot 240 minuten."),
+    ("duration text", {"duration": "half uur"}, "De duur is 5 tot 240 minuten."),
+    ("duration decimal", {"duration": "30.5"}, "De duur is 5 tot 240 minuten."),
+    ("duration empty", {"duration": ""}, "De duur is 5 tot 240 minuten."),
+    ("no treatment", {"treatment_id": ""}, "Kies een behandeling."),
+    (
+        "treatment not a number",
+        {"treatment_id": "vulling"},
+        "Kies een behandeling uit de lijst van de praktijk.",
+    ),
+    (
+        "unknown treatment",
+        {"treatment_id": "999999"},
+        "Kies een behandeling uit de lijst van de praktijk.",
+    ),
+    (
+        "huge treatment id",
+        {"treatment_id": "99999999999999999999"},
+        "Kies een behandeling uit de lijst van de praktijk.",
+    ),
+    (
+        "unknown practitioner",
+        {"practitioner_id": "999999"},
+        "Kies een behandelaar uit de lijst van de praktijk.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "changes", "message"), REFUSALS, ids=[c[0] for c in REFUSALS])
+def test_shape_from_form_refuses_in_dutch(
+    desk: Desk, now: datetime, case: str, changes: dict[str, str], message: str
+) -> None:
+    with pytest.raises(DomainError) as refused:
+        slots.shape_from_form(desk.db, desk.actor, replace(desk.form, **changes), now)
+    assert refused.value.message.startswith(message), case
+
+
+def test_another_practices_treatment_or_practitioner_is_refused(
+    db: Session, factory: Factory, now: datetime, desk: Desk
+) -> None:
+    """Ids come from a form: one of practice B's must not slip into A's slot."""
+    other = make_world(db, factory, now, "Beta")
+    attempts = [
+        (
+            {"treatment_id": str(other.treatments["vulling"])},
+            "Kies een behandeling uit de lijst van de praktijk.",
+        ),
+        ({"practitioner_id": str(other.dr1)}, "Kies een behandelaar uit de lijst van de praktijk."),
+    ]
+    for changes, message in attempts:
+        with pytest.raises(DomainError) as refused:
+            slots.shape_from_form(db, desk.actor, replace(desk.form, **changes), now)
+        assert refused.value.message == message
+
+
+# (case id, form changes, start in UTC). Everything else about the form is the valid default.
+ACCEPTED: list[tuple[str, dict[str, str], datetime]] = [
+    ("wednesday 10:00 CET", {}, datetime(2026, 11, 25, 9, 0, tzinfo=UTC)),
+    (
+        "exactly the notice",
+        {"day": "2026-11-24", "start": "11:00"},
+        datetime(2026, 11, 24, 10, 0, tzinfo=UTC),
+    ),
+    (
+        "exactly 60 days",
+        {"day": "2027-01-23", "start": "10:00"},
+        datetime(2027, 1, 23, 9, 0, tzinfo=UTC),
+    ),
+    ("starts 07:00", {"start": "07:00"}, datetime(2026, 11, 25, 6, 0, tzinfo=UTC)),
+    ("single-digit hour", {"start": "7:30"}, datetime(2026, 11, 25, 6, 30, tzinfo=UTC)),
+    (
+        "ends 22:00",
+        {"start": "21:30", "duration": "30"},
+        datetime(2026, 11, 25, 20, 30, tzinfo=UTC),
+    ),
+    ("duration 5", {"duration": "5"}, datetime(2026, 11, 25, 9, 0, tzinfo=UTC)),
+    (
+        "duration 240",
+        {"start": "08:00", "duration": "240"},
+        datetime(2026, 11, 25, 7, 0, tzinfo=UTC),
+    ),
+    (
+        "spaces around",
+        {"day": " 2026-11-25 ", "start": " 10:00 ", "duration": " 30 "},
+        datetime(2026, 11, 25, 9, 0, tzinfo=UTC),
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "changes", "starts_at"), ACCEPTED, ids=[c[0] for c in ACCEPTED])
+def test_shape_from_form_accepts(
+    desk: Desk, now: datetime, case: str, changes: dict[str, str], starts_at: datetime
+) -> None:
+    form = replace(desk.form, **changes)
+    shape = slots.shape_from_form(desk.db, desk.actor, form, now)
+    assert shape.starts_at == starts_at, case
+    assert shape.starts_at.utcoffset() == timedelta(0)
+    assert shape.practice_id == desk.actor.practice_id
+    assert shape.duration_minutes == int(form.duration)
+    assert shape.treatment_id == desk.world.treatments["vulling"]
+    assert shape.practitioner_id is None
+    assert shape.slot_id is None
+
+
+def test_own_practitioner_is_kept(desk: Desk, now: datetime) -> None:
+    form = replace(desk.form, practitioner_id=str(desk.world.dr2))
+    assert slots.shape_from_form(desk.db, desk.actor, form, now).practitioner_id == desk.world.dr2
+
+
+# (local day, UTC start of a 10:00 slot): either side of both 2026 DST switches.
+DST_CASES = [
+    ("2026-03-28", datetime(2026, 3, 28, 9, 0, tzinfo=UTC)),  # Saturday, CET
+    ("2026-03-30", datetime(2026, 3, 30, 8, 0, tzinfo=UTC)),  # Monday after the switch, CEST
+    ("2026-10-24", datetime(2026, 10, 24, 8, 0, tzinfo=UTC)),  # Saturday, CEST
+    ("2026-10-26", datetime(2026, 10, 26, 9, 0, tzinfo=UTC)),  # Monday after the switch, CET
+]
+
+
+@pytest.mark.parametrize(("day", "starts_at"), DST_CASES, ids=[d for d, _ in DST_CASES])
+def test_local_time_becomes_utc_across_dst(desk: Desk, day: str, starts_at: datetime) -> None:
+    """10:00 on the practice's wall clock, whatever the offset that day."""
+    clock = datetime.fromisoformat(day).replace(tzinfo=UTC) - timedelta(days=3)
+    form = replace(desk.form, day=day, start="10:00")
+    assert slots.shape_from_form(desk.db, desk.actor, form, clock).starts_at == starts_at
+
+
+def test_min_notice_follows_the_practice_setting(desk: Desk, now: datetime) -> None:
+    form = replace(desk.form, day="2026-11-24", start="11:30")  # 90 minutes ahead
+    slots.shape_from_form(desk.db, desk.actor, form, now)
+    desk.world.practice.min_notice_minutes = 120
+    desk.db.add(desk.world.practice)
+    desk.db.flush()
+    with pytest.raises(DomainError, match="minstens 120 minuten"):
+        slots.shape_from_form(desk.db, desk.actor, form, now)
+
+
+def test_preview_shows_matches_total_and_wave_plan(desk: Desk, now: datetime) -> None:
+    """Staff see who would be texted, how many fit in all, and how the waves will go."""
+    fits = desk.world.patients(25)
+    desk.world.patients(4, duration_minutes=60)  # need more time than the slot has
+    seen = slots.preview(desk.db, desk.actor, desk.form, now)
+    assert seen.total == 25
+    assert [m.patient_id for m in seen.matches] == [p.id for p in fits[:20]]
+    assert seen.wave_plan == "5 nu, daarna elke 10 minuten 5 meer"
+    assert seen.shape.starts_at == datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    assert len(slots.preview(desk.db, desk.actor, desk.form, now, shown=3).matches) == 3
+
+    desk.world.practice.wave_size, desk.world.practice.wave_interval_minutes = 3, 15
+    desk.db.add(desk.world.practice)
+    desk.db.flush()
+    plan = slots.preview(desk.db, desk.actor, desk.form, now).wave_plan
+    assert plan == "3 nu, daarna elke 15 minuten 3 meer"
+    # A preview stores nothing.
+    assert desk.db.exec(select(Slot)).all() == []
+
+
+def test_preview_refuses_a_bad_form(desk: Desk, now: datetime) -> None:
+    with pytest.raises(DomainError, match="Kies een datum"):
+        slots.preview(desk.db, desk.actor, replace(desk.form, day=""), now)
+
+
+def _offers(db: Session, slot_id: int) -> list[Offer]:
+    return list(db.exec(select(Offer).where(Offer.slot_id == slot_id).order_by(Offer.id)).all())  # type: ignore[arg-type]
+
+
+def test_open_slot_stores_the_slot_and_queues_wave_one(desk: Desk, now: datetime) -> None:
+    """Wave 1 goes to the top `wave_size` of the ranking, and nothing personal is audited."""
+    world = desk.world
+    ranked_first = world.patients(2, urgency="hoog")
+    rest = world.patients(5)
+    world.patients(2, treatments=("kroon",))  # does not want this slot
+    slot, offer_ids = slots.open_slot(desk.db, desk.actor, desk.form, now)
+
+    assert slot.id is not None
+    assert (slot.status, slot.practice_id) == ("open", desk.actor.practice_id)
+    assert slot.starts_at == datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    assert (slot.duration_minutes, slot.treatment_id) == (30, world.treatments["vulling"])
+    assert (slot.created_by_user_id, slot.created_at) == (desk.actor.user_id, now)
+
+    offers = _offers(desk.db, slot.id)
+    assert [o.id for o in offers] == offer_ids
+    assert [o.patient_id for o in offers] == [p.id for p in ranked_first + rest[:3]]
+    for offer in offers:
+        assert (offer.status, offer.wave, offer.practice_id) == ("queued", 1, slot.practice_id)
+        assert (offer.created_at, offer.expires_at) == (now, slot.starts_at)
+    assert len({o.token_hash for o in offers}) == 5
+
+    [event] = desk.db.exec(select(AuditEvent).where(AuditEvent.action == "slot.opened")).all()
+    assert (event.target_type, event.target_id, event.detail) == ("slot", slot.id, "5")
+    assert (event.practice_id, event.actor_user_id) == (desk.actor.practice_id, desk.actor.user_id)
+    names_and_numbers = [v for p in desk.db.exec(select(Patient)).all() for v in (p.name, p.phone)]
+    for text in (event.detail or "", event.target_type or "", event.action):
+        assert not any(v in text for v in names_and_numbers)
+
+
+def test_open_slot_with_nobody_matching_still_opens(desk: Desk, now: datetime) -> None:
+    slot, offer_ids = slots.open_slot(desk.db, desk.actor, desk.form, now)
+    assert slot.status == "open"
+    assert offer_ids == []
+
+
+def test_refused_form_opens_nothing(desk: Desk, now: datetime) -> None:
+    desk.world.patients(3)
+    with pytest.raises(DomainError):
+        slots.open_slot(desk.db, desk.actor, replace(desk.form, duration="999"), now)
+    assert desk.db.exec(select(Slot)).all() == []
+    assert desk.db.exec(select(Offer)).all() == []
+
+
+def test_add_wave_skips_patients_already_offered(desk: Desk, now: datetime) -> None:
+    """Wave 2 goes to the next best; nobody gets a second text for the same slot."""
+    patients_ = desk.world.patients(7)
+    slot, wave1 = slots.open_slot(desk.db, desk.actor, desk.form, now)
+    later = now + timedelta(minutes=10)
+    wave2 = slots.add_wave(desk.db, slot, 2, later)
+    assert len(wave1) == 5 and len(wave2) == 2
+    offers = _offers(desk.db, slot.id)  # type: ignore[arg-type]
+    assert [o.patient_id for o in offers] == [p.id for p in patients_]
+    assert [o.wave for o in offers] == [1] * 5 + [2] * 2
+    assert {o.created_at for o in offers if o.wave == 2} == {later}
+    assert slots.add_wave(desk.db, slot, 3, now + timedelta(minutes=20)) == []
+
+
+def test_close_slot_expires_open_offers(desk: Desk, now: datetime) -> None:
+    """Closing stops outreach: every offer still in flight expires, finished ones stay."""
+    desk.world.patients(7)
+    slot, _ = slots.open_slot(desk.db, desk.actor, desk.form, now)
+    offers = _offers(desk.db, slot.id)  # type: ignore[arg-type]
+    for offer, status in zip(
+        offers, ("queued", "sending", "sent", "delivered", "failed"), strict=True
+    ):
+        offer.status = status
+        desk.db.add(offer)
+    desk.db.flush()
+
+    later = now + timedelta(minutes=5)
+    closed = slots.close_slot(
+        desk.db, desk.actor, slot_id=slot.id, reason="zelf_ingevuld", now=later
+    )  # type: ignore[arg-type]
+    assert (closed.status, closed.closed_reason) == ("closed", "zelf_ingevuld")
+    desk.db.expire_all()
+    assert [o.status for o in _offers(desk.db, slot.id)] == ["expired"] * 4 + ["failed"]  # type: ignore[arg-type]
+    [event] = desk.db.exec(select(AuditEvent).where(AuditEvent.action == "slot.closed")).all()
+    assert (event.target_id, event.detail, event.created_at) == (slot.id, "zelf_ingevuld", later)
+
+
+def test_close_slot_expires_clicked_offers(desk: Desk, now: datetime) -> None:
+    """A patient looking at the page right now must not be able to claim a closed slot."""
+    desk.world.patients(1)
+    slot, [offer_id] = slots.open_slot(desk.db, desk.actor, desk.form, now)
+    offer = desk.db.get(Offer, offer_id)
+    assert offer is not None
+    offer.status = "clicked"
+    desk.db.add(offer)
+    desk.db.flush()
+    slots.close_slot(desk.db, desk.actor, slot_id=slot.id, reason="gaat_niet_door", now=now)  # type: ignore[arg-type]
+    desk.db.expire_all()
+    assert desk.db.get(Offer, offer_id).status == "expired"  # type: ignore[union-attr]
+
+
+def test_close_slot_refuses_twice_and_unknown_reasons(desk: Desk, now: datetime) -> None:
+    slot, _ = slots.open_slot(desk.db, desk.actor, desk.form, now)
+    assert slot.id is not None
+    for reason in ("", "geen zin", "closed"):
+        with pytest.raises(DomainError, match="Kies waarom de plek sluit"):
+            slots.close_slot(desk.db, desk.actor, slot_id=slot.id, reason=reason, now=now)
+    desk.db.expire_all()
+    assert desk.db.get(Slot, slot.id).status == "open"  # type: ignore[union-attr]
+
+    slots.close_slot(desk.db, desk.actor, slot_id=slot.id, reason="gaat_niet_door", now=now)
+    with pytest.raises(DomainError, match="al gevuld of gesloten"):
+        slots.close_slot(desk.db, desk.actor, slot_id=slot.id, reason="zelf_ingevuld", now=now)
+    desk.db.expire_all()
+    again = desk.db.get(Slot, slot.id)
+    assert again is not None and again.closed_reason == "gaat_niet_door"
+    assert (
+        len(desk.db.exec(select(AuditEvent).where(AuditEvent.action == "slot.closed")).all()) == 1
+    )
+
+
+def test_close_slot_refuses_a_claimed_slot(desk: Desk, now: datetime) -> None:
+    slot, _ = slots.open_slot(desk.db, desk.actor, desk.form, now)
+    slot.status = "claimed"
+    desk.db.add(slot)
+    desk.db.flush()
+    with pytest.raises(DomainError, match="al gevuld of gesloten"):
+        slots.close_slot(desk.db, desk.actor, slot_id=slot.id, reason="zelf_ingevuld", now=now)  # type: ignore[arg-type]
