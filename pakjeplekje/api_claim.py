@@ -7,13 +7,14 @@ work without JavaScript, and an unknown token gets a real 404. Both call `claims
 from __future__ import annotations
 
 import html
+import threading
 from datetime import datetime
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from pakjeplekje import live
+from pakjeplekje import jobs, live
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import claims
@@ -66,6 +67,10 @@ def _run_claim(request: Request, token: str, channel: str) -> claims.ClaimResult
         )
     if result.practice_id is not None:  # a winner: every staff browser of that practice
         live.notify_from_thread(result.practice_id, result.filled_message)
+    if result.offer_id is not None:  # the patient's page must not wait for the provider
+        threading.Thread(
+            target=jobs.send_confirmation, args=(result.offer_id,), daemon=True
+        ).start()
     return result
 
 
@@ -142,7 +147,12 @@ def _result_page(token: str, view: claims.ClaimView) -> HTMLResponse:
             f"<h1>Deze plek is niet meer beschikbaar</h1>{card}<p>De afspraak is verlopen "
             f"of door de praktijk gesloten. U blijft op de wachtlijst staan.</p>"
         )
-    return _page(f"Vrije plek bij {view.practice_name}", body)
+    leave = (
+        f'<form method="post" action="/c/{html.escape(token)}/afmelden">'
+        '<button class="secondary" type="submit">Afmelden voor deze praktijk</button>'
+        "</form>"
+    )
+    return _page(f"Vrije plek bij {view.practice_name}", body + leave)
 
 
 def claim_page(request: Request) -> Response:
@@ -160,6 +170,19 @@ def claim_page(request: Request) -> Response:
         with session_scope() as db:
             view = claims.view(db, token, utcnow())
     return not_found() if view is None else _result_page(token, view)
+
+
+def opt_out(request: Request) -> Response:
+    with session_scope() as db:
+        practice_name = claims.opt_out(db, request.path_params["token"], utcnow())
+    if practice_name is None:
+        return not_found()
+    return _page(
+        "Afgemeld",
+        f"<h1>U bent afgemeld</h1><p>U krijgt geen SMS'jes meer van "
+        f"{html.escape(practice_name)}. Wilt u toch weer berichten? Neem contact op "
+        "met de praktijk.</p>",
+    )
 
 
 def calendar_file(request: Request) -> Response:
@@ -181,4 +204,5 @@ def routes() -> list[Route]:
         Route("/api/claim/{token}", api_claim, methods=["POST"]),
         Route("/c/{token}", claim_page, methods=["GET", "POST"]),
         Route("/c/{token}/afspraak.ics", calendar_file, methods=["GET"]),
+        Route("/c/{token}/afmelden", opt_out, methods=["POST"]),
     ]

@@ -46,3 +46,22 @@ def send_offers(offer_ids: list[int]) -> int:
             dispatch.record_sent(db, sms, result.provider_id, result.status, utcnow())
         sent += 1
     return sent
+
+
+def send_confirmation(offer_id: int) -> bool:
+    """Text the winner that the slot is theirs. A failure is recorded, never retried blindly."""
+    settings = get_settings()
+    with session_scope() as db:
+        sms = dispatch.confirmation_for(db, offer_id)
+    if sms is None:
+        return False
+    try:
+        result = get_sms_sender(settings).send(sms.phone, sms.body, None)
+    except SmsError as exc:
+        log.warning("confirmation to %s failed: code=%s", mask_phone(sms.phone), exc.code)
+        with session_scope() as db:
+            dispatch.record_message(db, sms, None, "failed", exc.code, utcnow())
+        return False
+    with session_scope() as db:
+        dispatch.record_message(db, sms, result.provider_id, result.status, None, utcnow())
+    return True

@@ -32,7 +32,10 @@ async def practice_changed(practice_id: int, message: str = "") -> None:
 
     from pakjeplekje.state.slots import SlotsState
 
-    app = RegistrationContext.get().app
+    try:
+        app = RegistrationContext.get().app
+    except LookupError:  # HTTP routes without the reflex app around them (tests, tools)
+        return
     log.info("live update for %s client(s)", len(watchers(practice_id)))
     for token in watchers(practice_id):
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
@@ -198,3 +199,37 @@ def test_a_token_only_ever_shows_its_own_practice(client: TestClient, factory: F
     make_slot(factory, "Beta", 1)
     page = client.get(f"/c/{alfa.tokens[0]}")
     assert "Tandartspraktijk Alfa" in page.text and "Beta" not in page.text
+
+
+def test_the_winner_gets_a_confirmation_text(
+    client: TestClient, factory: Factory, app_env: AppEnv
+) -> None:
+    from pakjeplekje import jobs
+    from pakjeplekje.domain.sms_texts import fits
+
+    setup = make_slot(factory, "Bevestiging", 2)
+    with session_scope() as db:
+        result = claims.claim(
+            db, setup.tokens[0], channel="page", client="1.2.3.4", secret="s", now=utcnow()
+        )
+    assert result.offer_id is not None
+    assert jobs.send_confirmation(result.offer_id)
+    with session_scope() as db:
+        loser = db.exec(select(Offer.id).where(Offer.patient_id == setup.patient_ids[1])).one()
+    assert not jobs.send_confirmation(loser)  # only the winner is ever confirmed
+    outbox = (app_env.data_dir / "outbox" / "sms.jsonl").read_text()
+    assert outbox.count("bevestigd") == 1 and fits(json.loads(outbox.splitlines()[0])["body"])
+
+
+def test_opting_out_from_the_claim_page_stops_texts_from_that_practice_only(
+    client: TestClient, factory: Factory
+) -> None:
+    alfa = make_slot(factory, "Afmeld", 1)
+    page = client.get(f"/c/{alfa.tokens[0]}")
+    assert "Afmelden voor deze praktijk" in page.text
+    response = client.post(f"/c/{alfa.tokens[0]}/afmelden")
+    assert response.status_code == 200 and "U bent afgemeld" in response.text
+    with session_scope() as db:
+        patient = db.get(Patient, alfa.patient_ids[0])
+        assert patient is not None and patient.opted_out_at is not None
+    assert client.post("/c/onbekend/afmelden").status_code == 404

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select, update
 
 from pakjeplekje.domain import audit, throttle
@@ -56,15 +57,19 @@ def create_offer(
     return offer, raw
 
 
-def _find(db: Session, raw: str) -> tuple[Offer, Slot, Practice] | None:
-    if not raw or len(raw) > TOKEN_MAX:
-        return None
+def _find(db: Session, which: ColumnElement[bool]) -> tuple[Offer, Slot, Practice] | None:
     return db.exec(
         select(Offer, Slot, Practice)
         .join(Slot, Slot.id == Offer.slot_id)  # type: ignore[arg-type]
         .join(Practice, Practice.id == Offer.practice_id)  # type: ignore[arg-type]
-        .where(Offer.token_hash == hash_token(raw), Practice.status == "active")
+        .where(which, Practice.status == "active")
     ).first()
+
+
+def _by_token(raw: str) -> ColumnElement[bool] | None:
+    if not raw or len(raw) > TOKEN_MAX:
+        return None
+    return col(Offer.token_hash) == hash_token(raw)
 
 
 def _state(offer: Offer, slot: Slot, now: datetime) -> str:
@@ -77,7 +82,8 @@ def _state(offer: Offer, slot: Slot, now: datetime) -> str:
 
 def view(db: Session, raw: str, now: datetime) -> ClaimView | None:
     """The page's content; opening it marks the offer `clicked` (bekeken)."""
-    found = _find(db, raw)
+    which = _by_token(raw)
+    found = None if which is None else _find(db, which)
     if found is None:
         return None
     offer, slot, practice = found
@@ -99,24 +105,45 @@ class ClaimResult:
     view: ClaimView | None = None
     practice_id: int | None = None  # set for the winner: whose staff to tell
     filled_message: str = ""  # for staff only, never shown to the patient
+    offer_id: int | None = None  # the winning offer (for the confirmation SMS)
 
 
 def claim(
     db: Session, raw: str, *, channel: str, client: str, secret: str, now: datetime
 ) -> ClaimResult:
+    """Claim through a link token (the page and the API). Unknown tokens count towards a
+    per-client lock: a locked client gets "rate limited" instead of "not found"."""
+    which = _by_token(raw)
+    result = None if which is None else _claim(db, which, channel=channel, now=now)
+    if result is not None:
+        return result
+    client_key = keyed_hash(secret, "claim-client", client or "unknown")
+    if throttle.is_locked(db, client_key, now):
+        return ClaimResult("rate_limited")
+    throttle.register_failure(db, client_key, GUESS_LIMIT, now)
+    return ClaimResult("not_found")
+
+
+def claim_offer(db: Session, offer_id: int, *, channel: str, now: datetime) -> ClaimResult:
+    """Claim a known offer (the SMS reply `JA` for that number's newest open offer)."""
+    return _claim(db, col(Offer.id) == offer_id, channel=channel, now=now) or ClaimResult(
+        "not_found"
+    )
+
+
+def _claim(
+    db: Session, which: ColumnElement[bool], *, channel: str, now: datetime
+) -> ClaimResult | None:
     """Exactly one winner: the slot row flips from open to claimed in one conditional UPDATE;
     every other claimer's UPDATE matches no row, however many run at the same moment.
 
     The UPDATE is the transaction's first statement, so on SQLite it waits for the write lock
     instead of failing to upgrade a read snapshot; PostgreSQL re-checks the WHERE after the
-    winner commits. The guessing limit applies to unknown tokens: a locked client gets
-    "rate limited" instead of "not found"."""
-    digest = hash_token(raw) if raw and len(raw) <= TOKEN_MAX else ""
-    slot_of = select(Offer.slot_id).where(Offer.token_hash == digest, Offer.expires_at > now)
-    patient_of = select(Offer.patient_id).where(Offer.token_hash == digest)
+    winner commits. None when no offer matches `which`."""
+    slot_of = select(Offer.slot_id).where(which, Offer.expires_at > now)
+    patient_of = select(Offer.patient_id).where(which)
     won = (
-        bool(digest)
-        and db.exec(  # type: ignore[call-overload]
+        db.exec(  # type: ignore[call-overload]
             update(Slot)
             .where(col(Slot.id) == slot_of.scalar_subquery(), col(Slot.status) == "open")
             .values(
@@ -128,16 +155,11 @@ def claim(
         ).rowcount
         == 1
     )
-
-    found = _find(db, raw)
+    found = _find(db, which)
+    if found is None:
+        return None
+    offer, slot, practice = found
     if not won:
-        if found is None:
-            client_key = keyed_hash(secret, "claim-client", client or "unknown")
-            if throttle.is_locked(db, client_key, now):
-                return ClaimResult("rate_limited")
-            throttle.register_failure(db, client_key, GUESS_LIMIT, now)
-            return ClaimResult("not_found")
-        offer, slot, practice = found
         state = _state(offer, slot, now)
         if state == "open":  # a closed practice, or an offer expired meanwhile
             state = "expired"
@@ -151,8 +173,6 @@ def claim(
             ),
         )
 
-    assert found is not None
-    offer, slot, practice = found
     offer.status, offer.claimed_at = "claimed", now
     db.add(offer)
     db.exec(  # type: ignore[call-overload]
@@ -188,7 +208,9 @@ def claim(
         f"{SHORT_MONTHS[local.month - 1]} {local:%H:%M} is gevuld door "
         f"{winner.name if winner else 'een patiënt'}."
     )
-    return ClaimResult("claimed", won_view, practice_id=slot.practice_id, filled_message=message)
+    return ClaimResult(
+        "claimed", won_view, practice_id=slot.practice_id, filled_message=message, offer_id=offer.id
+    )
 
 
 def ics(view: ClaimView, uid: str, now: datetime) -> str:
@@ -216,3 +238,28 @@ def ics(view: ClaimView, uid: str, now: datetime) -> str:
             "",
         ]
     )
+
+
+def opt_out(db: Session, raw: str, now: datetime) -> str | None:
+    """ "Afmelden voor deze praktijk" on the claim page: the same as replying STOP (alphanumeric
+    senders cannot receive replies). Returns the practice name, None for an unknown token."""
+    which = _by_token(raw)
+    found = None if which is None else _find(db, which)
+    if found is None:
+        return None
+    offer, _, practice = found
+    db.exec(  # type: ignore[call-overload]
+        update(Patient)
+        .where(col(Patient.id) == offer.patient_id, col(Patient.practice_id) == practice.id)
+        .values(opted_out_at=now)
+    )
+    audit.record(
+        db,
+        "patient.opted_out",
+        practice_id=practice.id,
+        target_type="patient",
+        target_id=offer.patient_id,
+        detail="claimpagina",
+        now=now,
+    )
+    return practice.name

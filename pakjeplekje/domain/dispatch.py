@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select, update
 
-from pakjeplekje.domain.sms_texts import offer_text
+from pakjeplekje.domain.sms_texts import confirmation_text, offer_text
 from pakjeplekje.domain.tokens import new_token
 from pakjeplekje.models import Message, Offer, Patient, Practice, Slot
 
@@ -130,3 +130,46 @@ def stuck_offers(
             select(Offer.id).where(Offer.status == "sending", Offer.created_at < now - older_than)
         ).all()
     )  # type: ignore[arg-type]
+
+
+def confirmation_for(db: Session, offer_id: int) -> OutgoingSms | None:
+    """The confirmation text for the winner of a slot (only for a claimed offer)."""
+    row = db.exec(
+        select(Offer, Slot, Patient, Practice)
+        .join(Slot, Slot.id == Offer.slot_id)  # type: ignore[arg-type]
+        .join(Patient, Patient.id == Offer.patient_id)  # type: ignore[arg-type]
+        .join(Practice, Practice.id == Offer.practice_id)  # type: ignore[arg-type]
+        .where(Offer.id == offer_id, Offer.status == "claimed")
+    ).first()
+    if row is None:
+        return None
+    offer, slot, patient, practice = row
+    local = slot.starts_at.astimezone(ZoneInfo(practice.timezone))
+    body = confirmation_text(practice.name, local, slot.duration_minutes)
+    return OutgoingSms(offer.id, practice.id, patient.id, patient.phone, body)  # type: ignore[arg-type]
+
+
+def record_message(
+    db: Session,
+    sms: OutgoingSms,
+    provider_id: str | None,
+    status: str,
+    code: int | None,
+    now: datetime,
+) -> None:
+    """A text that is not an offer (confirmation): only the Message row, offers untouched."""
+    db.add(
+        Message(
+            practice_id=sms.practice_id,
+            offer_id=sms.offer_id,
+            patient_id=sms.patient_id,
+            direction="out",
+            phone=sms.phone,
+            body=sms.body,
+            provider_id=provider_id,
+            status=status,
+            error_code=code,
+            created_at=now,
+            updated_at=now,
+        )
+    )
