@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from pakjeplekje.domain import slots
+from pakjeplekje.domain import patients, practice_settings, slots
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.domain.slots import SlotForm
-from pakjeplekje.models import AuditEvent, Offer, Patient, Slot
+from pakjeplekje.models import AuditEvent, Offer, Patient, Slot, Treatment
 from tests.conftest import Factory
 from tests.test_matching import World, make_world
 
@@ -379,3 +379,59 @@ def test_close_slot_refuses_a_claimed_slot(desk: Desk, now: datetime) -> None:
     desk.db.flush()
     with pytest.raises(DomainError, match="al gevuld of gesloten"):
         slots.close_slot(desk.db, desk.actor, slot_id=slot.id, reason="zelf_ingevuld", now=now)  # type: ignore[arg-type]
+
+
+def test_reopen_puts_the_claimer_back_and_the_slot_open(
+    db: Session, factory: Factory, now: datetime
+) -> None:
+    """A no-show or cancellation: the patient waits again, the slot can be offered again."""
+    from pakjeplekje.domain import claims
+    from pakjeplekje.models import Patient
+
+    practice = factory.practice(db, "Tandartspraktijk Heropen")
+    owner = factory.user(db, practice, "eigenaar@heropen.nl", role="owner")
+    _, actor = factory.login(db, owner)
+    practice_settings.create_default_treatments(db, practice.id)  # type: ignore[arg-type]
+    db.flush()
+    treatment = db.exec(select(Treatment.id).where(Treatment.practice_id == practice.id)).first()
+    [patient] = patients.insert_many(
+        db,
+        practice.id,
+        [
+            patients.CleanPatient(  # type: ignore[arg-type]
+                name="Henk Heropen",
+                phone="+31612121212",
+                treatment_ids=(treatment,),  # type: ignore[arg-type]
+                duration_minutes=30,
+                availability=patients.ALL_CELLS,
+                preferred_practitioner_id=None,
+                urgency="normaal",
+                note="",
+                consent_method="balie",
+                status="waiting",
+            )
+        ],
+        now,
+    )
+    slot = Slot(
+        practice_id=practice.id,
+        starts_at=now + timedelta(days=2),  # type: ignore[arg-type]
+        duration_minutes=30,
+        treatment_id=treatment,
+        created_at=now,
+    )
+    db.add(slot)
+    db.flush()
+    _, token = claims.create_offer(db, slot, patient.id, wave=1, now=now)  # type: ignore[arg-type]
+    assert claims.claim(db, token, channel="page", client="c", secret="s", now=now).result == (
+        "claimed"
+    )
+    with pytest.raises(DomainError):
+        slots.close_slot(db, actor, slot_id=slot.id, reason="zelf_ingevuld", now=now)  # type: ignore[arg-type]
+    slots.reopen_slot(db, actor, slot_id=slot.id, now=now)  # type: ignore[arg-type]
+    db.refresh(slot)
+    db.refresh(patient)
+    assert (slot.status, slot.claimed_patient_id, patient.status) == ("open", None, "waiting")
+    with pytest.raises(DomainError, match="gevulde plek"):
+        slots.reopen_slot(db, actor, slot_id=slot.id, now=now)  # type: ignore[arg-type]
+    assert isinstance(patient, Patient)

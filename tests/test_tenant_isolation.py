@@ -226,6 +226,10 @@ CROSS_TENANT: list[tuple[str, CrossTenantCall]] = [
             db, b, slot_id=a.slot_id, reason="zelf_ingevuld", now=now
         ),
     ),
+    (
+        "slots.reopen_slot: reopen A's slot",
+        lambda db, b, a, now: slots.reopen_slot(db, b, slot_id=a.slot_id, now=now),
+    ),
 ]
 # Entry points (they take an `actor`) with an id parameter, by "module.function".
 COVERED = {
@@ -239,6 +243,7 @@ COVERED = {
     "practice_settings.update_treatment",
     "practice_settings.set_practitioner_active",
     "slots.close_slot",
+    "slots.reopen_slot",
 }
 
 

@@ -230,7 +230,9 @@ class SlotRow:
     offers: list[OfferRow]
 
 
-def list_recent(db: Session, practice_id: int, now: datetime, limit: int = 20) -> list[SlotRow]:
+def list_recent(
+    db: Session, practice_id: int, now: datetime, limit: int = 20, days: int = 14
+) -> list[SlotRow]:
     """Open and recent slots of one practice, newest first, with each offer's status."""
     from pakjeplekje.models import Patient  # local: only the staff view needs patient names
 
@@ -239,7 +241,7 @@ def list_recent(db: Session, practice_id: int, now: datetime, limit: int = 20) -
     zone = ZoneInfo(practice.timezone)
     slots = db.exec(
         select(Slot)
-        .where(Slot.practice_id == practice_id, Slot.starts_at > now - timedelta(days=14))
+        .where(Slot.practice_id == practice_id, Slot.starts_at > now - timedelta(days=days))
         .order_by(col(Slot.created_at).desc())
         .limit(limit)
     ).all()
@@ -276,3 +278,39 @@ def list_recent(db: Session, practice_id: int, now: datetime, limit: int = 20) -
         )
         for s in slots
     ]
+
+
+def reopen_slot(db: Session, actor: Actor, *, slot_id: int, now: datetime) -> Slot:
+    """The claimer cancelled or did not come: back on the waitlist, the slot open again for
+    the others (who were not offered it yet) while there is time."""
+    from pakjeplekje.models import Patient
+
+    slot = _own_slot(db, actor, slot_id)
+    if slot.status != "claimed":
+        raise DomainError("Alleen een gevulde plek kan opnieuw worden vrijgegeven.")
+    practice = _practice(db, actor)
+    if slot.starts_at - now < timedelta(minutes=practice.min_notice_minutes):
+        raise DomainError("Te kort dag om de plek opnieuw aan te bieden.")
+    db.exec(
+        update(Patient)
+        .where(  # type: ignore[call-overload]
+            col(Patient.id) == slot.claimed_patient_id,
+            col(Patient.practice_id) == actor.practice_id,
+        )
+        .values(status="waiting")
+    )
+    db.exec(
+        update(Offer)
+        .where(  # type: ignore[call-overload]
+            col(Offer.slot_id) == slot.id, col(Offer.status) == "claimed"
+        )
+        .values(status="lost")
+    )
+    db.exec(  # type: ignore[call-overload]
+        update(Slot)
+        .where(col(Slot.id) == slot.id)
+        .values(status="open", claimed_patient_id=None, claimed_at=None, claimed_via=None)
+    )
+    db.refresh(slot)
+    audit.by_actor(db, actor, "slot.reopened", "slot", slot.id, now)
+    return slot

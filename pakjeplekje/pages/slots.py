@@ -7,6 +7,7 @@ import reflex as rx
 from pakjeplekje import routes
 from pakjeplekje.components.forms import error_callout, field, submit_button
 from pakjeplekje.components.layout import staff_page
+from pakjeplekje.state.slots import PERIODS
 from pakjeplekje.state.slots import SlotsState as S
 
 
@@ -171,7 +172,20 @@ def slots_page() -> rx.Component:
         ),
         slot_form(),
         preview_card(),
-        rx.heading("Vrijgegeven plekken", size="4", as_="h2"),
+        rx.hstack(
+            rx.heading("Vrijgegeven plekken", size="4", as_="h2"),
+            rx.spacer(),
+            rx.select.root(
+                rx.select.trigger(aria_label="Periode"),
+                rx.select.content(
+                    *[rx.select.item(label, value=key) for key, label in PERIODS.items()]
+                ),
+                value=S.period,
+                on_change=S.set_period,
+            ),
+            width="100%",
+            align="center",
+        ),
         rx.cond(
             S.rows.length() == 0, rx.text("Nog geen plekken vrijgegeven.", color_scheme="gray")
         ),

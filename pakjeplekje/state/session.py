@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pakjeplekje import live
 from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.state.base import current_actor, login_redirect, session_token
 
@@ -34,6 +35,7 @@ class SessionState(rx.State):
             return login_redirect("verlopen" if session_token(self) else "inloggen")
         self._show(actor)
         self.access_denied = owner_only and not actor.is_owner
+        live.subscribe(actor.practice_id, self.router.session.client_token)
         return None
 
     @rx.event

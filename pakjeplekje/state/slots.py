@@ -42,6 +42,9 @@ def _row(row: slots.SlotRow) -> dict[str, object]:
     }
 
 
+PERIODS = {"7": "7 dagen", "14": "14 dagen", "30": "30 dagen", "90": "90 dagen"}
+
+
 class SlotsState(rx.State):
     rows: list[dict] = []
     treatments: list[dict[str, str]] = []
@@ -52,11 +55,15 @@ class SlotsState(rx.State):
     previewing: bool = False
     error: str = ""
     notice: str = ""
+    period: str = "14"
     _form: dict[str, str] = {}
 
     async def reload(self, practice_id: int, message: str = "") -> None:
         """Also called from live.practice_changed for other staff browsers of the practice."""
-        rows = await in_transaction(lambda db: slots.list_recent(db, practice_id, utcnow()))
+        days = int(self.period) if self.period in PERIODS else 14
+        rows = await in_transaction(
+            lambda db: slots.list_recent(db, practice_id, utcnow(), limit=50, days=days)
+        )
         self.rows = [_row(r) for r in rows]
         if message:
             self.notice = message
@@ -66,7 +73,6 @@ class SlotsState(rx.State):
         actor = await current_actor(self)
         if actor is None:
             return  # the page guard redirects
-        live.subscribe(actor.practice_id, self.router.session.client_token)
 
         def options(db: Session) -> tuple:
             return practice_settings.choices(db, actor.practice_id)
@@ -166,6 +172,35 @@ class SlotsState(rx.State):
 
         try:
             await in_transaction(work)
+        except DomainError as exc:
+            self.error = exc.message
+            return None
+        await live.practice_changed(actor.practice_id)
+        return None
+
+    @rx.event
+    async def set_period(self, value: str) -> None:
+        actor = await current_actor(self)
+        if actor is None:
+            return
+        self.period = value if value in PERIODS else "14"
+        await self.reload(actor.practice_id)
+
+    @rx.event
+    def dismiss_notice(self) -> None:
+        self.notice = ""
+
+    @rx.event
+    async def reopen(self, slot_id: str) -> rx.event.EventSpec | None:
+        actor = await current_actor(self)
+        if actor is None:
+            return login_redirect("verlopen")
+        sid = record_id(slot_id)
+        if sid is None:
+            self.error = "Deze plek bestaat niet (meer)."
+            return None
+        try:
+            await in_transaction(lambda db: slots.reopen_slot(db, actor, slot_id=sid, now=utcnow()))
         except DomainError as exc:
             self.error = exc.message
             return None

@@ -3,11 +3,12 @@ phone, the staff page shows it filled without a reload, a latecomer is told it i
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.flows import App, seed_patients, signed_up_owner
+from tests.browser.flows import App, log_in, seed_patients, signed_up_owner
 
 
 def _next_weekday() -> date:
@@ -16,10 +17,13 @@ def _next_weekday() -> date:
 
 
 def test_open_a_slot_text_the_waitlist_and_watch_it_fill(
-    page: Page, app: App, browser: Browser
-) -> None:
+    page: Page, app: App, browser: Browser, new_page
+) -> None:  # type: ignore[no-untyped-def]
     owner = signed_up_owner(page, app, "Tandartspraktijk De Kies")
     seed_patients(app, owner, 7)
+    colleague_screen = new_page()  # a second staff browser, left on the dashboard
+    log_in(colleague_screen, app, owner)
+    colleague_screen.wait_for_url(re.compile(r"/dashboard"))
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Plekken").click()
     expect(page.get_by_text("Nog geen plekken vrijgegeven.")).to_be_visible()
 
@@ -53,7 +57,8 @@ def test_open_a_slot_text_the_waitlist_and_watch_it_fill(
     # the staff page, untouched since, now says who filled it
     expect(slot.locator(".gevuld")).to_contain_text("Gevuld door", timeout=5_000)
     expect(slot.get_by_text("Gevuld", exact=True)).to_be_visible()
-    expect(page.get_by_role("status")).to_contain_text("is gevuld door")
+    expect(page.locator("#live-melding")).to_contain_text("is gevuld door")
+    expect(colleague_screen.locator("#live-melding")).to_contain_text("is gevuld door")
 
     late = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
     late.goto(second_link)
