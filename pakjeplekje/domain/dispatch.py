@@ -7,10 +7,12 @@ the caller whose conditional UPDATE moved the offer out of `queued` sends. An of
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select, update
 
 from pakjeplekje.domain.sms_texts import confirmation_text, offer_text
@@ -18,7 +20,6 @@ from pakjeplekje.domain.tokens import new_token
 from pakjeplekje.models import Message, Offer, Patient, Practice, Slot
 
 OPTED_OUT_CODES = {21610}
-INVALID_NUMBER_CODES = {21211, 21614}
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,28 @@ class OutgoingSms:
     patient_id: int
     phone: str
     body: str
+
+
+def _context(
+    db: Session, *conditions: ColumnElement[bool]
+) -> tuple[Slot, Patient, Practice] | None:
+    """The slot, patient and practice behind one offer: what a text about it needs."""
+    return db.exec(  # type: ignore[return-value]
+        select(Slot, Patient, Practice)
+        .select_from(Offer)
+        .join(Slot, Slot.id == Offer.slot_id)  # type: ignore[arg-type]
+        .join(Patient, Patient.id == Offer.patient_id)  # type: ignore[arg-type]
+        .join(Practice, Practice.id == Offer.practice_id)  # type: ignore[arg-type]
+        .where(*conditions)
+    ).first()
+
+
+def _outgoing(
+    offer_id: int, slot: Slot, patient: Patient, practice: Practice, write: object
+) -> OutgoingSms:
+    local = slot.starts_at.astimezone(ZoneInfo(practice.timezone))
+    body = write(practice.name, local, slot.duration_minutes)
+    return OutgoingSms(offer_id, practice.id, patient.id, patient.phone, body)  # type: ignore[arg-type]
 
 
 def claim_for_sending(db: Session, offer_id: int, link: str, now: datetime) -> OutgoingSms | None:
@@ -45,24 +68,31 @@ def claim_for_sending(db: Session, offer_id: int, link: str, now: datetime) -> O
         )
         .values(status="sending", token_hash=digest)
     ).rowcount
-    if moved != 1:
+    context = _context(db, col(Offer.id) == offer_id) if moved == 1 else None
+    if context is None:
         return None
-    slot, patient, practice = db.exec(
-        select(Slot, Patient, Practice)
-        .select_from(Offer)
-        .join(Slot, Slot.id == Offer.slot_id)  # type: ignore[arg-type]
-        .join(Patient, Patient.id == Offer.patient_id)  # type: ignore[arg-type]
-        .join(Practice, Practice.id == Offer.practice_id)  # type: ignore[arg-type]
-        .where(Offer.id == offer_id)
-    ).one()
-    local = slot.starts_at.astimezone(ZoneInfo(practice.timezone))
-    body = offer_text(practice.name, local, slot.duration_minutes, link + raw)
-    return OutgoingSms(offer_id, practice.id, patient.id, patient.phone, body)  # type: ignore[arg-type]
+    return _outgoing(
+        offer_id,
+        *context,
+        write=lambda name, when, minutes: offer_text(name, when, minutes, link + raw),
+    )
 
 
-def record_sent(
-    db: Session, sms: OutgoingSms, provider_id: str, status: str, now: datetime
+def confirmation_for(db: Session, offer_id: int) -> OutgoingSms | None:
+    """The confirmation text for the winner of a slot (only for a claimed offer)."""
+    context = _context(db, col(Offer.id) == offer_id, col(Offer.status) == "claimed")
+    return None if context is None else _outgoing(offer_id, *context, write=confirmation_text)
+
+
+def record_message(
+    db: Session,
+    sms: OutgoingSms,
+    provider_id: str | None,
+    status: str,
+    code: int | None,
+    now: datetime,
 ) -> None:
+    """Every attempt is a Message row, whatever its outcome."""
     db.add(
         Message(
             practice_id=sms.practice_id,
@@ -73,10 +103,17 @@ def record_sent(
             body=sms.body,
             provider_id=provider_id,
             status=status,
+            error_code=code,
             created_at=now,
             updated_at=now,
         )
     )
+
+
+def record_sent(
+    db: Session, sms: OutgoingSms, provider_id: str, status: str, now: datetime
+) -> None:
+    record_message(db, sms, provider_id, status, None, now)
     db.exec(
         update(Offer)
         .where(col(Offer.id) == sms.offer_id)  # type: ignore[call-overload]
@@ -92,22 +129,9 @@ def record_sent(
 def record_failed(
     db: Session, sms: OutgoingSms, code: int | None, retryable: bool, now: datetime
 ) -> None:
-    """Every attempt is a Message row. A retryable failure puts the offer back in the queue;
-    an unsubscribed number opts the patient out."""
-    db.add(
-        Message(
-            practice_id=sms.practice_id,
-            offer_id=sms.offer_id,
-            patient_id=sms.patient_id,
-            direction="out",
-            phone=sms.phone,
-            body=sms.body,
-            status="failed",
-            error_code=code,
-            created_at=now,
-            updated_at=now,
-        )
-    )
+    """A retryable failure puts the offer back in the queue; an unsubscribed number opts the
+    patient out."""
+    record_message(db, sms, None, "failed", code, now)
     db.exec(
         update(Offer)
         .where(col(Offer.id) == sms.offer_id)  # type: ignore[call-overload]
@@ -130,46 +154,3 @@ def stuck_offers(
             select(Offer.id).where(Offer.status == "sending", Offer.created_at < now - older_than)
         ).all()
     )  # type: ignore[arg-type]
-
-
-def confirmation_for(db: Session, offer_id: int) -> OutgoingSms | None:
-    """The confirmation text for the winner of a slot (only for a claimed offer)."""
-    row = db.exec(
-        select(Offer, Slot, Patient, Practice)
-        .join(Slot, Slot.id == Offer.slot_id)  # type: ignore[arg-type]
-        .join(Patient, Patient.id == Offer.patient_id)  # type: ignore[arg-type]
-        .join(Practice, Practice.id == Offer.practice_id)  # type: ignore[arg-type]
-        .where(Offer.id == offer_id, Offer.status == "claimed")
-    ).first()
-    if row is None:
-        return None
-    offer, slot, patient, practice = row
-    local = slot.starts_at.astimezone(ZoneInfo(practice.timezone))
-    body = confirmation_text(practice.name, local, slot.duration_minutes)
-    return OutgoingSms(offer.id, practice.id, patient.id, patient.phone, body)  # type: ignore[arg-type]
-
-
-def record_message(
-    db: Session,
-    sms: OutgoingSms,
-    provider_id: str | None,
-    status: str,
-    code: int | None,
-    now: datetime,
-) -> None:
-    """A text that is not an offer (confirmation): only the Message row, offers untouched."""
-    db.add(
-        Message(
-            practice_id=sms.practice_id,
-            offer_id=sms.offer_id,
-            patient_id=sms.patient_id,
-            direction="out",
-            phone=sms.phone,
-            body=sms.body,
-            provider_id=provider_id,
-            status=status,
-            error_code=code,
-            created_at=now,
-            updated_at=now,
-        )
-    )
