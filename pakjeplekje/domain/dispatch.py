@@ -46,7 +46,11 @@ def _context(
 
 
 def _outgoing(
-    offer_id: int, slot: Slot, patient: Patient, practice: Practice, write: object
+    offer_id: int,
+    slot: Slot,
+    patient: Patient,
+    practice: Practice,
+    write: Callable[[str, datetime, int], str],
 ) -> OutgoingSms:
     local = slot.starts_at.astimezone(ZoneInfo(practice.timezone))
     body = write(practice.name, local, slot.duration_minutes)
