@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from pakjeplekje import api_claim, api_dev_sms, api_waitlist
+from pakjeplekje import api_claim, api_dev_sms, api_waitlist, api_webhooks
 from pakjeplekje.adapters.mail import ConsoleOutbox
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import get_engine, session_scope
@@ -114,5 +114,6 @@ def create_api() -> Starlette:
             *api_waitlist.routes(),
             *api_claim.routes(),
             *api_dev_sms.routes(),
+            *api_webhooks.routes(),
         ]
     )

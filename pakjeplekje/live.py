@@ -29,12 +29,13 @@ async def practice_changed(practice_id: int, message: str = "") -> None:
     """Refresh the slots view of every staff client of this practice (never another's)."""
     import reflex as rx
     from reflex_base.registry import RegistrationContext
+    from reflex_base.utils.exceptions import ReflexRuntimeError
 
     from pakjeplekje.state.slots import SlotsState
 
     try:
         app = RegistrationContext.get().app
-    except LookupError:  # HTTP routes without the reflex app around them (tests, tools)
+    except (LookupError, ReflexRuntimeError):  # routes without the reflex app (tests, tools)
         return
     log.info("live update for %s client(s)", len(watchers(practice_id)))
     for token in watchers(practice_id):

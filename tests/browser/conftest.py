@@ -33,6 +33,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 STARTUP_TIMEOUT_S = 600
+TWILIO_TEST_TOKEN = "browser-test-twilio-token"
 
 
 def _is_browser_test(item: pytest.Item) -> bool:
@@ -103,6 +104,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         "SECRET_KEY": "browser-test-secret",
         "MAIL_BACKEND": "console",
         "SMS_BACKEND": "console",
+        "TWILIO_AUTH_TOKEN": TWILIO_TEST_TOKEN,  # lets the tests sign inbound-SMS webhooks
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "false",
     }

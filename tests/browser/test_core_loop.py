@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import httpx
 from playwright.sync_api import Browser, Page, expect
+from twilio.request_validator import RequestValidator
 
+from tests.browser.conftest import TWILIO_TEST_TOKEN
 from tests.browser.flows import App, log_in, seed_patients, signed_up_owner
 
 
@@ -65,3 +68,40 @@ def test_open_a_slot_text_the_waitlist_and_watch_it_fill(
     expect(late.get_by_role("heading", name="Helaas, deze plek is al vergeven")).to_be_visible()
     phone_context.close()
     late.context.close()
+
+
+def _open_slot(page: Page, start: str) -> None:
+    page.get_by_label("Datum").fill(_next_weekday().isoformat())
+    page.get_by_label("Begintijd").fill(start)
+    page.locator("#treatment").select_option(label="controle")
+    page.get_by_role("button", name="Bekijk wie er past").click()
+    page.get_by_role("button", name="Verstuur de SMS'jes").click()
+
+
+def test_claims_through_the_api_and_an_sms_reply_reach_the_staff_page(page: Page, app: App) -> None:
+    owner = signed_up_owner(page, app, "Tandartspraktijk Het Gebit")
+    seed_patients(app, owner, 7)
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Plekken").click()
+    expect(page.get_by_text("Nog geen plekken vrijgegeven.")).to_be_visible()
+
+    _open_slot(page, "09:00")
+    expect(page.locator("[data-slot]").first.get_by_text("verstuurd")).to_have_count(5)
+    sms_page = page.context.new_page()
+    sms_page.goto(app.url("/dev/sms?nummer=%2B31620000000"))
+    link = sms_page.locator("a[href*='/c/']").first.get_attribute("href")
+    assert link
+    token = link.rsplit("/c/", 1)[1]
+    response = httpx.post(app.url(f"/api/claim/{token}"))
+    assert response.json() == {"result": "claimed"}
+    expect(page.locator("[data-slot]").first.locator(".gevuld")).to_contain_text("Seed Patiënt 000")
+
+    _open_slot(page, "11:00")
+    expect(page.locator("[data-slot]")).to_have_count(2)
+    second = page.locator("[data-slot]").first
+    expect(second.get_by_text("verstuurd")).to_have_count(5)
+    url = app.url("/api/webhooks/twilio/sms")
+    params = {"From": "+31620000001", "Body": "Ja", "To": "+3197000000000"}
+    signature = RequestValidator(TWILIO_TEST_TOKEN).compute_signature(url, params)
+    reply = httpx.post(url, data=params, headers={"X-Twilio-Signature": signature})
+    assert "bevestigd" in reply.text
+    expect(second.locator(".gevuld")).to_contain_text("Seed Patiënt 001")

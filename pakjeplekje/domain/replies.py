@@ -1,0 +1,183 @@
+"""SMS replies from patients: `JA` claims, `STOP` opts out, `START` opts back in.
+
+A reply belongs to the practice of the newest offer texted to that number: one shared
+sending number serves every practice, and the newest offer is what the patient answers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select, update
+
+from pakjeplekje.domain import claims
+from pakjeplekje.domain.sms_texts import (
+    confirmation_text,
+    help_text,
+    opted_in_text,
+    opted_out_text,
+)
+from pakjeplekje.models import Message, Offer, Patient, Practice, Slot
+
+STOP_WORDS = {"STOP", "STOPPEN", "AFMELDEN", "STOPALL", "UNSUBSCRIBE"}
+START_WORDS = {"START"}
+CLAIM_WORDS = {"JA"}
+ANSWERED = ("sent", "delivered", "clicked")
+HELP_EVERY = timedelta(hours=24)
+E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+TAKEN = "Helaas, deze plek is al vergeven. U blijft op de wachtlijst staan."
+STATUS_ORDER = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 4, "failed": 4}
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str = ""
+    practice_id: int | None = None  # set when a claim was won: whose staff to tell
+    filled_message: str = ""
+
+
+def keyword(body: str) -> str:
+    """` ja! ` → `JA`: case, spaces and punctuation do not matter."""
+    return re.sub(r"[^A-Z]", "", (body or "").upper())[:20]
+
+
+def _newest_offer(db: Session, phone: str, *statuses: str) -> tuple[Offer, Practice] | None:
+    stmt = (
+        select(Offer, Practice)
+        .join(Patient, Patient.id == Offer.patient_id)  # type: ignore[arg-type]
+        .join(Practice, Practice.id == Offer.practice_id)  # type: ignore[arg-type]
+        .where(Patient.phone == phone, Practice.status == "active")
+    )
+    if statuses:
+        stmt = stmt.join(Slot, Slot.id == Offer.slot_id).where(  # type: ignore[arg-type]
+            col(Offer.status).in_(statuses), Slot.status == "open"
+        )
+    return db.exec(stmt.order_by(col(Offer.created_at).desc(), col(Offer.id).desc())).first()
+
+
+def _log(
+    db: Session, practice_id: int, phone: str, direction: str, body: str, now: datetime
+) -> None:
+    db.add(
+        Message(
+            practice_id=practice_id,
+            direction=direction,
+            phone=phone,
+            body=body[:1600],
+            status="received" if direction == "in" else "sent",
+            created_at=now,
+            updated_at=now,
+        )
+    )
+
+
+def _set_opt_out(db: Session, phone: str, practice_id: int, value: datetime | None) -> None:
+    db.exec(
+        update(Patient)
+        .where(  # type: ignore[call-overload]
+            col(Patient.phone) == phone, col(Patient.practice_id) == practice_id
+        )
+        .values(opted_out_at=value)
+    )
+
+
+def _help_sent_recently(db: Session, phone: str, now: datetime) -> bool:
+    recent = (
+        select(func.count())
+        .select_from(Message)
+        .where(
+            Message.phone == phone,
+            Message.direction == "out",
+            Message.status == "sent",
+            Message.created_at > now - HELP_EVERY,
+            col(Message.offer_id).is_(None),
+            col(Message.body).contains("antwoord JA"),
+        )
+    )
+    return db.exec(recent).one() > 0
+
+
+def handle_reply(db: Session, phone: str, body: str, now: datetime) -> Reply:
+    """The answer to one inbound text (also stored, in and out, as Message rows)."""
+    if not E164.match(phone or ""):
+        return Reply()
+    newest = _newest_offer(db, phone)
+    if newest is None:  # not a number any practice texted: nothing to store or say
+        return Reply()
+    _, practice = newest
+    assert practice.id is not None
+    _log(db, practice.id, phone, "in", body, now)
+    word = keyword(body)
+    reply = Reply()
+    if word in CLAIM_WORDS:
+        reply = _claim(db, phone, now)
+    elif word in STOP_WORDS:
+        _set_opt_out(db, phone, practice.id, now)
+        reply = Reply(opted_out_text(practice.name))
+    elif word in START_WORDS:
+        _set_opt_out(db, phone, practice.id, None)
+        reply = Reply(opted_in_text(practice.name))
+    elif not _help_sent_recently(db, phone, now):
+        reply = Reply(help_text(practice.name))
+    if reply.text:
+        _log(db, practice.id, phone, "out", reply.text, now)
+    return reply
+
+
+def _claim(db: Session, phone: str, now: datetime) -> Reply:
+    open_offer = _newest_offer(db, phone, *ANSWERED)
+    if open_offer is None:
+        newest = _newest_offer(db, phone)
+        if newest is not None and newest[0].status == "lost":
+            return Reply(TAKEN)
+        return Reply("Er staat op dit moment geen vrije plek voor u open.")
+    offer, practice = open_offer
+    result = claims.claim_offer(db, offer.id, channel="sms", now=now)  # type: ignore[arg-type]
+    if result.result == "claimed" and result.view is not None:
+        return Reply(
+            confirmation_text(
+                practice.name, result.view.starts_local, result.view.duration_minutes
+            ),
+            practice_id=result.practice_id,
+            filled_message=result.filled_message,
+        )
+    if result.result == "taken":
+        return Reply(TAKEN)
+    return Reply("Deze plek is niet meer beschikbaar. U blijft op de wachtlijst staan.")
+
+
+def apply_status(
+    db: Session, provider_id: str, status: str, error_code: int | None, now: datetime
+) -> bool:
+    """A delivery callback. Callbacks arrive out of order: a status never moves backwards."""
+    message = db.exec(select(Message).where(Message.provider_id == provider_id)).first()
+    if message is None or status not in STATUS_ORDER:
+        return False
+    if STATUS_ORDER[status] <= STATUS_ORDER.get(message.status, -1):
+        return False
+    message.status, message.error_code, message.updated_at = status, error_code, now
+    db.add(message)
+    if message.offer_id is not None:
+        new_offer_status = (
+            "delivered"
+            if status == "delivered"
+            else ("failed" if status in ("failed", "undelivered") else None)
+        )
+        if new_offer_status:
+            db.exec(
+                update(Offer)
+                .where(  # type: ignore[call-overload]
+                    col(Offer.id) == message.offer_id, col(Offer.status).in_(("sending", "sent"))
+                )
+                .values(status=new_offer_status)
+            )
+    if error_code == 21610 and message.patient_id is not None:
+        db.exec(
+            update(Patient)
+            .where(col(Patient.id) == message.patient_id)  # type: ignore[call-overload]
+            .values(opted_out_at=now)
+        )
+    return True
