@@ -42,6 +42,12 @@ def _seed_demo(_: argparse.Namespace) -> int:
     return 0
 
 
+def _worker(_: argparse.Namespace) -> int:
+    from pakjeplekje.scheduler import run_worker
+
+    return run_worker()
+
+
 def _check_config(_: argparse.Namespace) -> int:
     get_settings().check_startable()
     print("Configuratie in orde.")
@@ -55,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         run=_migrate
     )
     commands.add_parser("seed-demo", help="demo-praktijk (alleen dev)").set_defaults(run=_seed_demo)
+    commands.add_parser("worker", help="achtergrondtaken (huey-consumer)").set_defaults(run=_worker)
     commands.add_parser("check-config", help="controleer de configuratie").set_defaults(
         run=_check_config
     )

@@ -18,6 +18,7 @@ from pakjeplekje.pages import (  # noqa: F401  (importing registers the pages)
     team,
     waitlist,
 )
+from pakjeplekje.scheduler import embedded_consumer
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 get_settings().check_startable()
@@ -27,3 +28,6 @@ app = rx.App(
     stylesheets=["/pakjeplekje.css"],
     api_transformer=create_api(),
 )
+
+# Single-process mode: the job consumer runs inside the app (REDIS_URL: separate workers).
+app.register_lifespan_task(embedded_consumer)
