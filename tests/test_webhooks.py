@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from sqlmodel import select
 from starlette.applications import Starlette
@@ -11,7 +13,7 @@ from twilio.request_validator import RequestValidator
 from pakjeplekje import api_webhooks, jobs
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import replies
-from pakjeplekje.models import Message, Offer, Patient, Slot
+from pakjeplekje.models import Message, Offer, Patient, Practice, Slot, utcnow
 from tests.conftest import AppEnv, Factory
 from tests.test_claims import Setup, make_slot
 
@@ -193,3 +195,90 @@ def test_a_reply_only_touches_the_practice_it_answers(client: TestClient, factor
         beta_patient = db.get(Patient, beta.patient_ids[0])
         assert alfa_patient is not None and beta_patient is not None
         assert alfa_patient.opted_out_at is None and beta_patient.opted_out_at is not None
+
+
+def _offers_to(slot_id: int, status: str, created_at: datetime) -> None:
+    with session_scope() as db:
+        for offer in db.exec(select(Offer).where(Offer.slot_id == slot_id)).all():
+            offer.status, offer.created_at = status, created_at
+            db.add(offer)
+
+
+def _share_phone(source: Setup, target: Setup) -> str:
+    """Give target's patient the number of source's patient (one person, two waitlists)."""
+    with session_scope() as db:
+        phone = db.get(Patient, source.patient_ids[0]).phone  # type: ignore[union-attr]
+        patient = db.get(Patient, target.patient_ids[0])
+        assert patient is not None
+        patient.phone = phone
+        db.add(patient)
+    return phone
+
+
+def test_ja_is_logged_only_at_the_practice_whose_offer_it_claims(
+    app_env: AppEnv, factory: Factory
+) -> None:
+    """B's newer offer is lost, A's older one still open: JA claims A, and neither the text
+    nor A's confirmation may end up in B's message log."""
+    alfa, beta = make_slot(factory, "LogAlfa", 1), make_slot(factory, "LogBeta", 1)
+    now = utcnow()
+    _offers_to(alfa.slot_id, "sent", now - timedelta(hours=2))
+    _offers_to(beta.slot_id, "lost", now - timedelta(hours=1))
+    phone = _share_phone(alfa, beta)
+    with session_scope() as db:
+        reply = replies.handle_reply(db, phone, "JA", now)
+    with session_scope() as db:
+        alfa_slot = db.get(Slot, alfa.slot_id)
+        assert alfa_slot is not None and alfa_slot.status == "claimed"
+        assert reply.practice_id == alfa_slot.practice_id and "bevestigd" in reply.text
+        logged = {m.practice_id for m in db.exec(select(Message)).all()}
+        assert logged == {alfa_slot.practice_id}
+
+
+def test_a_started_slot_does_not_hide_an_older_open_offer(
+    app_env: AppEnv, factory: Factory
+) -> None:
+    alfa = make_slot(factory, "StartAlfa", 1)
+    beta = make_slot(factory, "StartBeta", 1, starts_in=timedelta(hours=2))
+    now = utcnow()
+    _offers_to(alfa.slot_id, "sent", now - timedelta(hours=2))
+    _offers_to(beta.slot_id, "sent", now - timedelta(hours=1))
+    phone = _share_phone(alfa, beta)
+    with session_scope() as db:  # beta has started; the expiry job has not run yet
+        replies.handle_reply(db, phone, "ja", now + timedelta(hours=3))
+    with session_scope() as db:
+        assert db.get(Slot, alfa.slot_id).status == "claimed"  # type: ignore[union-attr]
+        assert db.get(Slot, beta.slot_id).status == "open"  # type: ignore[union-attr]
+
+
+def test_stop_is_honoured_at_a_suspended_practice(app_env: AppEnv, factory: Factory) -> None:
+    setup = make_slot(factory, "Geschorst", 1)
+    _offers_to(setup.slot_id, "sent", utcnow())
+    with session_scope() as db:
+        slot = db.get(Slot, setup.slot_id)
+        practice = db.get(Practice, slot.practice_id)  # type: ignore[union-attr]
+        assert practice is not None
+        practice.status = "suspended"
+        db.add(practice)
+        phone = db.get(Patient, setup.patient_ids[0]).phone  # type: ignore[union-attr]
+    with session_scope() as db:
+        assert "afgemeld" in replies.handle_reply(db, phone, "STOP", utcnow()).text
+    with session_scope() as db:
+        assert db.get(Patient, setup.patient_ids[0]).opted_out_at is not None  # type: ignore[union-attr]
+
+
+def test_stop_without_any_offer_opts_the_number_out_everywhere(
+    app_env: AppEnv, factory: Factory
+) -> None:
+    alfa, beta = make_slot(factory, "ZonderAlfa", 1), make_slot(factory, "ZonderBeta", 1)
+    other = make_slot(factory, "ZonderGamma", 1)
+    phone = _share_phone(alfa, beta)
+    with session_scope() as db:
+        db.exec(Offer.__table__.delete())  # type: ignore[attr-defined]
+    with session_scope() as db:
+        assert replies.handle_reply(db, phone, "afmelden", utcnow()).text == ""
+    with session_scope() as db:
+        opted = {p.id for p in db.exec(select(Patient)).all() if p.opted_out_at is not None}
+        assert opted == {alfa.patient_ids[0], beta.patient_ids[0]}
+        assert other.patient_ids[0] not in opted
+        assert db.exec(select(Message)).all() == []

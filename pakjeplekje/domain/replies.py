@@ -44,17 +44,36 @@ def keyword(body: str) -> str:
     return re.sub(r"[^A-Z]", "", (body or "").upper())[:20]
 
 
-def _newest_offer(db: Session, phone: str, *statuses: str) -> tuple[Offer, Practice] | None:
+def _newest_offer(db: Session, phone: str) -> tuple[Offer, Practice] | None:
+    """The newest offer texted to this number, whatever its state or the practice's status:
+    it says which practice a reply answers (STOP must work even at a suspended practice)."""
     stmt = (
         select(Offer, Practice)
         .join(Patient, Patient.id == Offer.patient_id)  # type: ignore[arg-type]
         .join(Practice, Practice.id == Offer.practice_id)  # type: ignore[arg-type]
-        .where(Patient.phone == phone, Practice.status == "active")
+        .where(Patient.phone == phone)
     )
-    if statuses:
-        stmt = stmt.join(Slot, Slot.id == Offer.slot_id).where(  # type: ignore[arg-type]
-            col(Offer.status).in_(statuses), Slot.status == "open"
+    return db.exec(stmt.order_by(col(Offer.created_at).desc(), col(Offer.id).desc())).first()
+
+
+def _newest_open_offer(db: Session, phone: str, now: datetime) -> tuple[Offer, Practice] | None:
+    """The offer a `JA` claims: still claimable (slot open and not started, offer not expired)
+    at an active practice. A started slot the expiry job has not reached yet must not hide an
+    older offer that is still open."""
+    stmt = (
+        select(Offer, Practice)
+        .join(Patient, Patient.id == Offer.patient_id)  # type: ignore[arg-type]
+        .join(Practice, Practice.id == Offer.practice_id)  # type: ignore[arg-type]
+        .join(Slot, Slot.id == Offer.slot_id)  # type: ignore[arg-type]
+        .where(
+            Patient.phone == phone,
+            Practice.status == "active",
+            col(Offer.status).in_(ANSWERED),
+            Offer.expires_at > now,
+            Slot.status == "open",
+            Slot.starts_at > now,
         )
+    )
     return db.exec(stmt.order_by(col(Offer.created_at).desc(), col(Offer.id).desc())).first()
 
 
@@ -100,20 +119,41 @@ def _help_sent_recently(db: Session, phone: str, now: datetime) -> bool:
     return db.exec(recent).one() > 0
 
 
+def _opt_out_everywhere(db: Session, phone: str, now: datetime) -> None:
+    """STOP from a number no practice has texted (an offer purged, a waitlist entry added
+    after it was texted elsewhere): we cannot tell which practice is meant, and a STOP is the
+    phone owner's objection (AVG art. 21), so honouring it too widely is the safe error. It
+    only sets opted_out_at on rows with exactly this number; nothing is read or revealed."""
+    db.exec(
+        update(Patient)
+        .where(  # type: ignore[call-overload]
+            col(Patient.phone) == phone, col(Patient.opted_out_at).is_(None)
+        )
+        .values(opted_out_at=now)
+    )
+
+
 def handle_reply(db: Session, phone: str, body: str, now: datetime) -> Reply:
-    """The answer to one inbound text (also stored, in and out, as Message rows)."""
+    """The answer to one inbound text (also stored, in and out, as Message rows).
+
+    Everything is stored under the practice whose offer the text answers: for `JA` the offer
+    it claims, otherwise the newest offer to that number. Never under another practice: a
+    confirmation naming practice A must not land in practice B's message log."""
     if not E164.match(phone or ""):
         return Reply()
-    newest = _newest_offer(db, phone)
-    if newest is None:  # not a number any practice texted: nothing to store or say
+    word = keyword(body)
+    target = _newest_open_offer(db, phone, now) if word in CLAIM_WORDS else None
+    target = target or _newest_offer(db, phone)
+    if target is None:  # not a number any practice texted: nothing to store or say
+        if word in STOP_WORDS:
+            _opt_out_everywhere(db, phone, now)
         return Reply()
-    _, practice = newest
+    offer, practice = target
     assert practice.id is not None
     _log(db, practice.id, phone, "in", body, now)
-    word = keyword(body)
     reply = Reply()
     if word in CLAIM_WORDS:
-        reply = _claim(db, phone, now)
+        reply = _claim(db, offer, practice, now)
     elif word in STOP_WORDS:
         _set_opt_out(db, phone, practice.id, now)
         reply = Reply(opted_out_text(practice.name))
@@ -127,14 +167,12 @@ def handle_reply(db: Session, phone: str, body: str, now: datetime) -> Reply:
     return reply
 
 
-def _claim(db: Session, phone: str, now: datetime) -> Reply:
-    open_offer = _newest_offer(db, phone, *ANSWERED)
-    if open_offer is None:
-        newest = _newest_offer(db, phone)
-        if newest is not None and newest[0].status == "lost":
+def _claim(db: Session, offer: Offer, practice: Practice, now: datetime) -> Reply:
+    """`offer` is the newest claimable one, or else the newest one (to say why not)."""
+    if offer.status not in ANSWERED:
+        if offer.status == "lost":
             return Reply(TAKEN)
         return Reply("Er staat op dit moment geen vrije plek voor u open.")
-    offer, practice = open_offer
     result = claims.claim_offer(db, offer.id, channel="sms", now=now)  # type: ignore[arg-type]
     if result.result == "claimed" and result.view is not None:
         return Reply(
