@@ -11,6 +11,7 @@ from sqlmodel import select
 from pakjeplekje import migrations
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
+from pakjeplekje.demo import waiting_patient
 from pakjeplekje.domain import claims, patients, practice_settings
 from pakjeplekje.models import Practice, Slot, Treatment, utcnow
 
@@ -37,19 +38,7 @@ def _setup() -> list[str]:
             db,
             practice.id,
             [  # type: ignore[arg-type]
-                patients.CleanPatient(
-                    name=f"Storm {i}",
-                    phone=f"+3165{i:07d}",
-                    treatment_ids=(treatment,),  # type: ignore[arg-type]
-                    duration_minutes=30,
-                    availability=patients.ALL_CELLS,
-                    preferred_practitioner_id=None,
-                    urgency="normaal",
-                    note="",
-                    consent_method="balie",
-                    status="waiting",
-                )
-                for i in range(CLIENTS)
+                waiting_patient(f"Storm {i}", f"+3165{i:07d}", treatment) for i in range(CLIENTS)
             ],
             now,
         )

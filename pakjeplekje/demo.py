@@ -7,7 +7,7 @@ import secrets
 from sqlmodel import Session, select
 
 from pakjeplekje.config import get_settings
-from pakjeplekje.domain import auth
+from pakjeplekje.domain import auth, patients
 from pakjeplekje.models import Practice, utcnow
 
 DEMO_PRACTICE = "Tandartspraktijk De Molen"
@@ -31,3 +31,20 @@ def seed_demo(db: Session) -> str | None:
         now=utcnow(),
     )
     return password
+
+
+def waiting_patient(name: str, phone: str, treatment_id: int) -> patients.CleanPatient:
+    """A consenting entry, available all week, that fits any 30-minute slot of the treatment:
+    for demo data, the benches and the tests."""
+    return patients.CleanPatient(
+        name=name,
+        phone=phone,
+        treatment_ids=(treatment_id,),
+        duration_minutes=30,
+        availability=patients.ALL_CELLS,
+        preferred_practitioner_id=None,
+        urgency="normaal",
+        note="",
+        consent_method="balie",
+        status="waiting",
+    )

@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from pakjeplekje import api_claim
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
+from pakjeplekje.demo import waiting_patient
 from pakjeplekje.domain import claims, patients, practice_settings
 from pakjeplekje.models import Offer, Patient, Slot, Treatment, utcnow
 from tests.conftest import AppEnv, Factory
@@ -43,17 +44,8 @@ def make_slot(
             db,
             practice.id,
             [  # type: ignore[arg-type]
-                patients.CleanPatient(
-                    name=f"Patiënt {name} {i}",
-                    phone=f"+3161{hash(name) % 1000:03d}{i:04d}",
-                    treatment_ids=(treatment,),
-                    duration_minutes=30,  # type: ignore[arg-type]
-                    availability=patients.ALL_CELLS,
-                    preferred_practitioner_id=None,
-                    urgency="normaal",
-                    note="",
-                    consent_method="balie",
-                    status="waiting",
+                waiting_patient(
+                    f"Patiënt {name} {i}", f"+3161{sum(map(ord, name)) % 1000:03d}{i:04d}", treatment
                 )
                 for i in range(offers)
             ],

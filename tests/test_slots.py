@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
+from pakjeplekje.demo import waiting_patient
 from pakjeplekje.domain import patients, practice_settings, slots
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import Actor
@@ -397,20 +398,7 @@ def test_reopen_puts_the_claimer_back_and_the_slot_open(
     [patient] = patients.insert_many(
         db,
         practice.id,
-        [
-            patients.CleanPatient(  # type: ignore[arg-type]
-                name="Henk Heropen",
-                phone="+31612121212",
-                treatment_ids=(treatment,),  # type: ignore[arg-type]
-                duration_minutes=30,
-                availability=patients.ALL_CELLS,
-                preferred_practitioner_id=None,
-                urgency="normaal",
-                note="",
-                consent_method="balie",
-                status="waiting",
-            )
-        ],
+        [waiting_patient("Henk Heropen", "+31612121212", treatment)],
         now,
     )
     slot = Slot(

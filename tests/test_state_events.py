@@ -19,6 +19,7 @@ from reflex.state import State
 from sqlmodel import select
 
 from pakjeplekje.db import session_scope
+from pakjeplekje.demo import waiting_patient
 from pakjeplekje.domain import patients, practice_settings
 from pakjeplekje.domain.sessions import start_session
 from pakjeplekje.models import Patient, Treatment, User, utcnow
@@ -166,18 +167,7 @@ def a_patient(practices: tuple[Practice, Practice]) -> int:
         treatment = db.exec(
             select(Treatment.id).where(Treatment.practice_id == a_staff.practice_id)
         ).first()
-        clean = patients.CleanPatient(
-            name="Alma Alfa",
-            phone="+31611112222",
-            treatment_ids=(treatment,),  # type: ignore[arg-type]
-            duration_minutes=30,
-            availability=patients.ALL_CELLS,
-            preferred_practitioner_id=None,
-            urgency="normaal",
-            note="",
-            consent_method="balie",
-            status="waiting",
-        )
+        clean = waiting_patient("Alma Alfa", "+31611112222", treatment)
         return patients.insert(db, a_staff.practice_id, clean, utcnow()).id  # type: ignore[return-value]
 
 

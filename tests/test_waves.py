@@ -16,6 +16,7 @@ from huey import MemoryHuey
 from sqlmodel import Session, select
 
 from pakjeplekje.db import session_scope
+from pakjeplekje.demo import waiting_patient
 from pakjeplekje.domain import patients, practice_settings, slots, waves
 from pakjeplekje.models import Offer, Patient, Practice, Slot, Treatment
 from tests.conftest import AppEnv, Factory
@@ -212,21 +213,7 @@ def make_clinic(
     people = patients.insert_many(
         db,
         practice.id,  # type: ignore[arg-type]
-        [
-            patients.CleanPatient(
-                name=f"Golf {i}",
-                phone=f"+316200{i:05d}",
-                treatment_ids=(treatment,),  # type: ignore[arg-type]
-                duration_minutes=30,
-                availability=patients.ALL_CELLS,
-                preferred_practitioner_id=None,
-                urgency="normaal",
-                note="",
-                consent_method="balie",
-                status="waiting",
-            )
-            for i in range(size)
-        ],
+        [waiting_patient(f"Golf {i}", f"+316200{i:05d}", treatment) for i in range(size)],
         now - timedelta(days=30),
     )
     return Clinic(db, practice, treatment, [p.id for p in people])  # type: ignore[misc]

@@ -71,6 +71,7 @@ def seed_patients(app: App, owner_email: str, count: int) -> None:
     from sqlmodel import Session, select
 
     from pakjeplekje.db import make_engine
+    from pakjeplekje.demo import waiting_patient
     from pakjeplekje.domain import patients
     from pakjeplekje.models import Treatment, User, utcnow
 
@@ -81,18 +82,7 @@ def seed_patients(app: App, owner_email: str, count: int) -> None:
             select(Treatment.id).where(Treatment.practice_id == practice_id)
         ).first()
         for i in range(count):
-            clean = patients.CleanPatient(
-                name=f"Seed Patiënt {i:03d}",
-                phone=f"+316{20000000 + i}",
-                treatment_ids=(treatment,),
-                duration_minutes=30,  # type: ignore[arg-type]
-                availability=patients.ALL_CELLS,
-                preferred_practitioner_id=None,
-                urgency="normaal",
-                note="",
-                consent_method="formulier",
-                status="waiting",
-            )
+            clean = waiting_patient(f"Seed Patiënt {i:03d}", f"+316{20000000 + i}", treatment)
             patients.insert(db, practice_id, clean, utcnow())
         db.commit()
     engine.dispose()
