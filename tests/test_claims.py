@@ -45,7 +45,9 @@ def make_slot(
             practice.id,
             [  # type: ignore[arg-type]
                 waiting_patient(
-                    f"Patiënt {name} {i}", f"+3161{sum(map(ord, name)) % 1000:03d}{i:04d}", treatment
+                    f"Patiënt {name} {i}",
+                    f"+3161{sum(map(ord, name)) % 1000:03d}{i:04d}",
+                    treatment,
                 )
                 for i in range(offers)
             ],
