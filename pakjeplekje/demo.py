@@ -1,4 +1,5 @@
-"""Demo data for `make run`: one practice and its owner, only in dev, only on an empty database."""
+"""Demo data for `make run`: one practice, its owner and a small waitlist — only in dev, only
+on an empty database — so a newcomer can open a slot and watch it fill straight away."""
 
 from __future__ import annotations
 
@@ -8,11 +9,23 @@ from sqlmodel import Session, select
 
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain import auth, patients
-from pakjeplekje.models import Practice, utcnow
+from pakjeplekje.models import Practice, Treatment, utcnow
 
 DEMO_PRACTICE = "Tandartspraktijk De Molen"
 DEMO_EMAIL = "eigenaar@demo.pakjeplekje.nl"
 DEMO_OWNER = "Sanne de Vries"
+DEMO_PATIENTS = (  # fictitious people and numbers; texts only reach the console at /dev/sms
+    ("Anna Jansen", "controle"),
+    ("Bram de Boer", "controle"),
+    ("Cor Visser", "vulling"),
+    ("Daan Smit", "gebitsreiniging"),
+    ("Eva Mulder", "controle"),
+    ("Fleur Bos", "kroon"),
+    ("Gijs Meijer", "controle"),
+    ("Hanna de Groot", "overig"),
+    ("Ivo Dekker", "controle"),
+    ("Julia Peters", "vulling"),
+)
 
 
 def seed_demo(db: Session) -> str | None:
@@ -22,13 +35,28 @@ def seed_demo(db: Session) -> str | None:
     if db.exec(select(Practice.id)).first() is not None:
         return None
     password = "-".join(secrets.token_urlsafe(6) for _ in range(3))
-    auth.sign_up(
+    now = utcnow()
+    owner = auth.sign_up(
         db,
         practice_name=DEMO_PRACTICE,
         name=DEMO_OWNER,
         email=DEMO_EMAIL,
         password=password,
-        now=utcnow(),
+        now=now,
+    )
+    treatments = dict(
+        db.exec(
+            select(Treatment.name, Treatment.id).where(Treatment.practice_id == owner.practice_id)
+        ).all()
+    )
+    patients.insert_many(
+        db,
+        owner.practice_id,
+        [
+            waiting_patient(name, f"+3161000{i:04d}", treatments[treatment])
+            for i, (name, treatment) in enumerate(DEMO_PATIENTS)
+        ],
+        now,
     )
     return password
 
