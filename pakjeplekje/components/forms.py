@@ -7,6 +7,28 @@ import reflex as rx
 from pakjeplekje.state.ui import UiState
 
 
+def field_message(message: rx.Var[str]) -> rx.Component:
+    """The message under one field (inline validation)."""
+    return rx.cond(message != "", rx.text(message, color_scheme="red", size="1", role="alert"))
+
+
+def labelled(
+    label: str,
+    control: rx.Component,
+    input_id: str,
+    *,
+    hint: str = "",
+    error: rx.Var[str] | None = None,
+) -> rx.Component:
+    """A label bound to its control, with an optional hint and an optional message under it."""
+    children = [rx.el.label(label, html_for=input_id, class_name="pjp-label"), control]
+    if hint:
+        children.append(rx.text(hint, size="1", color_scheme="gray"))
+    if error is not None:
+        children.append(field_message(error))
+    return rx.vstack(*children, spacing="1", width="100%")
+
+
 def field(
     label: str,
     name: str,
@@ -17,21 +39,16 @@ def field(
     **props,
 ) -> rx.Component:  # type: ignore[no-untyped-def]
     input_id = props.pop("id", name)
-    return rx.vstack(
-        rx.el.label(label, html_for=input_id, class_name="pjp-label"),
-        rx.input(
-            id=input_id,
-            name=name,
-            type=type_,
-            auto_complete=autocomplete,
-            width="100%",
-            size="3",
-            **props,
-        ),
-        rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray")),
-        spacing="1",
+    control = rx.input(
+        id=input_id,
+        name=name,
+        type=type_,
+        auto_complete=autocomplete,
         width="100%",
+        size="3",
+        **props,
     )
+    return labelled(label, control, input_id, hint=hint)
 
 
 def error_callout(message: rx.Var[str]) -> rx.Component:

@@ -5,24 +5,21 @@ from __future__ import annotations
 import reflex as rx
 
 from pakjeplekje import routes
-from pakjeplekje.components.forms import error_callout, field, submit_button
+from pakjeplekje.components.forms import error_callout, field, labelled, submit_button
 from pakjeplekje.components.layout import staff_page
 from pakjeplekje.state.slots import PERIODS
 from pakjeplekje.state.slots import SlotsState as S
 
 
 def _native(name: str, label: str, items: rx.Var, placeholder: str) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=name, class_name="pjp-label"),
-        rx.el.select(
-            rx.el.option(placeholder, value=""),
-            rx.foreach(items, lambda i: rx.el.option(i["name"], value=i["id"])),
-            id=name,
-            name=name,
-            class_name="pjp-native-select",
-        ),
-        spacing="1",
+    select = rx.el.select(
+        rx.el.option(placeholder, value=""),
+        rx.foreach(items, lambda i: rx.el.option(i["name"], value=i["id"])),
+        id=name,
+        name=name,
+        class_name="pjp-native-select",
     )
+    return labelled(label, select, name)
 
 
 def slot_form() -> rx.Component:

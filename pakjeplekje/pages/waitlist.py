@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pakjeplekje import routes
-from pakjeplekje.components.forms import error_callout, submit_button
+from pakjeplekje.components.forms import error_callout, field_message, labelled, submit_button
 from pakjeplekje.components.layout import staff_page
 from pakjeplekje.domain import patients
 from pakjeplekje.pages.waitlist_import import import_dialog
@@ -202,20 +202,14 @@ def empty_state() -> rx.Component:
     )
 
 
-def _field_error(key: str) -> rx.Component:
-    message = W.errors.get(key, "")
-    return rx.cond(message != "", rx.text(message, color_scheme="red", size="1", role="alert"))
-
-
 def _labelled(label: str, control: rx.Component, key: str, hint: str = "") -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=key, class_name="pjp-label"),
-        control,
-        rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray")),
-        _field_error(key),
-        spacing="1",
-        width="100%",
-    )
+    """A dialog field whose validation message comes from the state's errors."""
+    return labelled(label, control, key, hint=hint, error=W.errors.get(key, ""))
+
+
+def _text_input(key: str, **props) -> rx.Component:  # type: ignore[no-untyped-def]
+    """An uncontrolled input prefilled from the dialog's form: edits survive a failed save."""
+    return rx.input(id=key, name=key, default_value=W.form[key], **props)
 
 
 def _native_select(
@@ -258,24 +252,12 @@ def patient_form() -> rx.Component:
             rx.hstack(
                 _labelled(
                     "Naam",
-                    rx.input(
-                        id="name",
-                        name="name",
-                        default_value=W.form["name"],
-                        max_length=100,
-                        width="100%",
-                    ),
+                    _text_input("name", max_length=100, width="100%"),
                     "name",
                 ),
                 _labelled(
                     "Mobiel nummer",
-                    rx.input(
-                        id="phone",
-                        name="phone",
-                        type="tel",
-                        default_value=W.form["phone"],
-                        width="100%",
-                    ),
+                    _text_input("phone", type="tel", width="100%"),
                     "phone",
                     hint="Bijvoorbeeld 06-12345678",
                 ),
@@ -316,14 +298,7 @@ def patient_form() -> rx.Component:
             rx.hstack(
                 _labelled(
                     "Duur (minuten)",
-                    rx.input(
-                        id="duration",
-                        name="duration",
-                        type="number",
-                        min=5,
-                        max=240,
-                        default_value=W.form["duration"],
-                    ),
+                    _text_input("duration", type="number", min=5, max=240),
                     "duration",
                 ),
                 _labelled(
@@ -380,7 +355,7 @@ def patient_form() -> rx.Component:
                 hint="Geen medische details: die horen in het patiëntendossier, niet hier.",
             ),
             rx.cond(W.history != "", rx.text(W.history, size="1", color_scheme="gray")),
-            _field_error("form"),
+            field_message(W.errors.get("form", "")),
             rx.hstack(
                 rx.dialog.close(
                     rx.button("Annuleren", variant="soft", color_scheme="gray", type="button")
