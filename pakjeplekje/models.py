@@ -159,6 +159,9 @@ class Patient(SQLModel, table=True):
     added_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
     opted_out_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set when the provider refused the number (21211 invalid, 21614 not a mobile): matching
+    # skips the entry until staff correct the number, which clears it.
+    phone_invalid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     offers_count: int = Field(default=0)
     last_offer_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_claim_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -218,6 +221,10 @@ class Offer(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     clicked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Retryable provider failures (429, 5xx, network): how often sending failed, and the
+    # earliest moment the tick may try again (exponential backoff).
+    attempts: int = Field(default=0)
+    retry_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Message(SQLModel, table=True):
