@@ -66,7 +66,7 @@ def _run_claim(request: Request, token: str, channel: str) -> claims.ClaimResult
             now=utcnow(),
         )
     if result.practice_id is not None:  # a winner: every staff browser of that practice
-        live.notify_from_thread(result.practice_id, result.filled_message)
+        live.publish(result.practice_id, result.filled_message)
     if result.offer_id is not None:  # the patient's page must not wait for the provider
         threading.Thread(
             target=jobs.send_confirmation, args=(result.offer_id,), daemon=True
@@ -169,6 +169,8 @@ def claim_page(request: Request) -> Response:
     else:
         with session_scope() as db:
             view = claims.view(db, token, utcnow())
+        if view is not None and view.first_view_of is not None:
+            live.publish(view.first_view_of)  # "bekeken" on the staff page
     return not_found() if view is None else _result_page(token, view)
 
 

@@ -68,9 +68,9 @@ async def status_callback(request: Request) -> Response:
         return _forbidden()
     code = params.get("ErrorCode", "")
 
-    def apply() -> None:
+    def apply() -> int | None:
         with session_scope() as db:
-            replies.apply_status(
+            return replies.apply_status(
                 db,
                 params.get("MessageSid", ""),
                 params.get("MessageStatus", ""),
@@ -78,7 +78,9 @@ async def status_callback(request: Request) -> Response:
                 utcnow(),
             )
 
-    await run_in_threadpool(apply)
+    practice_id = await run_in_threadpool(apply)
+    if practice_id is not None:  # afgeleverd / mislukt on the staff page
+        await live.practice_changed(practice_id)
     return Response(status_code=204)
 
 

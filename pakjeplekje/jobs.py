@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from pakjeplekje import live
 from pakjeplekje.adapters.sms import SmsError, get_sms_sender, status_callback_url
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
@@ -16,16 +17,20 @@ log = logging.getLogger(__name__)
 
 
 def send_offers(offer_ids: list[int]) -> int:
-    """Text every queued offer in `offer_ids`; returns how many left. Safe to run twice."""
+    """Text every queued offer in `offer_ids`; returns how many left. Safe to run twice.
+
+    The staff pages of every practice involved refresh once the batch is done."""
     settings = get_settings()
     sender = get_sms_sender(settings)
     callback = status_callback_url(settings) if settings.sms_backend == "twilio" else None
     sent = 0
+    touched: set[int] = set()
     for offer_id in offer_ids:
         with session_scope() as db:
             sms = dispatch.claim_for_sending(db, offer_id, settings.url("/c/"), utcnow())
         if sms is None:
             continue
+        touched.add(sms.practice_id)
         try:
             result = sender.send(sms.phone, sms.body, callback)
         except SmsError as exc:
@@ -45,6 +50,8 @@ def send_offers(offer_ids: list[int]) -> int:
         with session_scope() as db:
             dispatch.record_sent(db, sms, result.provider_id, result.status, utcnow())
         sent += 1
+    for practice_id in touched:
+        live.publish(practice_id)
     return sent
 
 

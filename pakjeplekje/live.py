@@ -1,18 +1,48 @@
-"""Live updates for staff browsers: when a slot changes (a claim from the page, the API or an
-SMS reply), every open staff client of that practice refreshes through `app.modify_state`.
+"""Live updates for staff browsers: when a slot of a practice changes — a claim from the page,
+the API or an SMS reply, an SMS sent or delivered, an offer expired — every open staff page of
+that practice (and no other) refreshes, and a fill shows a toast.
 
-Single-process registry: practice id → client tokens of connected staff pages. With several
-app workers (Redis), this must become a pub/sub relay (see the closing note of issue 4).
+Each app process keeps its own registry (practice id → client tokens of the staff pages its
+websockets serve) and refreshes those clients with `app.modify_state`. A change is announced
+with `publish` from any thread or process:
+
+- single process (no REDIS_URL): the refresh is handed to the app's event loop, which the
+  `relay` lifespan task recorded at start-up (jobs run on the embedded huey consumer's threads);
+- with REDIS_URL: the change goes out on a Redis channel; every app process relays it to the
+  clients it serves. Separate job processes (`python -m pakjeplekje worker`) publish the same
+  way, so their work reaches the browsers too.
+
+Only a practice id and a short staff-facing message travel; the database stays the truth and
+the refreshed page re-reads it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from concurrent.futures import Future
+from contextlib import asynccontextmanager, suppress
+from functools import cache
+
+import redis
+import redis.asyncio
+import reflex as rx
+from reflex.state import StateUpdate
+from reflex_base.event import Event
+
+from pakjeplekje.config import get_settings
 
 log = logging.getLogger(__name__)
 
+CHANNEL = "pakjeplekje:live"
+
 _clients: dict[int, set[str]] = defaultdict(set)
+# Set by the `relay` lifespan task: only a process that serves staff browsers refreshes them.
+_app: rx.App | None = None
+_loop: asyncio.AbstractEventLoop | None = None
 
 
 def subscribe(practice_id: int, client_token: str) -> None:
@@ -25,34 +55,116 @@ def watchers(practice_id: int) -> list[str]:
     return list(_clients.get(practice_id, ()))
 
 
-async def practice_changed(practice_id: int, message: str = "") -> None:
-    """Refresh the slots view of every staff client of this practice (never another's)."""
-    import reflex as rx
-    from reflex_base.registry import RegistrationContext
-    from reflex_base.utils.exceptions import ReflexRuntimeError
+@cache
+def _redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=2)
 
+
+def _encode(practice_id: int, message: str) -> str:
+    return json.dumps({"practice_id": practice_id, "message": message})
+
+
+def publish(practice_id: int, message: str = "") -> None:
+    """Announce a change of this practice's slots; callable from any thread or process.
+
+    Never raises: a live update is a convenience, the data is already committed."""
+    url = get_settings().redis_url
+    try:
+        if url:
+            _redis(url).publish(CHANNEL, _encode(practice_id, message))
+        elif _loop is not None and not _loop.is_closed():
+            future = asyncio.run_coroutine_threadsafe(refresh_here(practice_id, message), _loop)
+            future.add_done_callback(_log_failure)
+    except (redis.RedisError, RuntimeError):
+        log.exception("live update for practice %s not published", practice_id)
+
+
+async def practice_changed(practice_id: int, message: str = "") -> None:
+    """`publish` for code already on the app's event loop (event handlers, async routes)."""
+    url = get_settings().redis_url
+    if not url:
+        await refresh_here(practice_id, message)
+        return
+    client = redis.asyncio.Redis.from_url(url, socket_timeout=2)
+    try:
+        await client.publish(CHANNEL, _encode(practice_id, message))
+    except redis.RedisError:
+        log.exception("live update for practice %s not published", practice_id)
+    finally:
+        await client.aclose()
+
+
+def _log_failure(future: Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("live update failed", exc_info=future.exception())
+
+
+async def refresh_here(practice_id: int, message: str = "") -> int:
+    """Refresh the slots view of this process's staff clients of the practice; a non-empty
+    `message` (a fill) also shows as a toast on whatever page they are on. Returns how many."""
     from pakjeplekje.state.slots import SlotsState
 
-    try:
-        app = RegistrationContext.get().app
-    except (LookupError, ReflexRuntimeError):  # routes without the reflex app (tests, tools)
-        return
-    log.info("live update for %s client(s)", len(watchers(practice_id)))
+    app = _app
+    if app is None:  # no reflex app serving browsers in this process (tests, tools, workers)
+        return 0
+    refreshed = 0
     for token in watchers(practice_id):
         try:
             async with app.modify_state(rx.BaseStateToken(ident=token, cls=SlotsState)) as root:
                 slots = await root.get_state(SlotsState)
-                await slots.reload(practice_id, message)
+                await slots.reload(practice_id)
+            if message and app.event_namespace is not None:
+                toast = rx.toast.success(message, duration=10_000, close_button=True)
+                update = StateUpdate(events=Event.from_event_type([toast]))
+                await app.event_namespace.emit_update(update, token)
+            refreshed += 1
         except Exception:  # a closed tab must not stop the others
             log.exception("live update failed for one client")
             _clients[practice_id].discard(token)
+    log.info("live update for %s client(s)", refreshed)
+    return refreshed
 
 
-def notify_from_thread(practice_id: int, message: str = "") -> None:
-    """For sync HTTP routes (Starlette runs them on anyio worker threads)."""
-    import anyio.from_thread
-
+async def _relay_from_redis(url: str) -> None:
+    client = redis.asyncio.Redis.from_url(url)
+    pubsub = client.pubsub()
+    await pubsub.subscribe(CHANNEL)
     try:
-        anyio.from_thread.run(practice_changed, practice_id, message)
-    except RuntimeError:  # not on an anyio worker thread (tests, CLI): nobody is watching
-        log.warning("live update skipped: not on an anyio worker thread")
+        async for item in pubsub.listen():
+            if item.get("type") != "message":
+                continue
+            try:
+                change = json.loads(item["data"])
+                await refresh_here(int(change["practice_id"]), str(change.get("message", "")))
+            except (ValueError, KeyError, TypeError):
+                log.warning("ignored a malformed live message")
+    finally:
+        await pubsub.aclose()
+        await client.aclose()
+
+
+@asynccontextmanager
+async def relay(app: rx.App) -> AsyncIterator[None]:
+    """Lifespan task (reflex passes `app`): remember the app and its loop, and with REDIS_URL
+    relay the channel to the clients this process serves (reconnecting when Redis goes away)."""
+    global _app, _loop
+    _app, _loop = app, asyncio.get_running_loop()
+    url = get_settings().redis_url
+    task = asyncio.create_task(_keep_relaying(url)) if url else None
+    try:
+        yield
+    finally:
+        _app, _loop = None, None
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+
+async def _keep_relaying(url: str) -> None:
+    while True:
+        try:
+            await _relay_from_redis(url)
+        except redis.RedisError:
+            log.warning("live relay lost Redis; retrying in 2 s")
+            await asyncio.sleep(2)

@@ -6,6 +6,7 @@ import logging
 
 import reflex as rx
 
+from pakjeplekje import live
 from pakjeplekje.api import create_api
 from pakjeplekje.config import get_settings
 from pakjeplekje.pages import (  # noqa: F401  (importing registers the pages)
@@ -31,3 +32,5 @@ app = rx.App(
 
 # Single-process mode: the job consumer runs inside the app (REDIS_URL: separate workers).
 app.register_lifespan_task(embedded_consumer)
+# Live updates from jobs, routes and other processes reach this process's staff browsers.
+app.register_lifespan_task(live.relay)

@@ -18,15 +18,18 @@ from datetime import datetime
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 
-from pakjeplekje import jobs
+from pakjeplekje import jobs, live
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain import waves
+from pakjeplekje.domain import dispatch, waves
 from pakjeplekje.models import utcnow
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_TIMEOUT_S = 10.0
+# An idle SqliteHuey consumer polls with growing pauses (huey's default grows to 10 s); a
+# slot's texts should leave within a second of staff pressing send.
+CONSUMER_OPTIONS = {"workers": 2, "worker_type": "thread", "max_delay": 1.0}
 
 
 def make_huey() -> Huey:
@@ -42,17 +45,26 @@ huey = make_huey()
 
 
 def tick(now: datetime | None = None) -> list[int]:
-    """Expire the unreachable and queue due waves in one transaction, then text the new offers.
+    """Expire the unreachable, queue due waves and pick up offers due for (another) attempt in
+    one transaction, then text them; returns the ids of the new wave offers.
 
     Texting happens after the commit: the provider is never called inside a transaction."""
     now = now or utcnow()
     with session_scope() as db:
         expired = waves.expire_offers(db, now)
         new_ids = waves.run_due_waves(db, now)
-    if expired or new_ids:
-        log.info("waves tick: %s offer(s) expired, %s new", expired, len(new_ids))
-    if new_ids:
-        jobs.send_offers(new_ids)
+        again = [i for i in dispatch.due_for_sending(db, now) if i not in set(new_ids)]
+    if expired or new_ids or again:
+        log.info(
+            "waves tick: %s offer(s) expired, %s new, %s retried",
+            sum(expired.values()),
+            len(new_ids),
+            len(again),
+        )
+    for practice_id in expired:
+        live.publish(practice_id)
+    if new_ids or again:
+        jobs.send_offers(new_ids + again)
     return new_ids
 
 
@@ -83,9 +95,7 @@ async def embedded_consumer() -> AsyncIterator[None]:
     if get_settings().redis_url or huey.immediate:
         yield
         return
-    consumer = _EmbeddedConsumer(
-        huey, workers=2, worker_type="thread", shutdown_timeout=SHUTDOWN_TIMEOUT_S
-    )
+    consumer = _EmbeddedConsumer(huey, shutdown_timeout=SHUTDOWN_TIMEOUT_S, **CONSUMER_OPTIONS)
     consumer.start()
     log.info("embedded huey consumer started")
     try:
@@ -100,5 +110,5 @@ def run_worker(workers: int = 2) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    huey.create_consumer(workers=workers, worker_type="thread").run()
+    huey.create_consumer(**{**CONSUMER_OPTIONS, "workers": workers}).run()
     return 0

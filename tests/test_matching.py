@@ -148,6 +148,8 @@ RULE_CASES: list[RuleCase] = [
     ("status removed", {"status": "removed"}, {}, False),
     ("not opted out", {"opted_out_at": None}, {}, True),
     ("opted out", {"opted_out_at": datetime(2026, 11, 1, tzinfo=UTC)}, {}, False),
+    ("number accepted", {"phone_invalid_at": None}, {}, True),
+    ("number invalid", {"phone_invalid_at": datetime(2026, 11, 1, tzinfo=UTC)}, {}, False),
     ("no consent", {"consent_method": ""}, {}, False),
     ("needs less than slot", {"duration_minutes": 15}, {}, True),
     ("needs exactly the slot", {"duration_minutes": 30}, {}, True),

@@ -21,9 +21,7 @@ def upgrade() -> None:
     with op.batch_alter_table("patient") as batch:
         batch.add_column(sa.Column("phone_invalid_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("offer") as batch:
-        batch.add_column(
-            sa.Column("attempts", sa.Integer(), nullable=False, server_default="0")
-        )
+        batch.add_column(sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("retry_at", sa.DateTime(timezone=True), nullable=True))
 
 

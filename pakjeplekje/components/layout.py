@@ -9,7 +9,6 @@ import reflex as rx
 from pakjeplekje import routes
 from pakjeplekje.state.base import full_page_post
 from pakjeplekje.state.session import SessionState
-from pakjeplekje.state.slots import SlotsState
 
 NAV = [
     ("Dashboard", routes.DASHBOARD, "layout-dashboard", False),
@@ -105,33 +104,12 @@ def footer() -> rx.Component:
     )
 
 
-def live_banner() -> rx.Component:
-    """Shown on whatever page staff are on when a slot of their practice is filled."""
-    return rx.cond(
-        SlotsState.notice != "",
-        rx.callout(
-            rx.hstack(
-                rx.text(SlotsState.notice),
-                rx.spacer(),
-                rx.button("Sluiten", size="1", variant="ghost", on_click=SlotsState.dismiss_notice),
-                width="100%",
-            ),
-            icon="party-popper",
-            color_scheme="green",
-            role="status",
-            id="live-melding",
-            margin_top="1em",
-        ),
-    )
-
-
 def shell(title: str, content: rx.Component, owner_only: bool) -> rx.Component:
     body = rx.cond(SessionState.access_denied, forbidden(), content) if owner_only else content
     return rx.hstack(
         sidebar(),
         rx.box(
             topbar(title),
-            live_banner(),
             rx.cond(
                 SessionState.ready,
                 rx.box(body, padding_top="1.5em"),

@@ -32,6 +32,7 @@ class ClaimView:
     timezone: str
     duration_minutes: int
     state: str  # open | claimed_by_you | taken | expired
+    first_view_of: int | None = None  # practice whose staff should see "bekeken" (not shown)
 
     @property
     def starts_local(self) -> datetime:
@@ -87,7 +88,8 @@ def view(db: Session, raw: str, now: datetime) -> ClaimView | None:
     if found is None:
         return None
     offer, slot, practice = found
-    if offer.status in ("queued", "sending", "sent", "delivered"):
+    first_view = offer.status in ("queued", "sending", "sent", "delivered")
+    if first_view:
         offer.status, offer.clicked_at = "clicked", now
         db.add(offer)
     return ClaimView(
@@ -96,6 +98,7 @@ def view(db: Session, raw: str, now: datetime) -> ClaimView | None:
         practice.timezone,
         slot.duration_minutes,
         _state(offer, slot, now),
+        first_view_of=practice.id if first_view else None,
     )
 
 

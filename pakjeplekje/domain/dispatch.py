@@ -12,14 +12,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, select, update
 
 from pakjeplekje.domain.sms_texts import confirmation_text, offer_text
 from pakjeplekje.domain.tokens import new_token
 from pakjeplekje.models import Message, Offer, Patient, Practice, Slot
 
-OPTED_OUT_CODES = {21610}
+OPTED_OUT_CODES = frozenset({21610})
+INVALID_NUMBER_CODES = frozenset({21211, 21614})
+MAX_ATTEMPTS = 5  # a retryable failure after the fifth attempt is final
+RETRY_FIRST = timedelta(seconds=30)
+RETRY_MAX = timedelta(minutes=10)
+LOST_AFTER = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,7 @@ def record_sent(
     db.exec(
         update(Offer)
         .where(col(Offer.id) == sms.offer_id)  # type: ignore[call-overload]
-        .values(status="sent", sent_at=now)
+        .values(status="sent", sent_at=now, retry_at=None)
     )
     db.exec(
         update(Patient)
@@ -130,23 +135,59 @@ def record_sent(
     )
 
 
+def retry_delay(attempts: int) -> timedelta:
+    """Backoff after the n-th retryable failure: 30 s, 1, 2, 4 min … at most 10 min."""
+    return min(RETRY_FIRST * 2 ** (attempts - 1), RETRY_MAX)
+
+
 def record_failed(
     db: Session, sms: OutgoingSms, code: int | None, retryable: bool, now: datetime
 ) -> None:
-    """A retryable failure puts the offer back in the queue; an unsubscribed number opts the
-    patient out."""
+    """A retryable failure puts the offer back in the queue with a backoff (the tick sends it
+    again, see `due_for_sending`) until MAX_ATTEMPTS; a permanent one marks it failed."""
     record_message(db, sms, None, "failed", code, now)
-    db.exec(
-        update(Offer)
-        .where(col(Offer.id) == sms.offer_id)  # type: ignore[call-overload]
-        .values(status="queued" if retryable else "failed")
-    )
+    offer = db.get(Offer, sms.offer_id)
+    assert offer is not None
+    offer.attempts += 1
+    again = retryable and offer.attempts < MAX_ATTEMPTS
+    offer.status = "queued" if again else "failed"
+    offer.retry_at = now + retry_delay(offer.attempts) if again else None
+    db.add(offer)
+    apply_provider_error(db, sms.patient_id, code, now)
+
+
+def apply_provider_error(db: Session, patient_id: int, code: int | None, now: datetime) -> None:
+    """What a permanent provider error says about the patient: 21610 (the number sent STOP to
+    the provider) opts out; 21211/21614 (invalid, not a mobile) flags the number for staff."""
     if code in OPTED_OUT_CODES:
+        values = {"opted_out_at": now}
+    elif code in INVALID_NUMBER_CODES:
+        values = {"phone_invalid_at": now}
+    else:
+        return
+    db.exec(update(Patient).where(col(Patient.id) == patient_id).values(**values))  # type: ignore[call-overload]
+
+
+def due_for_sending(db: Session, now: datetime, lost_after: timedelta = LOST_AFTER) -> list[int]:
+    """Queued offers of open slots that the tick should (re)send: retries whose backoff has
+    passed, and first attempts whose send job never ran (queued for longer than `lost_after`,
+    e.g. the job queue lost it). Sending them twice is impossible: `claim_for_sending` wins once.
+    """
+    open_slot = select(Slot.id).where(Slot.status == "open", Slot.starts_at > now)
+    return list(
         db.exec(
-            update(Patient)
-            .where(col(Patient.id) == sms.patient_id)  # type: ignore[call-overload]
-            .values(opted_out_at=now)
-        )
+            select(Offer.id)
+            .where(
+                Offer.status == "queued",
+                col(Offer.slot_id).in_(open_slot),
+                or_(
+                    col(Offer.retry_at) <= now,
+                    and_(col(Offer.retry_at).is_(None), col(Offer.created_at) <= now - lost_after),
+                ),
+            )
+            .order_by(col(Offer.id))
+        ).all()
+    )  # type: ignore[arg-type]
 
 
 def stuck_offers(

@@ -1,6 +1,7 @@
 """Who may be offered a slot, and in which order. The rule lives here and only here.
 
-Eligible: status `waiting`, not opted out, consent recorded, needs no more time than the
+Eligible: status `waiting`, not opted out, a number the provider accepts (not marked invalid
+after error 21211/21614), consent recorded, needs no more time than the
 slot has, wants the slot's treatment (or `overig`), is available on that weekday and part of
 day, has no conflicting practitioner preference, was not offered this slot before, and got
 fewer than the practice's `max_offers_per_week` offers in the last 7 days.
@@ -72,6 +73,7 @@ def _eligible(db: Session, shape: SlotShape, now: datetime):  # type: ignore[no-
         Patient.practice_id == shape.practice_id,
         Patient.status == "waiting",
         col(Patient.opted_out_at).is_(None),
+        col(Patient.phone_invalid_at).is_(None),
         Patient.consent_method != "",
         Patient.duration_minutes <= shape.duration_minutes,
         Patient.availability.op("&")(bit or 0) != 0,  # type: ignore[attr-defined]

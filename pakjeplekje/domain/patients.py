@@ -306,6 +306,8 @@ def update(
     existing = _existing_with_phone(db, actor.practice_id, clean.phone)
     if existing is not None and existing != patient.id:
         raise DuplicatePhone(existing)
+    if clean.phone != patient.phone:  # a corrected number gets another chance
+        patient.phone_invalid_at = None
     patient.name, patient.phone, patient.note = clean.name, clean.phone, clean.note
     patient.duration_minutes, patient.availability = clean.duration_minutes, clean.availability
     patient.preferred_practitioner_id = clean.preferred_practitioner_id
@@ -406,6 +408,7 @@ class PatientRow:
     last_offer_on: str
     offers_count: int
     availability: str
+    sms_problem: str = ""  # why no SMS reaches this entry, for the grid
 
 
 @dataclass(frozen=True)
@@ -485,6 +488,15 @@ def treatment_names(db: Session, patient_ids: Sequence[int]) -> dict[int, list[s
     return names
 
 
+def sms_problem(patient: Patient) -> str:
+    """Why matching skips this entry although it may be `waiting` (shown in the grid)."""
+    if patient.phone_invalid_at is not None:
+        return "Nummer ongeldig"
+    if patient.opted_out_at is not None:
+        return "Afgemeld voor SMS"
+    return ""
+
+
 def list_page(db: Session, practice_id: int, query: PatientQuery) -> PatientPage:
     """One page of the grid: a COUNT and a LIMIT/OFFSET query, both on the practice's index."""
     page_size = query.page_size if query.page_size in PAGE_SIZES else PAGE_SIZES[0]
@@ -509,6 +521,7 @@ def list_page(db: Session, practice_id: int, query: PatientQuery) -> PatientPage
             last_offer_on=local_date(p.last_offer_at),
             offers_count=p.offers_count,
             availability=availability_summary(p.availability),
+            sms_problem=sms_problem(p),
         )
         for p in patients
     ]

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select, update
 
-from pakjeplekje.domain import claims
+from pakjeplekje.domain import claims, dispatch
 from pakjeplekje.domain.sms_texts import (
     confirmation_text,
     help_text,
@@ -189,13 +189,15 @@ def _claim(db: Session, offer: Offer, practice: Practice, now: datetime) -> Repl
 
 def apply_status(
     db: Session, provider_id: str, status: str, error_code: int | None, now: datetime
-) -> bool:
-    """A delivery callback. Callbacks arrive out of order: a status never moves backwards."""
+) -> int | None:
+    """A delivery callback. Callbacks arrive out of order: a status never moves backwards.
+
+    Returns the practice whose staff should see the change, None when nothing changed."""
     message = db.exec(select(Message).where(Message.provider_id == provider_id)).first()
     if message is None or status not in STATUS_ORDER:
-        return False
+        return None
     if STATUS_ORDER[status] <= STATUS_ORDER.get(message.status, -1):
-        return False
+        return None
     message.status, message.error_code, message.updated_at = status, error_code, now
     db.add(message)
     if message.offer_id is not None:
@@ -212,10 +214,6 @@ def apply_status(
                 )
                 .values(status=new_offer_status)
             )
-    if error_code == 21610 and message.patient_id is not None:
-        db.exec(
-            update(Patient)
-            .where(col(Patient.id) == message.patient_id)  # type: ignore[call-overload]
-            .values(opted_out_at=now)
-        )
-    return True
+    if message.patient_id is not None:
+        dispatch.apply_provider_error(db, message.patient_id, error_code, now)
+    return message.practice_id

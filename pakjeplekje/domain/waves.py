@@ -24,6 +24,7 @@ The rules (every time is passed in as `now`; nothing here reads the clock):
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -102,26 +103,36 @@ def run_due_waves(db: Session, now: datetime) -> list[int]:
     return offer_ids
 
 
-def expire_offers(db: Session, now: datetime) -> int:
-    """Expire what can no longer be claimed; returns the number of offers expired."""
-    db.exec(
-        update(Slot)
-        .where(col(Slot.status) == "open", col(Slot.starts_at) <= now)  # type: ignore[call-overload]
-        .values(status="expired")
-    )
-    gone = select(Slot.id).where(or_(col(Slot.status) != "open", col(Slot.starts_at) <= now))
-    stale = list(
+def expire_offers(db: Session, now: datetime) -> dict[int, int]:
+    """Expire what can no longer be claimed; returns, per practice whose slots changed, the
+    number of offers expired (staff pages of those practices need a refresh)."""
+    ended = list(
         db.exec(
-            select(Offer.id).where(
-                col(Offer.status).in_(WAITING_FOR_ANSWER),
-                or_(col(Offer.expires_at) <= now, col(Offer.slot_id).in_(gone)),
-            )
+            select(Slot.id, Slot.practice_id).where(Slot.status == "open", Slot.starts_at <= now)
         ).all()
     )
+    changed: Counter[int] = Counter({practice_id: 0 for _, practice_id in ended})
+    if ended:
+        db.exec(
+            update(Slot)
+            .where(col(Slot.id).in_([slot_id for slot_id, _ in ended]))  # type: ignore[call-overload]
+            .values(status="expired")
+        )
+    gone = select(Slot.id).where(or_(col(Slot.status) != "open", col(Slot.starts_at) <= now))
+    stale = db.exec(
+        select(Offer.id, Offer.practice_id).where(
+            col(Offer.status).in_(WAITING_FOR_ANSWER),
+            or_(col(Offer.expires_at) <= now, col(Offer.slot_id).in_(gone)),
+        )
+    ).all()
     if stale:
         db.exec(
             update(Offer)
-            .where(col(Offer.id).in_(stale), col(Offer.status).in_(WAITING_FOR_ANSWER))  # type: ignore[call-overload]
+            .where(  # type: ignore[call-overload]
+                col(Offer.id).in_([offer_id for offer_id, _ in stale]),
+                col(Offer.status).in_(WAITING_FOR_ANSWER),
+            )
             .values(status="expired")
         )
-    return len(stale)
+        changed.update(practice_id for _, practice_id in stale)
+    return dict(changed)

@@ -163,10 +163,6 @@ def _slot(row: rx.Var[dict]) -> rx.Component:
 @staff_page(routes.SLOTS, "Plekken", on_load=[S.load])
 def slots_page() -> rx.Component:
     return rx.vstack(
-        rx.cond(
-            S.notice != "",
-            rx.callout(S.notice, icon="party-popper", color_scheme="green", role="status"),
-        ),
         slot_form(),
         preview_card(),
         rx.hstack(

@@ -110,7 +110,16 @@ def _row(row: rx.Var[dict[str, str]]) -> rx.Component:
                 row["urgency_label"], color_scheme=rx.cond(row["urgency"] == "hoog", "red", "gray")
             )
         ),
-        rx.table.cell(row["status_label"]),
+        rx.table.cell(
+            rx.vstack(
+                rx.text(row["status_label"]),
+                rx.cond(
+                    row["sms_problem"] != "",
+                    rx.badge(row["sms_problem"], color_scheme="orange", class_name="sms-probleem"),
+                ),
+                spacing="1",
+            )
+        ),
         rx.table.cell(row["added"]),
         rx.table.cell(row["last_offer"]),
         rx.table.cell(

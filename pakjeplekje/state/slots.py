@@ -7,7 +7,7 @@ import asyncio
 import reflex as rx
 from sqlmodel import Session
 
-from pakjeplekje import jobs, live
+from pakjeplekje import live, scheduler
 from pakjeplekje.domain import practice_settings, slots
 from pakjeplekje.domain.claims import SHORT_DAYS, SHORT_MONTHS
 from pakjeplekje.domain.errors import DomainError
@@ -54,19 +54,16 @@ class SlotsState(rx.State):
     wave_plan: str = ""
     previewing: bool = False
     error: str = ""
-    notice: str = ""
     period: str = "14"
     _form: dict[str, str] = {}
 
-    async def reload(self, practice_id: int, message: str = "") -> None:
+    async def reload(self, practice_id: int) -> None:
         """Also called from live.practice_changed for other staff browsers of the practice."""
         days = int(self.period) if self.period in PERIODS else 14
         rows = await in_transaction(
             lambda db: slots.list_recent(db, practice_id, utcnow(), limit=50, days=days)
         )
         self.rows = [_row(r) for r in rows]
-        if message:
-            self.notice = message
 
     @rx.event
     async def load(self) -> None:
@@ -83,7 +80,7 @@ class SlotsState(rx.State):
             for t in treatments
         ]
         self.practitioners = [{"id": str(p.id), "name": p.name} for p in practitioners]
-        self.previewing, self.error, self.notice = False, "", ""
+        self.previewing, self.error = False, ""
         await self.reload(actor.practice_id)
 
     @rx.event
@@ -142,20 +139,9 @@ class SlotsState(rx.State):
             return None
         self.previewing, self.matches = False, []
         await self.reload(actor.practice_id)
-        return [
-            rx.toast.success(f"Plek vrijgegeven: {len(offer_ids)} SMS'jes gaan nu uit."),
-            SlotsState.send(offer_ids),
-        ]
-
-    @rx.event(background=True)
-    async def send(self, offer_ids: list[int]) -> None:
-        """Texting waits on the provider: a background event keeps the page responsive."""
-        actor = await current_actor(self)
-        if actor is None:
-            return
-        ids = [i for i in (record_id(x) for x in offer_ids) if i is not None]
-        await asyncio.to_thread(jobs.send_offers, ids)
-        await live.practice_changed(actor.practice_id)
+        if offer_ids:  # texting waits on the provider: a job does it, the page hears back live
+            await asyncio.to_thread(scheduler.send_offers_task, offer_ids)
+        return rx.toast.success(f"Plek vrijgegeven: {len(offer_ids)} SMS'jes gaan nu uit.")
 
     @rx.event
     async def close(self, slot_id: str, reason: str) -> rx.event.EventSpec | None:
@@ -185,10 +171,6 @@ class SlotsState(rx.State):
             return
         self.period = value if value in PERIODS else "14"
         await self.reload(actor.practice_id)
-
-    @rx.event
-    def dismiss_notice(self) -> None:
-        self.notice = ""
 
     @rx.event
     async def reopen(self, slot_id: str) -> rx.event.EventSpec | None:

@@ -136,6 +136,7 @@ class WaitlistState(rx.State):
                 "urgency_label": patients.URGENCIES[r.urgency],
                 "status_label": patients.STATUSES[r.status],
                 "status": r.status,
+                "sms_problem": r.sms_problem,
                 "added": r.added_on,
                 "last_offer": r.last_offer_on or "—",
                 "availability": r.availability,

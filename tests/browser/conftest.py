@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -79,7 +80,7 @@ def _wait_until_up(app: App, proc: subprocess.Popen[bytes], log: Path) -> None:
     raise RuntimeError(f"app did not start in {STARTUP_TIMEOUT_S}s:\n{log.read_text()[-4000:]}")
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+def stop(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is not None:
         return
     os.killpg(proc.pid, signal.SIGTERM)
@@ -89,11 +90,8 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-@pytest.fixture(scope="session")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    _require_chromium()
-    port = _free_port()
-    data_dir = tmp_path_factory.mktemp("app-data")
+def app_environment(port: int, data_dir: Path, **extra: str) -> dict[str, str]:
+    """What the app under test runs with: its own data dir, console mail and SMS, dev mode."""
     base_url = f"http://localhost:{port}"
     env = {
         **os.environ,
@@ -113,34 +111,38 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         env["REFLEX_USE_SYSTEM_BUN"] = "1"
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
+    return {**env, **extra}
+
+
+def start_process(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+@contextmanager
+def running_app(data_dir: Path, **extra_env: str) -> Iterator[App]:
+    """`reflex run --env prod` on a free port, migrated, until the block ends."""
+    _require_chromium()
+    port = _free_port()
+    env = app_environment(port, data_dir, **extra_env)
     subprocess.run([sys.executable, "-m", "pakjeplekje", "migrate"], cwd=ROOT, env=env, check=True)
     log = data_dir / "app.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "reflex",
-                "run",
-                "--env",
-                "prod",
-                "--frontend-port",
-                str(port),
-                "--backend-port",
-                str(port),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    instance = App(base_url=base_url, port=port, data_dir=data_dir)
+    run = ["run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)]
+    proc = start_process([sys.executable, "-m", "reflex", *run], env, log)
+    instance = App(base_url=env["PUBLIC_BASE_URL"], port=port, data_dir=data_dir)
     try:
         _wait_until_up(instance, proc, log)
         yield instance
     finally:
-        _stop(proc)
+        stop(proc)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    with running_app(tmp_path_factory.mktemp("app-data")) as instance:
+        yield instance
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 
@@ -86,3 +87,23 @@ def seed_patients(app: App, owner_email: str, count: int) -> None:
             patients.insert(db, practice_id, clean, utcnow())
         db.commit()
     engine.dispose()
+
+
+def next_weekday() -> date:
+    """A day the demo waitlist can come (Monday–Saturday), two or three days ahead."""
+    day = date.today() + timedelta(days=2)
+    return day if day.weekday() < 6 else day + timedelta(days=1)
+
+
+def open_slot(page, start: str) -> None:  # type: ignore[no-untyped-def]
+    """Plekken: fill in a slot of 30 min for `controle`, look at the matches, send."""
+    page.get_by_label("Datum").fill(next_weekday().isoformat())
+    page.get_by_label("Begintijd").fill(start)
+    page.locator("#treatment").select_option(label="controle")
+    page.get_by_role("button", name="Bekijk wie er past").click()
+    page.get_by_role("button", name="Verstuur de SMS'jes").click()
+
+
+def toasts(page):  # type: ignore[no-untyped-def]
+    """The notifications (rx.toast) the page shows."""
+    return page.locator("[data-sonner-toast]")
