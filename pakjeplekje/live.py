@@ -100,19 +100,22 @@ def _log_failure(future: Future[None]) -> None:
 
 
 async def refresh_here(practice_id: int, message: str = "") -> int:
-    """Refresh the slots view of this process's staff clients of the practice; a non-empty
-    `message` (a fill) also shows as a toast on whatever page they are on. Returns how many."""
+    """Refresh the slot views (Plekken, dashboard) of this process's staff clients of the
+    practice; a non-empty `message` (a fill) also shows as a toast on whatever page they are
+    on. Returns how many clients."""
+    from pakjeplekje.state.dashboard import DashboardState
     from pakjeplekje.state.slots import SlotsState
 
+    LIVE_VIEWS = (SlotsState, DashboardState)  # the staff views that show slots
     app = _app
     if app is None:  # no reflex app serving browsers in this process (tests, tools, workers)
         return 0
     refreshed = 0
     for token in watchers(practice_id):
         try:
-            async with app.modify_state(rx.BaseStateToken(ident=token, cls=SlotsState)) as root:
-                slots = await root.get_state(SlotsState)
-                await slots.reload(practice_id)
+            for view in LIVE_VIEWS:
+                async with app.modify_state(rx.BaseStateToken(ident=token, cls=view)) as root:
+                    await (await root.get_state(view)).reload(practice_id)
             if message and app.event_namespace is not None:
                 toast = rx.toast.success(message, duration=10_000, close_button=True)
                 update = StateUpdate(events=Event.from_event_type([toast]))

@@ -16,7 +16,8 @@ from pakjeplekje.models import utcnow
 from pakjeplekje.state.base import current_actor, in_transaction, login_redirect, record_id
 
 
-def _when(row: slots.SlotRow) -> str:
+def slot_when(row: slots.SlotRow) -> str:
+    """`di 3 dec 10:30`: how staff pages name a slot."""
     t = row.starts_local
     return f"{SHORT_DAYS[t.weekday()]} {t.day} {SHORT_MONTHS[t.month - 1]} {t:%H:%M}"
 
@@ -24,7 +25,7 @@ def _when(row: slots.SlotRow) -> str:
 def _row(row: slots.SlotRow) -> dict[str, object]:
     return {
         "id": str(row.id),
-        "when": _when(row),
+        "when": slot_when(row),
         "duration": str(row.duration_minutes),
         "treatment": row.treatment,
         "status": row.status,

@@ -43,6 +43,8 @@ def test_open_a_slot_text_the_waitlist_and_watch_it_fill(
     slot = page.locator("[data-slot]").first
     expect(slot.locator("[data-offer]")).to_have_count(5)
     expect(slot.get_by_text("verstuurd")).to_have_count(5)
+    # the colleague's dashboard, untouched, lists the new slot and its texts
+    expect(colleague_screen.locator("#open-plekken")).to_contain_text("5 verstuurd")
 
     phone_context = browser.new_context(
         viewport={"width": 360, "height": 740}, locale="nl-NL", is_mobile=True
@@ -65,6 +67,8 @@ def test_open_a_slot_text_the_waitlist_and_watch_it_fill(
     # a toast on whatever page staff are on: the Plekken page and the colleague's dashboard
     expect(toasts(page).filter(has_text="is gevuld door")).to_be_visible()
     expect(toasts(colleague_screen).filter(has_text="is gevuld door")).to_be_visible()
+    expect(colleague_screen.locator("#recent-gevuld")).to_contain_text("Seed Patiënt")
+    expect(colleague_screen.get_by_text("Er staan geen plekken open.")).to_be_visible()
 
     late = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
     late.goto(second_link)

@@ -1,0 +1,50 @@
+"""Dashboard: the practice at a glance; refreshed live (see live.py) when a slot changes."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pakjeplekje.domain import dashboard
+from pakjeplekje.models import utcnow
+from pakjeplekje.state.base import current_actor, in_transaction
+from pakjeplekje.state.slots import slot_when
+
+
+class DashboardState(rx.State):
+    waiting: int = 0
+    open_slots: list[dict[str, str]] = []
+    recent_fills: list[dict[str, str]] = []
+    fill_rate: str = "—"
+    median_fill: str = "—"
+
+    async def reload(self, practice_id: int) -> None:
+        view = await in_transaction(lambda db: dashboard.overview(db, practice_id, utcnow()))
+        self.waiting = view.waiting
+        self.open_slots = [
+            {
+                "id": str(o.slot.id),
+                "when": slot_when(o.slot),
+                "treatment": o.slot.treatment,
+                "progress": o.progress,
+            }
+            for o in view.open_slots
+        ]
+        self.recent_fills = [
+            {
+                "id": str(r.id),
+                "when": slot_when(r),
+                "winner": r.winner,
+                "fill": "" if r.minutes_to_fill is None else f"{r.minutes_to_fill} min",
+            }
+            for r in view.recent_fills
+        ]
+        self.fill_rate = f"{view.filled} van {view.ended}" if view.ended else "—"
+        self.median_fill = (
+            "—" if view.median_minutes_to_fill is None else f"{view.median_minutes_to_fill} min"
+        )
+
+    @rx.event
+    async def load(self) -> None:
+        actor = await current_actor(self)
+        if actor is not None:  # otherwise the page guard redirects
+            await self.reload(actor.practice_id)

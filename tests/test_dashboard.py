@@ -1,0 +1,59 @@
+"""The dashboard overview: open slots with their SMS progress, recent fills, fill rate and the
+median time to fill — of one practice only."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from pakjeplekje.domain import dashboard, slots
+from pakjeplekje.models import Offer, Slot
+from tests.conftest import Factory
+from tests.test_waves import Clinic, make_clinic
+
+
+def _filled(clinic: Clinic, created: datetime, minutes: int, patient: int) -> Slot:
+    slot = clinic.slot(created + timedelta(days=1), created)
+    slot.status, slot.claimed_at = "claimed", created + timedelta(minutes=minutes)
+    slot.claimed_patient_id = clinic.patient_ids[patient]
+    clinic.db.add(slot)
+    return slot
+
+
+def test_overview_counts_this_practice_only(db: Session, factory: Factory, now: datetime) -> None:
+    clinic = make_clinic(db, factory, now, size=6, wave_size=3)
+    open_slot = clinic.slot(now + timedelta(days=1), now - timedelta(hours=1))
+    for offer_id, status in zip(
+        slots.add_wave(db, open_slot, 1, now), ["sent", "clicked", "queued"], strict=True
+    ):
+        offer = db.get(Offer, offer_id)
+        assert offer is not None
+        offer.status = status
+        db.add(offer)
+    _filled(clinic, now - timedelta(days=2), 4, 0)
+    _filled(clinic, now - timedelta(days=3), 10, 1)
+    expired = clinic.slot(now - timedelta(days=1), now - timedelta(days=2))
+    expired.status = "expired"
+    db.add(expired)
+    elsewhere = make_clinic(db, factory, now, size=2)
+    _filled(elsewhere, now - timedelta(days=1), 1, 0)
+    old = _filled(clinic, now - timedelta(days=45), 1, 2)  # outside the 30 days
+    db.flush()
+
+    view = dashboard.overview(db, clinic.practice.id, now)  # type: ignore[arg-type]
+
+    assert view.waiting == 6
+    assert [o.slot.id for o in view.open_slots] == [open_slot.id]
+    assert view.open_slots[0].progress == "1 in wachtrij · 1 verstuurd · 1 bekeken"
+    assert len(view.recent_fills) == 2 and old.id not in [r.id for r in view.recent_fills]
+    assert (view.filled, view.ended) == (2, 3)
+    assert view.median_minutes_to_fill == 7  # median of 4 and 10 minutes
+
+
+def test_an_empty_practice(db: Session, factory: Factory, now: datetime) -> None:
+    clinic = make_clinic(db, factory, now, size=0)
+    view = dashboard.overview(db, clinic.practice.id, now)  # type: ignore[arg-type]
+    assert (view.waiting, view.open_slots, view.recent_fills) == (0, [], [])
+    assert (view.filled, view.ended, view.median_minutes_to_fill) == (0, 0, None)
+    assert dashboard.progress([]) == "nog geen SMS'jes"
