@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import timedelta
-
-from sqlmodel import select
 
 from pakjeplekje import migrations
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import get_engine, session_scope
-from pakjeplekje.demo import waiting_patient
-from pakjeplekje.domain import claims, patients, practice_settings
-from pakjeplekje.models import Practice, Slot, Treatment, utcnow
+from pakjeplekje.demo import offered_slot
+from pakjeplekje.domain import claims
+from pakjeplekje.models import Practice, utcnow
 
 CLIENTS = 200
 
@@ -29,32 +26,7 @@ def _setup() -> list[str]:
         )
         db.add(practice)
         db.flush()
-        practice_settings.create_default_treatments(db, practice.id)  # type: ignore[arg-type]
-        db.flush()
-        treatment = db.exec(
-            select(Treatment.id).where(Treatment.practice_id == practice.id)
-        ).first()
-        people = patients.insert_many(
-            db,
-            practice.id,
-            [  # type: ignore[arg-type]
-                waiting_patient(f"Storm {i}", f"+3165{i:07d}", treatment) for i in range(CLIENTS)
-            ],
-            now,
-        )
-        slot = Slot(
-            practice_id=practice.id,
-            starts_at=now + timedelta(days=1),  # type: ignore[arg-type]
-            duration_minutes=30,
-            treatment_id=treatment,
-            created_at=now,
-        )
-        db.add(slot)
-        db.flush()
-        return [
-            claims.create_offer(db, slot, p.id, wave=1, now=now)[1]  # type: ignore[arg-type]
-            for p in people
-        ]
+        return offered_slot(db, practice.id, CLIENTS, now, name="Storm").tokens  # type: ignore[arg-type]
 
 
 def _warm_pool() -> None:

@@ -4,12 +4,14 @@ on an empty database — so a newcomer can open a slot and watch it fill straigh
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from pakjeplekje.config import get_settings
-from pakjeplekje.domain import auth, patients
-from pakjeplekje.models import Practice, Treatment, utcnow
+from pakjeplekje.domain import auth, claims, patients, practice_settings
+from pakjeplekje.models import Practice, Slot, Treatment, utcnow
 
 DEMO_PRACTICE = "Tandartspraktijk De Molen"
 DEMO_EMAIL = "eigenaar@demo.pakjeplekje.nl"
@@ -76,3 +78,52 @@ def waiting_patient(name: str, phone: str, treatment_id: int) -> patients.CleanP
         consent_method="balie",
         status="waiting",
     )
+
+
+@dataclass(frozen=True)
+class OfferedSlot:
+    slot_id: int
+    tokens: list[str]  # the raw claim token of each offer, as the texts would carry them
+    patient_ids: list[int]
+
+
+def offered_slot(
+    db: Session,
+    practice_id: int,
+    count: int,
+    now: datetime,
+    *,
+    name: str = "Patiënt",
+    first_phone: int = 50_000_000,
+    starts_in: timedelta = timedelta(days=1),
+) -> OfferedSlot:
+    """An open 30-minute slot offered to `count` new waiting patients of the practice, numbers
+    +316<first_phone + i>: the set-up of the claim tests and the claim-storm bench."""
+    if db.exec(select(Treatment.id).where(Treatment.practice_id == practice_id)).first() is None:
+        practice_settings.create_default_treatments(db, practice_id)
+        db.flush()
+    treatment = db.exec(
+        select(Treatment.id).where(Treatment.practice_id == practice_id).order_by(col(Treatment.id))
+    ).first()
+    assert treatment is not None
+    people = patients.insert_many(
+        db,
+        practice_id,
+        [
+            waiting_patient(f"{name} {i}", f"+316{first_phone + i:08d}", treatment)
+            for i in range(count)
+        ],
+        now,
+    )
+    slot = Slot(
+        practice_id=practice_id,
+        starts_at=now + starts_in,
+        duration_minutes=30,
+        treatment_id=treatment,
+        created_at=now,
+    )
+    db.add(slot)
+    db.flush()
+    assert slot.id is not None
+    tokens = [claims.create_offer(db, slot, p.id, wave=1, now=now)[1] for p in people]  # type: ignore[arg-type]
+    return OfferedSlot(slot.id, tokens, [p.id for p in people])  # type: ignore[misc]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -15,58 +14,27 @@ from starlette.testclient import TestClient
 from pakjeplekje import api_claim
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
-from pakjeplekje.demo import waiting_patient
-from pakjeplekje.domain import claims, patients, practice_settings
-from pakjeplekje.models import Offer, Patient, Slot, Treatment, utcnow
+from pakjeplekje.demo import OfferedSlot, offered_slot
+from pakjeplekje.domain import claims
+from pakjeplekje.models import Offer, Patient, Slot, utcnow
 from tests.conftest import AppEnv, Factory
-
-
-@dataclass(frozen=True)
-class Setup:
-    slot_id: int
-    tokens: list[str]
-    patient_ids: list[int]
 
 
 def make_slot(
     factory: Factory, name: str, offers: int, *, starts_in: timedelta = timedelta(days=1)
-) -> Setup:
+) -> OfferedSlot:
     """A practice with `offers` waiting patients, one open slot and an offer for each."""
     with session_scope() as db:
         practice = factory.practice(db, f"Tandartspraktijk {name}")
-        practice_settings.create_default_treatments(db, practice.id)  # type: ignore[arg-type]
-        db.flush()
-        treatment = db.exec(
-            select(Treatment.id).where(Treatment.practice_id == practice.id)
-        ).first()
-        now = utcnow()
-        patient_list = patients.insert_many(
+        return offered_slot(
             db,
-            practice.id,
-            [  # type: ignore[arg-type]
-                waiting_patient(
-                    f"Patiënt {name} {i}",
-                    f"+3161{sum(map(ord, name)) % 1000:03d}{i:04d}",
-                    treatment,
-                )
-                for i in range(offers)
-            ],
-            now,
+            practice.id,  # type: ignore[arg-type]
+            offers,
+            utcnow(),
+            name=f"Patiënt {name}",
+            first_phone=10_000_000 + sum(map(ord, name)) % 1000 * 10_000,
+            starts_in=starts_in,
         )
-        slot = Slot(
-            practice_id=practice.id,
-            starts_at=now + starts_in,  # type: ignore[arg-type]
-            duration_minutes=30,
-            treatment_id=treatment,
-            created_at=now,
-        )
-        db.add(slot)
-        db.flush()
-        tokens = [
-            claims.create_offer(db, slot, p.id, wave=1, now=now)[1]  # type: ignore[arg-type]
-            for p in patient_list
-        ]
-        return Setup(slot.id, tokens, [p.id for p in patient_list])  # type: ignore[arg-type,misc]
 
 
 def claim(token: str, client: str = "10.0.0.1") -> str:

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from pakjeplekje.demo import waiting_patient
-from pakjeplekje.domain import patients, practice_settings, slots
+from pakjeplekje.demo import offered_slot
+from pakjeplekje.domain import slots
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.domain.slots import SlotForm
-from pakjeplekje.models import AuditEvent, Offer, Patient, Slot, Treatment
+from pakjeplekje.models import AuditEvent, Offer, Patient, Slot
 from tests.conftest import Factory
 from tests.test_matching import World, make_world
 
@@ -387,30 +387,16 @@ def test_reopen_puts_the_claimer_back_and_the_slot_open(
 ) -> None:
     """A no-show or cancellation: the patient waits again, the slot can be offered again."""
     from pakjeplekje.domain import claims
-    from pakjeplekje.models import Patient
 
     practice = factory.practice(db, "Tandartspraktijk Heropen")
     owner = factory.user(db, practice, "eigenaar@heropen.nl", role="owner")
     _, actor = factory.login(db, owner)
-    practice_settings.create_default_treatments(db, practice.id)  # type: ignore[arg-type]
-    db.flush()
-    treatment = db.exec(select(Treatment.id).where(Treatment.practice_id == practice.id)).first()
-    [patient] = patients.insert_many(
-        db,
-        practice.id,
-        [waiting_patient("Henk Heropen", "+31612121212", treatment)],
-        now,
-    )
-    slot = Slot(
-        practice_id=practice.id,
-        starts_at=now + timedelta(days=2),  # type: ignore[arg-type]
-        duration_minutes=30,
-        treatment_id=treatment,
-        created_at=now,
-    )
-    db.add(slot)
-    db.flush()
-    _, token = claims.create_offer(db, slot, patient.id, wave=1, now=now)  # type: ignore[arg-type]
+    offered = offered_slot(
+        db, practice.id, 1, now, name="Henk Heropen", starts_in=timedelta(days=2)
+    )  # type: ignore[arg-type]
+    [token], [patient_id] = offered.tokens, offered.patient_ids
+    slot, patient = db.get(Slot, offered.slot_id), db.get(Patient, patient_id)
+    assert slot is not None and patient is not None
     assert claims.claim(db, token, channel="page", client="c", secret="s", now=now).result == (
         "claimed"
     )
@@ -422,4 +408,3 @@ def test_reopen_puts_the_claimer_back_and_the_slot_open(
     assert (slot.status, slot.claimed_patient_id, patient.status) == ("open", None, "waiting")
     with pytest.raises(DomainError, match="gevulde plek"):
         slots.reopen_slot(db, actor, slot_id=slot.id, now=now)  # type: ignore[arg-type]
-    assert isinstance(patient, Patient)

@@ -12,10 +12,11 @@ from twilio.request_validator import RequestValidator
 
 from pakjeplekje import api_webhooks, jobs
 from pakjeplekje.db import session_scope
+from pakjeplekje.demo import OfferedSlot
 from pakjeplekje.domain import replies
 from pakjeplekje.models import Message, Offer, Patient, Practice, Slot, utcnow
 from tests.conftest import AppEnv, Factory
-from tests.test_claims import Setup, make_slot
+from tests.test_claims import make_slot
 
 TOKEN = "twilio-test-auth-token"
 BASE = "https://app.pakjeplekje.test"
@@ -43,7 +44,7 @@ def post(
     return client.post(path, data=body, headers={"X-Twilio-Signature": signature})
 
 
-def texted(factory: Factory, name: str, count: int) -> tuple[Setup, list[str]]:
+def texted(factory: Factory, name: str, count: int) -> tuple[OfferedSlot, list[str]]:
     """A slot whose offers were really texted (console backend), and the patients' numbers."""
     setup = make_slot(factory, name, count)
     with session_scope() as db:
@@ -204,7 +205,7 @@ def _offers_to(slot_id: int, status: str, created_at: datetime) -> None:
             db.add(offer)
 
 
-def _share_phone(source: Setup, target: Setup) -> str:
+def _share_phone(source: OfferedSlot, target: OfferedSlot) -> str:
     """Give target's patient the number of source's patient (one person, two waitlists)."""
     with session_scope() as db:
         phone = db.get(Patient, source.patient_ids[0]).phone  # type: ignore[union-attr]
