@@ -21,11 +21,6 @@ def dashboard() -> rx.Component:
     )
 
 
-@staff_page(routes.SUBSCRIPTION, "Abonnement", owner_only=True)
-def subscription() -> rx.Component:
-    return coming_soon("Uw abonnement, facturen en SMS-verbruik.")
-
-
 @staff_page(routes.PRIVACY, "Privacy")
 def privacy() -> rx.Component:
     return coming_soon(
