@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import fake_stripe
 from tests.browser.flows import App
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,7 +91,17 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+def stripe_api() -> Iterator[fake_stripe.FakeStripe]:
+    """The fake Stripe API the app's SDK talks to (STRIPE_API_BASE) during the browser tests."""
+    server = fake_stripe.FakeStripe().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def app(
+    tmp_path_factory: pytest.TempPathFactory, stripe_api: fake_stripe.FakeStripe
+) -> Iterator[App]:
     _require_chromium()
     port = _free_port()
     data_dir = tmp_path_factory.mktemp("app-data")
@@ -105,6 +116,11 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         "MAIL_BACKEND": "console",
         "SMS_BACKEND": "console",
         "TWILIO_AUTH_TOKEN": TWILIO_TEST_TOKEN,  # lets the tests sign inbound-SMS webhooks
+        "STRIPE_SECRET_KEY": fake_stripe.SECRET_KEY,
+        "STRIPE_WEBHOOK_SECRET": fake_stripe.WEBHOOK_SECRET,  # lets the tests sign Stripe events
+        "STRIPE_PRICE_BASIS": fake_stripe.PRICE_BASIS,
+        "STRIPE_PRICE_PRO": fake_stripe.PRICE_PRO,
+        "STRIPE_API_BASE": stripe_api.base_url,
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "false",
     }
