@@ -48,6 +48,35 @@ def _worker(_: argparse.Namespace) -> int:
     return run_worker()
 
 
+def _billing_set_status(args: argparse.Namespace) -> int:
+    """Demo/test tool: set a practice's subscription state without Stripe."""
+    from sqlmodel import select
+
+    from pakjeplekje.db import session_scope
+    from pakjeplekje.domain import billing
+    from pakjeplekje.domain.errors import DomainError
+    from pakjeplekje.models import Practice, utcnow
+
+    ref = str(args.practice)
+    try:
+        with session_scope() as db:
+            found = db.exec(
+                select(Practice.id).where(
+                    (Practice.slug == ref) | (Practice.id == (int(ref) if ref.isdecimal() else -1))
+                )
+            ).first()
+            if found is None:
+                print(f"Geen praktijk met id of slug {ref!r}.", file=sys.stderr)
+                return 1
+            billing.set_status(db, found, args.status, utcnow())
+            state = billing.entitlement(db, found, utcnow())
+    except DomainError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    print(f"Abonnement van praktijk {found}: {state.label}.")
+    return 0
+
+
 def _check_config(_: argparse.Namespace) -> int:
     get_settings().check_startable()
     print("Configuratie in orde.")
@@ -65,6 +94,16 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("check-config", help="controleer de configuratie").set_defaults(
         run=_check_config
     )
+    billing = commands.add_parser("billing", help="abonnementen (demo's en tests)")
+    billing_commands = billing.add_subparsers(dest="billing_command", required=True)
+    set_status = billing_commands.add_parser(
+        "set-status", help="zet de abonnementsstatus van een praktijk (zonder Stripe)"
+    )
+    set_status.add_argument("practice", help="id of slug van de praktijk")
+    set_status.add_argument(
+        "status", choices=["trialing", "active", "past_due", "canceled", "expired"]
+    )
+    set_status.set_defaults(run=_billing_set_status)
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))

@@ -1,4 +1,5 @@
-"""HTTP routes that are not pages: health, the session cookie hand-off, the dev mail inbox."""
+"""HTTP routes that are not pages: health, the session cookie hand-off, the dev mail inbox;
+the claim, waitlist, Twilio and Stripe routes are mounted from their own modules."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from pakjeplekje import api_claim, api_dev_sms, api_waitlist, api_webhooks
+from pakjeplekje import api_claim, api_dev_sms, api_stripe, api_waitlist, api_webhooks
 from pakjeplekje.adapters.mail import ConsoleOutbox
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import get_engine, session_scope
@@ -115,5 +116,6 @@ def create_api() -> Starlette:
             *api_claim.routes(),
             *api_dev_sms.routes(),
             *api_webhooks.routes(),
+            *api_stripe.routes(),
         ]
     )

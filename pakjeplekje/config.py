@@ -26,6 +26,22 @@ def _flag(value: str | None) -> bool:
 
 
 @dataclass(frozen=True)
+class Plan:
+    """A subscription plan: its Stripe price, what the page shows, and the SMS it includes."""
+
+    key: str  # basis | pro
+    name: str
+    price_id: str | None
+    display_price: str
+    included_sms: int
+
+
+def _int(value: str | None, default: int) -> int:
+    text = (value or "").strip()
+    return int(text) if text.isdecimal() else default
+
+
+@dataclass(frozen=True)
 class Settings:
     app_env: str
     data_dir: Path
@@ -52,6 +68,17 @@ class Settings:
     stripe_price_basis: str | None
     stripe_price_pro: str | None
     stripe_api_base: str | None
+    stripe_price_sms_meter: str | None = None
+    stripe_sms_meter_event: str = "sms_verstuurd"
+    plans: tuple[Plan, ...] = ()
+
+    @property
+    def stripe_configured(self) -> bool:
+        """Checkout and the portal need the API key and at least one plan's price id."""
+        return bool(self.stripe_secret_key and any(p.price_id for p in self.plans))
+
+    def plan(self, key: str | None) -> Plan | None:
+        return next((p for p in self.plans if p.key == key), None)
 
     @property
     def is_prod(self) -> bool:
@@ -147,6 +174,24 @@ def load_settings() -> Settings:
         stripe_price_basis=env("STRIPE_PRICE_BASIS") or None,
         stripe_price_pro=env("STRIPE_PRICE_PRO") or None,
         stripe_api_base=env("STRIPE_API_BASE") or None,
+        stripe_price_sms_meter=env("STRIPE_PRICE_SMS_METER") or None,
+        stripe_sms_meter_event=env("STRIPE_SMS_METER_EVENT") or "sms_verstuurd",
+        plans=(
+            Plan(
+                "basis",
+                "Basis",
+                env("STRIPE_PRICE_BASIS") or None,
+                env("PLAN_BASIS_PRICE") or "€ 49 per maand",
+                _int(env("PLAN_BASIS_SMS"), 200),
+            ),
+            Plan(
+                "pro",
+                "Pro",
+                env("STRIPE_PRICE_PRO") or None,
+                env("PLAN_PRO_PRICE") or "€ 99 per maand",
+                _int(env("PLAN_PRO_SMS"), 1000),
+            ),
+        ),
     )
 
 

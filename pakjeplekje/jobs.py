@@ -59,7 +59,7 @@ def send_confirmation(offer_id: int) -> bool:
     """Text the winner that the slot is theirs. A failure is recorded, never retried blindly."""
     settings = get_settings()
     with session_scope() as db:
-        sms = dispatch.confirmation_for(db, offer_id)
+        sms = dispatch.confirmation_for(db, offer_id, utcnow())
     if sms is None:
         return False
     try:

@@ -242,3 +242,42 @@ class Message(SQLModel, table=True):
     error_code: int | None = Field(default=None)
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Subscription(SQLModel, table=True):
+    """A practice's subscription: the local trial, then the Stripe subscription the webhook
+    keeps true. One row per practice; `status` uses Stripe's words (`trialing` also for the
+    local trial, which has no Stripe subscription)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    practice_id: int = Field(foreign_key="practice.id", unique=True, ondelete="CASCADE")
+    plan: str | None = Field(default=None, max_length=10)  # basis | pro
+    status: str = Field(default="trialing", max_length=20)
+    trial_ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    current_period_start: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    current_period_end: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancel_at_period_end: bool = Field(default=False)
+    past_due_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sms_included: int = Field(default=200)  # per billing period, from the plan's configuration
+    metered: bool = Field(default=False)  # the Stripe subscription carries the SMS meter price
+    stripe_customer_id: str | None = Field(default=None, max_length=100, unique=True)
+    stripe_subscription_id: str | None = Field(default=None, max_length=100, unique=True)
+    # Created-time of the newest Stripe event applied without re-fetching: an older one is
+    # never applied over it.
+    stripe_event_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # SMS beyond the included amount already reported to the Stripe meter in this period.
+    overage_reported: int = Field(default=0)
+    overage_period_start: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class StripeEvent(SQLModel, table=True):
+    """Every Stripe event id applied: the primary key makes a second delivery a no-op."""
+
+    id: str = Field(primary_key=True, max_length=100)
+    type: str = Field(max_length=60)
+    practice_id: int | None = Field(
+        default=None, foreign_key="practice.id", index=True, ondelete="SET NULL"
+    )
+    received_at: datetime = Field(sa_type=UTCDateTime)

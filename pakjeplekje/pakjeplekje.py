@@ -11,6 +11,7 @@ from pakjeplekje.api import create_api
 from pakjeplekje.config import get_settings
 from pakjeplekje.pages import (  # noqa: F401  (importing registers the pages)
     account,
+    billing,
     dashboard,
     landing,
     practice_settings,

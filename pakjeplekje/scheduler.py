@@ -18,7 +18,7 @@ from datetime import datetime
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 
-from pakjeplekje import jobs, live
+from pakjeplekje import jobs, live, subscriptions
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import dispatch, waves
@@ -72,6 +72,13 @@ def tick(now: datetime | None = None) -> list[int]:
 @huey.lock_task("pakjeplekje-waves-tick")  # two consumers' schedulers never tick at once
 def waves_tick() -> None:
     tick()
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+@huey.lock_task("pakjeplekje-billing-tick")
+def billing_tick() -> None:
+    """Ended trials get their deletion date; metered SMS overage goes to Stripe's meter."""
+    subscriptions.billing_tick()
 
 
 @huey.task()

@@ -8,6 +8,7 @@ import reflex as rx
 
 from pakjeplekje import routes
 from pakjeplekje.state.base import full_page_post
+from pakjeplekje.state.billing import BannerState
 from pakjeplekje.state.session import SessionState
 
 NAV = [
@@ -104,12 +105,37 @@ def footer() -> rx.Component:
     )
 
 
+def _billing_banner(banner: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.callout(
+        rx.hstack(
+            rx.text(banner["text"]),
+            rx.spacer(),
+            rx.link(
+                "Naar abonnement", href=routes.SUBSCRIPTION, weight="bold", white_space="nowrap"
+            ),
+            width="100%",
+            align="center",
+        ),
+        icon="triangle_alert",
+        color_scheme=banner["color"],
+        role="alert",
+        data_banner=banner["kind"],
+        margin_top="1em",
+    )
+
+
+def billing_banners() -> rx.Component:
+    """Read-only / sending stopped for everyone; payment failed and SMS warnings for owners."""
+    return rx.foreach(BannerState.banners, _billing_banner)
+
+
 def shell(title: str, content: rx.Component, owner_only: bool) -> rx.Component:
     body = rx.cond(SessionState.access_denied, forbidden(), content) if owner_only else content
     return rx.hstack(
         sidebar(),
         rx.box(
             topbar(title),
+            billing_banners(),
             rx.cond(
                 SessionState.ready,
                 rx.box(body, padding_top="1.5em"),
@@ -140,9 +166,11 @@ def staff_page(
             return shell(title, render(), owner_only)
 
         page.__name__ = render.__name__
-        rx.page(route=route, title=f"{title} · PakJePlekje", on_load=[guard, *(on_load or [])])(
-            page
-        )
+        rx.page(
+            route=route,
+            title=f"{title} · PakJePlekje",
+            on_load=[guard, BannerState.load_banner, *(on_load or [])],
+        )(page)
         return render
 
     return decorator

@@ -14,7 +14,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from pakjeplekje.domain import audit, links, throttle
+from pakjeplekje.domain import audit, billing, links, throttle
 from pakjeplekje.domain.emails import Email, reset_email
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.identity import clean_name, normalize_email, sender_name, slugify
@@ -79,6 +79,7 @@ def sign_up(
     db.add(practice)
     db.flush()
     create_default_treatments(db, practice.id)  # type: ignore[arg-type]
+    billing.start_trial(db, practice.id, now)  # type: ignore[arg-type]
     user = User(
         practice_id=practice.id,  # type: ignore[arg-type]
         email=email,

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, select, update
 
+from pakjeplekje.domain import billing
 from pakjeplekje.domain.sms_texts import confirmation_text, offer_text
 from pakjeplekje.domain.tokens import new_token
 from pakjeplekje.models import Message, Offer, Patient, Practice, Slot
@@ -80,6 +81,9 @@ def claim_for_sending(db: Session, offer_id: int, link: str, now: datetime) -> O
     context = _context(db, col(Offer.id) == offer_id) if moved == 1 else None
     if context is None:
         return None
+    if not billing.can_send_sms(db, context[2].id, now):  # type: ignore[arg-type]
+        _hold_back(db, offer_id, now)  # read-only, past due or SMS used up: nothing leaves
+        return None
     return _outgoing(
         offer_id,
         *context,
@@ -87,10 +91,24 @@ def claim_for_sending(db: Session, offer_id: int, link: str, now: datetime) -> O
     )
 
 
-def confirmation_for(db: Session, offer_id: int) -> OutgoingSms | None:
+def _hold_back(db: Session, offer_id: int, now: datetime) -> None:
+    """Back in the queue; the tick looks again after the longest backoff (the practice may
+    have paid by then, and the slot may still be open)."""
+    db.exec(
+        update(Offer)
+        .where(col(Offer.id) == offer_id)  # type: ignore[call-overload]
+        .values(status="queued", retry_at=now + RETRY_MAX)
+    )
+
+
+def confirmation_for(db: Session, offer_id: int, now: datetime) -> OutgoingSms | None:
     """The confirmation text for the winner of a slot (only for a claimed offer)."""
     context = _context(db, col(Offer.id) == offer_id, col(Offer.status) == "claimed")
-    return None if context is None else _outgoing(offer_id, *context, write=confirmation_text)
+    if context is None:
+        return None
+    if not billing.can_send_sms(db, context[2].id, now):  # type: ignore[arg-type]
+        return None  # the claim stands (page, .ics); only the text stays home
+    return _outgoing(offer_id, *context, write=confirmation_text)
 
 
 def record_message(

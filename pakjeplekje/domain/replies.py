@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select, update
 
-from pakjeplekje.domain import claims, dispatch
+from pakjeplekje.domain import billing, claims, dispatch
 from pakjeplekje.domain.sms_texts import (
     confirmation_text,
     help_text,
@@ -29,6 +29,7 @@ ANSWERED = ("sent", "delivered", "clicked")
 HELP_EVERY = timedelta(hours=24)
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 TAKEN = "Helaas, deze plek is al vergeven. U blijft op de wachtlijst staan."
+UNAVAILABLE = "Deze plek is niet meer beschikbaar. U blijft op de wachtlijst staan."
 STATUS_ORDER = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 4, "failed": 4}
 
 
@@ -169,6 +170,8 @@ def handle_reply(db: Session, phone: str, body: str, now: datetime) -> Reply:
 
 def _claim(db: Session, offer: Offer, practice: Practice, now: datetime) -> Reply:
     """`offer` is the newest claimable one, or else the newest one (to say why not)."""
+    if not billing.can_send_sms(db, practice.id, now):  # type: ignore[arg-type]
+        return Reply(UNAVAILABLE)  # read-only or sending stopped: no claim by SMS
     if offer.status not in ANSWERED:
         if offer.status == "lost":
             return Reply(TAKEN)
@@ -184,7 +187,7 @@ def _claim(db: Session, offer: Offer, practice: Practice, now: datetime) -> Repl
         )
     if result.result == "taken":
         return Reply(TAKEN)
-    return Reply("Deze plek is niet meer beschikbaar. U blijft op de wachtlijst staan.")
+    return Reply(UNAVAILABLE)
 
 
 def apply_status(

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select, update
 
-from pakjeplekje.domain import audit, matching
+from pakjeplekje.domain import audit, billing, matching
 from pakjeplekje.domain.errors import DomainError, NotFound
 from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.domain.tokens import new_token
@@ -61,6 +61,7 @@ def _own_id(
 
 def shape_from_form(db: Session, actor: Actor, form: SlotForm, now: datetime) -> matching.SlotShape:
     """Every rule for a new slot; a DomainError in Dutch names the first one broken."""
+    billing.require_can_open_slots(db, actor.practice_id, now)  # read-only / sending stopped
     practice = _practice(db, actor)
     zone = ZoneInfo(practice.timezone)
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", form.day.strip()):
@@ -123,6 +124,8 @@ def add_wave(db: Session, slot: Slot, wave: int, now: datetime) -> list[int]:
     """Queue the next best-matching patients; tokens are issued when each SMS goes out."""
     practice = db.get(Practice, slot.practice_id)
     assert practice is not None and slot.id is not None
+    if not billing.can_send_sms(db, slot.practice_id, now):  # no wave without a subscription
+        return []
     shape = matching.SlotShape(
         slot.practice_id,
         slot.starts_at,

@@ -8,11 +8,6 @@ from pakjeplekje import routes
 from pakjeplekje.components.layout import coming_soon, staff_page
 
 
-@staff_page(routes.SUBSCRIPTION, "Abonnement", owner_only=True)
-def subscription() -> rx.Component:
-    return coming_soon("Uw abonnement, facturen en SMS-verbruik.")
-
-
 @staff_page(routes.PRIVACY, "Privacy")
 def privacy() -> rx.Component:
     return coming_soon(

@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import fake_stripe
 from tests.browser.flows import App
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,8 +141,25 @@ def running_app(data_dir: Path, **extra_env: str) -> Iterator[App]:
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    with running_app(tmp_path_factory.mktemp("app-data")) as instance:
+def stripe_api() -> Iterator[fake_stripe.FakeStripe]:
+    """The fake Stripe API the app's SDK talks to (STRIPE_API_BASE) during the browser tests."""
+    server = fake_stripe.FakeStripe().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def app(
+    tmp_path_factory: pytest.TempPathFactory, stripe_api: fake_stripe.FakeStripe
+) -> Iterator[App]:
+    stripe = {
+        "STRIPE_SECRET_KEY": fake_stripe.SECRET_KEY,
+        "STRIPE_WEBHOOK_SECRET": fake_stripe.WEBHOOK_SECRET,  # lets the tests sign Stripe events
+        "STRIPE_PRICE_BASIS": fake_stripe.PRICE_BASIS,
+        "STRIPE_PRICE_PRO": fake_stripe.PRICE_PRO,
+        "STRIPE_API_BASE": stripe_api.base_url,
+    }
+    with running_app(tmp_path_factory.mktemp("app-data"), **stripe) as instance:
         yield instance
 
 

@@ -1,0 +1,81 @@
+"""The owner's subscription as a person meets it: trial and SMS usage on /abonnement, off to
+(fake) Stripe Checkout, "actief" once the signed webhooks arrive, and read-only after the
+subscription is deleted — the banner on the dashboard, and Plek vrijgeven refused."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from pakjeplekje.domain.billing import READ_ONLY_REASON
+from tests import fake_stripe as fs
+from tests.browser.flows import App, signed_up_owner
+
+
+def _send(app: App, kind: str, obj: dict) -> None:
+    payload = json.dumps(fs.event(kind, obj)).encode()
+    response = httpx.post(
+        app.url("/api/webhooks/stripe"),
+        content=payload,
+        headers={"Stripe-Signature": fs.sign(payload), "Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {"result": "applied"}
+
+
+def test_trial_checkout_webhook_active_then_read_only(
+    page: Page, app: App, stripe_api: fs.FakeStripe
+) -> None:
+    signed_up_owner(page, app, "Tandartspraktijk De Beugel")
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Abonnement").click()
+    expect(page.locator("#abonnement-status")).to_have_text("proefperiode")
+    expect(page.locator("#abonnement-periode")).to_contain_text("Nog 14 dagen proefperiode")
+    expect(page.locator("#sms-verbruik")).to_have_text("0 van 200 SMS'jes gebruikt deze periode")
+
+    page.get_by_role("button", name="Abonnement kiezen").click()
+    page.wait_for_url(re.compile(re.escape(stripe_api.base_url) + r"/checkout/cs_test_"))
+    session = stripe_api.checkout_sessions[-1]
+    practice_id, customer = int(session["client_reference_id"]), session["customer"]
+    assert session["line_items[0][price]"] == fs.PRICE_BASIS
+
+    # Stripe sends the owner back; until the webhook arrives nothing is granted
+    page.goto(app.url("/abonnement?betaling=verwerken"))
+    expect(page.get_by_text("We verwerken je betaling…")).to_be_visible()
+    expect(page.locator("#abonnement-status")).to_have_text("proefperiode")
+    sub_id = f"sub_browser_{practice_id}"
+    stripe_api.subscriptions[sub_id] = fs.subscription(sub_id, customer)
+    done = fs.checkout_completed(session["id"], practice_id, customer, sub_id)
+    _send(app, "checkout.session.completed", done)
+    _send(app, "customer.subscription.created", stripe_api.subscriptions[sub_id])
+    expect(page.locator("#abonnement-status")).to_have_text("actief", timeout=15_000)
+    expect(page.get_by_text("We verwerken je betaling…")).to_have_count(0)
+    expect(page.locator("#abonnement-plan")).to_have_text("Basis")
+
+    stripe_api.subscriptions[sub_id] = fs.subscription(sub_id, customer, status="canceled")
+    _send(app, "customer.subscription.deleted", stripe_api.subscriptions[sub_id])
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Dashboard").click()
+    banner = page.locator("[data-banner='alleen-lezen']")
+    expect(banner).to_contain_text("Uw abonnement is niet actief")
+    expect(banner.get_by_role("link", name="Naar abonnement")).to_be_visible()
+
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Plekken").click()
+    day = date.today() + timedelta(days=2)
+    page.get_by_label("Datum").fill(day.isoformat())
+    page.get_by_label("Begintijd").fill("10:30")
+    page.get_by_label("Duur (minuten)").fill("30")
+    page.locator("#treatment").select_option(label="controle")
+    page.get_by_role("button", name="Bekijk wie er past").click()
+    expect(page.get_by_role("alert").filter(has_text=READ_ONLY_REASON).last).to_be_visible()
+    expect(page.get_by_role("button", name="Verstuur de SMS'jes")).to_have_count(0)
+
+    # the page shows the deletion date, and a way back
+    banner = page.locator("[data-banner='alleen-lezen']")
+    banner.get_by_role("link", name="Naar abonnement").click()
+    expect(page.locator("#abonnement-status")).to_have_text("opgezegd")
+    expect(page.locator("#verwijderdatum")).to_contain_text("worden de gegevens van de praktijk op")
+    expect(page.get_by_role("button", name="Abonnement kiezen")).to_be_visible()
