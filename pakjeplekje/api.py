@@ -12,7 +12,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from pakjeplekje import api_claim, api_dev_sms, api_waitlist, api_webhooks
+from pakjeplekje import (
+    api_claim,
+    api_dev_sms,
+    api_privacy,  # issue 6: AVG routes
+    api_waitlist,
+    api_webhooks,
+)
 from pakjeplekje.adapters.mail import ConsoleOutbox
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import get_engine, session_scope
@@ -115,5 +121,6 @@ def create_api() -> Starlette:
             *api_claim.routes(),
             *api_dev_sms.routes(),
             *api_webhooks.routes(),
+            *api_privacy.routes(),  # issue 6
         ]
     )

@@ -12,6 +12,7 @@ from pakjeplekje.pages import (  # noqa: F401  (importing registers the pages)
     account,
     landing,
     practice_settings,
+    privacy,  # issue 6: /privacy, /privacy/verzoek is an HTTP route
     privacy_policy,
     slots,
     staff,

@@ -26,8 +26,4 @@ def subscription() -> rx.Component:
     return coming_soon("Uw abonnement, facturen en SMS-verbruik.")
 
 
-@staff_page(routes.PRIVACY, "Privacy")
-def privacy() -> rx.Component:
-    return coming_soon(
-        "Inzage, export en verwijdering van gegevens (AVG) en privacyverzoeken van patiënten."
-    )
+# /privacy lives in pages/privacy.py (issue 6).
