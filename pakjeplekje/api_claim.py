@@ -95,7 +95,8 @@ button,.button{{display:block;width:100%;box-sizing:border-box;font-size:1.2rem;
 border:0;border-radius:12px;background:#0d9488;color:#fff;font-weight:700;text-align:center;
 text-decoration:none;margin-top:12px}} .secondary{{background:#e6eeec;color:#1a1a1a}}
 footer{{font-size:.85rem;color:#666;margin-top:28px}} footer a{{color:#0d7f73}}
-</style></head><body><main>{body}<footer><a href="/privacybeleid">Privacybeleid</a></footer>
+</style></head><body><main>{body}<footer><a href="/privacybeleid">Privacybeleid</a> ·
+<a href="/privacy/verzoek">Uw gegevens inzien of laten verwijderen</a></footer>
 </main></body></html>"""
 
 

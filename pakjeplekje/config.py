@@ -52,6 +52,7 @@ class Settings:
     stripe_price_basis: str | None
     stripe_price_pro: str | None
     stripe_api_base: str | None
+    practice_deletion_days: int = 30  # issue 6: grace period before a deleted practice is purged
 
     @property
     def is_prod(self) -> bool:
@@ -147,6 +148,7 @@ def load_settings() -> Settings:
         stripe_price_basis=env("STRIPE_PRICE_BASIS") or None,
         stripe_price_pro=env("STRIPE_PRICE_PRO") or None,
         stripe_api_base=env("STRIPE_API_BASE") or None,
+        practice_deletion_days=int(env("PRACTICE_DELETION_DAYS") or 30),
     )
 
 

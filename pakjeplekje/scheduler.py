@@ -102,3 +102,14 @@ def run_worker(workers: int = 2) -> int:
     )
     huey.create_consumer(workers=workers, worker_type="thread").run()
     return 0
+
+
+# --- issue 6: AVG retention and deletion, daily (logic in privacy_jobs.py) -----------------
+
+
+@huey.periodic_task(crontab(hour="3", minute="17"))
+@huey.lock_task("pakjeplekje-privacy-daily")
+def privacy_daily() -> None:
+    from pakjeplekje import privacy_jobs
+
+    privacy_jobs.run_daily()

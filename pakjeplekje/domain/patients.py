@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, delete, func, or_
 from sqlmodel import Session, col, select
 
-from pakjeplekje.domain import audit
+from pakjeplekje.domain import audit, privacy_requests
 from pakjeplekje.domain.errors import DomainError, NotFound
 from pakjeplekje.domain.phones import display, parse_mobile, search_digits
 from pakjeplekje.domain.sessions import Actor
@@ -284,6 +284,8 @@ def add(db: Session, actor: Actor, data: PatientInput, now: datetime) -> Patient
     clean = validate(db, actor.practice_id, data)
     if (existing := _existing_with_phone(db, actor.practice_id, clean.phone)) is not None:
         raise DuplicatePhone(existing)
+    if privacy_requests.suppressed_phones(db, [clean.phone]):  # issue 6: AVG suppression list
+        raise ValidationFailed({"phone": privacy_requests.SUPPRESSED})
     patient = insert(db, actor.practice_id, clean, now)
     audit.by_actor(db, actor, "patient.added", "patient", patient.id, now)
     return patient
