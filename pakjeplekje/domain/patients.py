@@ -19,7 +19,7 @@ from pakjeplekje.domain import audit, privacy_requests
 from pakjeplekje.domain.errors import DomainError, NotFound
 from pakjeplekje.domain.phones import display, parse_mobile, search_digits
 from pakjeplekje.domain.sessions import Actor
-from pakjeplekje.models import Patient, PatientTreatment, Practitioner, Treatment
+from pakjeplekje.models import Patient, PatientTreatment, Practitioner, Treatment, utcnow
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 DAYS = ("ma", "di", "wo", "do", "vr", "za")
@@ -355,6 +355,8 @@ class PatientDetail:
 
 def get(db: Session, actor: Actor, patient_id: int) -> PatientDetail:
     patient = _own(db, actor, patient_id)
+    # issue 6: viewing a record is an audit event (ids only); `now` is not a parameter here
+    audit.by_actor(db, actor, "patient.viewed", "patient", patient.id, utcnow())
     treatment_ids = db.exec(
         select(PatientTreatment.treatment_id).where(PatientTreatment.patient_id == patient.id)
     ).all()
