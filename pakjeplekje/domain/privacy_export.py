@@ -246,7 +246,9 @@ def _rows(db: Session, table: sa.Table, practice_id: int) -> Iterator[sa.Row[Any
     cols = exported_columns(table)
     pk = list(table.primary_key.columns)
     stmt = sa.select(*cols).where(scope(table, practice_id)).order_by(*pk)
-    result = db.connection().execution_options(stream_results=True, yield_per=BATCH).execute(stmt)
+    # Per statement: Connection.execution_options() would change the connection for good.
+    streamed = stmt.execution_options(stream_results=True, yield_per=BATCH)
+    result = db.connection().execute(streamed)
     yield from result
 
 
