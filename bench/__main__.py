@@ -11,7 +11,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import auth_bench, claim_bench, core_loop_bench, waitlist_bench
+from bench import (
+    auth_bench,
+    claim_bench,
+    core_loop_bench,
+    privacy_bench,
+    waitlist_bench,
+)
 
 
 def main() -> int:
@@ -22,7 +28,7 @@ def main() -> int:
         url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tmp) / 'bench.db'}"
         os.environ["DATABASE_URL"] = url
         backend = url.split(":", 1)[0]
-        for module in (auth_bench, waitlist_bench, claim_bench, core_loop_bench):
+        for module in (auth_bench, waitlist_bench, claim_bench, core_loop_bench, privacy_bench):
             for name, value, unit in module.run(url):
                 print(f"{name} [{backend}]: {value:.2f} {unit}", flush=True)
     return 0

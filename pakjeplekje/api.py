@@ -13,7 +13,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from pakjeplekje import api_claim, api_dev_sms, api_stripe, api_waitlist, api_webhooks
+from pakjeplekje import (
+    api_claim,
+    api_dev_sms,
+    api_privacy,
+    api_stripe,
+    api_waitlist,
+    api_webhooks,
+)
 from pakjeplekje.adapters.mail import ConsoleOutbox
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import get_engine, session_scope
@@ -117,5 +124,6 @@ def create_api() -> Starlette:
             *api_dev_sms.routes(),
             *api_webhooks.routes(),
             *api_stripe.routes(),
+            *api_privacy.routes(),
         ]
     )

@@ -41,6 +41,7 @@ NO_STORE = {
     "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex",
 }
+CONFIRMATION_THREAD = "pjp-confirmation"  # named so tests can wait for it
 
 
 def dutch_moment(moment: datetime) -> str:
@@ -69,7 +70,10 @@ def _run_claim(request: Request, token: str, channel: str) -> claims.ClaimResult
         live.publish(result.practice_id, result.filled_message)
     if result.offer_id is not None:  # the patient's page must not wait for the provider
         threading.Thread(
-            target=jobs.send_confirmation, args=(result.offer_id,), daemon=True
+            target=jobs.send_confirmation,
+            args=(result.offer_id,),
+            name=CONFIRMATION_THREAD,
+            daemon=True,
         ).start()
     return result
 
@@ -95,7 +99,8 @@ button,.button{{display:block;width:100%;box-sizing:border-box;font-size:1.2rem;
 border:0;border-radius:12px;background:#0d9488;color:#fff;font-weight:700;text-align:center;
 text-decoration:none;margin-top:12px}} .secondary{{background:#e6eeec;color:#1a1a1a}}
 footer{{font-size:.85rem;color:#666;margin-top:28px}} footer a{{color:#0d7f73}}
-</style></head><body><main>{body}<footer><a href="/privacybeleid">Privacybeleid</a></footer>
+</style></head><body><main>{body}<footer><a href="/privacybeleid">Privacybeleid</a> ·
+<a href="/privacy/verzoek">Uw gegevens inzien of laten verwijderen</a></footer>
 </main></body></html>"""
 
 

@@ -71,6 +71,7 @@ class Settings:
     stripe_price_sms_meter: str | None = None
     stripe_sms_meter_event: str = "sms_verstuurd"
     plans: tuple[Plan, ...] = ()
+    practice_deletion_days: int = 30  # grace period before a deleted practice is purged
 
     @property
     def stripe_configured(self) -> bool:
@@ -192,6 +193,7 @@ def load_settings() -> Settings:
                 _int(env("PLAN_PRO_SMS"), 1000),
             ),
         ),
+        practice_deletion_days=int(env("PRACTICE_DELETION_DAYS") or 30),
     )
 
 

@@ -49,6 +49,10 @@ class Practice(SQLModel, table=True):
     quiet_end_minute: int = Field(default=8 * 60)
     min_notice_minutes: int = Field(default=60)
     max_offers_per_week: int = Field(default=3)
+    # AVG: waitlist review after this many months untouched; objections (Bezwaar).
+    retention_review_months: int = Field(default=12)
+    product_emails: bool = Field(default=True)
+    usage_statistics: bool = Field(default=True)
 
 
 class User(SQLModel, table=True):
@@ -63,6 +67,8 @@ class User(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=100, repr=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A new address waiting for its confirmation link (Correctie).
+    pending_email: str | None = Field(default=None, max_length=254)
 
 
 class AuthSession(SQLModel, table=True):
@@ -140,6 +146,7 @@ class Patient(SQLModel, table=True):
         sa.UniqueConstraint("practice_id", "phone"),
         sa.Index("ix_patient_practice_status_added", "practice_id", "status", "added_at"),
         sa.Index("ix_patient_practice_name", "practice_id", "name"),
+        sa.Index("ix_patient_phone", "phone"),  # AVG requests find a number at every practice
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -165,6 +172,8 @@ class Patient(SQLModel, table=True):
     offers_count: int = Field(default=0)
     last_offer_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_claim_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Retention: when the practice was asked to review this untouched entry.
+    review_requested_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class PatientTreatment(SQLModel, table=True):
@@ -281,3 +290,53 @@ class StripeEvent(SQLModel, table=True):
         default=None, foreign_key="practice.id", index=True, ondelete="SET NULL"
     )
     received_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# --- AVG / privacy centre (migration 0006) -----------------------------------------
+
+
+class PrivacyRequest(SQLModel, table=True):
+    """A data-subject request (AVG art. 15–21) in one practice's inbox, due one month after
+    receipt (art. 12(3)). Holds ids and what was done; the person is named only by record id."""
+
+    __table_args__ = (sa.Index("ix_privacy_request_practice_status", "practice_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    practice_id: int = Field(foreign_key="practice.id", ondelete="CASCADE")
+    kind: str = Field(max_length=12)  # inzage | correctie | verwijdering | overdracht | bezwaar
+    subject: str = Field(max_length=10)  # patient | staff
+    verified_by: str = Field(max_length=10)  # sms | email
+    patient_id: int | None = Field(default=None, foreign_key="patient.id", ondelete="SET NULL")
+    user_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    message: str = Field(default="", max_length=2000)
+    status: str = Field(default="open", max_length=10)  # open | done | rejected
+    received_at: datetime = Field(sa_type=UTCDateTime)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolution: str = Field(default="", max_length=500)
+    handled_by_user_id: int | None = Field(default=None)
+
+
+class VerificationCode(SQLModel, table=True):
+    """A 6-digit code sent to a phone or e-mail address for /privacy/verzoek. The subject is
+    stored only as an HMAC; the code only as a hash; `ref_hash` names the form it belongs to."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject_key: str = Field(max_length=80, index=True)
+    channel: str = Field(max_length=10)  # sms | email
+    kind: str = Field(max_length=12)
+    ref_hash: str = Field(max_length=64, unique=True)
+    code_hash: str = Field(max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    attempts: int = Field(default=0)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Suppression(SQLModel, table=True):
+    """A phone number that asked to be erased or objected: only its HMAC, so nobody re-adds it
+    to a waitlist by accident (manual add and CSV import check it)."""
+
+    key: str = Field(primary_key=True, max_length=80)
+    reason: str = Field(max_length=12)  # verwijdering | bezwaar
+    created_at: datetime = Field(sa_type=UTCDateTime)

@@ -15,9 +15,9 @@ from pakjeplekje.pages import (  # noqa: F401  (importing registers the pages)
     dashboard,
     landing,
     practice_settings,
+    privacy,  # /privacy; /privacy/verzoek is an HTTP route
     privacy_policy,
     slots,
-    staff,
     team,
     waitlist,
 )

@@ -119,3 +119,14 @@ def run_worker(workers: int = 2) -> int:
     )
     huey.create_consumer(**{**CONSUMER_OPTIONS, "workers": workers}).run()
     return 0
+
+
+# --- AVG retention and deletion, daily (logic in privacy_jobs.py) -----------------
+
+
+@huey.periodic_task(crontab(hour="3", minute="17"))
+@huey.lock_task("pakjeplekje-privacy-daily")
+def privacy_daily() -> None:
+    from pakjeplekje import privacy_jobs
+
+    privacy_jobs.run_daily()

@@ -294,11 +294,32 @@ def _apply(
 # --- Background: trials that end, metered SMS ---------------------------------------------
 
 
+def cancel_stripe(subscription_ids: list[str]) -> int:
+    """Cancel subscriptions of deleted practices at Stripe; returns how many Stripe confirmed.
+    A failure is logged (ids only) and left to the billing tick."""
+    if not subscription_ids or not get_settings().stripe_secret_key:
+        return 0
+    payments, cancelled = get_payments(), 0
+    for subscription_id in subscription_ids:
+        try:
+            payments.cancel_subscription(subscription_id)
+        except PaymentsError:
+            log.warning("stripe cancel of %s failed; the billing tick retries", subscription_id)
+            continue
+        with session_scope() as db:
+            billing.subscription_cancelled(db, subscription_id, utcnow())
+        cancelled += 1
+    return cancelled
+
+
 def billing_tick(now: datetime | None = None) -> int:
-    """Mark ended trials (deletion date), then report metered SMS overage to Stripe."""
+    """Mark ended trials (deletion date), retry Stripe cancels of deleted practices, then
+    report metered SMS overage to Stripe."""
     settings, now = get_settings(), now or utcnow()
     with session_scope() as db:
         billing.expire_trials(db, now)
+        to_cancel = billing.subscriptions_to_cancel(db)
+    cancel_stripe(to_cancel)
     if not (settings.stripe_secret_key and settings.stripe_price_sms_meter):
         return 0
     with session_scope() as db:

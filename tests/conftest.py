@@ -8,6 +8,7 @@ engine at the backend for code that commits through `session_scope()`.
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from sqlmodel import Session, SQLModel
 
 from pakjeplekje import config, migrations
 from pakjeplekje import db as app_db
+from pakjeplekje.api_claim import CONFIRMATION_THREAD
 from pakjeplekje.domain.passwords import hash_password
 from pakjeplekje.domain.sessions import Actor, resolve_session, start_session
 from pakjeplekje.models import Practice, User
@@ -154,6 +156,9 @@ def app_env(
     try:
         yield AppEnv(url=backend_url, data_dir=data_dir)
     finally:
+        for thread in threading.enumerate():  # a claim's confirmation SMS still being recorded
+            if thread.name == CONFIRMATION_THREAD:
+                thread.join(timeout=10)
         reset_app_caches()
         delete_all_rows(test_engine)
 

@@ -184,10 +184,12 @@ class FakeStripe:
                 }
             )
         match = re.fullmatch(r"/v1/subscriptions/([\w-]+)", path)
-        if method == "GET" and match:
+        if method in ("GET", "DELETE") and match:
             found = self.subscriptions.get(match[1])
             if found is None:
                 return self._error(404, f"No such subscription: '{match[1]}'")
+            if method == "DELETE":  # cancel now, as Stripe does
+                found.update(status="canceled", ended_at=int(time.time()))
             return self._json(found)
         if method == "POST" and path == "/v1/billing/meter_events":
             self.meter_events.append(form)

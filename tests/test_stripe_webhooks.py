@@ -19,7 +19,7 @@ from pakjeplekje import subscriptions
 from pakjeplekje.adapters.payments import NotConfigured
 from pakjeplekje.api import create_api
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain import billing, slots
+from pakjeplekje.domain import billing, practice_deletion, slots
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
 from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.models import AuditEvent, Practice, StripeEvent, Subscription, utcnow
@@ -488,3 +488,50 @@ def test_read_only_practice_cannot_open_a_slot_through_the_event_handler(
     assert state.error == billing.READ_ONLY_REASON
     with session_scope() as db, pytest.raises(DomainError):
         slots.open_slot(db, alfa.staff, slots.SlotForm("2030-01-01", "10:00", "30"), utcnow())
+
+
+# --- Deleting the practice (AVG) ends the Stripe subscription ------------------------------
+
+
+def test_deleting_the_practice_cancels_its_stripe_subscription(
+    client: TestClient, fake: fs.FakeStripe, factory: Factory, alfa: Owner, beta: Owner
+) -> None:
+    """Cancelled right after the request; when Stripe is down the billing tick retries; only
+    the deleted practice's subscription is touched, and Stripe's own `deleted` event after
+    that does not move the deletion date the owner's request set."""
+    subscribe(client, fake, alfa, "sub_weg")
+    subscribe(client, fake, beta, "sub_blijft")
+    with session_scope() as db:
+        owner = factory.user(
+            db, db.get(Practice, alfa.practice_id), "weg@alfa.nl", role="owner", password="x" * 12
+        )
+        _, actor = factory.login(db, owner, utcnow())
+    fake.down = True
+    with session_scope() as db:
+        requested = practice_deletion.request_deletion(
+            db,
+            actor,
+            password="x" * 12,
+            typed_name="Tandartspraktijk Alfa",
+            immediately=False,
+            link=lambda path: path,
+            now=utcnow(),
+        )
+    assert requested.stripe_subscriptions == ["sub_weg"]
+    assert subscriptions.cancel_stripe(requested.stripe_subscriptions) == 0  # Stripe is down
+    assert fake.subscriptions["sub_weg"]["status"] == "active"
+
+    fake.down = False
+    subscriptions.billing_tick()
+    assert fake.subscriptions["sub_weg"]["status"] == "canceled"
+    assert fake.subscriptions["sub_blijft"]["status"] == "active"
+    assert sub_row(alfa.practice_id).status == "canceled"
+    cancels = [r[1] for r in fake.requests if r[0] == "DELETE"]
+    assert set(cancels) == {"/v1/subscriptions/sub_weg"}  # the SDK retried while it was down
+    subscriptions.billing_tick()  # confirmed: never cancelled again
+    assert [r[1] for r in fake.requests if r[0] == "DELETE"] == cancels
+
+    date = practice_row(alfa.practice_id).deletion_scheduled_at
+    ended = fs.event("customer.subscription.deleted", fake.subscriptions["sub_weg"])
+    assert deliver(client, ended).status_code == 200
+    assert practice_row(alfa.practice_id).deletion_scheduled_at == date

@@ -18,7 +18,7 @@ import pytest
 from sqlmodel import Session, select
 
 import pakjeplekje.domain
-from pakjeplekje.domain import claims, patients, practice_settings, slots, team
+from pakjeplekje.domain import claims, patients, practice_settings, privacy_requests, slots, team
 from pakjeplekje.domain.errors import NotFound
 from pakjeplekje.domain.patients import PatientInput, PatientQuery, ValidationFailed
 from pakjeplekje.domain.sessions import Actor, resolve_session
@@ -30,6 +30,7 @@ from pakjeplekje.models import (
     PatientTreatment,
     Practice,
     Practitioner,
+    PrivacyRequest,
     Slot,
     Treatment,
     User,
@@ -130,6 +131,20 @@ def make_tenant(db: Session, factory: Factory, name: str) -> Tenant:
     db.add(slot)
     db.flush()
     claims.create_offer(db, slot, shared.id, wave=1, now=factory.now)  # type: ignore[arg-type]
+    # An open privacy request in the practice's inbox.
+    db.add(
+        PrivacyRequest(
+            practice_id=practice.id,
+            kind="correctie",
+            subject="patient",
+            verified_by="sms",
+            patient_id=shared.id,
+            message="Mijn naam is anders",
+            received_at=factory.now,
+            due_at=privacy_requests.add_month(factory.now),
+        )
+    )
+    db.flush()
     assert shared.id and own.id and practitioner.id and slot.id
     return Tenant(
         practice.id,
@@ -151,6 +166,14 @@ def make_tenant(db: Session, factory: Factory, name: str) -> Tenant:
 def tenants(db: Session, factory: Factory) -> Tenants:
     """Practices A and B, each with an owner, a logged-in staff member and a small waitlist."""
     return Tenants(a=make_tenant(db, factory, "Alfa"), b=make_tenant(db, factory, "Beta"))
+
+
+def _privacy_request_of(db: Session, tenant: Tenant) -> int:
+    found = db.exec(
+        select(PrivacyRequest.id).where(PrivacyRequest.practice_id == tenant.practice_id)
+    ).first()
+    assert found is not None
+    return found
 
 
 # Each case: B's owner acts on one of A's ids. Expected: NotFound, and A is untouched.
@@ -230,6 +253,19 @@ CROSS_TENANT: list[tuple[str, CrossTenantCall]] = [
         "slots.reopen_slot: reopen A's slot",
         lambda db, b, a, now: slots.reopen_slot(db, b, slot_id=a.slot_id, now=now),
     ),
+    # --- privacy ---
+    (
+        "privacy_requests.resolve: close A's privacy request",
+        lambda db, b, a, now: privacy_requests.resolve(
+            db, b, request_id=_privacy_request_of(db, a), status="done", resolution="x", now=now
+        ),
+    ),
+    (
+        "privacy_requests.resolve: reject A's privacy request",
+        lambda db, b, a, now: privacy_requests.resolve(
+            db, b, request_id=_privacy_request_of(db, a), status="rejected", resolution="x", now=now
+        ),
+    ),
 ]
 # Entry points (they take an `actor`) with an id parameter, by "module.function".
 COVERED = {
@@ -244,6 +280,7 @@ COVERED = {
     "practice_settings.set_practitioner_active",
     "slots.close_slot",
     "slots.reopen_slot",
+    "privacy_requests.resolve",
 }
 
 
@@ -261,7 +298,7 @@ def snapshot(db: Session, practice_id: int) -> list[tuple[object, ...]]:
     practice = db.get(Practice, practice_id)
     assert practice is not None
     rows: list[tuple[object, ...]] = [tuple(practice.model_dump().items())]
-    for model in (Treatment, Practitioner, Patient, Slot, Offer, AuditEvent):
+    for model in (Treatment, Practitioner, Patient, Slot, Offer, AuditEvent, PrivacyRequest):
         rows += [
             (model.__name__, *row.model_dump().items())
             for row in db.exec(

@@ -131,6 +131,10 @@ class Payments:
             "subscription", lambda: self.client.v1.subscriptions.retrieve(subscription_id)
         )
 
+    def cancel_subscription(self, subscription_id: str) -> None:
+        """Stop billing at once (the practice asked to be deleted)."""
+        self._call("cancel", lambda: self.client.v1.subscriptions.cancel(subscription_id))
+
     def report_usage(self, event_name: str, customer_id: str, value: int, identifier: str) -> None:
         """SMS beyond the included amount, to Stripe's billing meter. `identifier` makes a
         repeated report of the same usage count once."""

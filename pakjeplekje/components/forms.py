@@ -81,6 +81,12 @@ def card_page(title: str, *children: rx.Component) -> rx.Component:
                 rx.link(rx.heading("PakJePlekje", size="5", color_scheme="teal"), href="/"),
                 rx.heading(title, size="7", as_="h1"),
                 *children,
+                # the policy and the request form from every public page
+                rx.hstack(
+                    rx.link("Privacybeleid", href="/privacybeleid", size="1"),
+                    rx.el.a("Privacyverzoek", href="/privacy/verzoek", style={"font_size": "12px"}),
+                    spacing="4",
+                ),
                 spacing="4",
                 width="100%",
             ),

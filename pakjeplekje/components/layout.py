@@ -100,6 +100,8 @@ def footer() -> rx.Component:
     return rx.hstack(
         rx.text("© PakJePlekje", size="1", color_scheme="gray"),
         rx.link("Privacybeleid", href=routes.PRIVACY_POLICY, size="1"),
+        # a server-rendered route, so a real navigation (not the client router)
+        rx.el.a("Privacyverzoek", href="/privacy/verzoek", style={"font_size": "12px"}),
         spacing="4",
         padding_top="2em",
     )

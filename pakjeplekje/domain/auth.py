@@ -120,6 +120,9 @@ def log_in(
 
     user = db.exec(select(User).where(User.email == normalized)).first()
     usable = user is not None and user.status == "active" and user.password_hash is not None
+    if usable and user is not None:  # nobody logs in to a deleted practice
+        practice = db.get(Practice, user.practice_id)
+        usable = practice is not None and practice.status == "active"
     stored = user.password_hash if usable and user and user.password_hash else dummy_hash()
     if not (check_password(password or "", stored) and usable):
         throttle.register_failure(db, account_key, ACCOUNT_FAILURE_LIMIT, now)

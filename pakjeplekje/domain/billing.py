@@ -264,6 +264,34 @@ def _price_ids(obj: dict[str, Any]) -> set[str]:
     }
 
 
+def subscriptions_to_cancel(db: Session, practice_id: int | None = None) -> list[str]:
+    """Stripe subscriptions that still bill a practice that asked to be deleted (all such
+    practices, or one): cancelled right after the request, retried by the billing tick."""
+    query = (
+        select(Subscription.stripe_subscription_id)
+        .join(Practice, Practice.id == Subscription.practice_id)  # type: ignore[arg-type]
+        .where(
+            Practice.status == "deleted",
+            col(Subscription.stripe_subscription_id).is_not(None),
+            col(Subscription.status).not_in(ENDED),
+        )
+    )
+    if practice_id is not None:
+        query = query.where(Subscription.practice_id == practice_id)
+    return [sub_id for sub_id in db.exec(query).all() if sub_id]
+
+
+def subscription_cancelled(db: Session, subscription_id: str, now: datetime) -> None:
+    """Stripe confirmed the cancel: stop retrying. The deletion date stays the one the owner's
+    request set (an ended_at is already there when Stripe's `deleted` event arrives)."""
+    sub = db.exec(
+        select(Subscription).where(Subscription.stripe_subscription_id == subscription_id)
+    ).first()
+    if sub is not None:
+        sub.status, sub.ended_at, sub.updated_at = "canceled", now, now
+        db.add(sub)
+
+
 def schedule_deletion(practice: Practice, ended_at: datetime) -> None:
     practice.deletion_scheduled_at = ended_at + DELETION_AFTER
 

@@ -75,6 +75,8 @@ def claim_for_sending(db: Session, offer_id: int, link: str, now: datetime) -> O
             col(Offer.id) == offer_id,
             col(Offer.status) == "queued",
             col(Offer.slot_id).in_(open_slot),
+            # a deleted (or otherwise inactive) practice texts nobody
+            col(Offer.practice_id).in_(select(Practice.id).where(Practice.status == "active")),
         )
         .values(status="sending", token_hash=digest)
     ).rowcount

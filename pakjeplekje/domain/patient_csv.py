@@ -17,7 +17,7 @@ from datetime import datetime
 import phonenumbers
 from sqlmodel import Session, col, select
 
-from pakjeplekje.domain import audit, patients
+from pakjeplekje.domain import audit, patients, privacy_requests
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.patients import (
     CELLS,
@@ -429,11 +429,14 @@ def parse(db: Session, practice_id: int, data: bytes) -> ImportPreview:
             valid.append((number, clean))
 
     listed = _existing_phones(db, practice_id, (c.phone for _, c in valid))
+    blocked = privacy_requests.suppressed_phones(db, [c.phone for _, c in valid])
     first_row: dict[str, int] = {}
     kept: list[CleanPatient] = []
     duplicates: list[DuplicateRow] = []
     for number, clean in valid:
-        if clean.phone in listed:
+        if clean.phone in blocked:
+            duplicates.append(DuplicateRow(number, privacy_requests.SUPPRESSED))
+        elif clean.phone in listed:
             duplicates.append(DuplicateRow(number, ALREADY_LISTED))
         elif clean.phone in first_row:
             duplicates.append(

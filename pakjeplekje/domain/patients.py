@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, delete, func, or_
 from sqlmodel import Session, col, select
 
-from pakjeplekje.domain import audit
+from pakjeplekje.domain import audit, privacy_requests
 from pakjeplekje.domain.errors import DomainError, NotFound
 from pakjeplekje.domain.phones import display, parse_mobile, search_digits
 from pakjeplekje.domain.sessions import Actor
-from pakjeplekje.models import Patient, PatientTreatment, Practitioner, Treatment
+from pakjeplekje.models import Patient, PatientTreatment, Practitioner, Treatment, utcnow
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 DAYS = ("ma", "di", "wo", "do", "vr", "za")
@@ -284,6 +284,8 @@ def add(db: Session, actor: Actor, data: PatientInput, now: datetime) -> Patient
     clean = validate(db, actor.practice_id, data)
     if (existing := _existing_with_phone(db, actor.practice_id, clean.phone)) is not None:
         raise DuplicatePhone(existing)
+    if privacy_requests.suppressed_phones(db, [clean.phone]):  # AVG suppression list
+        raise ValidationFailed({"phone": privacy_requests.SUPPRESSED})
     patient = insert(db, actor.practice_id, clean, now)
     audit.by_actor(db, actor, "patient.added", "patient", patient.id, now)
     return patient
@@ -355,6 +357,8 @@ class PatientDetail:
 
 def get(db: Session, actor: Actor, patient_id: int) -> PatientDetail:
     patient = _own(db, actor, patient_id)
+    # viewing a record is an audit event (ids only); `now` is not a parameter here
+    audit.by_actor(db, actor, "patient.viewed", "patient", patient.id, utcnow())
     treatment_ids = db.exec(
         select(PatientTreatment.treatment_id).where(PatientTreatment.patient_id == patient.id)
     ).all()

@@ -24,6 +24,10 @@ NOTICES = {
     "verlopen": "Je sessie is verlopen. Log opnieuw in.",
     "inloggen": "Log in om verder te gaan.",
     "uitgelogd": "Je bent uitgelogd.",
+    "verwijderd": (
+        "Het account van de praktijk is verwijderd. De eigenaar krijgt een e-mail met de "
+        "datum en een link om dit ongedaan te maken."
+    ),
 }
 
 

@@ -115,23 +115,43 @@ def app_environment(port: int, data_dir: Path, **extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def start_process(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def start_process(
+    args: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT
+) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         return subprocess.Popen(
-            args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            args, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
 
 
+def project_copy(dest: Path) -> Path:
+    """The project with a `.web` of its own. The prod build writes the backend's URL into the
+    frontend, so a second app built in the same `.web` would point the first one's pages at
+    the second one's port."""
+    dest.mkdir()
+    for name in ("pakjeplekje", "alembic", "assets", "rxconfig.py", "alembic.ini"):
+        (dest / name).symlink_to(ROOT / name)
+    if (ROOT / ".web").exists():  # reuse the installed frontend packages
+
+        def skip(folder: str, names: list[str]) -> list[str]:
+            return ["build"] if folder == str(ROOT / ".web") else []  # packages have build/ too
+
+        shutil.copytree(ROOT / ".web", dest / ".web", symlinks=True, ignore=skip)
+    return dest
+
+
 @contextmanager
-def running_app(data_dir: Path, **extra_env: str) -> Iterator[App]:
-    """`reflex run --env prod` on a free port, migrated, until the block ends."""
+def running_app(data_dir: Path, *, own_build: bool = False, **extra_env: str) -> Iterator[App]:
+    """`reflex run --env prod` on a free port, migrated, until the block ends. `own_build`: in
+    a copy of the project, for an app that runs beside the session's `app`."""
     _require_chromium()
     port = _free_port()
     env = app_environment(port, data_dir, **extra_env)
-    subprocess.run([sys.executable, "-m", "pakjeplekje", "migrate"], cwd=ROOT, env=env, check=True)
+    cwd = project_copy(data_dir / "project") if own_build else ROOT
+    subprocess.run([sys.executable, "-m", "pakjeplekje", "migrate"], cwd=cwd, env=env, check=True)
     log = data_dir / "app.log"
     run = ["run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)]
-    proc = start_process([sys.executable, "-m", "reflex", *run], env, log)
+    proc = start_process([sys.executable, "-m", "reflex", *run], env, log, cwd)
     instance = App(base_url=env["PUBLIC_BASE_URL"], port=port, data_dir=data_dir)
     try:
         _wait_until_up(instance, proc, log)

@@ -41,7 +41,7 @@ def redis_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     url = _redis_db()
     data_dir = tmp_path_factory.mktemp("redis-app-data")
     try:
-        with running_app(data_dir, REDIS_URL=url) as app:
+        with running_app(data_dir, own_build=True, REDIS_URL=url) as app:
             env = app_environment(app.port, data_dir, REDIS_URL=url)
             worker = start_process(
                 [sys.executable, "-m", "pakjeplekje", "worker"], env, data_dir / "worker.log"

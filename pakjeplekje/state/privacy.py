@@ -1,0 +1,153 @@
+"""/privacy, the practice's privacy centre: Inzage, Overdracht, the Verzoeken inbox and
+(owner only) Verwijdering of the practice account."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import reflex as rx
+from sqlmodel import Session
+
+from pakjeplekje import subscriptions
+from pakjeplekje.api_privacy import EXPORT_PATH
+from pakjeplekje.config import get_settings
+from pakjeplekje.domain import practice_deletion, privacy_export, privacy_requests, retention
+from pakjeplekje.domain.errors import DomainError
+from pakjeplekje.domain.patients import local_date
+from pakjeplekje.domain.sessions import Actor
+from pakjeplekje.models import utcnow
+from pakjeplekje.state.base import (
+    current_actor,
+    full_page_redirect,
+    in_transaction,
+    link,
+    login_redirect,
+    record_id,
+    send_after_commit,
+)
+
+SUBJECTS = {"patient": "Patiënt", "staff": "Medewerker"}
+VERIFIED = {"sms": "SMS-code", "email": "e-mailcode"}
+
+
+def _inbox_rows(db: Session, actor: Actor) -> list[dict[str, str]]:
+    return [
+        {
+            "id": str(r.id),
+            "kind": privacy_requests.KINDS.get(r.kind, r.kind),
+            "subject": SUBJECTS.get(r.subject, r.subject),
+            "verified": VERIFIED.get(r.verified_by, r.verified_by),
+            "message": r.message,
+            "status": r.status,
+            "status_label": privacy_requests.STATUSES.get(r.status, r.status),
+            "received": local_date(r.received_at),
+            "due": local_date(r.due_at),
+            "resolution": r.resolution,
+            "overdue": "1" if r.overdue else "",
+        }
+        for r in privacy_requests.inbox(db, actor.practice_id, utcnow())
+    ]
+
+
+class PrivacyState(rx.State):
+    counts: list[dict[str, str]] = []
+    requests: list[dict[str, str]] = []
+    error: str = ""
+    deletion_error: str = ""
+    review_count: int = 0
+
+    async def _refresh(self, actor: Actor) -> None:
+        def work(db: Session) -> tuple[list, list, int]:
+            counts = privacy_export.inventory(db, actor.practice_id)
+            flagged = retention.flagged_count(db, actor.practice_id)
+            return counts, _inbox_rows(db, actor), flagged
+
+        counts, requests, self.review_count = await in_transaction(work)
+        self.counts = [{"table": r.table, "label": r.label, "rows": str(r.rows)} for r in counts]
+        self.requests = requests
+
+    @rx.event
+    async def load(self) -> None:
+        actor = await current_actor(self)
+        if actor is None:
+            self.counts, self.requests = [], []
+            return
+        self.error = self.deletion_error = ""
+        await self._refresh(actor)
+
+    @rx.event
+    async def download(self) -> rx.event.EventSpec | None:
+        """A two-minute, single-use token, then a real navigation to the streaming route."""
+        actor = await current_actor(self)
+        if actor is None:
+            return login_redirect("verlopen")
+        try:
+            token = await in_transaction(
+                lambda db: privacy_export.start_export(db, actor, utcnow())
+            )
+        except DomainError as exc:
+            self.error = exc.message
+            return None
+        self.error = ""
+        return full_page_redirect(f"{EXPORT_PATH}?token={token}")
+
+    @rx.event
+    async def resolve(self, form: dict) -> rx.event.EventSpec | list | None:
+        actor = await current_actor(self)
+        if actor is None:
+            return login_redirect("verlopen")
+        request_id = record_id(form.get("request_id", ""))
+        status, note = str(form.get("status", "")), str(form.get("resolution", ""))
+        if request_id is None:
+            self.error = "Dit verzoek bestaat niet (meer)."
+            return None
+        try:
+            await in_transaction(
+                lambda db: privacy_requests.resolve(
+                    db, actor, request_id=request_id, status=status, resolution=note, now=utcnow()
+                )
+            )
+        except DomainError as exc:
+            self.error = exc.message
+            return None
+        self.error = ""
+        await self._refresh(actor)
+        return rx.toast.success("Verzoek bijgewerkt.")
+
+    @rx.event
+    async def delete_practice(self, form: dict) -> rx.event.EventSpec | list | None:
+        """Owner only: re-enter the password and type the practice name; logs everyone out."""
+        actor = await current_actor(self)
+        if actor is None:
+            return login_redirect("verlopen")
+        now, settings = utcnow(), get_settings()
+        try:
+            requested = await in_transaction(
+                lambda db: practice_deletion.request_deletion(
+                    db,
+                    actor,
+                    password=str(form.get("password", "")),
+                    typed_name=str(form.get("practice_name", "")),
+                    immediately=bool(form.get("immediately")),
+                    link=link,
+                    now=now,
+                    grace=timedelta(days=settings.practice_deletion_days),
+                    secret=settings.secret_key,
+                )
+            )
+        except DomainError as exc:
+            self.deletion_error = exc.message
+            return None
+        await send_after_commit(requested.emails)
+        await asyncio.to_thread(subscriptions.cancel_stripe, requested.stripe_subscriptions)
+        return full_page_redirect("/inloggen?melding=verwijderd")
+
+    @rx.event
+    async def keep_flagged(self) -> rx.event.EventSpec | None:
+        actor = await current_actor(self)
+        if actor is None:
+            return login_redirect("verlopen")
+        kept = await in_transaction(lambda db: retention.keep_flagged(db, actor, utcnow()))
+        await self._refresh(actor)
+        return rx.toast.success(f"{kept} inschrijving(en) behouden.")
