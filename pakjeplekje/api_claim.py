@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import threading
-from datetime import datetime
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -18,23 +17,9 @@ from pakjeplekje import jobs, live
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import claims
+from pakjeplekje.domain.dutch_dates import long_moment
 from pakjeplekje.models import utcnow
 
-DAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
-MONTHS = (
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 API_STATUS = {"claimed": 200, "taken": 409, "expired": 410, "not_found": 404, "rate_limited": 429}
 NO_STORE = {
     "Cache-Control": "no-store",
@@ -42,14 +27,6 @@ NO_STORE = {
     "X-Robots-Tag": "noindex",
 }
 CONFIRMATION_THREAD = "pjp-confirmation"  # named so tests can wait for it
-
-
-def dutch_moment(moment: datetime) -> str:
-    """`dinsdag 3 december 2026, 10:30` — in the practice's own time zone."""
-    return (
-        f"{DAYS[moment.weekday()]} {moment.day} {MONTHS[moment.month - 1]} {moment.year}, "
-        f"{moment:%H:%M}"
-    )
 
 
 def _client(request: Request) -> str:
@@ -114,7 +91,7 @@ def _slot_card(view: claims.ClaimView) -> str:
     return (
         f'<p class="practice">{html.escape(view.practice_name)}</p>'
         f'<div class="card"><p class="muted">Vrijgekomen afspraak</p>'
-        f'<p class="when" id="wanneer">{dutch_moment(view.starts_local)}</p>'
+        f'<p class="when" id="wanneer">{long_moment(view.starts_local)}</p>'
         f'<p class="muted">Duur: {view.duration_minutes} minuten</p></div>'
     )
 

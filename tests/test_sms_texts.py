@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from pakjeplekje.domain import sms_texts
+from pakjeplekje.domain.dutch_dates import short_moment
 from pakjeplekje.domain.sms_texts import (
     confirmation_text,
-    format_when,
     gsm7_name,
     help_text,
     is_gsm7,
@@ -121,21 +121,21 @@ def test_no_health_details_in_any_text(template: Callable[[str], str]) -> None:
     ],
 )
 def test_dutch_day_abbreviations(day: int, expected: str) -> None:
-    assert format_when(datetime(2024, 12, day, 10, 30)) == expected
+    assert short_moment(datetime(2024, 12, day, 10, 30)) == expected
 
 
 def test_dutch_month_abbreviations_without_accents() -> None:
-    months = [format_when(datetime(2025, m, 1, 8, 5)).split()[2] for m in range(1, 13)]
+    months = [short_moment(datetime(2025, m, 1, 8, 5)).split()[2] for m in range(1, 13)]
     expected = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
     assert months == expected
-    assert format_when(datetime(2025, 3, 1, 8, 5)) == "za 1 mrt 08:05"
+    assert short_moment(datetime(2025, 3, 1, 8, 5)) == "za 1 mrt 08:05"
 
 
 def test_time_is_shown_as_given() -> None:
     """The caller converts to Europe/Amsterdam; the text must not shift it again."""
     start = datetime(2025, 3, 30, 23, 59)
-    assert format_when(start) == "zo 30 mrt 23:59"
-    assert format_when(start + timedelta(minutes=1)) == "ma 31 mrt 00:00"
+    assert short_moment(start) == "zo 30 mrt 23:59"
+    assert short_moment(start + timedelta(minutes=1)) == "ma 31 mrt 00:00"
 
 
 @pytest.mark.parametrize(

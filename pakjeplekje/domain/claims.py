@@ -13,14 +13,13 @@ from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select, update
 
 from pakjeplekje.domain import audit, throttle
+from pakjeplekje.domain.dutch_dates import short_moment
 from pakjeplekje.domain.tokens import hash_token, keyed_hash, new_token
 from pakjeplekje.models import Offer, Patient, Practice, Slot
 
 TOKEN_MAX = 100
 GUESS_LIMIT = 30  # unknown tokens per client per 15 minutes before that client is locked
 OPEN_OFFER = ("queued", "sending", "sent", "delivered", "clicked")
-SHORT_DAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
-SHORT_MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 
 @dataclass(frozen=True)
@@ -207,9 +206,7 @@ def _claim(
     winner = db.get(Patient, offer.patient_id)
     local = won_view.starts_local
     message = (
-        f"Plek van {SHORT_DAYS[local.weekday()]} {local.day} "
-        f"{SHORT_MONTHS[local.month - 1]} {local:%H:%M} is gevuld door "
-        f"{winner.name if winner else 'een patiënt'}."
+        f"Plek van {short_moment(local)} is gevuld door {winner.name if winner else 'een patiënt'}."
     )
     return ClaimResult(
         "claimed", won_view, practice_id=slot.practice_id, filled_message=message, offer_id=offer.id

@@ -10,20 +10,20 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, delete, func, or_
 from sqlmodel import Session, col, select
 
-from pakjeplekje.domain import audit, privacy_requests
+from pakjeplekje.domain import audit, dutch_dates, privacy_requests
+from pakjeplekje.domain.dutch_dates import AMSTERDAM
 from pakjeplekje.domain.errors import DomainError, NotFound
 from pakjeplekje.domain.phones import display, parse_mobile, search_digits
 from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.models import Patient, PatientTreatment, Practitioner, Treatment, utcnow
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-DAYS = ("ma", "di", "wo", "do", "vr", "za")
-DAY_NAMES = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag")
+# The waitlist's days: Monday to Saturday (practices are closed on Sunday).
+DAYS = dutch_dates.SHORT_DAYS[:6]
+DAY_NAMES = dutch_dates.DAYS[:6]
 PARTS = ("ochtend", "middag", "avond")  # 08–12, 12–17, 17–21
 URGENCIES = {"normaal": "Normaal", "hoog": "Hoog"}
 STATUSES = {"waiting": "Wacht", "booked": "Geboekt", "removed": "Verwijderd"}

@@ -22,11 +22,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select, update
 
 from pakjeplekje.domain import audit, billing, links, privacy_export
+from pakjeplekje.domain.dutch_dates import AMSTERDAM, long_date
 from pakjeplekje.domain.emails import Email
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
 from pakjeplekje.domain.passwords import check_password
@@ -40,25 +40,6 @@ DEFAULT_GRACE = timedelta(days=30)
 UNDO_LINK = "undo_deletion"
 UNDO_PATH = "/privacy/herstel"
 OPEN_OFFERS = ("queued", "sent", "delivered", "clicked")
-MONTHS = [
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
-
-
-def _dutch_date(moment: datetime) -> str:
-    local = moment.astimezone(ZoneInfo("Europe/Amsterdam"))
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
 
 
 def deletion_email(to: str, practice_name: str, final: datetime, undo_link: str | None) -> Email:
@@ -72,8 +53,8 @@ def deletion_email(to: str, practice_name: str, final: datetime, undo_link: str 
         body = (
             f"Hallo,\n\nU heeft het account van {practice_name} op PakJePlekje verwijderd. "
             "Niemand kan meer inloggen en er worden geen SMS'jes meer verstuurd.\n\n"
-            f"Op {_dutch_date(final)} worden alle gegevens definitief gewist: de praktijk, de "
-            "wachtlijst, plekken, berichten, accounts en het audit-log.\n\n"
+            f"Op {long_date(final, AMSTERDAM)} worden alle gegevens definitief gewist: de "
+            "praktijk, de wachtlijst, plekken, berichten, accounts en het audit-log.\n\n"
             f"Tot die datum kunt u dit ongedaan maken via deze link:\n{undo_link}\n\n"
             "PakJePlekje"
         )

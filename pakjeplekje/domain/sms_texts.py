@@ -15,6 +15,8 @@ from __future__ import annotations
 import unicodedata
 from datetime import datetime
 
+from pakjeplekje.domain.dutch_dates import short_moment
+
 # GSM 03.38 basic character set (one septet each). ESC (0x1B) is left out on purpose: it only
 # introduces an extension character and is never a character of its own in a text.
 GSM7_BASIC = frozenset(
@@ -29,9 +31,6 @@ UCS2_SINGLE, UCS2_PART = 70, 67  # UTF-16 code units, likewise
 
 MAX_SEGMENTS = 2
 NAME_IN_TEXT = 40  # a 100-character practice name is cut to this inside a text
-
-_DAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
-_MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 
 def is_gsm7(text: str) -> bool:
@@ -83,13 +82,6 @@ def gsm7_name(name: str, limit: int = NAME_IN_TEXT) -> str:
     return cleaned.rstrip() or "Uw praktijk"
 
 
-def format_when(start_local: datetime) -> str:
-    """'di 3 dec 10:30': Dutch abbreviations without accents, in the time zone given."""
-    day = _DAYS[start_local.weekday()]
-    month = _MONTHS[start_local.month - 1]
-    return f"{day} {start_local.day} {month} {start_local:%H:%M}"
-
-
 def offer_text(
     practice_name: str,
     start_local: datetime,
@@ -102,7 +94,7 @@ def offer_text(
     (an alphanumeric sender cannot, so the link must always work on its own)."""
     how = f"Klik {link} of antwoord JA." if reply_ja else f"Klik {link}"
     return (
-        f"{gsm7_name(practice_name)}: er is een plek vrij op {format_when(start_local)} "
+        f"{gsm7_name(practice_name)}: er is een plek vrij op {short_moment(start_local)} "
         f"({duration_minutes} min). Wilt u deze? {how} "
         "Wie het eerst reageert, krijgt de plek. STOP = afmelden"
     )
@@ -111,7 +103,7 @@ def offer_text(
 def confirmation_text(practice_name: str, start_local: datetime, duration_minutes: int) -> str:
     """Sent to the one winner of a slot."""
     return (
-        f"{gsm7_name(practice_name)}: uw plek op {format_when(start_local)} "
+        f"{gsm7_name(practice_name)}: uw plek op {short_moment(start_local)} "
         f"({duration_minutes} min) is bevestigd. Tot dan! Verhinderd? Bel de praktijk."
     )
 
@@ -155,7 +147,6 @@ __all__ = [
     "NAME_IN_TEXT",
     "confirmation_text",
     "fits",
-    "format_when",
     "gsm7_name",
     "help_text",
     "is_gsm7",

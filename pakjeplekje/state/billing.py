@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import reflex as rx
 from sqlmodel import Session
@@ -17,25 +16,18 @@ from pakjeplekje import routes, subscriptions
 from pakjeplekje.adapters.payments import PaymentsError
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain import billing
+from pakjeplekje.domain.dutch_dates import AMSTERDAM, long_date
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.models import utcnow
 from pakjeplekje.state.base import current_actor, full_page_redirect, in_transaction
 
-MONTHS = (
-    "januari", "februari", "maart", "april", "mei", "juni",
-    "juli", "augustus", "september", "oktober", "november", "december",
-)  # fmt: skip
-ZONE = ZoneInfo("Europe/Amsterdam")
 WAIT_FOR_WEBHOOK_S = 120
 POLL_EVERY_S = 2
 
 
-def long_date(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    local = moment.astimezone(ZONE)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
+def _date(moment: datetime | None) -> str:
+    return "" if moment is None else long_date(moment, AMSTERDAM)
 
 
 def _days(n: int) -> str:
@@ -56,7 +48,7 @@ def banners_for(found: billing.Entitlement, is_owner: bool) -> list[dict[str, st
                 "color": "amber",
                 "text": (
                     "De betaling van uw abonnement is mislukt. Alles werkt nog tot "
-                    f"{long_date(found.grace_ends_at)}; werk uw betaalgegevens bij, anders "
+                    f"{_date(found.grace_ends_at)}; werk uw betaalgegevens bij, anders "
                     "stopt het versturen dan."
                 ),
             }
@@ -129,19 +121,19 @@ class BillingState(rx.State):
         if found.status == "trialing" and found.trial_days_left is not None:
             self.period_text = (
                 f"Nog {_days(found.trial_days_left)} proefperiode "
-                f"(tot en met {long_date(found.trial_ends_at)})."
+                f"(tot en met {_date(found.trial_ends_at)})."
             )
         elif found.status == "expired":
-            self.period_text = f"De proefperiode is afgelopen op {long_date(found.trial_ends_at)}."
+            self.period_text = f"De proefperiode is afgelopen op {_date(found.trial_ends_at)}."
         elif found.cancel_at_period_end and found.period_end:
-            self.period_text = f"Opgezegd: loopt af op {long_date(found.period_end)}."
+            self.period_text = f"Opgezegd: loopt af op {_date(found.period_end)}."
         elif found.status in ("active", "past_due") and found.period_end:
-            self.period_text = f"Volgende verlenging: {long_date(found.period_end)}."
+            self.period_text = f"Volgende verlenging: {_date(found.period_end)}."
         else:
             self.period_text = ""
         self.deletion_text = (
             f"Zonder abonnement worden de gegevens van de praktijk op "
-            f"{long_date(found.deletion_scheduled_at)} verwijderd. Kies vóór die datum een "
+            f"{_date(found.deletion_scheduled_at)} verwijderd. Kies vóór die datum een "
             "abonnement om dat te voorkomen."
             if found.deletion_scheduled_at
             else ""

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from pakjeplekje import live, scheduler
 from pakjeplekje.domain import practice_settings, slots
-from pakjeplekje.domain.claims import SHORT_DAYS, SHORT_MONTHS
+from pakjeplekje.domain.dutch_dates import short_moment
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.models import utcnow
@@ -18,8 +18,7 @@ from pakjeplekje.state.base import current_actor, in_transaction, login_redirect
 
 def slot_when(row: slots.SlotRow) -> str:
     """`di 3 dec 10:30`: how staff pages name a slot."""
-    t = row.starts_local
-    return f"{SHORT_DAYS[t.weekday()]} {t.day} {SHORT_MONTHS[t.month - 1]} {t:%H:%M}"
+    return short_moment(row.starts_local)
 
 
 def _row(row: slots.SlotRow) -> dict[str, object]:
