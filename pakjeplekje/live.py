@@ -81,17 +81,10 @@ def publish(practice_id: int, message: str = "") -> None:
 
 async def practice_changed(practice_id: int, message: str = "") -> None:
     """`publish` for code already on the app's event loop (event handlers, async routes)."""
-    url = get_settings().redis_url
-    if not url:
+    if get_settings().redis_url:
+        await asyncio.to_thread(publish, practice_id, message)  # a network call: off the loop
+    else:
         await refresh_here(practice_id, message)
-        return
-    client = redis.asyncio.Redis.from_url(url, socket_timeout=2)
-    try:
-        await client.publish(CHANNEL, _encode(practice_id, message))
-    except redis.RedisError:
-        log.exception("live update for practice %s not published", practice_id)
-    finally:
-        await client.aclose()
 
 
 def _log_failure(future: Future[None]) -> None:

@@ -53,7 +53,8 @@ def tick(now: datetime | None = None) -> list[int]:
     with session_scope() as db:
         expired = waves.expire_offers(db, now)
         new_ids = waves.run_due_waves(db, now)
-        again = [i for i in dispatch.due_for_sending(db, now) if i not in set(new_ids)]
+        fresh = set(new_ids)
+        again = [i for i in dispatch.due_for_sending(db, now) if i not in fresh]
     if expired or new_ids or again:
         log.info(
             "waves tick: %s offer(s) expired, %s new, %s retried",
