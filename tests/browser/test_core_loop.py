@@ -3,6 +3,7 @@ phone, the staff page shows it filled without a reload, a latecomer is told it i
 
 from __future__ import annotations
 
+import json
 import re
 
 import httpx
@@ -104,3 +105,39 @@ def test_claims_through_the_api_and_an_sms_reply_reach_the_staff_page(page: Page
     reply = httpx.post(url, data=params, headers={"X-Twilio-Signature": signature})
     assert "bevestigd" in reply.text
     expect(second.locator(".gevuld")).to_contain_text("Seed Patiënt 001")
+
+
+def test_a_number_the_provider_refuses_is_marked_in_the_waitlist_until_corrected(
+    page: Page, app: App
+) -> None:
+    """Twilio reports 21614 (not a mobile) in a signed status callback: the staff see
+    "Nummer ongeldig" on that patient, and correcting the number clears it."""
+    owner = signed_up_owner(page, app, "Tandartspraktijk Het Nummer")
+    seed_patients(app, owner, 2)
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Plekken").click()
+    open_slot(page, "15:00")
+    expect(page.locator("[data-slot]").first.get_by_text("verstuurd")).to_have_count(2)
+
+    outbox = (app.data_dir / "outbox" / "sms.jsonl").read_text().splitlines()
+    [sid] = [
+        json.loads(line)["provider_id"]
+        for line in outbox
+        if json.loads(line)["to"] == "+31620000001" and "Het Nummer" in line
+    ]
+    url = app.url("/api/webhooks/twilio/status")
+    params = {"MessageSid": sid, "MessageStatus": "undelivered", "ErrorCode": "21614"}
+    signature = RequestValidator(TWILIO_TEST_TOKEN).compute_signature(url, params)
+    assert httpx.post(url, data=params, headers={"X-Twilio-Signature": signature}).is_success
+
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Wachtlijst").click()
+    page.get_by_label("Status").click()
+    page.get_by_role("option", name="Alle").click()
+    row = page.locator("tr[data-patient='Seed Patiënt 001']")
+    expect(row.locator(".sms-probleem")).to_have_text("Nummer ongeldig")
+    expect(page.locator("tr[data-patient='Seed Patiënt 000'] .sms-probleem")).to_have_count(0)
+
+    row.get_by_role("link", name="Seed Patiënt 001").click()
+    page.get_by_role("dialog").get_by_label("Mobiel nummer").fill("06-23456789")
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(row.locator(".sms-probleem")).to_have_count(0)
