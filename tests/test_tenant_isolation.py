@@ -18,7 +18,15 @@ import pytest
 from sqlmodel import Session, select
 
 import pakjeplekje.domain
-from pakjeplekje.domain import claims, patients, practice_settings, privacy_requests, slots, team
+from pakjeplekje.domain import (
+    audit_log,
+    claims,
+    patients,
+    practice_settings,
+    privacy_requests,
+    slots,
+    team,
+)
 from pakjeplekje.domain.errors import NotFound
 from pakjeplekje.domain.patients import PatientInput, PatientQuery, ValidationFailed
 from pakjeplekje.domain.sessions import Actor, resolve_session
@@ -521,3 +529,23 @@ def test_settings_show_only_own_treatments_and_practitioners(
     assert not {t.id for t in view.treatments} & a_treatments
     assert [p.id for p in view.practitioners] == [b.practitioner_id]
     assert snapshot(db, a.practice_id) == before
+
+
+# --- the audit log on /privacy ---
+
+
+def test_audit_log_of_b_shows_nothing_of_a(db: Session, tenants: Tenants) -> None:
+    a, b = tenants.a, tenants.b
+    b_events = db.exec(select(AuditEvent.id).where(AuditEvent.practice_id == b.practice_id)).all()
+    a_events = set(
+        db.exec(select(AuditEvent.id).where(AuditEvent.practice_id == a.practice_id)).all()
+    )
+    assert a_events and b_events
+    shown = audit_log.page(db, b.owner, audit_log.AuditQuery(page_size=100))
+    assert {r.id for r in shown.rows} == set(b_events)
+    assert not {r.id for r in shown.rows} & a_events
+    assert {uid for uid, _ in audit_log.staff_choices(db, b.owner)} == {b.owner_id, b.staff_id}
+    # filtering on A's people is a foreign id: not found, as if they did not exist
+    for foreign in (a.owner_id, a.staff_id):
+        with pytest.raises(NotFound):
+            audit_log.page(db, b.owner, audit_log.AuditQuery(user_id=foreign))
