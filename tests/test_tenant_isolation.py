@@ -24,6 +24,7 @@ from pakjeplekje.domain import (
     patients,
     practice_settings,
     privacy_requests,
+    retention,
     slots,
     team,
 )
@@ -263,6 +264,10 @@ CROSS_TENANT: list[tuple[str, CrossTenantCall]] = [
     ),
     # --- privacy ---
     (
+        "retention.keep_one: keep A's entry (not flagged)",
+        lambda db, b, a, now: retention.keep_one(db, b, a.patient_id, now),
+    ),
+    (
         "privacy_requests.resolve: close A's privacy request",
         lambda db, b, a, now: privacy_requests.resolve(
             db, b, request_id=_privacy_request_of(db, a), status="done", resolution="x", now=now
@@ -289,6 +294,7 @@ COVERED = {
     "slots.close_slot",
     "slots.reopen_slot",
     "privacy_requests.resolve",
+    "retention.keep_one",
 }
 
 
@@ -549,3 +555,23 @@ def test_audit_log_of_b_shows_nothing_of_a(db: Session, tenants: Tenants) -> Non
     for foreign in (a.owner_id, a.staff_id):
         with pytest.raises(NotFound):
             audit_log.page(db, b.owner, audit_log.AuditQuery(user_id=foreign))
+
+
+def test_b_cannot_keep_as_flagged_entry(db: Session, tenants: Tenants, now: datetime) -> None:
+    """Retention review: B keeping A's flagged entry would stop A's automatic removal."""
+    a, b = tenants.a, tenants.b
+    for patient in db.exec(select(Patient)).all():
+        patient.updated_at = now - timedelta(days=400)
+        db.add(patient)
+    db.flush()
+    retention.flag_for_review(db, now)
+    before = snapshot(db, a.practice_id)
+    with pytest.raises(NotFound):
+        retention.keep_one(db, b.owner, a.patient_id, now)
+    assert snapshot(db, a.practice_id) == before
+    assert {f.id for f in retention.flagged(db, b.practice_id)} == {
+        b.patient_id,
+        b.own_number_patient_id,
+    }
+    assert retention.keep_flagged(db, b.owner, now) == 2
+    assert retention.flagged_count(db, a.practice_id) == 2

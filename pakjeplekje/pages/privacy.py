@@ -141,17 +141,60 @@ def verzoeken() -> rx.Component:
     )
 
 
+def _flagged_row(row: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row["name"]),
+        rx.table.cell(row["updated"]),
+        rx.table.cell(row["removal"]),
+        rx.table.cell(
+            rx.button(
+                "Behouden",
+                size="1",
+                variant="soft",
+                on_click=PrivacyState.keep_one(row["id"]),
+                aria_label="Behouden: " + row["name"],
+            )
+        ),
+        class_name="ter-controle",
+    )
+
+
 def bewaartermijn() -> rx.Component:
     return rx.cond(
         PrivacyState.review_count > 0,
         rx.callout(
-            rx.hstack(
-                rx.text(
-                    PrivacyState.review_count,
-                    " inschrijving(en) op de wachtlijst zijn 12 maanden niet gewijzigd. Over een "
-                    "maand worden ze automatisch verwijderd, tenzij u ze behoudt.",
+            rx.vstack(
+                rx.hstack(
+                    rx.text(
+                        PrivacyState.review_count,
+                        " inschrijving(en) op de wachtlijst zijn lang niet gewijzigd. Een maand "
+                        "na de melding worden ze automatisch verwijderd, tenzij u ze behoudt.",
+                    ),
+                    rx.button("Allemaal behouden", size="1", on_click=PrivacyState.keep_flagged),
+                    width="100%",
                 ),
-                rx.button("Allemaal behouden", size="1", on_click=PrivacyState.keep_flagged),
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(
+                            *[
+                                rx.table.column_header_cell(h)
+                                for h in ("Naam", "Laatst gewijzigd", "Verwijderd na", "")
+                            ]
+                        )
+                    ),
+                    rx.table.body(rx.foreach(PrivacyState.flagged, _flagged_row)),
+                    size="1",
+                    id="ter-controle",
+                ),
+                rx.cond(
+                    PrivacyState.review_count > PrivacyState.flagged.length(),
+                    rx.text(
+                        "De eerste ",
+                        PrivacyState.flagged.length(),
+                        " staan hierboven; behoud of verwijder ze om de volgende te zien.",
+                        size="1",
+                    ),
+                ),
                 width="100%",
             ),
             icon="clock",

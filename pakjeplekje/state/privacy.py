@@ -33,6 +33,7 @@ from pakjeplekje.state.base import (
     send_after_commit,
 )
 
+FLAGGED_SHOWN = 20
 SUBJECTS = {"patient": "Patiënt", "staff": "Medewerker"}
 VERIFIED = {"sms": "SMS-code", "email": "e-mailcode"}
 
@@ -62,14 +63,25 @@ class PrivacyState(rx.State):
     error: str = ""
     deletion_error: str = ""
     review_count: int = 0
+    flagged: list[dict[str, str]] = []  # the first entries to review, never the whole list
 
     async def _refresh(self, actor: Actor) -> None:
-        def work(db: Session) -> tuple[list, list, int]:
+        def work(db: Session) -> tuple[list, list, int, list]:
             counts = privacy_export.inventory(db, actor.practice_id)
-            flagged = retention.flagged_count(db, actor.practice_id)
-            return counts, _inbox_rows(db, actor), flagged
+            count = retention.flagged_count(db, actor.practice_id)
+            first = retention.flagged(db, actor.practice_id, FLAGGED_SHOWN) if count else []
+            return counts, _inbox_rows(db, actor), count, first
 
-        counts, requests, self.review_count = await in_transaction(work)
+        counts, requests, self.review_count, first = await in_transaction(work)
+        self.flagged = [
+            {
+                "id": str(f.id),
+                "name": f.name,
+                "updated": local_date(f.updated_at),
+                "removal": local_date(f.removal_after),
+            }
+            for f in first
+        ]
         self.counts = [{"table": r.table, "label": r.label, "rows": str(r.rows)} for r in counts]
         self.requests = requests
 
@@ -157,6 +169,23 @@ class PrivacyState(rx.State):
         kept = await in_transaction(lambda db: retention.keep_flagged(db, actor, utcnow()))
         await self._refresh(actor)
         return rx.toast.success(f"{kept} inschrijving(en) behouden.")
+
+    @rx.event
+    async def keep_one(self, patient_id: str) -> rx.event.EventSpec | None:
+        actor = await current_actor(self)
+        if actor is None:
+            return login_redirect("verlopen")
+        pid = record_id(patient_id)
+        try:
+            if pid is None:
+                raise DomainError("Deze inschrijving staat niet (meer) ter controle.")
+            await in_transaction(lambda db: retention.keep_one(db, actor, pid, utcnow()))
+        except DomainError as exc:
+            self.error = exc.message
+            return None
+        self.error = ""
+        await self._refresh(actor)
+        return rx.toast.success("Inschrijving behouden.")
 
 
 class AuditLogState(rx.State):
