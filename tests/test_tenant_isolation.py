@@ -21,6 +21,7 @@ import pakjeplekje.domain
 from pakjeplekje.domain import (
     audit_log,
     claims,
+    correction,
     patients,
     practice_settings,
     privacy_requests,
@@ -28,7 +29,8 @@ from pakjeplekje.domain import (
     slots,
     team,
 )
-from pakjeplekje.domain.errors import NotFound
+from pakjeplekje.domain.errors import DomainError, NotFound
+from pakjeplekje.domain.passwords import hash_password
 from pakjeplekje.domain.patients import PatientInput, PatientQuery, ValidationFailed
 from pakjeplekje.domain.sessions import Actor, resolve_session
 from pakjeplekje.models import (
@@ -575,3 +577,35 @@ def test_b_cannot_keep_as_flagged_entry(db: Session, tenants: Tenants, now: date
     }
     assert retention.keep_flagged(db, b.owner, now) == 2
     assert retention.flagged_count(db, a.practice_id) == 2
+
+
+def test_correctie_by_b_changes_nothing_of_a(db: Session, tenants: Tenants, now: datetime) -> None:
+    """Renaming the practice, oneself or one's e-mail acts on the actor's own rows only."""
+    a, b = tenants.a, tenants.b
+    owner = db.get(User, b.owner_id)
+    assert owner is not None
+    owner.password_hash = hash_password("een lang geheim wachtwoord")
+    db.add(owner)
+    before = snapshot(db, a.practice_id)
+    correction.rename_practice(db, b.owner, name="Tandartspraktijk Alfa", now=now)
+    correction.rename_self(db, b.owner, name="Eigenaar Alfa", now=now)
+    with pytest.raises(DomainError, match="al een account"):  # A's address is not for taking
+        correction.request_email_change(
+            db,
+            b.owner,
+            new_email="eigenaar@alfa.nl",
+            password="een lang geheim wachtwoord",
+            link=str,
+            now=now,
+        )
+    correction.request_email_change(
+        db,
+        b.owner,
+        new_email="nieuw@beta.nl",
+        password="een lang geheim wachtwoord",
+        link=str,
+        now=now,
+    )
+    correction.cancel_email_change(db, b.owner, now)
+    assert snapshot(db, a.practice_id) == before
+    assert db.get(Practice, b.practice_id).name == "Tandartspraktijk Alfa"  # type: ignore[union-attr]

@@ -8,7 +8,7 @@ from pakjeplekje import routes
 from pakjeplekje.components.forms import error_callout, field, submit_button
 from pakjeplekje.components.layout import staff_page
 from pakjeplekje.domain.audit_log import KINDS
-from pakjeplekje.state.privacy import AuditLogState, PrivacyState
+from pakjeplekje.state.privacy import AuditLogState, CorrectionState, PrivacyState
 from pakjeplekje.state.session import SessionState
 
 
@@ -247,6 +247,104 @@ def verwijdering() -> rx.Component:
     )
 
 
+def _form(on_submit, *children: rx.Component) -> rx.Component:  # type: ignore[no-untyped-def]
+    return rx.form(
+        rx.vstack(*children, spacing="3", width="100%", max_width="420px"),
+        on_submit=on_submit,
+    )
+
+
+def correctie() -> rx.Component:
+    c = CorrectionState
+    practice_form = _form(
+        c.save_practice,
+        field(
+            "Naam van de praktijk",
+            "practice_name",
+            id="correctie_praktijknaam",
+            default_value=c.practice_name,
+            key=c.practice_name,
+            max_length=100,
+        ),
+        rx.text(
+            "SMS-afzendernaam: ",
+            rx.text.strong(c.sender_name, id="afzendernaam"),
+            " (wijzigen bij ",
+            rx.link("Instellingen → SMS-regels", href=routes.SETTINGS),
+            ").",
+            size="2",
+        ),
+        error_callout(c.practice_error),
+        submit_button("Praktijkgegevens opslaan", width="auto", size="2"),
+    )
+    name_form = _form(
+        c.save_name,
+        field(
+            "Uw naam",
+            "name",
+            id="correctie_naam",
+            default_value=c.name,
+            key=c.name,
+            autocomplete="name",
+            max_length=100,
+        ),
+        error_callout(c.name_error),
+        submit_button("Naam opslaan", width="auto", size="2"),
+    )
+    email_form = _form(
+        c.change_email,
+        rx.text("Uw e-mailadres (inlognaam): ", rx.text.strong(c.email, id="huidig-email")),
+        rx.cond(
+            c.pending_email != "",
+            rx.callout(
+                rx.hstack(
+                    rx.text(
+                        "Wacht op bevestiging: ",
+                        rx.text.strong(c.pending_email),
+                        ". Tot dan blijft uw huidige adres gelden.",
+                    ),
+                    rx.button(
+                        "Intrekken",
+                        size="1",
+                        variant="soft",
+                        type="button",
+                        on_click=c.cancel_email,
+                    ),
+                    align="center",
+                ),
+                icon="mail",
+                color_scheme="blue",
+                id="email-wacht",
+            ),
+        ),
+        field("Nieuw e-mailadres", "new_email", type_="email", autocomplete="email"),
+        field(
+            "Uw wachtwoord",
+            "email_password",
+            type_="password",
+            autocomplete="current-password",
+            hint="Ter controle dat u het echt bent.",
+        ),
+        error_callout(c.email_error),
+        submit_button("Bevestigingslink sturen", width="auto", size="2"),
+    )
+    return _section(
+        "Correctie",
+        rx.text(
+            "Pas onjuiste gegevens zelf aan. Een nieuw e-mailadres bevestigt u via een link "
+            "die wij naar dat adres sturen; uw oude adres krijgt een melding."
+        ),
+        rx.cond(
+            SessionState.is_owner,
+            rx.vstack(rx.heading("Praktijk", size="3", as_="h3"), practice_form, width="100%"),
+        ),
+        rx.heading("Uw gegevens", size="3", as_="h3"),
+        name_form,
+        email_form,
+        id="sectie-correctie",
+    )
+
+
 def _audit_row(row: rx.Var[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row["when"], white_space="nowrap"),
@@ -346,13 +444,18 @@ def audit_log() -> rx.Component:
     )
 
 
-@staff_page(routes.PRIVACY, "Privacy", on_load=[PrivacyState.load, AuditLogState.load])
+@staff_page(
+    routes.PRIVACY,
+    "Privacy",
+    on_load=[PrivacyState.load, CorrectionState.load, AuditLogState.load],
+)
 def privacy() -> rx.Component:
     return rx.vstack(
         error_callout(PrivacyState.error),
         bewaartermijn(),
         inzage(),
         overdracht(),
+        correctie(),
         verzoeken(),
         rx.cond(SessionState.is_owner, audit_log()),
         rx.cond(SessionState.is_owner, verwijdering()),

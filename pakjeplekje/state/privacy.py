@@ -14,6 +14,7 @@ from pakjeplekje.api_privacy import EXPORT_PATH
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain import (
     audit_log,
+    correction,
     practice_deletion,
     privacy_export,
     privacy_requests,
@@ -22,7 +23,7 @@ from pakjeplekje.domain import (
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.patients import local_date
 from pakjeplekje.domain.sessions import Actor
-from pakjeplekje.models import utcnow
+from pakjeplekje.models import Practice, User, utcnow
 from pakjeplekje.state.base import (
     current_actor,
     full_page_redirect,
@@ -32,6 +33,7 @@ from pakjeplekje.state.base import (
     record_id,
     send_after_commit,
 )
+from pakjeplekje.state.session import SessionState
 
 FLAGGED_SHOWN = 20
 SUBJECTS = {"patient": "Patiënt", "staff": "Medewerker"}
@@ -264,3 +266,104 @@ class AuditLogState(rx.State):
     async def go_to_page(self, page: int) -> rx.event.EventSpec | None:
         self.page = max(1, min(int(page), self.pages))
         return await self._refresh()
+
+
+class CorrectionState(rx.State):
+    """Correctie: the practice's name (owner) and one's own name and e-mail address."""
+
+    practice_name: str = ""
+    sender_name: str = ""
+    name: str = ""
+    email: str = ""
+    pending_email: str = ""
+    practice_error: str = ""
+    name_error: str = ""
+    email_error: str = ""
+
+    async def _refresh(self, actor: Actor) -> None:
+        def work(db: Session) -> tuple[Practice, User]:
+            practice = db.get(Practice, actor.practice_id)
+            user = db.get(User, actor.user_id)
+            assert practice is not None and user is not None
+            return practice, user
+
+        practice, user = await in_transaction(work)
+        self.practice_name, self.sender_name = practice.name, practice.sms_sender_name
+        self.name, self.email = user.name, user.email
+        self.pending_email = user.pending_email or ""
+        session = await self.get_state(SessionState)
+        session.practice_name, session.user_name = practice.name, user.name
+
+    @rx.event
+    async def load(self) -> None:
+        self.practice_error = self.name_error = self.email_error = ""
+        actor = await current_actor(self)
+        if actor is not None:
+            await self._refresh(actor)
+
+    @rx.event
+    async def save_practice(self, form: dict) -> rx.event.EventSpec | None:
+        actor = await current_actor(self)
+        if actor is None:
+            return login_redirect("verlopen")
+        name = str(form.get("practice_name", ""))
+        try:
+            await in_transaction(
+                lambda db: correction.rename_practice(db, actor, name=name, now=utcnow())
+            )
+        except DomainError as exc:
+            self.practice_error = exc.message
+            return None
+        self.practice_error = ""
+        await self._refresh(actor)
+        return rx.toast.success("Praktijkgegevens opgeslagen.")
+
+    @rx.event
+    async def save_name(self, form: dict) -> rx.event.EventSpec | None:
+        actor = await current_actor(self)
+        if actor is None:
+            return login_redirect("verlopen")
+        name = str(form.get("name", ""))
+        try:
+            await in_transaction(
+                lambda db: correction.rename_self(db, actor, name=name, now=utcnow())
+            )
+        except DomainError as exc:
+            self.name_error = exc.message
+            return None
+        self.name_error = ""
+        await self._refresh(actor)
+        return rx.toast.success("Uw naam is opgeslagen.")
+
+    @rx.event
+    async def change_email(self, form: dict) -> rx.event.EventSpec | list | None:
+        actor = await current_actor(self)
+        if actor is None:
+            return login_redirect("verlopen")
+        new_email, password = str(form.get("new_email", "")), str(form.get("email_password", ""))
+        try:
+            outbox = await in_transaction(
+                lambda db: correction.request_email_change(
+                    db, actor, new_email=new_email, password=password, link=link, now=utcnow()
+                )
+            )
+        except DomainError as exc:
+            self.email_error = exc.message
+            return None
+        await send_after_commit(outbox)
+        self.email_error = ""
+        await self._refresh(actor)
+        return [
+            rx.set_value("new_email", ""),
+            rx.set_value("email_password", ""),
+            rx.toast.success("Bevestigingslink verstuurd naar het nieuwe adres."),
+        ]
+
+    @rx.event
+    async def cancel_email(self) -> rx.event.EventSpec | None:
+        actor = await current_actor(self)
+        if actor is None:
+            return login_redirect("verlopen")
+        await in_transaction(lambda db: correction.cancel_email_change(db, actor, utcnow()))
+        await self._refresh(actor)
+        return rx.toast.success("E-mailwijziging ingetrokken.")
