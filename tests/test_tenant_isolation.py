@@ -22,6 +22,7 @@ from pakjeplekje.domain import (
     audit_log,
     claims,
     correction,
+    objections,
     patients,
     practice_settings,
     privacy_requests,
@@ -609,3 +610,12 @@ def test_correctie_by_b_changes_nothing_of_a(db: Session, tenants: Tenants, now:
     correction.cancel_email_change(db, b.owner, now)
     assert snapshot(db, a.practice_id) == before
     assert db.get(Practice, b.practice_id).name == "Tandartspraktijk Alfa"  # type: ignore[union-attr]
+
+
+def test_bezwaar_of_b_changes_nothing_of_a(db: Session, tenants: Tenants, now: datetime) -> None:
+    a, b = tenants.a, tenants.b
+    before = snapshot(db, a.practice_id)
+    objections.set_preferences(db, b.owner, product_emails=False, usage_statistics=False, now=now)
+    assert snapshot(db, a.practice_id) == before
+    assert objections.preferences(db, a.owner) == objections.Preferences(True, True)
+    assert objections.preferences(db, b.owner) == objections.Preferences(False, False)

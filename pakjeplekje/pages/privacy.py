@@ -8,7 +8,12 @@ from pakjeplekje import routes
 from pakjeplekje.components.forms import error_callout, field, submit_button
 from pakjeplekje.components.layout import staff_page
 from pakjeplekje.domain.audit_log import KINDS
-from pakjeplekje.state.privacy import AuditLogState, CorrectionState, PrivacyState
+from pakjeplekje.state.privacy import (
+    AuditLogState,
+    CorrectionState,
+    ObjectionState,
+    PrivacyState,
+)
 from pakjeplekje.state.session import SessionState
 
 
@@ -345,6 +350,68 @@ def correctie() -> rx.Component:
     )
 
 
+def _choice(name: str, checked: rx.Var[bool], title: str, explanation: str) -> rx.Component:
+    return rx.el.label(
+        rx.hstack(
+            rx.el.input(
+                type="checkbox",
+                name=name,
+                id=f"bezwaar-{name}",
+                default_checked=checked,
+                key=f"{name}-" + ObjectionState.version.to_string(),
+                disabled=~SessionState.is_owner,
+            ),
+            rx.vstack(
+                rx.text(title, weight="bold"),
+                rx.text(explanation, size="2"),
+                spacing="0",
+            ),
+            align="start",
+        ),
+        html_for=f"bezwaar-{name}",
+    )
+
+
+def bezwaar() -> rx.Component:
+    return _section(
+        "Bezwaar",
+        rx.text(
+            "Naast wat nodig is voor de dienst (SMS'jes, inloggen, betalen) doen wij twee "
+            "dingen die u mag weigeren. Haal het vinkje weg en sla op."
+        ),
+        rx.form(
+            rx.vstack(
+                _choice(
+                    "product_emails",
+                    ObjectionState.product_emails,
+                    "Productmails",
+                    "Eén keer per maand een overzicht voor de eigenaar: hoeveel plekken zijn "
+                    "vrijgegeven en gevuld, en hoeveel SMS'jes er zijn verstuurd. "
+                    "Servicemails (uitnodigingen, wachtwoordlinks) krijgt u altijd.",
+                ),
+                _choice(
+                    "usage_statistics",
+                    ObjectionState.usage_statistics,
+                    "Anonieme gebruiksstatistieken",
+                    "Uw praktijk telt mee in dagtotalen over alle deelnemende praktijken "
+                    "(plekken, vullingen, SMS'jes), zonder praktijknaam of persoonsgegevens, "
+                    "en alleen als er minstens 3 praktijken meetellen.",
+                ),
+                error_callout(ObjectionState.error),
+                rx.cond(
+                    SessionState.is_owner,
+                    submit_button("Keuzes opslaan", width="auto", size="2"),
+                    rx.text("Alleen de eigenaar kan dit wijzigen.", size="2"),
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=ObjectionState.save,
+        ),
+        id="sectie-bezwaar",
+    )
+
+
 def _audit_row(row: rx.Var[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row["when"], white_space="nowrap"),
@@ -447,7 +514,12 @@ def audit_log() -> rx.Component:
 @staff_page(
     routes.PRIVACY,
     "Privacy",
-    on_load=[PrivacyState.load, CorrectionState.load, AuditLogState.load],
+    on_load=[
+        PrivacyState.load,
+        CorrectionState.load,
+        ObjectionState.load,
+        AuditLogState.load,
+    ],
 )
 def privacy() -> rx.Component:
     return rx.vstack(
@@ -456,6 +528,7 @@ def privacy() -> rx.Component:
         inzage(),
         overdracht(),
         correctie(),
+        bezwaar(),
         verzoeken(),
         rx.cond(SessionState.is_owner, audit_log()),
         rx.cond(SessionState.is_owner, verwijdering()),

@@ -15,6 +15,7 @@ from pakjeplekje.config import get_settings
 from pakjeplekje.domain import (
     audit_log,
     correction,
+    objections,
     practice_deletion,
     privacy_export,
     privacy_requests,
@@ -367,3 +368,42 @@ class CorrectionState(rx.State):
         await in_transaction(lambda db: correction.cancel_email_change(db, actor, utcnow()))
         await self._refresh(actor)
         return rx.toast.success("E-mailwijziging ingetrokken.")
+
+
+class ObjectionState(rx.State):
+    """Bezwaar: the practice's two preferences (owner sets them; everyone sees them)."""
+
+    product_emails: bool = True
+    usage_statistics: bool = True
+    version: int = 0  # remounts the checkboxes when the stored values arrive
+    error: str = ""
+
+    @rx.event
+    async def load(self) -> None:
+        self.error = ""
+        actor = await current_actor(self)
+        if actor is None:
+            return
+        prefs = await in_transaction(lambda db: objections.preferences(db, actor))
+        self.product_emails, self.usage_statistics = prefs.product_emails, prefs.usage_statistics
+        self.version += 1
+
+    @rx.event
+    async def save(self, form: dict) -> rx.event.EventSpec | None:
+        actor = await current_actor(self)
+        if actor is None:
+            return login_redirect("verlopen")
+        product, usage = bool(form.get("product_emails")), bool(form.get("usage_statistics"))
+        try:
+            prefs = await in_transaction(
+                lambda db: objections.set_preferences(
+                    db, actor, product_emails=product, usage_statistics=usage, now=utcnow()
+                )
+            )
+        except DomainError as exc:
+            self.error = exc.message
+            return None
+        self.error = ""
+        self.product_emails, self.usage_statistics = prefs.product_emails, prefs.usage_statistics
+        self.version += 1
+        return rx.toast.success("Uw keuzes zijn opgeslagen.")
