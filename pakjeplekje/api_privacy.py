@@ -24,7 +24,7 @@ from pakjeplekje.adapters.mail import get_mailer
 from pakjeplekje.adapters.sms import get_sms_sender
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain import practice_deletion, privacy_export, privacy_requests
+from pakjeplekje.domain import correction, practice_deletion, privacy_export, privacy_requests
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import resolve_session
 from pakjeplekje.models import utcnow
@@ -94,10 +94,39 @@ def undo_page(request: Request) -> Response:
     )
 
 
+def email_confirm_page(request: Request) -> Response:
+    """The link in the mail to the new address: GET shows a button (mail scanners only GET),
+    POST makes the new address the login."""
+    token = request.query_params.get("token", "")
+    try:
+        with session_scope() as db:
+            if request.method == "POST":
+                user = correction.confirm_email_change(db, token, utcnow())
+                address = user.email
+            else:
+                address = correction.check_email_change(db, token, utcnow()).pending_email or ""
+    except DomainError as exc:
+        return _page("E-mailadres", f"<h1>Bevestigen lukt niet</h1>{_error(exc.message)}", 400)
+    shown = html.escape(address)
+    if request.method == "POST":
+        return _page(
+            "E-mailadres gewijzigd",
+            f"<h1>E-mailadres gewijzigd</h1><p>U logt voortaan in met <b>{shown}</b>.</p>"
+            '<a class="button" href="/inloggen">Inloggen</a>',
+        )
+    return _page(
+        "E-mailadres bevestigen",
+        f"<h1>Nieuw e-mailadres bevestigen</h1><p>Wilt u voortaan inloggen met <b>{shown}</b>?"
+        f'</p><form method="post" action="{correction.CONFIRM_PATH}?token={html.escape(token)}">'
+        '<button type="submit">Bevestigen</button></form>',
+    )
+
+
 def routes() -> list[Route]:
     return [
         Route(EXPORT_PATH, export_zip, methods=["GET"]),
         Route(practice_deletion.UNDO_PATH, undo_page, methods=["GET", "POST"]),
+        Route(correction.CONFIRM_PATH, email_confirm_page, methods=["GET", "POST"]),
         *verzoek_routes(),
     ]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -339,4 +339,17 @@ class Suppression(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=80)
     reason: str = Field(max_length=12)  # verwijdering | bezwaar
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class UsageDay(SQLModel, table=True):
+    """Anonymous usage statistics (Bezwaar: only practices with `usage_statistics` on count):
+    one row of totals per local day, no practice id, written only when at least
+    `usage_stats.MIN_PRACTICES` practices take part, so no row describes one practice."""
+
+    day: date = Field(primary_key=True)
+    practices: int
+    slots_opened: int
+    slots_filled: int
+    sms_sent: int
     created_at: datetime = Field(sa_type=UTCDateTime)

@@ -22,10 +22,10 @@ from pakjeplekje.domain import (
     retention,
     slots,
 )
-from pakjeplekje.domain.errors import DomainError, PermissionDenied
+from pakjeplekje.domain.errors import DomainError, NotFound, PermissionDenied
 from pakjeplekje.domain.passwords import hash_password
 from pakjeplekje.domain.sessions import resolve_session, start_session
-from pakjeplekje.models import Message, Offer, Patient, Practice, User
+from pakjeplekje.models import AuditEvent, Message, Offer, Patient, Practice, User
 from tests.test_privacy_export import _messages
 from tests.test_tenant_isolation import Tenant, make_tenant
 
@@ -250,3 +250,54 @@ def test_a_subscription_that_ended_30_days_ago_is_purged_unless_renewed(
     billing.set_status(db, b.practice_id, "active", now + timedelta(days=20))  # back in time
     assert practice_deletion.due_for_purge(db, now + timedelta(days=29)) == []
     assert practice_deletion.due_for_purge(db, now + timedelta(days=30)) == [a.practice_id]
+
+
+def _untouched(db: Session, now: datetime) -> None:
+    for patient in db.exec(select(Patient)).all():
+        patient.updated_at = now - timedelta(days=400)
+        db.add(patient)
+    db.flush()
+
+
+def test_keep_one_flagged_entry_and_the_rest_goes(
+    db: Session, two: tuple[Tenant, Tenant], now: datetime
+) -> None:
+    a, _ = two
+    _untouched(db, now)
+    retention.flag_for_review(db, now)
+    listed = retention.flagged(db, a.practice_id)
+    assert {f.id for f in listed} == {a.patient_id, a.own_number_patient_id}
+    assert all(f.removal_after == now.replace(month=12) for f in listed)
+    retention.keep_one(db, a.owner, a.patient_id, now + timedelta(days=1))
+    assert [f.id for f in retention.flagged(db, a.practice_id)] == [a.own_number_patient_id]
+    assert retention.flagged_count(db, a.practice_id) == 1
+    with pytest.raises(NotFound):  # kept already: no longer under review
+        retention.keep_one(db, a.owner, a.patient_id, now + timedelta(days=1))
+    assert retention.remove_unreviewed(db, now + timedelta(days=31)) == 1 + 2  # and B's two
+    left = db.exec(select(Patient.id).where(Patient.practice_id == a.practice_id)).all()
+    assert left == [a.patient_id]
+    kept = db.exec(
+        select(AuditEvent).where(
+            AuditEvent.action == "patient.retention_kept", AuditEvent.target_id == a.patient_id
+        )
+    ).one()
+    assert (kept.target_type, kept.actor_user_id) == ("patient", a.owner.user_id)
+
+
+def test_an_entry_edited_after_its_flag_is_reviewed_and_flagged_again_a_period_later(
+    db: Session, two: tuple[Tenant, Tenant], now: datetime
+) -> None:
+    a, _ = two
+    _untouched(db, now)
+    retention.flag_for_review(db, now)
+    patient = db.get(Patient, a.patient_id)
+    assert patient is not None
+    patient.updated_at = now + timedelta(days=2)  # staff edited it
+    db.add(patient)
+    db.flush()
+    assert a.patient_id not in {f.id for f in retention.flagged(db, a.practice_id)}
+    assert retention.remove_unreviewed(db, now + timedelta(days=40)) == 1 + 2  # not the edited
+    assert db.get(Patient, a.patient_id) is not None
+    later = now + timedelta(days=2 + 370)
+    assert retention.flag_for_review(db, later) == 1  # re-flagged
+    assert a.patient_id in {f.id for f in retention.flagged(db, a.practice_id)}

@@ -18,8 +18,20 @@ import pytest
 from sqlmodel import Session, select
 
 import pakjeplekje.domain
-from pakjeplekje.domain import claims, patients, practice_settings, privacy_requests, slots, team
-from pakjeplekje.domain.errors import NotFound
+from pakjeplekje.domain import (
+    audit_log,
+    claims,
+    correction,
+    objections,
+    patients,
+    practice_settings,
+    privacy_requests,
+    retention,
+    slots,
+    team,
+)
+from pakjeplekje.domain.errors import DomainError, NotFound
+from pakjeplekje.domain.passwords import hash_password
 from pakjeplekje.domain.patients import PatientInput, PatientQuery, ValidationFailed
 from pakjeplekje.domain.sessions import Actor, resolve_session
 from pakjeplekje.models import (
@@ -255,6 +267,10 @@ CROSS_TENANT: list[tuple[str, CrossTenantCall]] = [
     ),
     # --- privacy ---
     (
+        "retention.keep_one: keep A's entry (not flagged)",
+        lambda db, b, a, now: retention.keep_one(db, b, a.patient_id, now),
+    ),
+    (
         "privacy_requests.resolve: close A's privacy request",
         lambda db, b, a, now: privacy_requests.resolve(
             db, b, request_id=_privacy_request_of(db, a), status="done", resolution="x", now=now
@@ -281,6 +297,7 @@ COVERED = {
     "slots.close_slot",
     "slots.reopen_slot",
     "privacy_requests.resolve",
+    "retention.keep_one",
 }
 
 
@@ -521,3 +538,84 @@ def test_settings_show_only_own_treatments_and_practitioners(
     assert not {t.id for t in view.treatments} & a_treatments
     assert [p.id for p in view.practitioners] == [b.practitioner_id]
     assert snapshot(db, a.practice_id) == before
+
+
+# --- the audit log on /privacy ---
+
+
+def test_audit_log_of_b_shows_nothing_of_a(db: Session, tenants: Tenants) -> None:
+    a, b = tenants.a, tenants.b
+    b_events = db.exec(select(AuditEvent.id).where(AuditEvent.practice_id == b.practice_id)).all()
+    a_events = set(
+        db.exec(select(AuditEvent.id).where(AuditEvent.practice_id == a.practice_id)).all()
+    )
+    assert a_events and b_events
+    shown = audit_log.page(db, b.owner, audit_log.AuditQuery(page_size=100))
+    assert {r.id for r in shown.rows} == set(b_events)
+    assert not {r.id for r in shown.rows} & a_events
+    assert {uid for uid, _ in audit_log.staff_choices(db, b.owner)} == {b.owner_id, b.staff_id}
+    # filtering on A's people is a foreign id: not found, as if they did not exist
+    for foreign in (a.owner_id, a.staff_id):
+        with pytest.raises(NotFound):
+            audit_log.page(db, b.owner, audit_log.AuditQuery(user_id=foreign))
+
+
+def test_b_cannot_keep_as_flagged_entry(db: Session, tenants: Tenants, now: datetime) -> None:
+    """Retention review: B keeping A's flagged entry would stop A's automatic removal."""
+    a, b = tenants.a, tenants.b
+    for patient in db.exec(select(Patient)).all():
+        patient.updated_at = now - timedelta(days=400)
+        db.add(patient)
+    db.flush()
+    retention.flag_for_review(db, now)
+    before = snapshot(db, a.practice_id)
+    with pytest.raises(NotFound):
+        retention.keep_one(db, b.owner, a.patient_id, now)
+    assert snapshot(db, a.practice_id) == before
+    assert {f.id for f in retention.flagged(db, b.practice_id)} == {
+        b.patient_id,
+        b.own_number_patient_id,
+    }
+    assert retention.keep_flagged(db, b.owner, now) == 2
+    assert retention.flagged_count(db, a.practice_id) == 2
+
+
+def test_correctie_by_b_changes_nothing_of_a(db: Session, tenants: Tenants, now: datetime) -> None:
+    """Renaming the practice, oneself or one's e-mail acts on the actor's own rows only."""
+    a, b = tenants.a, tenants.b
+    owner = db.get(User, b.owner_id)
+    assert owner is not None
+    owner.password_hash = hash_password("een lang geheim wachtwoord")
+    db.add(owner)
+    before = snapshot(db, a.practice_id)
+    correction.rename_practice(db, b.owner, name="Tandartspraktijk Alfa", now=now)
+    correction.rename_self(db, b.owner, name="Eigenaar Alfa", now=now)
+    with pytest.raises(DomainError, match="al een account"):  # A's address is not for taking
+        correction.request_email_change(
+            db,
+            b.owner,
+            new_email="eigenaar@alfa.nl",
+            password="een lang geheim wachtwoord",
+            link=str,
+            now=now,
+        )
+    correction.request_email_change(
+        db,
+        b.owner,
+        new_email="nieuw@beta.nl",
+        password="een lang geheim wachtwoord",
+        link=str,
+        now=now,
+    )
+    correction.cancel_email_change(db, b.owner, now)
+    assert snapshot(db, a.practice_id) == before
+    assert db.get(Practice, b.practice_id).name == "Tandartspraktijk Alfa"  # type: ignore[union-attr]
+
+
+def test_bezwaar_of_b_changes_nothing_of_a(db: Session, tenants: Tenants, now: datetime) -> None:
+    a, b = tenants.a, tenants.b
+    before = snapshot(db, a.practice_id)
+    objections.set_preferences(db, b.owner, product_emails=False, usage_statistics=False, now=now)
+    assert snapshot(db, a.practice_id) == before
+    assert objections.preferences(db, a.owner) == objections.Preferences(True, True)
+    assert objections.preferences(db, b.owner) == objections.Preferences(False, False)

@@ -36,3 +36,30 @@ def reset_email(to: str, link: str) -> Email:
             "e-mail negeren; je wachtwoord blijft hetzelfde.\n\nPakJePlekje"
         ),
     )
+
+
+def email_change_confirm(to: str, name: str, link: str) -> Email:
+    return Email(
+        to=to,
+        subject="Bevestig uw nieuwe e-mailadres voor PakJePlekje",
+        body=(
+            f"Hallo {name},\n\nU wilt dit adres gebruiken om in te loggen bij PakJePlekje. "
+            f"Bevestig het via deze link (24 uur geldig, één keer te gebruiken):\n{link}\n\n"
+            "Tot u bevestigt, blijft uw oude e-mailadres gelden.\n\nHeeft u dit niet "
+            "gevraagd? Dan kunt u deze e-mail negeren.\n\nPakJePlekje"
+        ),
+    )
+
+
+def email_change_notice(to: str, name: str, masked_new: str) -> Email:
+    return Email(
+        to=to,
+        subject="Wijziging van uw e-mailadres bij PakJePlekje",
+        body=(
+            f"Hallo {name},\n\nEr is gevraagd het e-mailadres van uw account te wijzigen in "
+            f"{masked_new}. Er is een bevestigingslink naar dat adres gestuurd; tot die "
+            "gebruikt is, blijft dit adres uw inlognaam.\n\nWas u dit niet? Wijzig dan meteen "
+            "uw wachtwoord (Instellingen → Mijn account) en trek de wijziging in op de "
+            "privacypagina.\n\nPakJePlekje"
+        ),
+    )

@@ -44,6 +44,7 @@ GLOBAL_TABLES = {
     "loginthrottle": "failed-login counters, keyed by an HMAC; belong to no practice",
     "verificationcode": "codes for /privacy/verzoek, keyed by an HMAC; belong to no practice",
     "suppression": "hashed numbers that objected; the person's, not a practice's",
+    "usageday": "anonymous daily totals over several consenting practices; no practice id",
 }
 # Dutch names for the Inzage table; any table not listed shows its own name.
 LABELS = {
