@@ -8,12 +8,9 @@ from pakjeplekje import routes
 from pakjeplekje.components.forms import error_callout, field, submit_button
 from pakjeplekje.components.layout import staff_page
 from pakjeplekje.domain.audit_log import KINDS
-from pakjeplekje.state.privacy import (
-    AuditLogState,
-    CorrectionState,
-    ObjectionState,
-    PrivacyState,
-)
+from pakjeplekje.state.audit_log import AuditLogState
+from pakjeplekje.state.correction import CorrectionState, ObjectionState
+from pakjeplekje.state.privacy import PrivacyState
 from pakjeplekje.state.session import SessionState
 
 

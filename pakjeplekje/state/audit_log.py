@@ -1,0 +1,93 @@
+"""/privacy, owners: the practice's audit log, one filtered page at a time."""
+
+from __future__ import annotations
+
+import reflex as rx
+from sqlmodel import Session
+
+from pakjeplekje.domain import audit_log
+from pakjeplekje.domain.errors import DomainError
+from pakjeplekje.state.base import (
+    current_actor,
+    in_transaction,
+    login_redirect,
+    record_id,
+)
+
+
+class AuditLogState(rx.State):
+    """Owner only: one page of the audit log and the filters that chose it."""
+
+    rows: list[dict[str, str]] = []
+    total: int = 0
+    page: int = 1
+    pages: int = 1
+    date_from: str = ""
+    date_to: str = ""
+    kind: str = ""
+    user: str = ""
+    staff: list[dict[str, str]] = []
+    error: str = ""
+
+    async def _refresh(self) -> rx.event.EventSpec | None:
+        actor = await current_actor(self)
+        if actor is None:
+            self.rows = []
+            return login_redirect("verlopen")
+        if not actor.is_owner:
+            self.rows, self.staff = [], []
+            return None
+        user_id = record_id(self.user) if self.user else None
+        query = audit_log.AuditQuery(
+            date_from=self.date_from,
+            date_to=self.date_to,
+            kind=self.kind if self.kind in audit_log.KINDS else "",
+            user_id=user_id,
+            page=self.page,
+        )
+        if self.user and user_id is None:
+            self.error, self.rows, self.total = "Deze medewerker bestaat niet (meer).", [], 0
+            return None
+
+        def work(db: Session) -> tuple[audit_log.AuditPage, list[tuple[int, str]]]:
+            return audit_log.page(db, actor, query), audit_log.staff_choices(db, actor)
+
+        try:
+            result, staff = await in_transaction(work)
+        except DomainError as exc:
+            self.error, self.rows, self.total = exc.message, [], 0
+            return None
+        self.error = ""
+        self.staff = [{"id": str(uid), "name": name} for uid, name in staff]
+        self.total, self.page, self.pages = result.total, result.page, result.pages
+        self.rows = [
+            {
+                "id": str(r.id),
+                "when": r.when,
+                "who": r.who,
+                "what": r.what,
+                "record": r.record,
+                "detail": r.detail,
+            }
+            for r in result.rows
+        ]
+        return None
+
+    @rx.event
+    async def load(self) -> rx.event.EventSpec | None:
+        self.page, self.error = 1, ""
+        return await self._refresh()
+
+    @rx.event
+    async def apply(self, form: dict) -> rx.event.EventSpec | None:
+        self.date_from = str(form.get("date_from", ""))[:10]
+        self.date_to = str(form.get("date_to", ""))[:10]
+        self.kind = str(form.get("kind", ""))[:20]
+        self.user = str(form.get("user", ""))[:20]
+        self.page = 1
+        return await self._refresh()
+
+    @rx.event
+    async def go_to_page(self, page: int) -> rx.event.EventSpec | None:
+        self.page = max(1, min(int(page), self.pages))
+        return await self._refresh()
