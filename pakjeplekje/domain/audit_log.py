@@ -11,15 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, and_, col, func, or_, select
 
+from pakjeplekje.domain.dutch_dates import AMSTERDAM
 from pakjeplekje.domain.errors import DomainError, NotFound, PermissionDenied
 from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.models import AuditEvent, User
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 PAGE_SIZE = 25
 
 # Filter "soort": a label and the action prefixes it covers.

@@ -20,18 +20,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
 from pakjeplekje.domain import audit
+from pakjeplekje.domain.dutch_dates import AMSTERDAM, MONTHS
 from pakjeplekje.domain.emails import Email
 from pakjeplekje.domain.errors import PermissionDenied
-from pakjeplekje.domain.practice_deletion import MONTHS
 from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.models import AuditEvent, Message, Practice, Slot, UsageDay, User
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 MIN_PRACTICES = 3
 SUMMARY_ACTION = "mail.monthly_summary"
 SUMMARY_DAYS = 7  # the summary of last month goes out on the first days of the month
