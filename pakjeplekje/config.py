@@ -10,7 +10,6 @@ import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -88,11 +87,6 @@ class Settings:
     @property
     def is_dev(self) -> bool:
         return not self.is_prod
-
-    @property
-    def public_origin(self) -> str:
-        parts = urlsplit(self.public_base_url)
-        return f"{parts.scheme}://{parts.netloc}"
 
     @property
     def cookies_secure(self) -> bool:

@@ -20,10 +20,10 @@ from starlette.testclient import TestClient
 
 from pakjeplekje import api_waitlist
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain import patients
+from pakjeplekje.domain import auth, patients
 from pakjeplekje.domain.patients import PatientInput
 from pakjeplekje.domain.practice_settings import create_default_treatments
-from pakjeplekje.domain.sessions import Actor, resolve_session, revoke_session, start_session
+from pakjeplekje.domain.sessions import Actor, resolve_session, start_session
 from pakjeplekje.models import AuditEvent, Treatment, utcnow
 from pakjeplekje.session_cookie import COOKIE_NAME
 
@@ -120,7 +120,7 @@ def names(response: object) -> list[str]:
 def test_downloads_need_a_valid_session(client: TestClient, world: World, path: str) -> None:
     """No cookie, a made-up token or a revoked session: 401 JSON, never a file."""
     with session_scope() as db:
-        revoke_session(db, world.a.token, utcnow())
+        auth.log_out(db, resolve_session(db, world.a.token, utcnow()), utcnow())  # type: ignore[arg-type]
     for headers in ({}, cookie("verzonnen-token"), cookie(world.a.token), {"cookie": "x=\x7f;"}):
         response = client.get(path, headers=headers)
         assert response.status_code == 401, headers

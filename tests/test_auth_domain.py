@@ -32,7 +32,6 @@ from pakjeplekje.domain.sessions import (
     IDLE_TIMEOUT,
     Actor,
     resolve_session,
-    revoke_session,
     start_session,
 )
 from pakjeplekje.models import (
@@ -344,7 +343,7 @@ def test_revoked_session_and_disabled_user_resolve_to_nobody(
     """Revocation and deactivation take effect on the very next request."""
     revoked = start_session(db, member, now)
     kept = start_session(db, member, now)
-    revoke_session(db, revoked, now)
+    auth.log_out(db, resolve_session(db, revoked, now), now)  # type: ignore[arg-type]
     assert resolve_session(db, revoked, now) is None
     assert resolve_session(db, kept, now) is not None
     member.status = "disabled"

@@ -57,3 +57,25 @@ def test_an_empty_practice(db: Session, factory: Factory, now: datetime) -> None
     assert (view.waiting, view.open_slots, view.recent_fills) == (0, [], [])
     assert (view.filled, view.ended, view.median_minutes_to_fill) == (0, 0, None)
     assert dashboard.progress([]) == "nog geen SMS'jes"
+
+
+def test_offers_with_an_unknown_send_outcome_are_reported(
+    db: Session, factory: Factory, now: datetime
+) -> None:
+    """Stuck in `sending` for over five minutes: counted for staff to check, never resent."""
+    clinic = make_clinic(db, factory, now, size=3, wave_size=3)
+    slot = clinic.slot(now + timedelta(days=1), now - timedelta(hours=1))
+    first, second, _ = slots.add_wave(db, slot, 1, now - timedelta(minutes=10))
+    for offer_id in (first, second):
+        offer = db.get(Offer, offer_id)
+        assert offer is not None
+        offer.status = "sending"
+        db.add(offer)
+    offer = db.get(Offer, second)
+    assert offer is not None
+    offer.created_at = now - timedelta(minutes=2)  # still in flight: not reported yet
+    db.add(offer)
+    db.flush()
+    view = dashboard.overview(db, clinic.practice.id, now)  # type: ignore[arg-type]
+    assert view.unsure_sms == 1
+    assert view.open_slots[0].progress == "1 in wachtrij · 2 verzenden…"

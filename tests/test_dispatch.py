@@ -67,7 +67,9 @@ def test_a_crash_between_send_and_mark_sent_never_texts_again(
     assert jobs.send_offers(offer_ids) == 0
     with session_scope() as db:
         later = utcnow() + timedelta(minutes=10)
-        assert dispatch.stuck_offers(db, later) == offer_ids
+        practice_id = db.get(Offer, offer_ids[0]).practice_id  # type: ignore[union-attr]
+        assert dispatch.stuck_offers(db, practice_id, later) == offer_ids
+        assert dispatch.stuck_offers(db, practice_id + 1, later) == []  # never another's
 
 
 def test_closed_or_claimed_slots_are_not_texted(app_env: AppEnv, factory: Factory) -> None:

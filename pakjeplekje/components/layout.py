@@ -178,12 +178,10 @@ def staff_page(
     return decorator
 
 
-def coming_soon(what: str) -> rx.Component:
+def section(title: str, *children: rx.Component, **props) -> rx.Component:  # type: ignore[no-untyped-def]
+    """A titled card: one part of a long page."""
     return rx.card(
-        rx.vstack(
-            rx.badge("Binnenkort", color_scheme="amber", size="2"),
-            rx.text(what),
-            spacing="3",
-        ),
-        max_width="640px",
+        rx.vstack(rx.heading(title, size="4", as_="h2"), *children, spacing="3", width="100%"),
+        width="100%",
+        **props,
     )

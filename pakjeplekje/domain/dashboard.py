@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
-from pakjeplekje.domain import patients, slots
+from pakjeplekje.domain import dispatch, patients, slots
 from pakjeplekje.models import Slot
 
 PERIOD = timedelta(days=30)
@@ -31,6 +31,7 @@ class Overview:
     filled: int  # in the last 30 days
     ended: int  # filled, expired or closed as "gaat niet door" in the last 30 days
     median_minutes_to_fill: int | None
+    unsure_sms: int  # offers whose send outcome is unknown: check, never resent
 
 
 def progress(offers: list[slots.OfferRow]) -> str:
@@ -76,4 +77,5 @@ def overview(db: Session, practice_id: int, now: datetime) -> Overview:
         filled=outcome.get("claimed", 0),
         ended=sum(outcome.values()),
         median_minutes_to_fill=round(statistics.median(fill_times)) if fill_times else None,
+        unsure_sms=len(dispatch.stuck_offers(db, practice_id, now)),
     )

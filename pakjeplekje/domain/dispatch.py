@@ -211,11 +211,16 @@ def due_for_sending(db: Session, now: datetime, lost_after: timedelta = LOST_AFT
 
 
 def stuck_offers(
-    db: Session, now: datetime, older_than: timedelta = timedelta(minutes=5)
+    db: Session, practice_id: int, now: datetime, older_than: timedelta = timedelta(minutes=5)
 ) -> list[int]:
-    """Offers that started sending but never finished: for a human to look at."""
+    """The practice's offers that started sending but never finished (the provider's answer
+    was lost): shown on the dashboard for a human to check, never resent."""
     return list(
         db.exec(
-            select(Offer.id).where(Offer.status == "sending", Offer.created_at < now - older_than)
+            select(Offer.id).where(
+                Offer.practice_id == practice_id,
+                Offer.status == "sending",
+                Offer.created_at < now - older_than,
+            )
         ).all()
     )  # type: ignore[arg-type]

@@ -114,23 +114,6 @@ def inventory(db: Session, practice_id: int) -> list[TableCount]:
     return counts
 
 
-def preview_rows(db: Session, practice_id: int, table_name: str, limit: int = 20) -> list[dict]:
-    """The first rows of one table for the Inzage view (secrets dropped, values as text)."""
-    tables = {t.name: t for t in practice_tables()}
-    table = tables.get(table_name)
-    if table is None:
-        return []
-    cols = exported_columns(table)
-    stmt = select(*cols).where(scope(table, practice_id)).limit(limit)  # type: ignore[call-overload]
-    return [
-        {c.name: _text(value) for c, value in zip(cols, row, strict=True)}
-        for row in db.exec(stmt).all()
-    ]
-
-
-# --- the documented schema -----------------------------------------------------------------
-
-
 def _json_type(column: sa.Column[Any]) -> dict[str, Any]:
     kind = column.type
     if isinstance(kind, sa.Boolean):

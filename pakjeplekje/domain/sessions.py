@@ -86,14 +86,6 @@ def resolve_session(db: Session, raw: str | None, now: datetime) -> Actor | None
     )
 
 
-def revoke_session(db: Session, raw: str, now: datetime) -> AuthSession | None:
-    auth = db.exec(select(AuthSession).where(AuthSession.token_hash == hash_token(raw))).first()
-    if auth is not None and auth.revoked_at is None:
-        auth.revoked_at = now
-        db.add(auth)
-    return auth
-
-
 def revoke_all_sessions(
     db: Session, user_id: int, now: datetime, *, keep_session_id: int | None = None
 ) -> None:

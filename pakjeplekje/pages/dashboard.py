@@ -61,6 +61,18 @@ def dashboard() -> rx.Component:
             width="100%",
             align="center",
         ),
+        rx.cond(
+            D.unsure_sms > 0,
+            rx.callout(
+                D.unsure_sms.to_string() + " SMS'je(s) met onbekende afloop: de verbinding met de "
+                "SMS-dienst viel weg tijdens het versturen. Ze worden niet opnieuw verstuurd "
+                "(dan kreeg iemand het bericht misschien twee keer); kijk zo nodig in het "
+                "logboek van de SMS-dienst.",
+                icon="triangle_alert",
+                color_scheme="amber",
+                id="sms-onbekend",
+            ),
+        ),
         rx.flex(
             _figure("Op de wachtlijst", D.waiting.to_string(), "aantal-wachtend"),
             _figure("Via de wachtlijst gevuld (30 dagen)", D.fill_rate, "vulgraad"),

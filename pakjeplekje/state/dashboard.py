@@ -16,6 +16,7 @@ class DashboardState(rx.State):
     recent_fills: list[dict[str, str]] = []
     fill_rate: str = "—"
     median_fill: str = "—"
+    unsure_sms: int = 0
 
     async def reload(self, practice_id: int) -> None:
         view = await in_transaction(lambda db: dashboard.overview(db, practice_id, utcnow()))
@@ -38,6 +39,7 @@ class DashboardState(rx.State):
             }
             for r in view.recent_fills
         ]
+        self.unsure_sms = view.unsure_sms
         self.fill_rate = f"{view.filled} van {view.ended}" if view.ended else "—"
         self.median_fill = (
             "—" if view.median_minutes_to_fill is None else f"{view.median_minutes_to_fill} min"

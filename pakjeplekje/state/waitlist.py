@@ -244,10 +244,6 @@ class WaitlistState(rx.State):
         return None
 
     @rx.event
-    def close_dialog(self) -> None:
-        self.dialog_open = False
-
-    @rx.event
     def set_dialog_open(self, value: bool) -> None:
         self.dialog_open = bool(value)
 
