@@ -81,7 +81,7 @@ def _seed() -> int:
                 "direction": "out",
                 "phone": f"+3161{i % PATIENTS:07d}",
                 "body": body,
-                "provider_id": f"SM{i:032d}",
+                "provider_id": f"SMe{i:031d}",  # clear of the other benches' ids
                 "status": "delivered",
                 "created_at": now,
                 "updated_at": now,

@@ -7,13 +7,13 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select, update
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from pakjeplekje import api_claim
 from pakjeplekje.config import get_settings
-from pakjeplekje.db import session_scope
+from pakjeplekje.db import get_engine, session_scope
 from pakjeplekje.demo import OfferedSlot, offered_slot
 from pakjeplekje.domain import claims
 from pakjeplekje.models import Offer, Patient, Slot, utcnow
@@ -116,6 +116,25 @@ def test_a_claim_storm_has_exactly_one_winner(
         thread.join(timeout=60)
     assert errors == []
     assert sorted(results) == ["claimed"] + ["taken"] * (clients - 1)
+
+
+def test_latecomers_are_answered_without_waiting_for_a_writer(
+    factory: Factory, app_env: AppEnv
+) -> None:
+    """Once a slot is claimed, a later claim is answered from a read: it does not queue behind
+    a transaction that holds the write lock (SQLite) or the slot's row (PostgreSQL)."""
+    setup = make_slot(factory, "Laat", 3)
+    assert claim(setup.tokens[0]) == "claimed"
+    with get_engine().connect() as writer:  # e.g. staff reopening or closing at that moment
+        writer.execute(update(Slot).where(col(Slot.id) == setup.slot_id).values(status=Slot.status))
+        answer: list[str] = []
+        late = threading.Thread(target=lambda: answer.append(claim(setup.tokens[1])))
+        late.start()
+        late.join(timeout=3)
+        still_waiting = late.is_alive()
+        writer.rollback()
+    late.join(timeout=30)
+    assert not still_waiting and answer == ["taken"]
 
 
 def test_claim_page_shows_the_slot_and_claims_with_one_button(

@@ -133,6 +133,24 @@ def claim_offer(db: Session, offer_id: int, *, channel: str, now: datetime) -> C
     )
 
 
+def _decided(db: Session, which: ColumnElement[bool], now: datetime) -> ClaimResult | None:
+    """The answer for a claim on a slot that is no longer open (claimed, closed, expired),
+    read on a connection of its own: everyone after the winner gets "taken" without queueing
+    for the write lock (SQLite) or the slot's row lock (PostgreSQL). None: it must race."""
+    with Session(db.get_bind()) as peek:
+        found = _find(peek, which)
+        if found is None:
+            return None
+        offer, slot, practice = found
+        state = _state(offer, slot, now)
+        return None if state == "open" else _answer(state, slot, practice)
+
+
+def _answer(state: str, slot: Slot, practice: Practice) -> ClaimResult:
+    view = ClaimView(practice.name, slot.starts_at, practice.timezone, slot.duration_minutes, state)
+    return ClaimResult("claimed" if state == "claimed_by_you" else state, view)
+
+
 def _claim(
     db: Session, which: ColumnElement[bool], *, channel: str, now: datetime
 ) -> ClaimResult | None:
@@ -142,6 +160,9 @@ def _claim(
     The UPDATE is the transaction's first statement, so on SQLite it waits for the write lock
     instead of failing to upgrade a read snapshot; PostgreSQL re-checks the WHERE after the
     winner commits. None when no offer matches `which`."""
+    decided = _decided(db, which, now)
+    if decided is not None:
+        return decided
     slot_of = select(Offer.slot_id).where(which, Offer.expires_at > now)
     patient_of = select(Offer.patient_id).where(which)
     won = (
@@ -168,12 +189,7 @@ def _claim(
         if state == "taken" and offer.status in OPEN_OFFER:
             offer.status = "lost"
             db.add(offer)
-        return ClaimResult(
-            "claimed" if state == "claimed_by_you" else state,
-            ClaimView(
-                practice.name, slot.starts_at, practice.timezone, slot.duration_minutes, state
-            ),
-        )
+        return _answer(state, slot, practice)
 
     offer.status, offer.claimed_at = "claimed", now
     db.add(offer)
