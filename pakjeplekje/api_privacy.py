@@ -28,6 +28,7 @@ from pakjeplekje.domain import correction, practice_deletion, privacy_export, pr
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import resolve_session
 from pakjeplekje.models import utcnow
+from pakjeplekje.routes import PRIVACY_REQUEST
 from pakjeplekje.session_cookie import token_from_cookie_header
 
 log = logging.getLogger(__name__)
@@ -133,7 +134,7 @@ def routes() -> list[Route]:
 
 # --- /privacy/verzoek: the public request form (server-rendered, works without JavaScript) ---
 
-VERZOEK_PATH = "/privacy/verzoek"
+VERZOEK_PATH = PRIVACY_REQUEST
 CONFIRM_PATH = "/privacy/verzoek/bevestigen"
 KIND_HELP = {
     "inzage": "zien welke gegevens praktijken via PakJePlekje over u hebben",

@@ -7,6 +7,7 @@ FORGOT_PASSWORD = "/wachtwoord-vergeten"
 RESET_PASSWORD = "/wachtwoord-herstellen"
 ACCEPT_INVITE = "/uitnodiging"
 PRIVACY_POLICY = "/privacybeleid"
+PRIVACY_REQUEST = "/privacy/verzoek"  # server-rendered (api_privacy), not a Reflex page
 
 DASHBOARD = "/dashboard"
 WAITLIST = "/wachtlijst"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pakjeplekje import routes
 from pakjeplekje.state.ui import UiState
 
 
@@ -81,12 +82,7 @@ def card_page(title: str, *children: rx.Component) -> rx.Component:
                 rx.link(rx.heading("PakJePlekje", size="5", color_scheme="teal"), href="/"),
                 rx.heading(title, size="7", as_="h1"),
                 *children,
-                # the policy and the request form from every public page
-                rx.hstack(
-                    rx.link("Privacybeleid", href="/privacybeleid", size="1"),
-                    rx.el.a("Privacyverzoek", href="/privacy/verzoek", style={"font_size": "12px"}),
-                    spacing="4",
-                ),
+                privacy_links(),
                 spacing="4",
                 width="100%",
             ),
@@ -97,4 +93,14 @@ def card_page(title: str, *children: rx.Component) -> rx.Component:
         min_height="100vh",
         padding="1em",
         background="var(--gray-2)",
+    )
+
+
+def privacy_links() -> rx.Component:
+    """The policy and the request form, linked from every page (the privacy policy says so).
+    The request form is server-rendered: a plain link, so the browser really navigates."""
+    return rx.hstack(
+        rx.link("Privacybeleid", href=routes.PRIVACY_POLICY, size="1"),
+        rx.link("Privacyverzoek", href=routes.PRIVACY_REQUEST, size="1", reload_document=True),
+        spacing="4",
     )

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import reflex as rx
 
 from pakjeplekje import routes
+from pakjeplekje.components.forms import privacy_links
 from pakjeplekje.state.base import full_page_post
 from pakjeplekje.state.billing import BannerState
 from pakjeplekje.state.session import SessionState
@@ -99,9 +100,7 @@ def forbidden() -> rx.Component:
 def footer() -> rx.Component:
     return rx.hstack(
         rx.text("© PakJePlekje", size="1", color_scheme="gray"),
-        rx.link("Privacybeleid", href=routes.PRIVACY_POLICY, size="1"),
-        # a server-rendered route, so a real navigation (not the client router)
-        rx.el.a("Privacyverzoek", href="/privacy/verzoek", style={"font_size": "12px"}),
+        privacy_links(),
         spacing="4",
         padding_top="2em",
     )

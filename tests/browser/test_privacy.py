@@ -85,3 +85,14 @@ def test_patient_request_removes_them_from_the_waitlist(new_page, app: App) -> N
     staff.goto(app.url("/privacy"))
     expect(staff.locator("#verzoeken tr.verzoek")).to_have_count(1)
     expect(staff.locator("#verzoeken")).to_contain_text("Verwijdering")
+
+
+def test_every_page_links_to_the_policy_and_the_request_form(page, app: App) -> None:  # type: ignore[no-untyped-def]
+    """The footer of the staff pages and of the public account pages."""
+    signed_up_owner(page, app, "Tandartspraktijk Voettekst")
+    page.get_by_role("link", name="Privacybeleid").click()
+    expect(page.get_by_role("heading", name=re.compile("Privacybeleid"))).to_be_visible()
+    page.goto(app.url("/inloggen"))
+    page.get_by_role("link", name="Privacyverzoek").click()
+    page.wait_for_url(re.compile(r"/privacy/verzoek"))
+    expect(page.get_by_label("Uw mobiele nummer")).to_be_visible()
