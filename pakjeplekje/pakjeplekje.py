@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 import reflex as rx
 
 from pakjeplekje import live
 from pakjeplekje.api import create_api
 from pakjeplekje.config import get_settings
+from pakjeplekje.logmask import configure_logging
 from pakjeplekje.pages import (  # noqa: F401  (importing registers the pages)
     account,
     billing,
@@ -23,7 +22,7 @@ from pakjeplekje.pages import (  # noqa: F401  (importing registers the pages)
 )
 from pakjeplekje.scheduler import embedded_consumer
 
-logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+configure_logging()
 get_settings().check_startable()
 
 app = rx.App(

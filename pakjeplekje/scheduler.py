@@ -22,6 +22,7 @@ from pakjeplekje import jobs, live, subscriptions
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import dispatch, waves
+from pakjeplekje.logmask import configure_logging
 from pakjeplekje.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -115,9 +116,7 @@ async def embedded_consumer() -> AsyncIterator[None]:
 
 def run_worker(workers: int = 2) -> int:
     """`python -m pakjeplekje worker`: a standalone consumer (the REDIS_URL deployment)."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging()
     huey.create_consumer(**{**CONSUMER_OPTIONS, "workers": workers}).run()
     return 0
 

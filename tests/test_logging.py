@@ -13,7 +13,7 @@ from sqlmodel import Session
 from pakjeplekje.adapters.mail import ConsoleOutbox
 from pakjeplekje.domain import auth
 from pakjeplekje.domain.emails import invite_email
-from pakjeplekje.logmask import mask_email
+from pakjeplekje.logmask import mask_email, mask_text
 
 if TYPE_CHECKING:
     from conftest import Factory
@@ -75,3 +75,30 @@ def test_failed_login_and_reset_never_log_the_address(
 def test_mask_email(email: str, masked: str) -> None:
     """Enough to tell two log lines apart, never enough to contact the person."""
     assert mask_email(email) == masked
+
+
+def test_every_handler_masks_personal_data_from_any_logger(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A driver's error or a traceback we did not write still reaches the log masked."""
+    from pakjeplekje.logmask import PersonalDataFilter
+
+    handler = logging.StreamHandler()
+    handler.addFilter(PersonalDataFilter())
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    driver = logging.getLogger("psycopg.test")
+    driver.addHandler(handler)
+    try:
+        driver.warning("Key (phone)=(%s) already exists for %s", "+31612345678", EMAIL)
+        try:
+            raise ValueError(f"recipient {EMAIL} refused; call 06-12345678 or 0031612345678")
+        except ValueError:
+            driver.exception("sending failed")
+    finally:
+        driver.removeHandler(handler)
+    written = capsys.readouterr().err
+    assert "sending failed" in written and "ValueError" in written
+    for secret in (EMAIL, "+31612345678", "06-12345678", "0031612345678", "12345678"):
+        assert secret not in written, secret
+    assert "j***@p***" in written and "+31******78" in written
+    assert "offer 1234 of slot 56" in mask_text("offer 1234 of slot 56")  # ids stay readable
