@@ -393,6 +393,33 @@ def _suppress(db: Session, secret: str, phone: str, reason: str, now: datetime) 
         db.add(Suppression(key=key, reason=reason, created_at=now))
 
 
+def _file_at_each(
+    db: Session,
+    found: list[tuple[Patient, Practice]],
+    kind: str,
+    now: datetime,
+    *,
+    status: str,
+    resolution: str,
+    message: str = "",
+    keep_patient: bool = True,
+) -> None:
+    """One inbox entry at every practice that holds the number (verified by SMS)."""
+    for patient, practice in found:
+        _file(
+            db,
+            practice.id,  # type: ignore[arg-type]
+            kind,
+            "patient",
+            "sms",
+            now,
+            status=status,
+            patient_id=patient.id if keep_patient else None,
+            message=message,
+            resolution=resolution,
+        )
+
+
 def fulfil_patient(
     db: Session, kind: str, phone: str, message: str, secret: str, now: datetime
 ) -> Outcome:
@@ -401,60 +428,40 @@ def fulfil_patient(
     names = sorted({practice.name for _, practice in found})
     if kind in ("inzage", "overdracht"):
         data = patient_data(db, phone)
-        for patient, practice in found:
-            _file(
-                db,
-                practice.id,
-                kind,
-                "patient",
-                "sms",
-                now,
-                status="done",  # type: ignore[arg-type]
-                patient_id=patient.id,
-                resolution="Gegevens na SMS-verificatie getoond en als JSON aangeboden.",
-            )
+        _file_at_each(
+            db,
+            found,
+            kind,
+            now,
+            status="done",
+            resolution="Gegevens na SMS-verificatie getoond en als JSON aangeboden.",
+        )
         summary = "Dit zijn alle gegevens die praktijken via PakJePlekje over dit nummer hebben."
         return Outcome(kind, summary, names, data)
     if kind == "correctie":
         text = " ".join((message or "").split())[:MESSAGE_MAX]
         if not text:
             raise DomainError("Schrijf wat er gecorrigeerd moet worden.", field="message")
-        for patient, practice in found:
-            _file(
-                db,
-                practice.id,
-                kind,
-                "patient",
-                "sms",
-                now,
-                status="open",  # type: ignore[arg-type]
-                patient_id=patient.id,
-                message=text,
-                resolution="",
-            )
+        _file_at_each(db, found, kind, now, status="open", resolution="", message=text)
         return Outcome(
             kind, "Uw verzoek is doorgestuurd naar de praktijk(en); zij passen het aan.", names
         )
     if kind in ("verwijdering", "bezwaar"):
         ids = [patient.id for patient, _ in found]
-        for patient, practice in found:
-            resolution = (
+        _file_at_each(
+            db,
+            found,
+            kind,
+            now,
+            status="done",
+            resolution=(
                 "Van de wachtlijst verwijderd (gegevens gewist), afgemeld, "
                 "nummer op de blokkeerlijst."
                 if kind == "verwijdering"
                 else "Van de wachtlijst gehaald en afgemeld voor SMS, nummer op de blokkeerlijst."
-            )
-            _file(
-                db,
-                practice.id,
-                kind,
-                "patient",
-                "sms",
-                now,
-                status="done",  # type: ignore[arg-type]
-                patient_id=None if kind == "verwijdering" else patient.id,
-                resolution=resolution,
-            )
+            ),
+            keep_patient=kind != "verwijdering",  # the entry itself is deleted below
+        )
         if ids:
             db.exec(  # type: ignore[call-overload]
                 update(Offer)
