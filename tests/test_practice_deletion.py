@@ -301,3 +301,21 @@ def test_an_entry_edited_after_its_flag_is_reviewed_and_flagged_again_a_period_l
     later = now + timedelta(days=2 + 370)
     assert retention.flag_for_review(db, later) == 1  # re-flagged
     assert a.patient_id in {f.id for f in retention.flagged(db, a.practice_id)}
+
+
+def test_a_deleted_practice_is_entitled_to_nothing(
+    db: Session, two: tuple[Tenant, Tenant], now: datetime
+) -> None:
+    """The one gate that dispatch, waves, slots and SMS replies ask: deletion closes it."""
+    a, b = two
+    _delete(db, a, now)
+    gone, kept = (
+        billing.entitlement(db, a.practice_id, now),
+        billing.entitlement(db, b.practice_id, now),
+    )
+    assert (gone.can_send_sms, gone.can_open_slots, gone.reason) == (
+        False,
+        False,
+        billing.PRACTICE_DELETED,
+    )
+    assert kept.can_send_sms and kept.can_open_slots

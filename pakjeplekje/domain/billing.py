@@ -29,7 +29,7 @@ migration 0005 give every real practice one) is treated as active without limits
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -71,6 +71,7 @@ PAST_DUE_STOPPED = (
     "De betaling van uw abonnement is mislukt en na 7 dagen nog niet gelukt: versturen is "
     "gestopt. Werk uw betaalgegevens bij om weer te versturen."
 )
+PRACTICE_DELETED = "Deze praktijk is verwijderd."
 SMS_USED_UP = (
     "De SMS'jes van uw abonnement zijn op voor deze periode: versturen is gestopt tot de "
     "volgende periode. Kies een groter abonnement om nu verder te gaan."
@@ -181,8 +182,20 @@ def sms_used(db: Session, practice_id: int, start: datetime, end: datetime) -> i
 
 
 def entitlement(db: Session, practice_id: int, now: datetime) -> Entitlement:
-    """Everything the app asks about a practice's subscription, in one place."""
+    """Everything the app asks about whether a practice may act, in one place: the
+    subscription, and whether the practice still exists (a deleted one does nothing)."""
     practice = db.get(Practice, practice_id)
+    found = _by_subscription(db, practice_id, practice, now)
+    if practice is not None and practice.status == "active":
+        return found
+    return replace(
+        found, can_open_slots=False, can_send_sms=False, read_only=True, reason=PRACTICE_DELETED
+    )
+
+
+def _by_subscription(
+    db: Session, practice_id: int, practice: Practice | None, now: datetime
+) -> Entitlement:
     deletion = practice.deletion_scheduled_at if practice else None
     sub = subscription_of(db, practice_id)
     if sub is None:

@@ -75,8 +75,6 @@ def claim_for_sending(db: Session, offer_id: int, link: str, now: datetime) -> O
             col(Offer.id) == offer_id,
             col(Offer.status) == "queued",
             col(Offer.slot_id).in_(open_slot),
-            # a deleted (or otherwise inactive) practice texts nobody
-            col(Offer.practice_id).in_(select(Practice.id).where(Practice.status == "active")),
         )
         .values(status="sending", token_hash=digest)
     ).rowcount
@@ -84,7 +82,7 @@ def claim_for_sending(db: Session, offer_id: int, link: str, now: datetime) -> O
     if context is None:
         return None
     if not billing.can_send_sms(db, context[2].id, now):  # type: ignore[arg-type]
-        _hold_back(db, offer_id, now)  # read-only, past due or SMS used up: nothing leaves
+        _hold_back(db, offer_id, now)  # deleted, read-only, past due or out of SMS: none leaves
         return None
     return _outgoing(
         offer_id,

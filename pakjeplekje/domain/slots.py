@@ -153,8 +153,6 @@ def add_wave(db: Session, slot: Slot, wave: int, now: datetime) -> list[int]:
 
 def open_slot(db: Session, actor: Actor, form: SlotForm, now: datetime) -> tuple[Slot, list[int]]:
     """Open the slot and queue wave 1; returns the offer ids to text now."""
-    if _practice(db, actor).status != "active":  # a deleted practice opens nothing
-        raise DomainError("Deze praktijk is verwijderd.")
     shape = shape_from_form(db, actor, form, now)
     slot = Slot(
         practice_id=actor.practice_id,
