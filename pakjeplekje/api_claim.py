@@ -18,19 +18,11 @@ from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import claims
 from pakjeplekje.domain.dutch_dates import long_moment
+from pakjeplekje.html_pages import NO_STORE, client_host, page
 from pakjeplekje.models import utcnow
 
 API_STATUS = {"claimed": 200, "taken": 409, "expired": 410, "not_found": 404, "rate_limited": 429}
-NO_STORE = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex",
-}
 CONFIRMATION_THREAD = "pjp-confirmation"  # named so tests can wait for it
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def _run_claim(request: Request, token: str, channel: str) -> claims.ClaimResult:
@@ -39,7 +31,7 @@ def _run_claim(request: Request, token: str, channel: str) -> claims.ClaimResult
             db,
             token,
             channel=channel,
-            client=_client(request),
+            client=client_host(request),
             secret=get_settings().secret_key,
             now=utcnow(),
         )
@@ -64,29 +56,6 @@ def api_claim(request: Request) -> JSONResponse:
     )
 
 
-PAGE = """<!doctype html><html lang="nl"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><title>{title}</title><style>
-body{{font-family:system-ui,-apple-system,sans-serif;margin:0;background:#f4f7f6;color:#1a1a1a}}
-main{{max-width:440px;margin:0 auto;padding:24px 18px}}
-h1{{font-size:1.5rem;margin:0 0 4px}} .practice{{color:#0d7f73;font-weight:700;font-size:1.1rem}}
-.card{{background:#fff;border-radius:14px;padding:20px;margin:18px 0;box-shadow:0 1px 3px #0002}}
-.when{{font-size:1.35rem;font-weight:700;margin:6px 0}} .muted{{color:#555}}
-button,.button{{display:block;width:100%;box-sizing:border-box;font-size:1.2rem;padding:18px;
-border:0;border-radius:12px;background:#0d9488;color:#fff;font-weight:700;text-align:center;
-text-decoration:none;margin-top:12px}} .secondary{{background:#e6eeec;color:#1a1a1a}}
-footer{{font-size:.85rem;color:#666;margin-top:28px}} footer a{{color:#0d7f73}}
-</style></head><body><main>{body}<footer><a href="/privacybeleid">Privacybeleid</a> ·
-<a href="/privacy/verzoek">Uw gegevens inzien of laten verwijderen</a></footer>
-</main></body></html>"""
-
-
-def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(
-        PAGE.format(title=html.escape(title), body=body), status_code=status, headers=NO_STORE
-    )
-
-
 def _slot_card(view: claims.ClaimView) -> str:
     return (
         f'<p class="practice">{html.escape(view.practice_name)}</p>'
@@ -97,7 +66,7 @@ def _slot_card(view: claims.ClaimView) -> str:
 
 
 def not_found() -> HTMLResponse:
-    return _page(
+    return page(
         "Niet gevonden",
         "<h1>Deze link bestaat niet</h1><p>Controleer of u de hele "
         "link uit de SMS heeft geopend.</p>",
@@ -134,7 +103,7 @@ def _result_page(token: str, view: claims.ClaimView) -> HTMLResponse:
         '<button class="secondary" type="submit">Afmelden voor deze praktijk</button>'
         "</form>"
     )
-    return _page(f"Vrije plek bij {view.practice_name}", body + leave)
+    return page(f"Vrije plek bij {view.practice_name}", body + leave)
 
 
 def claim_page(request: Request) -> Response:
@@ -142,7 +111,7 @@ def claim_page(request: Request) -> Response:
     if request.method == "POST":
         result = _run_claim(request, token, "page")
         if result.result == "rate_limited":
-            return _page(
+            return page(
                 "Even wachten",
                 "<h1>Te veel pogingen</h1><p>Probeer het over een kwartier opnieuw.</p>",
                 status=429,
@@ -161,7 +130,7 @@ def opt_out(request: Request) -> Response:
         practice_name = claims.opt_out(db, request.path_params["token"], utcnow())
     if practice_name is None:
         return not_found()
-    return _page(
+    return page(
         "Afgemeld",
         f"<h1>U bent afgemeld</h1><p>U krijgt geen SMS'jes meer van "
         f"{html.escape(practice_name)}. Wilt u toch weer berichten? Neem contact op "

@@ -16,10 +16,9 @@ from collections.abc import Iterator
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from pakjeplekje import api_claim
 from pakjeplekje.adapters.mail import get_mailer
 from pakjeplekje.adapters.sms import get_sms_sender
 from pakjeplekje.config import get_settings
@@ -27,12 +26,12 @@ from pakjeplekje.db import session_scope
 from pakjeplekje.domain import correction, practice_deletion, privacy_export, privacy_requests
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import resolve_session
+from pakjeplekje.html_pages import NO_STORE, client_host, page
 from pakjeplekje.models import utcnow
 from pakjeplekje.routes import PRIVACY_REQUEST
 from pakjeplekje.session_cookie import token_from_cookie_header
 
 log = logging.getLogger(__name__)
-NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 EXPORT_PATH = "/api/privacy/export.zip"
 
 
@@ -77,16 +76,16 @@ def undo_page(request: Request) -> Response:
             else:
                 practice = practice_deletion.undo_check(db, token, utcnow())
     except DomainError as exc:
-        return _page("Herstellen", f"<h1>Herstellen lukt niet</h1>{_error(exc.message)}", 400)
+        return page("Herstellen", f"<h1>Herstellen lukt niet</h1>{_error(exc.message)}", 400)
     name = html.escape(practice.name)
     if request.method == "POST":
-        return _page(
+        return page(
             "Hersteld",
             f"<h1>{name} is hersteld</h1><p>U en uw collega's kunnen weer inloggen. "
             'Vrijgegeven plekken blijven gesloten.</p><a class="button" href="/inloggen">'
             "Inloggen</a>",
         )
-    return _page(
+    return page(
         "Herstellen",
         f"<h1>Verwijdering ongedaan maken</h1><p>{name} staat op de lijst om verwijderd te "
         "worden. Wilt u het account herstellen?</p>"
@@ -107,15 +106,15 @@ def email_confirm_page(request: Request) -> Response:
             else:
                 address = correction.check_email_change(db, token, utcnow()).pending_email or ""
     except DomainError as exc:
-        return _page("E-mailadres", f"<h1>Bevestigen lukt niet</h1>{_error(exc.message)}", 400)
+        return page("E-mailadres", f"<h1>Bevestigen lukt niet</h1>{_error(exc.message)}", 400)
     shown = html.escape(address)
     if request.method == "POST":
-        return _page(
+        return page(
             "E-mailadres gewijzigd",
             f"<h1>E-mailadres gewijzigd</h1><p>U logt voortaan in met <b>{shown}</b>.</p>"
             '<a class="button" href="/inloggen">Inloggen</a>',
         )
-    return _page(
+    return page(
         "E-mailadres bevestigen",
         f"<h1>Nieuw e-mailadres bevestigen</h1><p>Wilt u voortaan inloggen met <b>{shown}</b>?"
         f'</p><form method="post" action="{correction.CONFIRM_PATH}?token={html.escape(token)}">'
@@ -143,18 +142,6 @@ KIND_HELP = {
     "verwijdering": "uw gegevens laten wissen en geen SMS meer krijgen",
     "bezwaar": "van elke wachtlijst af en geen SMS meer krijgen",
 }
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(
-        api_claim.PAGE.format(title=html.escape(title), body=body),
-        status_code=status,
-        headers={**NO_STORE, "X-Robots-Tag": "noindex"},
-    )
 
 
 def _error(message: str) -> str:
@@ -206,7 +193,7 @@ def _start_form(channel: str, kind: str = "", value: str = "", error: str = "") 
 
 
 def verzoek_form(request: Request) -> Response:
-    return _page("Privacyverzoek", _start_form(_channel(request)))
+    return page("Privacyverzoek", _start_form(_channel(request)))
 
 
 def _code_form(kind: str, channel: str, value: str, ref: str, notice: str, error: str = "") -> str:
@@ -259,15 +246,15 @@ async def verzoek_start(request: Request) -> Response:
                 kind=kind,
                 channel=channel,
                 raw=value,
-                client=_client(request),
+                client=client_host(request),
                 secret=get_settings().secret_key,
                 now=utcnow(),
             )
     except DomainError as exc:
         status = 429 if "Te veel" in exc.message or "al 3 codes" in exc.message else 400
-        return _page("Privacyverzoek", _start_form(channel, kind, value, exc.message), status)
+        return page("Privacyverzoek", _start_form(channel, kind, value, exc.message), status)
     await run_in_threadpool(_send_code, sent)
-    return _page("Vul uw code in", _code_form(kind, channel, sent.value, sent.ref, sent.answer))
+    return page("Vul uw code in", _code_form(kind, channel, sent.value, sent.ref, sent.answer))
 
 
 def _result(outcome: privacy_requests.Outcome) -> str:
@@ -317,17 +304,17 @@ async def verzoek_confirm(request: Request) -> Response:
 
     if kind == "correctie" and not message.strip():
         notice = "Schrijf wat er gecorrigeerd moet worden."
-        return _page("Vul uw code in", _code_form(kind, channel, value, ref, notice), 400)
+        return page("Vul uw code in", _code_form(kind, channel, value, ref, notice), 400)
     verified, outcome = await run_in_threadpool(work)
     if outcome is None:
-        return _page(
+        return page(
             "Vul uw code in",
             _code_form(
                 kind, channel, value, ref, "Controleer de code uit het bericht.", verified.error
             ),
             400,
         )
-    return _page("Verzoek ontvangen", _result(outcome))
+    return page("Verzoek ontvangen", _result(outcome))
 
 
 def verzoek_routes() -> list[Route]:
