@@ -73,12 +73,7 @@ def start_checkout(actor: Actor, plan_key: str, now: datetime | None = None) -> 
     if plan is None or not plan.price_id:
         raise DomainError("Kies een abonnement uit de lijst.")
     with session_scope() as db:
-        sub = billing.subscription_of(db, actor.practice_id)
-        running = (
-            sub is not None
-            and sub.stripe_subscription_id is not None
-            and sub.status not in billing.ENDED
-        )
+        running = billing.runs_at_stripe(billing.subscription_of(db, actor.practice_id))
     if running:
         raise DomainError(
             "U heeft al een abonnement. Wijzig het via 'Betaalgegevens en facturen beheren'."

@@ -152,6 +152,11 @@ def effective_status(sub: Subscription, now: datetime) -> str:
     return sub.status
 
 
+def runs_at_stripe(sub: Subscription | None) -> bool:
+    """A Stripe subscription bills this practice now (a new Checkout would bill it twice)."""
+    return sub is not None and sub.stripe_subscription_id is not None and sub.status not in ENDED
+
+
 def usage_period(sub: Subscription, now: datetime) -> tuple[datetime, datetime]:
     """The period whose SMS count against the included amount."""
     start, end = sub.current_period_start, sub.current_period_end

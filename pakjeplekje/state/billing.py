@@ -155,14 +155,8 @@ class BillingState(rx.State):
         """Reload from the database; True while a Stripe subscription is running."""
 
         def read(db: Session) -> tuple[billing.Entitlement, bool]:
-            now = utcnow()
-            sub = billing.subscription_of(db, actor.practice_id)
-            running = (
-                sub is not None
-                and sub.stripe_subscription_id is not None
-                and billing.effective_status(sub, now) not in billing.ENDED
-            )
-            return billing.entitlement(db, actor.practice_id, now), running
+            running = billing.runs_at_stripe(billing.subscription_of(db, actor.practice_id))
+            return billing.entitlement(db, actor.practice_id, utcnow()), running
 
         found, running = await in_transaction(read)
         self._show(found, running)
