@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import httpx
 from playwright.sync_api import Browser, Page, expect
@@ -141,3 +142,34 @@ def test_a_number_the_provider_refuses_is_marked_in_the_waitlist_until_corrected
     page.get_by_role("button", name="Opslaan").click()
     expect(page.get_by_role("dialog")).to_have_count(0)
     expect(row.locator(".sms-probleem")).to_have_count(0)
+
+
+def test_a_text_with_an_unknown_outcome_is_reported_on_the_dashboard(page: Page, app: App) -> None:
+    """The worker died between calling the provider and recording the answer: the dashboard
+    says so (and the offer is never resent)."""
+    from sqlmodel import Session, select
+
+    from pakjeplekje.db import make_engine
+    from pakjeplekje.models import Offer, Practice
+
+    owner = signed_up_owner(page, app, "Tandartspraktijk Onbekend")
+    seed_patients(app, owner, 2)
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Plekken").click()
+    open_slot(page, "16:00")
+    expect(page.locator("[data-slot]").first.get_by_text("verstuurd")).to_have_count(2)
+    engine = make_engine(f"sqlite:///{app.data_dir / 'pakjeplekje.db'}")
+    with Session(engine) as db:  # what a crash mid-send leaves behind
+        offer = db.exec(
+            select(Offer)
+            .join(Practice, Practice.id == Offer.practice_id)  # type: ignore[arg-type]
+            .where(Practice.name == "Tandartspraktijk Onbekend")
+        ).first()
+        assert offer is not None
+        offer.status, offer.created_at = "sending", offer.created_at - timedelta(minutes=10)
+        db.add(offer)
+        db.commit()
+    engine.dispose()
+
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Dashboard").click()
+    expect(page.locator("#sms-onbekend")).to_contain_text("1 SMS'je(s) met onbekende afloop")
+    expect(page.locator("#open-plekken")).to_contain_text("1 verzenden…")
