@@ -24,6 +24,7 @@ from pakjeplekje.adapters.sms import get_sms_sender
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import correction, practice_deletion, privacy_export, privacy_requests
+from pakjeplekje.domain.emails import code_email
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import resolve_session
 from pakjeplekje.html_pages import NO_STORE, client_host, page
@@ -230,7 +231,7 @@ def _send_code(request_: privacy_requests.CodeRequest) -> None:
         if request_.channel == "sms":
             get_sms_sender(settings).send(request_.value, privacy_requests.code_sms(request_.code))
         else:
-            get_mailer(settings).send(privacy_requests.code_email(request_.value, request_.code))
+            get_mailer(settings).send(code_email(request_.value, request_.code))
     except Exception:
         log.exception("privacy request: sending the code failed")
 

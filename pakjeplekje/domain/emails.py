@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+
+from pakjeplekje.domain.dutch_dates import AMSTERDAM, long_date
 
 
 @dataclass(frozen=True)
@@ -63,3 +66,33 @@ def email_change_notice(to: str, name: str, masked_new: str) -> Email:
             "privacypagina.\n\nPakJePlekje"
         ),
     )
+
+
+def code_email(to: str, code: str) -> Email:
+    return Email(
+        to=to,
+        subject="Uw code voor uw privacyverzoek bij PakJePlekje",
+        body=(
+            f"Hallo,\n\nUw code is: {code}\n\nDe code is 10 minuten geldig. Heeft u geen "
+            "privacyverzoek gedaan? Dan kunt u deze e-mail negeren.\n\nPakJePlekje"
+        ),
+    )
+
+
+def deletion_email(to: str, practice_name: str, final: datetime, undo_link: str | None) -> Email:
+    if undo_link is None:
+        body = (
+            f"Hallo,\n\nU heeft het account van {practice_name} op PakJePlekje verwijderd. "
+            "Alle gegevens van de praktijk, de wachtlijst, berichten en accounts zijn "
+            "definitief gewist.\n\nPakJePlekje"
+        )
+    else:
+        body = (
+            f"Hallo,\n\nU heeft het account van {practice_name} op PakJePlekje verwijderd. "
+            "Niemand kan meer inloggen en er worden geen SMS'jes meer verstuurd.\n\n"
+            f"Op {long_date(final, AMSTERDAM)} worden alle gegevens definitief gewist: de "
+            "praktijk, de wachtlijst, plekken, berichten, accounts en het audit-log.\n\n"
+            f"Tot die datum kunt u dit ongedaan maken via deze link:\n{undo_link}\n\n"
+            "PakJePlekje"
+        )
+    return Email(to=to, subject=f"Account van {practice_name} verwijderd", body=body)

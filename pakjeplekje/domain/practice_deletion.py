@@ -26,8 +26,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select, update
 
 from pakjeplekje.domain import audit, billing, links, privacy_export
-from pakjeplekje.domain.dutch_dates import AMSTERDAM, long_date
-from pakjeplekje.domain.emails import Email
+from pakjeplekje.domain.emails import Email, deletion_email
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
 from pakjeplekje.domain.passwords import check_password
 from pakjeplekje.domain.sessions import Actor
@@ -40,25 +39,6 @@ DEFAULT_GRACE = timedelta(days=30)
 UNDO_LINK = "undo_deletion"
 UNDO_PATH = "/privacy/herstel"
 OPEN_OFFERS = ("queued", "sent", "delivered", "clicked")
-
-
-def deletion_email(to: str, practice_name: str, final: datetime, undo_link: str | None) -> Email:
-    if undo_link is None:
-        body = (
-            f"Hallo,\n\nU heeft het account van {practice_name} op PakJePlekje verwijderd. "
-            "Alle gegevens van de praktijk, de wachtlijst, berichten en accounts zijn "
-            "definitief gewist.\n\nPakJePlekje"
-        )
-    else:
-        body = (
-            f"Hallo,\n\nU heeft het account van {practice_name} op PakJePlekje verwijderd. "
-            "Niemand kan meer inloggen en er worden geen SMS'jes meer verstuurd.\n\n"
-            f"Op {long_date(final, AMSTERDAM)} worden alle gegevens definitief gewist: de "
-            "praktijk, de wachtlijst, plekken, berichten, accounts en het audit-log.\n\n"
-            f"Tot die datum kunt u dit ongedaan maken via deze link:\n{undo_link}\n\n"
-            "PakJePlekje"
-        )
-    return Email(to=to, subject=f"Account van {practice_name} verwijderd", body=body)
 
 
 def _stop_outreach(db: Session, practice_id: int, now: datetime) -> None:

@@ -35,7 +35,6 @@ from sqlmodel import Session, col, delete, select, update
 
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain import audit, phones, throttle
-from pakjeplekje.domain.emails import Email
 from pakjeplekje.domain.errors import DomainError, NotFound
 from pakjeplekje.domain.identity import normalize_email
 from pakjeplekje.domain.sessions import Actor
@@ -206,17 +205,6 @@ def code_sms(code: str) -> str:
     return (
         f"PakJePlekje: uw code voor uw privacyverzoek is {code}. 10 minuten geldig. "
         "Niet gevraagd? Negeer dit bericht."
-    )
-
-
-def code_email(to: str, code: str) -> Email:
-    return Email(
-        to=to,
-        subject="Uw code voor uw privacyverzoek bij PakJePlekje",
-        body=(
-            f"Hallo,\n\nUw code is: {code}\n\nDe code is 10 minuten geldig. Heeft u geen "
-            "privacyverzoek gedaan? Dan kunt u deze e-mail negeren.\n\nPakJePlekje"
-        ),
     )
 
 
