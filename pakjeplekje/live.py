@@ -92,6 +92,17 @@ def _log_failure(future: Future[None]) -> None:
         log.error("live update failed", exc_info=future.exception())
 
 
+async def _still_watching(app: rx.App, token: str, practice_id: int) -> bool:
+    """The tab's session (its websocket's cookie) still belongs to staff of this practice: a
+    tab left on the login page after logging out gets no names of patients."""
+    from pakjeplekje.state.base import current_actor
+    from pakjeplekje.state.session import SessionState
+
+    async with app.modify_state(rx.BaseStateToken(ident=token, cls=SessionState)) as root:
+        actor = await current_actor(root)
+    return actor is not None and actor.practice_id == practice_id
+
+
 async def refresh_here(practice_id: int, message: str = "") -> int:
     """Refresh the slot views (Plekken, dashboard) of this process's staff clients of the
     practice; a non-empty `message` (a fill) also shows as a toast on whatever page they are
@@ -106,6 +117,9 @@ async def refresh_here(practice_id: int, message: str = "") -> int:
     refreshed = 0
     for token in watchers(practice_id):
         try:
+            if not await _still_watching(app, token, practice_id):
+                _clients[practice_id].discard(token)  # logged out (or into another practice)
+                continue
             for view in LIVE_VIEWS:
                 async with app.modify_state(rx.BaseStateToken(ident=token, cls=view)) as root:
                     await (await root.get_state(view)).reload(practice_id)

@@ -31,6 +31,11 @@ def test_open_a_slot_text_the_waitlist_and_watch_it_fill(
     colleague_screen = new_page()  # a second staff browser, left on the dashboard
     log_in(colleague_screen, app, owner)
     colleague_screen.wait_for_url(re.compile(r"/dashboard"))
+    left_behind = new_page()  # a staff browser that logged out and stays on the login page
+    log_in(left_behind, app, owner)
+    left_behind.wait_for_url(re.compile(r"/dashboard"))
+    left_behind.get_by_role("button", name="Uitloggen").click()
+    left_behind.wait_for_url(re.compile(r"/inloggen"))
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Plekken").click()
     expect(page.get_by_text("Nog geen plekken vrijgegeven.")).to_be_visible()
 
@@ -71,6 +76,8 @@ def test_open_a_slot_text_the_waitlist_and_watch_it_fill(
     expect(toasts(colleague_screen).filter(has_text="is gevuld door")).to_be_visible()
     expect(colleague_screen.locator("#recent-gevuld")).to_contain_text("Seed Patiënt")
     expect(colleague_screen.get_by_text("Er staan geen plekken open.")).to_be_visible()
+    left_behind.wait_for_timeout(1_000)  # the toasts above arrived; none comes here
+    expect(toasts(left_behind)).to_have_count(0)  # no patient names after logging out
 
     late = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
     late.goto(second_link)
