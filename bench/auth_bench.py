@@ -8,12 +8,11 @@ from collections.abc import Callable
 
 from starlette.testclient import TestClient
 
-from pakjeplekje import migrations
+from pakjeplekje import clock, migrations
 from pakjeplekje.api import create_api
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import auth
 from pakjeplekje.domain.sessions import resolve_session, start_session
-from pakjeplekje.models import utcnow
 
 PASSWORD = "een lange zin als wachtwoord"
 
@@ -40,19 +39,19 @@ def run(url: str) -> list[tuple[str, float, str]]:
             name="Bench",
             email="b@bench.nl",
             password=PASSWORD,
-            now=utcnow(),
+            now=clock.now(),
         )
-        token = start_session(db, owner, utcnow())
+        token = start_session(db, owner, clock.now())
 
     def check_session() -> None:
         with session_scope() as db:
-            assert resolve_session(db, token, utcnow()) is not None
+            assert resolve_session(db, token, clock.now()) is not None
 
     def login(email: str) -> Callable[[], None]:
         def attempt() -> None:
             with session_scope() as db:
                 auth.log_in(
-                    db, email=email, password=PASSWORD, client="bench", secret="s", now=utcnow()
+                    db, email=email, password=PASSWORD, client="bench", secret="s", now=clock.now()
                 )
 
         return attempt

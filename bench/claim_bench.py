@@ -15,18 +15,18 @@ import time
 from multiprocessing.synchronize import Barrier
 from typing import Any
 
-from pakjeplekje import migrations
+from pakjeplekje import clock, migrations
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import get_engine, session_scope
 from pakjeplekje.demo import offered_slot
 from pakjeplekje.domain import claims
-from pakjeplekje.models import Practice, utcnow
+from pakjeplekje.models import Practice
 
 CLIENTS = 200
 
 
 def _setup() -> list[str]:
-    now = utcnow()
+    now = clock.now()
     with session_scope() as db:
         practice = Practice(
             name="Storm Praktijk",
@@ -60,7 +60,7 @@ def _worker(tokens: list[str], first: int, barrier: Barrier, results: Any) -> No
         try:
             with in_flight, session_scope() as db:
                 result = claims.claim(
-                    db, token, channel="api", client=f"10.0.0.{i}", secret=secret, now=utcnow()
+                    db, token, channel="api", client=f"10.0.0.{i}", secret=secret, now=clock.now()
                 ).result
         except Exception as exc:
             result = f"error:{type(exc).__name__}"

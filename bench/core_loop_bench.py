@@ -24,12 +24,12 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, func, select
 
 from bench.waitlist_bench import _seed_practice
-from pakjeplekje import jobs, migrations
+from pakjeplekje import clock, jobs, migrations
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import claims, slots
 from pakjeplekje.domain.sessions import Actor, resolve_session, start_session
-from pakjeplekje.models import Offer, Patient, Practice, Slot, Treatment, User, utcnow
+from pakjeplekje.models import Offer, Patient, Practice, Slot, Treatment, User
 
 PRACTICE_NUMBER = 100  # clear of waitlist_bench's practices in a shared bench database
 RUNS = 30
@@ -44,14 +44,14 @@ def _seed() -> tuple[Actor, int]:
         user = User(practice_id=practice_id, email="kern@bench.nl", name="Kern", role="staff")
         db.add(user)
         db.flush()
-        token = start_session(db, user, utcnow())
+        token = start_session(db, user, clock.now())
         vulling = db.exec(
             select(Treatment.id).where(
                 Treatment.practice_id == practice_id, Treatment.name == "vulling"
             )
         ).one()
     with session_scope() as db:
-        actor = resolve_session(db, token, utcnow())
+        actor = resolve_session(db, token, clock.now())
     assert actor is not None and vulling is not None
     return actor, vulling
 
@@ -76,10 +76,10 @@ def _open_slot_ms(actor: Actor, treatment_id: int) -> tuple[float, float, int]:
         form = _weekday_form(treatment_id, run)
         start = time.perf_counter()
         with session_scope() as db:
-            slots.preview(db, actor, form, utcnow())
+            slots.preview(db, actor, form, clock.now())
         middle = time.perf_counter()
         with session_scope() as db:
-            _, ids = slots.open_slot(db, actor, form, utcnow())
+            _, ids = slots.open_slot(db, actor, form, clock.now())
         end = time.perf_counter()
         if run:
             previewed.append((middle - start) * 1000)
@@ -152,7 +152,7 @@ def _fake_twilio() -> Iterator[None]:
 
 
 def _queued_offers(practice_id: int) -> list[int]:
-    now = utcnow()
+    now = clock.now()
     with session_scope() as db:
         treatment = db.exec(select(Treatment.id).where(Treatment.practice_id == practice_id))
         slot = Slot(

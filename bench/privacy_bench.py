@@ -11,11 +11,11 @@ from datetime import timedelta
 from sqlalchemy import insert, text
 from sqlmodel import select
 
-from pakjeplekje import migrations
+from pakjeplekje import clock, migrations
 from pakjeplekje.db import get_engine, session_scope
 from pakjeplekje.domain import privacy_export
 from pakjeplekje.domain.practice_settings import create_default_treatments
-from pakjeplekje.models import Message, Patient, Practice, Slot, utcnow
+from pakjeplekje.models import Message, Patient, Practice, Slot
 
 PATIENTS = 10_000
 MESSAGES = 100_000
@@ -26,7 +26,7 @@ TARGET_S = 30.0
 
 def _seed() -> int:
     rng = random.Random(20261130)  # noqa: S311 -- test data, the same on every run
-    now = utcnow()
+    now = clock.now()
     with session_scope() as db:
         practice = Practice(
             name="Tandartspraktijk Export", slug="bench-export", sms_sender_name="Export"
@@ -105,7 +105,7 @@ def run(url: str) -> list[tuple[str, float, str]]:
     start = time.perf_counter()
     size = 0
     with session_scope() as db:
-        for chunk in privacy_export.export_zip(db, practice_id, utcnow()):
+        for chunk in privacy_export.export_zip(db, practice_id, clock.now()):
             size += len(chunk)
     export_s = time.perf_counter() - start
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux

@@ -17,7 +17,7 @@ from datetime import timedelta
 from sqlalchemy import insert, text
 from sqlmodel import Session, select
 
-from pakjeplekje import migrations
+from pakjeplekje import clock, migrations
 from pakjeplekje.db import get_engine, session_scope
 from pakjeplekje.domain import patient_csv, patients
 from pakjeplekje.domain.patients import PatientQuery
@@ -30,7 +30,6 @@ from pakjeplekje.models import (
     Practitioner,
     Treatment,
     User,
-    utcnow,
 )
 
 PRACTICES = 11
@@ -176,7 +175,7 @@ def _new_practice(db: Session, number: int) -> tuple[int, list[int], list[int]]:
 
 def _seed_practice(db: Session, rng: random.Random, number: int) -> int:
     practice_id, treatment_ids, practitioner_ids = _new_practice(db, number)
-    now = utcnow()
+    now = clock.now()
     phones: set[str] = set()
     rows = []
     wanted: dict[str, list[int]] = {}
@@ -258,14 +257,14 @@ def _csv_round(practice_id: int) -> list[tuple[str, float, str]]:
         user = User(practice_id=fresh_id, email="import@bench.nl", name="Import", role="owner")
         db.add(user)
         db.flush()
-        token = start_session(db, user, utcnow())
+        token = start_session(db, user, clock.now())
     with session_scope() as db:
-        actor = resolve_session(db, token, utcnow())
+        actor = resolve_session(db, token, clock.now())
         assert actor is not None
         start = time.perf_counter()
         preview = patient_csv.parse(db, fresh_id, data)
         parsed = time.perf_counter()
-        added = patient_csv.import_rows(db, actor, preview, utcnow())
+        added = patient_csv.import_rows(db, actor, preview, clock.now())
     done = time.perf_counter()
     assert added == PATIENTS and not preview.errors, (added, preview.errors[:3])
     return [

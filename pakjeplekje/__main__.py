@@ -52,10 +52,11 @@ def _billing_set_status(args: argparse.Namespace) -> int:
     """Demo/test tool: set a practice's subscription state without Stripe."""
     from sqlmodel import select
 
+    from pakjeplekje import clock
     from pakjeplekje.db import session_scope
     from pakjeplekje.domain import billing
     from pakjeplekje.domain.errors import DomainError
-    from pakjeplekje.models import Practice, utcnow
+    from pakjeplekje.models import Practice
 
     ref = str(args.practice)
     try:
@@ -68,8 +69,8 @@ def _billing_set_status(args: argparse.Namespace) -> int:
             if found is None:
                 print(f"Geen praktijk met id of slug {ref!r}.", file=sys.stderr)
                 return 1
-            billing.set_status(db, found, args.status, utcnow())
-            state = billing.entitlement(db, found, utcnow())
+            billing.set_status(db, found, args.status, clock.now())
+            state = billing.entitlement(db, found, clock.now())
     except DomainError as exc:
         print(exc.message, file=sys.stderr)
         return 1

@@ -20,6 +20,7 @@ from pakjeplekje import (
     api_stripe,
     api_waitlist,
     api_webhooks,
+    clock,
 )
 from pakjeplekje.adapters.mail import ConsoleOutbox
 from pakjeplekje.config import get_settings
@@ -27,7 +28,6 @@ from pakjeplekje.db import get_engine, session_scope
 from pakjeplekje.domain import auth
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import resolve_session
-from pakjeplekje.models import utcnow
 from pakjeplekje.session_cookie import (
     clear_session_cookie,
     set_session_cookie,
@@ -64,7 +64,7 @@ def start_session(request: Request) -> Response:
         target = "/dashboard"
     try:
         with session_scope() as db:
-            token = auth.redeem_login_grant(db, grant, utcnow())
+            token = auth.redeem_login_grant(db, grant, clock.now())
     except DomainError:
         return _redirect("/inloggen?melding=verlopen")
     response = _redirect(target)
@@ -75,9 +75,9 @@ def start_session(request: Request) -> Response:
 def end_session(request: Request) -> Response:
     raw = token_from_cookie_header(request.headers.get("cookie"))
     with session_scope() as db:
-        actor = resolve_session(db, raw, utcnow())
+        actor = resolve_session(db, raw, clock.now())
         if actor is not None:
-            auth.log_out(db, actor, utcnow())
+            auth.log_out(db, actor, clock.now())
     response = _redirect("/inloggen?melding=uitgelogd")
     clear_session_cookie(response)
     return response

@@ -13,13 +13,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from pakjeplekje import jobs, live
+from pakjeplekje import clock, jobs, live
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import claims
 from pakjeplekje.domain.dutch_dates import long_moment
 from pakjeplekje.html_pages import NO_STORE, client_host, page
-from pakjeplekje.models import utcnow
 
 API_STATUS = {"claimed": 200, "taken": 409, "expired": 410, "not_found": 404, "rate_limited": 429}
 CONFIRMATION_THREAD = "pjp-confirmation"  # named so tests can wait for it
@@ -33,7 +32,7 @@ def _run_claim(request: Request, token: str, channel: str) -> claims.ClaimResult
             channel=channel,
             client=client_host(request),
             secret=get_settings().secret_key,
-            now=utcnow(),
+            now=clock.now(),
         )
     if result.practice_id is not None:  # a winner: every staff browser of that practice
         live.publish(result.practice_id, result.filled_message)
@@ -119,7 +118,7 @@ def claim_page(request: Request) -> Response:
         view = result.view
     else:
         with session_scope() as db:
-            view = claims.view(db, token, utcnow())
+            view = claims.view(db, token, clock.now())
         if view is not None and view.first_view_of is not None:
             live.publish(view.first_view_of)  # "bekeken" on the staff page
     return not_found() if view is None else _result_page(token, view)
@@ -127,7 +126,7 @@ def claim_page(request: Request) -> Response:
 
 def opt_out(request: Request) -> Response:
     with session_scope() as db:
-        practice_name = claims.opt_out(db, request.path_params["token"], utcnow())
+        practice_name = claims.opt_out(db, request.path_params["token"], clock.now())
     if practice_name is None:
         return not_found()
     return page(
@@ -141,10 +140,10 @@ def opt_out(request: Request) -> Response:
 def calendar_file(request: Request) -> Response:
     token = request.path_params["token"]
     with session_scope() as db:
-        view = claims.view(db, token, utcnow())
+        view = claims.view(db, token, clock.now())
     if view is None or view.state != "claimed_by_you":
         return not_found()
-    body = claims.ics(view, uid=claims.hash_token(token)[:24], now=utcnow())
+    body = claims.ics(view, uid=claims.hash_token(token)[:24], now=clock.now())
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from pakjeplekje import clock
 from pakjeplekje.adapters.mail import get_mailer
 from pakjeplekje.adapters.sms import get_sms_sender
 from pakjeplekje.config import get_settings
@@ -28,7 +29,6 @@ from pakjeplekje.domain.emails import code_email
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import resolve_session
 from pakjeplekje.html_pages import NO_STORE, client_host, page
-from pakjeplekje.models import utcnow
 from pakjeplekje.routes import PRIVACY_REQUEST
 from pakjeplekje.session_cookie import token_from_cookie_header
 
@@ -40,21 +40,21 @@ def _stream(practice_id: int) -> Iterator[bytes]:
     with session_scope() as db:
         if db.get_bind().dialect.name == "postgresql":  # one snapshot for every table
             db.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        yield from privacy_export.export_zip(db, practice_id, utcnow())
+        yield from privacy_export.export_zip(db, practice_id, clock.now())
 
 
 def export_zip(request: Request) -> Response:
     raw_session = token_from_cookie_header(request.headers.get("cookie"))
     try:
         with session_scope() as db:
-            now = utcnow()
+            now = clock.now()
             actor = resolve_session(db, raw_session, now)
             practice_id = privacy_export.redeem_export(
                 db, request.query_params.get("token", ""), actor, now
             )
     except DomainError as exc:
         return JSONResponse({"error": exc.message}, status_code=403, headers=NO_STORE)
-    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    stamp = clock.now().strftime("%Y%m%d-%H%M")
     return StreamingResponse(
         _stream(practice_id),
         media_type="application/zip",
@@ -73,9 +73,9 @@ def undo_page(request: Request) -> Response:
     try:
         with session_scope() as db:
             if request.method == "POST":
-                practice = practice_deletion.undo_deletion(db, token, utcnow())
+                practice = practice_deletion.undo_deletion(db, token, clock.now())
             else:
-                practice = practice_deletion.undo_check(db, token, utcnow())
+                practice = practice_deletion.undo_check(db, token, clock.now())
     except DomainError as exc:
         return page("Herstellen", f"<h1>Herstellen lukt niet</h1>{_error(exc.message)}", 400)
     name = html.escape(practice.name)
@@ -102,10 +102,10 @@ def email_confirm_page(request: Request) -> Response:
     try:
         with session_scope() as db:
             if request.method == "POST":
-                user = correction.confirm_email_change(db, token, utcnow())
+                user = correction.confirm_email_change(db, token, clock.now())
                 address = user.email
             else:
-                address = correction.check_email_change(db, token, utcnow()).pending_email or ""
+                address = correction.check_email_change(db, token, clock.now()).pending_email or ""
     except DomainError as exc:
         return page("E-mailadres", f"<h1>Bevestigen lukt niet</h1>{_error(exc.message)}", 400)
     shown = html.escape(address)
@@ -249,7 +249,7 @@ async def verzoek_start(request: Request) -> Response:
                 raw=value,
                 client=client_host(request),
                 secret=get_settings().secret_key,
-                now=utcnow(),
+                now=clock.now(),
             )
     except DomainError as exc:
         status = 429 if "Te veel" in exc.message or "al 3 codes" in exc.message else 400
@@ -287,7 +287,7 @@ async def verzoek_confirm(request: Request) -> Response:
 
     def work() -> tuple[privacy_requests.Verified, privacy_requests.Outcome | None]:
         with session_scope() as db:
-            now, secret = utcnow(), get_settings().secret_key
+            now, secret = clock.now(), get_settings().secret_key
             verified = privacy_requests.verify(
                 db, ref=ref, raw=value, code=form.get("code", ""), secret=secret, now=now
             )

@@ -13,11 +13,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from pakjeplekje import clock
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import patient_csv
 from pakjeplekje.domain.patients import AMSTERDAM, DAYS, SORTS, STATUSES, URGENCIES, PatientQuery
 from pakjeplekje.domain.sessions import Actor, resolve_session
-from pakjeplekje.models import utcnow
 from pakjeplekje.session_cookie import token_from_cookie_header
 
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -28,7 +28,7 @@ _ALL_STATUSES = {"", "all", "alle"}  # present but empty: every status, as in th
 
 def _actor(request: Request, *, exporting: bool = False) -> Actor | None:
     raw = token_from_cookie_header(request.headers.get("cookie"))
-    now = utcnow()
+    now = clock.now()
     with session_scope() as db:
         actor = resolve_session(db, raw, now)
         if actor is not None and exporting:
@@ -90,7 +90,7 @@ def export_waitlist(request: Request) -> Response:
     if actor is None:
         return _unauthorized()
     query = query_from_params(request.query_params)
-    today = utcnow().astimezone(AMSTERDAM).date().isoformat()
+    today = clock.now().astimezone(AMSTERDAM).date().isoformat()
     return StreamingResponse(
         _stream(actor.practice_id, query),
         media_type=CSV_TYPE,

@@ -15,12 +15,11 @@ from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from pakjeplekje import live
+from pakjeplekje import clock, live
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import replies
 from pakjeplekje.logmask import mask_phone
-from pakjeplekje.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +49,7 @@ async def inbound_sms(request: Request) -> Response:
 
     def handle() -> replies.Reply:
         with session_scope() as db:
-            return replies.handle_reply(db, phone, body, utcnow())
+            return replies.handle_reply(db, phone, body, clock.now())
 
     reply = await run_in_threadpool(handle)
     log.info("inbound sms from %s handled", mask_phone(phone))
@@ -75,7 +74,7 @@ async def status_callback(request: Request) -> Response:
                 params.get("MessageSid", ""),
                 params.get("MessageStatus", ""),
                 int(code) if code.isdecimal() else None,
-                utcnow(),
+                clock.now(),
             )
 
     practice_id = await run_in_threadpool(apply)

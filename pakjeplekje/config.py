@@ -13,6 +13,8 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from pakjeplekje.clock import CLOCK_START_ENV
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -113,6 +115,8 @@ class Settings:
             problems.append("SQLite in productie: zet DATABASE_URL of ALLOW_SQLITE_IN_PROD=1.")
         if not self.public_base_url.startswith("https://"):
             problems.append("PUBLIC_BASE_URL moet in productie met https:// beginnen.")
+        if os.environ.get(CLOCK_START_ENV):
+            problems.append(f"{CLOCK_START_ENV} zet de klok voor tests; niet in productie.")
         if problems:
             listed = "\n- ".join(problems)
             raise ConfigError(f"Configuratie niet veilig voor productie:\n- {listed}")

@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from pakjeplekje import clock
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain import auth, claims, patients, practice_settings
-from pakjeplekje.models import Practice, Slot, Treatment, utcnow
+from pakjeplekje.models import Practice, Slot, Treatment
 
 DEMO_PRACTICE = "Tandartspraktijk De Molen"
 DEMO_EMAIL = "eigenaar@demo.pakjeplekje.nl"
@@ -37,7 +38,7 @@ def seed_demo(db: Session) -> str | None:
     if db.exec(select(Practice.id)).first() is not None:
         return None
     password = "-".join(secrets.token_urlsafe(6) for _ in range(3))
-    now = utcnow()
+    now = clock.now()
     owner = auth.sign_up(
         db,
         practice_name=DEMO_PRACTICE,

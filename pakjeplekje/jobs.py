@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import logging
 
-from pakjeplekje import live
+from pakjeplekje import clock, live
 from pakjeplekje.adapters.sms import SmsError, get_sms_sender, status_callback_url
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import dispatch
 from pakjeplekje.logmask import mask_phone
-from pakjeplekje.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +26,7 @@ def send_offers(offer_ids: list[int]) -> int:
     touched: set[int] = set()
     for offer_id in offer_ids:
         with session_scope() as db:
-            sms = dispatch.claim_for_sending(db, offer_id, settings.url("/c/"), utcnow())
+            sms = dispatch.claim_for_sending(db, offer_id, settings.url("/c/"), clock.now())
         if sms is None:
             continue
         touched.add(sms.practice_id)
@@ -45,10 +44,10 @@ def send_offers(offer_ids: list[int]) -> int:
                 exc.retryable,
             )
             with session_scope() as db:
-                dispatch.record_failed(db, sms, exc.code, exc.retryable, utcnow())
+                dispatch.record_failed(db, sms, exc.code, exc.retryable, clock.now())
             continue
         with session_scope() as db:
-            dispatch.record_sent(db, sms, result.provider_id, result.status, utcnow())
+            dispatch.record_sent(db, sms, result.provider_id, result.status, clock.now())
         sent += 1
     for practice_id in touched:
         live.publish(practice_id)
@@ -59,7 +58,7 @@ def send_confirmation(offer_id: int) -> bool:
     """Text the winner that the slot is theirs. A failure is recorded, never retried blindly."""
     settings = get_settings()
     with session_scope() as db:
-        sms = dispatch.confirmation_for(db, offer_id, utcnow())
+        sms = dispatch.confirmation_for(db, offer_id, clock.now())
     if sms is None:
         return False
     try:
@@ -67,8 +66,8 @@ def send_confirmation(offer_id: int) -> bool:
     except SmsError as exc:
         log.warning("confirmation to %s failed: code=%s", mask_phone(sms.phone), exc.code)
         with session_scope() as db:
-            dispatch.record_message(db, sms, None, "failed", exc.code, utcnow())
+            dispatch.record_message(db, sms, None, "failed", exc.code, clock.now())
         return False
     with session_scope() as db:
-        dispatch.record_message(db, sms, result.provider_id, result.status, None, utcnow())
+        dispatch.record_message(db, sms, result.provider_id, result.status, None, clock.now())
     return True

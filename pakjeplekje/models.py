@@ -9,9 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from pakjeplekje import clock
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -41,7 +39,7 @@ class Practice(SQLModel, table=True):
     sms_sender_name: str = Field(max_length=11)
     status: str = Field(default="active", max_length=20)
     deletion_scheduled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime)
     # Outreach rules (used by the waves of the core loop); times are local minutes since 00:00.
     wave_size: int = Field(default=5)
     wave_interval_minutes: int = Field(default=10)
@@ -65,7 +63,7 @@ class User(SQLModel, table=True):
     role: str = Field(default="staff", max_length=10)
     status: str = Field(default="active", max_length=10)
     password_hash: str | None = Field(default=None, max_length=100, repr=False)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # A new address waiting for its confirmation link (Correctie).
     pending_email: str | None = Field(default=None, max_length=254)
@@ -75,8 +73,8 @@ class AuthSession(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
     token_hash: str = Field(max_length=64, unique=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -88,7 +86,7 @@ class OneTimeToken(SQLModel, table=True):
     user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
     purpose: str = Field(max_length=20)
     token_hash: str = Field(max_length=64, unique=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -114,7 +112,7 @@ class AuditEvent(SQLModel, table=True):
     target_type: str | None = Field(default=None, max_length=30)
     target_id: int | None = Field(default=None)
     detail: str | None = Field(default=None, max_length=200)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, index=True)
 
 
 class Treatment(SQLModel, table=True):
@@ -278,7 +276,7 @@ class Subscription(SQLModel, table=True):
     # SMS beyond the included amount already reported to the Stripe meter in this period.
     overage_reported: int = Field(default=0)
     overage_period_start: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime)
 
 
 class StripeEvent(SQLModel, table=True):

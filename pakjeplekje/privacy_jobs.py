@@ -8,17 +8,17 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from pakjeplekje import clock
 from pakjeplekje.adapters.mail import get_mailer
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import objections, practice_deletion, retention
-from pakjeplekje.models import utcnow
 
 log = logging.getLogger(__name__)
 
 
 def run_daily(now: datetime | None = None) -> dict[str, int]:
-    now = now or utcnow()
+    now = now or clock.now()
     secret = get_settings().secret_key
     with session_scope() as db:
         due = practice_deletion.due_for_purge(db, now)
@@ -48,7 +48,7 @@ def run_daily(now: datetime | None = None) -> dict[str, int]:
 def send_monthly_summaries(now: datetime | None = None) -> int:
     """Last month's summary to every practice that did not object; one transaction per
     practice, marked as sent before the mail leaves (at most once, never twice)."""
-    now = now or utcnow()
+    now = now or clock.now()
     settings = get_settings()
     with session_scope() as db:
         due = objections.summaries_due(db, now)

@@ -18,12 +18,11 @@ from datetime import datetime
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 
-from pakjeplekje import jobs, live, subscriptions
+from pakjeplekje import clock, jobs, live, subscriptions
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import dispatch, waves
 from pakjeplekje.logmask import configure_logging
-from pakjeplekje.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +49,7 @@ def tick(now: datetime | None = None) -> list[int]:
     one transaction, then text them; returns the ids of the new wave offers.
 
     Texting happens after the commit: the provider is never called inside a transaction."""
-    now = now or utcnow()
+    now = now or clock.now()
     with session_scope() as db:
         expired = waves.expire_offers(db, now)
         new_ids = waves.run_due_waves(db, now)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from pakjeplekje import clock
 from pakjeplekje.adapters.payments import (
     BadSignature,
     CheckoutRequest,
@@ -27,7 +28,7 @@ from pakjeplekje.db import session_scope
 from pakjeplekje.domain import audit, billing
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
 from pakjeplekje.domain.sessions import Actor
-from pakjeplekje.models import StripeEvent, Subscription, utcnow
+from pakjeplekje.models import StripeEvent, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def _customer(settings: Settings, actor: Actor, now: datetime) -> str:
 
 def start_checkout(actor: Actor, plan_key: str, now: datetime | None = None) -> str:
     """The Stripe Checkout URL for `plan_key` (subscription mode). Access follows the webhook."""
-    settings, now = get_settings(), now or utcnow()
+    settings, now = get_settings(), now or clock.now()
     if not actor.is_owner:
         raise PermissionDenied
     if not settings.stripe_configured:
@@ -93,7 +94,7 @@ def start_checkout(actor: Actor, plan_key: str, now: datetime | None = None) -> 
 
 def open_portal(actor: Actor, now: datetime | None = None) -> str:
     """The Stripe customer-portal URL: payment method, invoices, cancel, plan change."""
-    settings, now = get_settings(), now or utcnow()
+    settings, now = get_settings(), now or clock.now()
     if not actor.is_owner:
         raise PermissionDenied
     if not settings.stripe_configured:
@@ -195,7 +196,7 @@ def _locate(change: StripeChange) -> tuple[int, str | None] | None:
 def handle_webhook(
     payload: bytes, signature: str | None, now: datetime | None = None
 ) -> WebhookResult:
-    settings, now = get_settings(), now or utcnow()
+    settings, now = get_settings(), now or clock.now()
     try:
         event = verify_webhook(payload, signature, settings.stripe_webhook_secret)
     except BadSignature:
@@ -302,7 +303,7 @@ def cancel_stripe(subscription_ids: list[str]) -> int:
             log.warning("stripe cancel of %s failed; the billing tick retries", subscription_id)
             continue
         with session_scope() as db:
-            billing.subscription_cancelled(db, subscription_id, utcnow())
+            billing.subscription_cancelled(db, subscription_id, clock.now())
         cancelled += 1
     return cancelled
 
@@ -310,7 +311,7 @@ def cancel_stripe(subscription_ids: list[str]) -> int:
 def billing_tick(now: datetime | None = None) -> int:
     """Mark ended trials (deletion date), retry Stripe cancels of deleted practices, then
     report metered SMS overage to Stripe."""
-    settings, now = get_settings(), now or utcnow()
+    settings, now = get_settings(), now or clock.now()
     with session_scope() as db:
         billing.expire_trials(db, now)
         to_cancel = billing.subscriptions_to_cancel(db)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel
@@ -163,10 +164,31 @@ def app_env(
         delete_all_rows(test_engine)
 
 
+def _test_start() -> datetime:
+    """The instant the whole run starts at: a Tuesday morning, or `TEST_NOW` (ISO 8601, UTC),
+    which CI sets to the awkward instants (a Saturday night, the DST night, New Year's Eve)."""
+    raw = os.environ.get("TEST_NOW", "").strip()
+    if not raw:
+        return datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    start = datetime.fromisoformat(raw)
+    return start if start.tzinfo else start.replace(tzinfo=UTC)
+
+
+TEST_START = _test_start()
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock() -> Iterator[time_machine.Coordinates]:
+    """Every test starts at TEST_START and its clock ticks from there: no test can depend on
+    the day or hour it happens to run (the app reads time only through `clock.now()`)."""
+    with time_machine.travel(TEST_START, tick=True) as traveller:
+        yield traveller
+
+
 @pytest.fixture
 def now() -> datetime:
-    """A fixed clock: tests move time by adding timedeltas, never by sleeping."""
-    return datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    """The instant the test starts at: tests move time by adding timedeltas, never by sleeping."""
+    return TEST_START
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,14 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
+from pakjeplekje import clock
 from pakjeplekje.adapters.mail import ConsoleOutbox
 from pakjeplekje.api import create_api
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import auth
 from pakjeplekje.domain.emails import Email
 from pakjeplekje.domain.sessions import resolve_session
-from pakjeplekje.models import AuditEvent, AuthSession, utcnow
+from pakjeplekje.models import AuditEvent, AuthSession
 from pakjeplekje.session_cookie import COOKIE_NAME
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ def new_grant(factory: Factory) -> str:
     """A committed user and a fresh login grant, as the login form would hand to the browser."""
     with session_scope() as db:
         user = factory.user(db, factory.practice(db), "balie@praktijk.nl")
-        return auth.issue_login_grant(db, user, utcnow())
+        return auth.issue_login_grant(db, user, clock.now())
 
 
 def session_cookies(response: object) -> list[str]:
@@ -78,7 +79,7 @@ def test_grant_sets_httponly_cookie_and_enters_dashboard(
     assert "path=/" in attributes
     token = cookie.split(";")[0].split("=", 1)[1]
     with session_scope() as db:
-        actor = resolve_session(db, token, utcnow())
+        actor = resolve_session(db, token, clock.now())
     assert actor is not None and actor.email == "balie@praktijk.nl"
 
 
@@ -134,7 +135,7 @@ def test_logout_revokes_session_and_clears_cookie(client: TestClient, factory: F
     with session_scope() as db:
         row = db.exec(select(AuthSession)).one()
         assert row.revoked_at is not None
-        assert resolve_session(db, token, utcnow()) is None
+        assert resolve_session(db, token, clock.now()) is None
         assert db.exec(select(AuditEvent.action)).all() == ["auth.logout"]
 
 

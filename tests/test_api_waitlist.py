@@ -18,13 +18,13 @@ from sqlmodel import Session, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from pakjeplekje import api_waitlist
+from pakjeplekje import api_waitlist, clock
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import auth, patients
 from pakjeplekje.domain.patients import PatientInput
 from pakjeplekje.domain.practice_settings import create_default_treatments
 from pakjeplekje.domain.sessions import Actor, resolve_session, start_session
-from pakjeplekje.models import AuditEvent, Treatment, utcnow
+from pakjeplekje.models import AuditEvent, Treatment
 from pakjeplekje.session_cookie import COOKIE_NAME
 
 if TYPE_CHECKING:
@@ -63,9 +63,9 @@ def _add(db: Session, actor: Actor, treatments: dict[str, int], name: str, phone
         urgency=kw.pop("urgency", "normaal"),
         consent_method="balie",
     )
-    patient = patients.add(db, actor, data, utcnow())
+    patient = patients.add(db, actor, data, clock.now())
     if status := kw.pop("status", None):
-        patients.set_status(db, actor, patient.id, status, utcnow())  # type: ignore[arg-type]
+        patients.set_status(db, actor, patient.id, status, clock.now())  # type: ignore[arg-type]
     assert not kw
     return patient
 
@@ -76,8 +76,8 @@ def _practice(db: Session, factory: Factory, name: str) -> tuple[Practice, Actor
     create_default_treatments(db, practice.id)
     db.flush()
     user = factory.user(db, practice, f"balie@{name.lower()}.nl")
-    token = start_session(db, user, utcnow())
-    actor = resolve_session(db, token, utcnow())
+    token = start_session(db, user, clock.now())
+    actor = resolve_session(db, token, clock.now())
     assert actor is not None
     treatments = dict(
         db.exec(
@@ -120,7 +120,7 @@ def names(response: object) -> list[str]:
 def test_downloads_need_a_valid_session(client: TestClient, world: World, path: str) -> None:
     """No cookie, a made-up token or a revoked session: 401 JSON, never a file."""
     with session_scope() as db:
-        auth.log_out(db, resolve_session(db, world.a.token, utcnow()), utcnow())  # type: ignore[arg-type]
+        auth.log_out(db, resolve_session(db, world.a.token, clock.now()), clock.now())  # type: ignore[arg-type]
     for headers in ({}, cookie("verzonnen-token"), cookie(world.a.token), {"cookie": "x=\x7f;"}):
         response = client.get(path, headers=headers)
         assert response.status_code == 401, headers

@@ -9,10 +9,11 @@ import pytest
 from sqlmodel import Session, select
 
 from pakjeplekje import __main__ as cli
+from pakjeplekje import clock
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import auth, billing, dispatch, replies, slots, waves
 from pakjeplekje.domain.errors import DomainError
-from pakjeplekje.models import Message, Offer, Patient, Practice, Slot, Subscription, utcnow
+from pakjeplekje.models import Message, Offer, Patient, Practice, Slot, Subscription
 from pakjeplekje.state.billing import banners_for
 from tests.conftest import AppEnv, Factory
 from tests.test_slots import Desk, make_desk
@@ -235,7 +236,7 @@ def test_cli_sets_the_status_of_one_practice_only(
     with session_scope() as db:
         a, b = factory.practice(db, "Alfa"), factory.practice(db, "Beta")
         for p in (a, b):
-            billing.start_trial(db, p.id, utcnow())  # type: ignore[arg-type]
+            billing.start_trial(db, p.id, clock.now())  # type: ignore[arg-type]
         slug_a, id_b = a.slug, b.id
     assert cli.main(["billing", "set-status", slug_a, "canceled"]) == 0
     assert "opgezegd" in capsys.readouterr().out
@@ -244,5 +245,5 @@ def test_cli_sets_the_status_of_one_practice_only(
     with session_scope() as db:
         subs = {s.practice_id: s.status for s in db.exec(select(Subscription)).all()}
         assert subs == {a.id: "canceled", b.id: "past_due"}
-        assert billing.entitlement(db, a.id, utcnow()).read_only  # type: ignore[arg-type]
-        assert not billing.entitlement(db, b.id, utcnow()).read_only  # type: ignore[arg-type]
+        assert billing.entitlement(db, a.id, clock.now()).read_only  # type: ignore[arg-type]
+        assert not billing.entitlement(db, b.id, clock.now()).read_only  # type: ignore[arg-type]

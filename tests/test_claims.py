@@ -11,12 +11,12 @@ from sqlmodel import col, select, update
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from pakjeplekje import api_claim
+from pakjeplekje import api_claim, clock
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import get_engine, session_scope
 from pakjeplekje.demo import OfferedSlot, offered_slot
 from pakjeplekje.domain import claims
-from pakjeplekje.models import Offer, Patient, Slot, utcnow
+from pakjeplekje.models import Offer, Patient, Slot
 from tests.conftest import AppEnv, Factory
 
 
@@ -30,7 +30,7 @@ def make_slot(
             db,
             practice.id,  # type: ignore[arg-type]
             offers,
-            utcnow(),
+            clock.now(),
             name=f"Patiënt {name}",
             first_phone=10_000_000 + sum(map(ord, name)) % 1000 * 10_000,
             starts_in=starts_in,
@@ -40,7 +40,12 @@ def make_slot(
 def claim(token: str, client: str = "10.0.0.1") -> str:
     with session_scope() as db:
         return claims.claim(
-            db, token, channel="api", client=client, secret=get_settings().secret_key, now=utcnow()
+            db,
+            token,
+            channel="api",
+            client=client,
+            secret=get_settings().secret_key,
+            now=clock.now(),
         ).result
 
 
@@ -191,7 +196,7 @@ def test_the_winner_gets_a_confirmation_text(
     setup = make_slot(factory, "Bevestiging", 2)
     with session_scope() as db:
         result = claims.claim(
-            db, setup.tokens[0], channel="page", client="1.2.3.4", secret="s", now=utcnow()
+            db, setup.tokens[0], channel="page", client="1.2.3.4", secret="s", now=clock.now()
         )
     assert result.offer_id is not None
     assert jobs.send_confirmation(result.offer_id)

@@ -12,13 +12,13 @@ from sqlmodel import Session, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from pakjeplekje import api_privacy
+from pakjeplekje import api_privacy, clock
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import auth, correction
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
 from pakjeplekje.domain.passwords import hash_password
 from pakjeplekje.domain.sessions import Actor, resolve_session
-from pakjeplekje.models import AuditEvent, Practice, User, utcnow
+from pakjeplekje.models import AuditEvent, Practice, User
 
 if TYPE_CHECKING:
     from conftest import AppEnv, Factory
@@ -176,7 +176,7 @@ def test_confirmation_page_get_shows_post_confirms_and_login_moves(
     with session_scope() as db:
         owner, actor = _owner(db, factory)
         mail = correction.request_email_change(
-            db, actor, new_email="olga@nieuw.nl", password=PASSWORD, link=_link, now=utcnow()
+            db, actor, new_email="olga@nieuw.nl", password=PASSWORD, link=_link, now=clock.now()
         )[0]
     url = correction.CONFIRM_PATH + "?token=" + _token(mail.body)
     with TestClient(Starlette(routes=api_privacy.routes())) as client:
@@ -192,7 +192,7 @@ def test_confirmation_page_get_shows_post_confirms_and_login_moves(
     def login(email: str) -> auth.LoginResult:
         with session_scope() as db:
             return auth.log_in(
-                db, email=email, password=PASSWORD, client="t", secret="s", now=utcnow()
+                db, email=email, password=PASSWORD, client="t", secret="s", now=clock.now()
             )
 
     assert login("olga@nieuw.nl").user is not None

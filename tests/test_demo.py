@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from pakjeplekje import demo
+from pakjeplekje import clock, demo
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import auth, matching
-from pakjeplekje.models import Patient, Treatment, User, utcnow
+from pakjeplekje.models import Patient, Treatment, User
 from tests.conftest import AppEnv
 
 
@@ -27,7 +27,7 @@ def test_demo_practice_has_a_working_login_and_a_waitlist(app_env: AppEnv) -> No
             password=password,
             client="c",
             secret=get_settings().secret_key,
-            now=utcnow(),
+            now=clock.now(),
         )
         assert result.user is not None
         owner = db.exec(select(User).where(User.email == demo.DEMO_EMAIL)).one()
@@ -42,11 +42,11 @@ def test_demo_practice_has_a_working_login_and_a_waitlist(app_env: AppEnv) -> No
                 Treatment.practice_id == owner.practice_id, Treatment.name == "controle"
             )
         ).one()
-        start = (utcnow() + timedelta(days=1)).replace(hour=9, minute=0)
+        start = (clock.now() + timedelta(days=1)).replace(hour=9, minute=0)
         if start.weekday() == 6:  # nobody can mark Sunday as available
             start += timedelta(days=1)
         shape = matching.SlotShape(owner.practice_id, start, 30, controle, None)
-        assert matching.count(db, shape, utcnow()) >= 5  # a full first wave (and 'overig')
+        assert matching.count(db, shape, clock.now()) >= 5  # a full first wave (and 'overig')
 
 
 def test_no_demo_in_production(app_env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> None:

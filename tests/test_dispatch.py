@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from pakjeplekje import jobs
+from pakjeplekje import clock, jobs
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import dispatch, slots
 from pakjeplekje.domain.sms_texts import fits
-from pakjeplekje.models import Message, Offer, Patient, Slot, utcnow
+from pakjeplekje.models import Message, Offer, Patient, Slot
 from tests.conftest import AppEnv, Factory
 from tests.test_claims import make_slot
 
@@ -51,9 +51,9 @@ def test_only_one_of_two_workers_claims_an_offer(app_env: AppEnv, factory: Facto
     """The conditional queued → sending update lets exactly one sender through."""
     _, (offer_id, *_) = _queued_offers(factory, "Twee", 1)
     with session_scope() as db:
-        first = dispatch.claim_for_sending(db, offer_id, "https://x.nl/c/", utcnow())
+        first = dispatch.claim_for_sending(db, offer_id, "https://x.nl/c/", clock.now())
     with session_scope() as db:
-        second = dispatch.claim_for_sending(db, offer_id, "https://x.nl/c/", utcnow())
+        second = dispatch.claim_for_sending(db, offer_id, "https://x.nl/c/", clock.now())
     assert first is not None and second is None
 
 
@@ -63,10 +63,10 @@ def test_a_crash_between_send_and_mark_sent_never_texts_again(
     """Claimed for sending but never marked: the offer stays `sending`, reported, not resent."""
     _, offer_ids = _queued_offers(factory, "Crash", 1)
     with session_scope() as db:
-        assert dispatch.claim_for_sending(db, offer_ids[0], "https://x.nl/c/", utcnow())
+        assert dispatch.claim_for_sending(db, offer_ids[0], "https://x.nl/c/", clock.now())
     assert jobs.send_offers(offer_ids) == 0
     with session_scope() as db:
-        later = utcnow() + timedelta(minutes=10)
+        later = clock.now() + timedelta(minutes=10)
         practice_id = db.get(Offer, offer_ids[0]).practice_id  # type: ignore[union-attr]
         assert dispatch.stuck_offers(db, practice_id, later) == offer_ids
         assert dispatch.stuck_offers(db, practice_id + 1, later) == []  # never another's
@@ -87,12 +87,12 @@ def test_failures_are_recorded_and_unsubscribed_numbers_opt_out(
 ) -> None:
     _, offer_ids = _queued_offers(factory, "Fout", 2)
     with session_scope() as db:
-        unsubscribed = dispatch.claim_for_sending(db, offer_ids[0], "https://x.nl/c/", utcnow())
-        busy = dispatch.claim_for_sending(db, offer_ids[1], "https://x.nl/c/", utcnow())
+        unsubscribed = dispatch.claim_for_sending(db, offer_ids[0], "https://x.nl/c/", clock.now())
+        busy = dispatch.claim_for_sending(db, offer_ids[1], "https://x.nl/c/", clock.now())
     assert unsubscribed and busy
     with session_scope() as db:
-        dispatch.record_failed(db, unsubscribed, 21610, False, utcnow())
-        dispatch.record_failed(db, busy, 429, True, utcnow())
+        dispatch.record_failed(db, unsubscribed, 21610, False, clock.now())
+        dispatch.record_failed(db, busy, 429, True, clock.now())
     with session_scope() as db:
         first, second = (db.get(Offer, i) for i in offer_ids)
         assert first is not None and second is not None
@@ -112,7 +112,7 @@ def test_opening_a_slot_queues_wave_one_for_the_best_matches(
         slot = db.get(Slot, setup.slot_id)
         assert slot is not None
         db.exec(Offer.__table__.delete())  # type: ignore[attr-defined]  (start without offers)
-        first = slots.add_wave(db, slot, 1, utcnow())
-        second = slots.add_wave(db, slot, 2, utcnow())
-        third = slots.add_wave(db, slot, 3, utcnow())
+        first = slots.add_wave(db, slot, 1, clock.now())
+        second = slots.add_wave(db, slot, 2, clock.now())
+        third = slots.add_wave(db, slot, 3, clock.now())
     assert (len(first), len(second), len(third)) == (5, 3, 0)

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from pakjeplekje import api_privacy
+from pakjeplekje import api_privacy, clock
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import audit, privacy_export
 from pakjeplekje.domain.errors import PermissionDenied
@@ -30,7 +30,6 @@ from pakjeplekje.models import (
     Offer,
     OneTimeToken,
     User,
-    utcnow,
 )
 from pakjeplekje.session_cookie import COOKIE_NAME
 from tests.test_tenant_isolation import Tenant, make_tenant
@@ -183,11 +182,11 @@ def test_route_streams_the_zip_once_for_the_owner(
     with session_scope() as db:
         practice = factory.practice(db, "Tandartspraktijk Route")
         owner = factory.user(db, practice, "eigenaar@route.nl", role="owner")
-        cookie = start_session(db, owner, utcnow())
+        cookie = start_session(db, owner, clock.now())
     with session_scope() as db:
-        actor = resolve_session(db, cookie, utcnow())
+        actor = resolve_session(db, cookie, clock.now())
         assert actor is not None
-        token = privacy_export.start_export(db, actor, utcnow())
+        token = privacy_export.start_export(db, actor, clock.now())
 
     assert client.get(api_privacy.EXPORT_PATH, params={"token": token}).status_code == 403
     client.cookies.set(COOKIE_NAME, cookie)

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from pakjeplekje import api_privacy
+from pakjeplekje import api_privacy, clock
 from pakjeplekje.adapters.mail import ConsoleOutbox
 from pakjeplekje.adapters.sms import ConsoleSms
 from pakjeplekje.db import session_scope
@@ -31,7 +31,6 @@ from pakjeplekje.models import (
     Suppression,
     Treatment,
     User,
-    utcnow,
 )
 
 if TYPE_CHECKING:
@@ -63,7 +62,7 @@ def _place(db: Session, factory: Factory, name: str, email: str) -> Place:
     db.flush()
     treatment = db.exec(select(Treatment.id).where(Treatment.practice_id == practice.id)).first()
     assert treatment
-    return Place(practice.id, start_session(db, owner, utcnow()), treatment)
+    return Place(practice.id, start_session(db, owner, clock.now()), treatment)
 
 
 @pytest.fixture
@@ -74,7 +73,10 @@ def places(app_env: AppEnv, factory: Factory) -> tuple[Place, Place]:
         b = _place(db, factory, "Tandartspraktijk Beta", "eigenaar@beta.nl")
         for place, name in ((a, "Alfa Patiënt"), (b, "Beta Patiënt")):
             patient = patients.insert(
-                db, place.practice_id, waiting_patient(name, NUMBER, place.treatment_id), utcnow()
+                db,
+                place.practice_id,
+                waiting_patient(name, NUMBER, place.treatment_id),
+                clock.now(),
             )
             db.add(
                 Message(
@@ -84,12 +86,12 @@ def places(app_env: AppEnv, factory: Factory) -> tuple[Place, Place]:
                     phone=NUMBER,
                     body=f"Bericht van {name}",
                     status="delivered",
-                    created_at=utcnow(),
-                    updated_at=utcnow(),
+                    created_at=clock.now(),
+                    updated_at=clock.now(),
                 )
             )
         patients.insert(
-            db, a.practice_id, waiting_patient("Ander", "+31687654321", a.treatment_id), utcnow()
+            db, a.practice_id, waiting_patient("Ander", "+31687654321", a.treatment_id), clock.now()
         )
     return a, b
 
@@ -162,7 +164,7 @@ def test_verwijdering_removes_the_number_everywhere_and_suppresses_it(
         assert NUMBER not in db.exec(select(Suppression)).one().key
 
         # Re-adding by hand or by CSV is refused, with a message to the practice.
-        owner = resolve_session(db, a.owner_token, utcnow())
+        owner = resolve_session(db, a.owner_token, clock.now())
         assert owner is not None
         with pytest.raises(ValidationFailed) as refused:
             patients.add(
@@ -176,7 +178,7 @@ def test_verwijdering_removes_the_number_everywhere_and_suppresses_it(
                     availability=["ma-ochtend"],
                     consent_method="balie",
                 ),
-                utcnow(),
+                clock.now(),
             )
         assert "AVG" in refused.value.errors["phone"]
         name = db.get(Treatment, a.treatment_id).name  # type: ignore[union-attr]
@@ -227,12 +229,12 @@ def test_correctie_lands_in_each_inbox_and_b_sees_only_its_own(
     assert response.status_code == 200
     with session_scope() as db:
         for own in (a, b):
-            rows = privacy_requests.inbox(db, own.practice_id, utcnow())
+            rows = privacy_requests.inbox(db, own.practice_id, clock.now())
             assert [(r.kind, r.status, r.message) for r in rows] == [
                 ("correctie", "open", "Mijn naam is Bèta")
             ]
             assert not rows[0].overdue
-            assert privacy_requests.inbox(db, own.practice_id, utcnow() + timedelta(days=32))[
+            assert privacy_requests.inbox(db, own.practice_id, clock.now() + timedelta(days=32))[
                 0
             ].overdue
 
@@ -293,7 +295,7 @@ def test_staff_request_by_email(
     code = re.search(r"\b(\d{6})\b", ConsoleOutbox(app_env.data_dir).messages()[0]["body"]).group(1)  # type: ignore[union-attr]
     assert _confirm(client, page, code, "verwijdering", message="Weg ermee").status_code == 200
     with session_scope() as db:
-        kinds = [(r.kind, r.status) for r in privacy_requests.inbox(db, a.practice_id, utcnow())]
+        kinds = [(r.kind, r.status) for r in privacy_requests.inbox(db, a.practice_id, clock.now())]
         assert ("verwijdering", "open") in kinds and ("inzage", "done") in kinds
         assert db.exec(select(User).where(User.email == "eigenaar@alfa.nl")).one()
 

@@ -15,10 +15,10 @@ from sqlmodel import select
 from werkzeug import Request as WzRequest
 from werkzeug import Response as WzResponse
 
-from pakjeplekje import jobs, scheduler
+from pakjeplekje import clock, jobs, scheduler
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import dispatch, matching, patients, replies
-from pakjeplekje.models import Message, Offer, Patient, Practice, Slot, utcnow
+from pakjeplekje.models import Message, Offer, Patient, Practice, Slot
 from tests.conftest import AppEnv, Factory, reset_app_caches
 from tests.test_claims import make_slot
 from tests.test_sms_adapters import SID, TOKEN, twilio_error, twilio_message
@@ -74,7 +74,7 @@ def test_a_rate_limited_offer_is_retried_with_backoff_and_sent_once(
     calls = fake_twilio(answer)
     with session_scope() as db:
         [offer_id] = db.exec(select(Offer.id).where(Offer.slot_id == setup.slot_id)).all()
-    start = utcnow()
+    start = clock.now()
     assert jobs.send_offers([offer_id]) == 0
     with session_scope() as db:
         offer = db.get(Offer, offer_id)
@@ -106,7 +106,7 @@ def test_retryable_failures_stop_after_the_last_attempt(
         with session_scope() as db:
             offer = db.get(Offer, offer_id)
             assert offer is not None
-            moment = offer.retry_at or utcnow()
+            moment = offer.retry_at or clock.now()
         scheduler.tick(moment)
     assert len(calls) == dispatch.MAX_ATTEMPTS
     with session_scope() as db:
@@ -135,7 +135,7 @@ def test_an_invalid_number_is_flagged_skipped_and_shown_until_corrected(
         lambda to: twilio_error(400, code, "Invalid") if to == bad_phone else accepted(to)
     )
     jobs.send_offers([o.id for o in offers])  # type: ignore[misc]
-    scheduler.tick(utcnow() + timedelta(hours=1))
+    scheduler.tick(clock.now() + timedelta(hours=1))
     assert calls.count(bad_phone) == 1  # a permanent error is never retried
 
     with session_scope() as db:
@@ -146,7 +146,7 @@ def test_an_invalid_number_is_flagged_skipped_and_shown_until_corrected(
         shape = matching.SlotShape(
             slot.practice_id, slot.starts_at, 30, slot.treatment_id, None, slot_id=None
         )
-        best = matching.ranked(db, shape, utcnow(), limit=10)
+        best = matching.ranked(db, shape, clock.now(), limit=10)
         assert best and bad_id not in [m.patient_id for m in best]
         practice = db.get(Practice, slot.practice_id)
         assert practice is not None
@@ -158,7 +158,7 @@ def test_an_invalid_number_is_flagged_skipped_and_shown_until_corrected(
 
         form = patients.get(db, actor, bad_id).form  # type: ignore[arg-type]
         corrected = dataclasses.replace(form, phone="06 2345 6789")
-        patients.update(db, actor, bad_id, corrected, utcnow())  # type: ignore[arg-type]
+        patients.update(db, actor, bad_id, corrected, clock.now())  # type: ignore[arg-type]
     with session_scope() as db:
         patient = db.get(Patient, bad_id)
         assert patient is not None and patient.phone_invalid_at is None
@@ -170,11 +170,11 @@ def test_a_delivery_callback_with_an_invalid_number_flags_it(
     setup = make_slot(factory, "Callback", 1)
     with session_scope() as db:
         [offer] = db.exec(select(Offer).where(Offer.slot_id == setup.slot_id)).all()
-        sms = dispatch.claim_for_sending(db, offer.id, "https://x.nl/c/", utcnow())  # type: ignore[arg-type]
+        sms = dispatch.claim_for_sending(db, offer.id, "https://x.nl/c/", clock.now())  # type: ignore[arg-type]
         assert sms is not None
-        dispatch.record_sent(db, sms, "SM" + "7" * 32, "queued", utcnow())
+        dispatch.record_sent(db, sms, "SM" + "7" * 32, "queued", clock.now())
     with session_scope() as db:
-        practice = replies.apply_status(db, "SM" + "7" * 32, "undelivered", 21614, utcnow())
+        practice = replies.apply_status(db, "SM" + "7" * 32, "undelivered", 21614, clock.now())
         assert practice == sms.practice_id
     with session_scope() as db:
         patient = db.get(Patient, sms.patient_id)
@@ -189,10 +189,10 @@ def test_an_offer_whose_send_job_was_lost_is_sent_by_the_tick(
     setup = make_slot(factory, "Verloren", 2)
     with session_scope() as db:
         ids = list(db.exec(select(Offer.id).where(Offer.slot_id == setup.slot_id)).all())
-        assert dispatch.due_for_sending(db, utcnow()) == []  # just queued: its job may run
-        assert dispatch.due_for_sending(db, utcnow() + timedelta(minutes=2)) == sorted(ids)
-    scheduler.tick(utcnow() + timedelta(minutes=2))
+        assert dispatch.due_for_sending(db, clock.now()) == []  # just queued: its job may run
+        assert dispatch.due_for_sending(db, clock.now() + timedelta(minutes=2)) == sorted(ids)
+    scheduler.tick(clock.now() + timedelta(minutes=2))
     with session_scope() as db:
         statuses = db.exec(select(Offer.status).where(Offer.slot_id == setup.slot_id)).all()
         assert set(statuses) == {"sent"}
-        assert dispatch.due_for_sending(db, utcnow() + timedelta(minutes=5)) == []
+        assert dispatch.due_for_sending(db, clock.now() + timedelta(minutes=5)) == []

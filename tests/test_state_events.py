@@ -18,11 +18,12 @@ from reflex import constants
 from reflex.state import State
 from sqlmodel import select
 
+from pakjeplekje import clock
 from pakjeplekje.db import session_scope
 from pakjeplekje.demo import waiting_patient
 from pakjeplekje.domain import patients, practice_settings
 from pakjeplekje.domain.sessions import start_session
-from pakjeplekje.models import Patient, Treatment, User, utcnow
+from pakjeplekje.models import Patient, Treatment, User
 from pakjeplekje.models import Practice as Practice_
 from pakjeplekje.session_cookie import COOKIE_NAME
 from pakjeplekje.state.practice_settings import PracticeSettingsState
@@ -72,8 +73,8 @@ def practices(app_env: AppEnv, factory: Factory) -> tuple[Practice, Practice]:
             staff = factory.user(db, practice, f"assistent@{name}.nl")
             made.append(
                 Practice(
-                    owner_token=start_session(db, owner, utcnow()),
-                    staff_token=start_session(db, staff, utcnow()),
+                    owner_token=start_session(db, owner, clock.now()),
+                    staff_token=start_session(db, staff, clock.now()),
                     staff_id=staff.id,  # type: ignore[arg-type]
                     staff_email=staff.email,
                 )
@@ -168,7 +169,7 @@ def a_patient(practices: tuple[Practice, Practice]) -> int:
             select(Treatment.id).where(Treatment.practice_id == a_staff.practice_id)
         ).first()
         clean = waiting_patient("Alma Alfa", "+31611112222", treatment)
-        return patients.insert(db, a_staff.practice_id, clean, utcnow()).id  # type: ignore[return-value]
+        return patients.insert(db, a_staff.practice_id, clean, clock.now()).id  # type: ignore[return-value]
 
 
 def _patient(patient_id: int) -> Patient | None:

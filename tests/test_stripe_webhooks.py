@@ -15,14 +15,14 @@ import pytest
 from sqlmodel import func, select
 from starlette.testclient import TestClient
 
-from pakjeplekje import subscriptions
+from pakjeplekje import clock, subscriptions
 from pakjeplekje.adapters.payments import NotConfigured
 from pakjeplekje.api import create_api
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import billing, practice_deletion, slots
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
 from pakjeplekje.domain.sessions import Actor
-from pakjeplekje.models import AuditEvent, Practice, StripeEvent, Subscription, utcnow
+from pakjeplekje.models import AuditEvent, Practice, StripeEvent, Subscription
 from pakjeplekje.state.billing import BillingState, banners_for
 from pakjeplekje.state.slots import SlotsState
 from tests import fake_stripe as fs
@@ -65,9 +65,9 @@ def make_owner(factory: Factory, name: str) -> Owner:
         practice = factory.practice(db, f"Tandartspraktijk {name}")
         owner = factory.user(db, practice, f"eigenaar@{name.lower()}.nl", role="owner")
         staff = factory.user(db, practice, f"assistent@{name.lower()}.nl")
-        billing.start_trial(db, practice.id, utcnow())  # type: ignore[arg-type]
-        token, actor = factory.login(db, owner, utcnow())
-        staff_token, staff_actor = factory.login(db, staff, utcnow())
+        billing.start_trial(db, practice.id, clock.now())  # type: ignore[arg-type]
+        token, actor = factory.login(db, owner, clock.now())
+        staff_token, staff_actor = factory.login(db, staff, clock.now())
     return Owner(practice.id, actor, staff_actor, token, staff_token)  # type: ignore[arg-type]
 
 
@@ -127,7 +127,7 @@ def practice_row(practice_id: int) -> Practice:
 
 def entitlement(practice_id: int, at: Any = None) -> billing.Entitlement:
     with session_scope() as db:
-        return billing.entitlement(db, practice_id, at or utcnow())
+        return billing.entitlement(db, practice_id, at or clock.now())
 
 
 def event_count() -> int:
@@ -375,7 +375,7 @@ def test_payment_failed_gives_the_owner_a_banner_and_seven_days(
     fake.subscriptions["sub_a"]["status"] = "past_due"
     failed = fs.event("invoice.payment_failed", invoice("in_1", customer, "sub_a"))
     assert deliver(client, failed).json() == {"result": "applied"}
-    now = utcnow()
+    now = clock.now()
     found = entitlement(alfa.practice_id, now)
     assert found.label == "betaling mislukt" and found.can_send_sms
     assert [b["kind"] for b in banners_for(found, is_owner=True)] == ["betaling-mislukt"]
@@ -434,7 +434,7 @@ def test_metered_overage_is_reported_to_the_meter_once(
     stripe_env.reload()
     customer = subscribe(client, fake, alfa, "sub_a", extra_prices=(fs.PRICE_METER,))
     assert sub_row(alfa.practice_id).metered
-    now = utcnow()
+    now = clock.now()
     with session_scope() as db:
         db.add_all(
             Message(practice_id=alfa.practice_id, direction="out", phone="+31612345678",
@@ -479,7 +479,7 @@ def test_read_only_practice_cannot_open_a_slot_through_the_event_handler(
     client: TestClient, fake: fs.FakeStripe, alfa: Owner
 ) -> None:
     with session_scope() as db:
-        billing.set_status(db, alfa.practice_id, "canceled", utcnow())
+        billing.set_status(db, alfa.practice_id, "canceled", clock.now())
     state = connected(SlotsState, alfa.staff_token)
     run(state.preview({"day": "2030-01-01", "start": "10:00", "duration": "30"}))
     assert state.error == billing.READ_ONLY_REASON and not state.previewing
@@ -487,7 +487,7 @@ def test_read_only_practice_cannot_open_a_slot_through_the_event_handler(
     run(state.open_slot())
     assert state.error == billing.READ_ONLY_REASON
     with session_scope() as db, pytest.raises(DomainError):
-        slots.open_slot(db, alfa.staff, slots.SlotForm("2030-01-01", "10:00", "30"), utcnow())
+        slots.open_slot(db, alfa.staff, slots.SlotForm("2030-01-01", "10:00", "30"), clock.now())
 
 
 # --- Deleting the practice (AVG) ends the Stripe subscription ------------------------------
@@ -505,7 +505,7 @@ def test_deleting_the_practice_cancels_its_stripe_subscription(
         owner = factory.user(
             db, db.get(Practice, alfa.practice_id), "weg@alfa.nl", role="owner", password="x" * 12
         )
-        _, actor = factory.login(db, owner, utcnow())
+        _, actor = factory.login(db, owner, clock.now())
     fake.down = True
     with session_scope() as db:
         requested = practice_deletion.request_deletion(
@@ -515,7 +515,7 @@ def test_deleting_the_practice_cancels_its_stripe_subscription(
             typed_name="Tandartspraktijk Alfa",
             immediately=False,
             link=lambda path: path,
-            now=utcnow(),
+            now=clock.now(),
         )
     assert requested.stripe_subscriptions == ["sub_weg"]
     assert subscriptions.cancel_stripe(requested.stripe_subscriptions) == 0  # Stripe is down

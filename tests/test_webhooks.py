@@ -10,11 +10,11 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
-from pakjeplekje import api_webhooks, jobs
+from pakjeplekje import api_webhooks, clock, jobs
 from pakjeplekje.db import session_scope
 from pakjeplekje.demo import OfferedSlot
 from pakjeplekje.domain import replies
-from pakjeplekje.models import Message, Offer, Patient, Practice, Slot, utcnow
+from pakjeplekje.models import Message, Offer, Patient, Practice, Slot
 from tests.conftest import AppEnv, Factory
 from tests.test_claims import make_slot
 
@@ -222,7 +222,7 @@ def test_ja_is_logged_only_at_the_practice_whose_offer_it_claims(
     """B's newer offer is lost, A's older one still open: JA claims A, and neither the text
     nor A's confirmation may end up in B's message log."""
     alfa, beta = make_slot(factory, "LogAlfa", 1), make_slot(factory, "LogBeta", 1)
-    now = utcnow()
+    now = clock.now()
     _offers_to(alfa.slot_id, "sent", now - timedelta(hours=2))
     _offers_to(beta.slot_id, "lost", now - timedelta(hours=1))
     phone = _share_phone(alfa, beta)
@@ -241,7 +241,7 @@ def test_a_started_slot_does_not_hide_an_older_open_offer(
 ) -> None:
     alfa = make_slot(factory, "StartAlfa", 1)
     beta = make_slot(factory, "StartBeta", 1, starts_in=timedelta(hours=2))
-    now = utcnow()
+    now = clock.now()
     _offers_to(alfa.slot_id, "sent", now - timedelta(hours=2))
     _offers_to(beta.slot_id, "sent", now - timedelta(hours=1))
     phone = _share_phone(alfa, beta)
@@ -254,7 +254,7 @@ def test_a_started_slot_does_not_hide_an_older_open_offer(
 
 def test_stop_is_honoured_at_a_suspended_practice(app_env: AppEnv, factory: Factory) -> None:
     setup = make_slot(factory, "Geschorst", 1)
-    _offers_to(setup.slot_id, "sent", utcnow())
+    _offers_to(setup.slot_id, "sent", clock.now())
     with session_scope() as db:
         slot = db.get(Slot, setup.slot_id)
         practice = db.get(Practice, slot.practice_id)  # type: ignore[union-attr]
@@ -263,7 +263,7 @@ def test_stop_is_honoured_at_a_suspended_practice(app_env: AppEnv, factory: Fact
         db.add(practice)
         phone = db.get(Patient, setup.patient_ids[0]).phone  # type: ignore[union-attr]
     with session_scope() as db:
-        assert "afgemeld" in replies.handle_reply(db, phone, "STOP", utcnow()).text
+        assert "afgemeld" in replies.handle_reply(db, phone, "STOP", clock.now()).text
     with session_scope() as db:
         assert db.get(Patient, setup.patient_ids[0]).opted_out_at is not None  # type: ignore[union-attr]
 
@@ -277,7 +277,7 @@ def test_stop_without_any_offer_opts_the_number_out_everywhere(
     with session_scope() as db:
         db.exec(Offer.__table__.delete())  # type: ignore[attr-defined]
     with session_scope() as db:
-        assert replies.handle_reply(db, phone, "afmelden", utcnow()).text == ""
+        assert replies.handle_reply(db, phone, "afmelden", clock.now()).text == ""
     with session_scope() as db:
         opted = {p.id for p in db.exec(select(Patient)).all() if p.opted_out_at is not None}
         assert opted == {alfa.patient_ids[0], beta.patient_ids[0]}

@@ -13,10 +13,10 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
+from pakjeplekje import clock
 from pakjeplekje.config import Settings, get_settings
 from pakjeplekje.domain.emails import Email
 from pakjeplekje.logmask import mask_email
-from pakjeplekje.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class ConsoleOutbox:
             yield handle
 
     def send(self, email: Email) -> None:
-        record = {**asdict(email), "sent_at": utcnow().isoformat()}
+        record = {**asdict(email), "sent_at": clock.now().isoformat()}
         with self._locked("a") as handle:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")  # type: ignore[attr-defined]
         log.info("mail to %s stored in the dev outbox: %s", mask_email(email.to), email.subject)

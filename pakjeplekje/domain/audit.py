@@ -6,8 +6,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from pakjeplekje import clock
 from pakjeplekje.domain.sessions import Actor
-from pakjeplekje.models import AuditEvent, User, utcnow
+from pakjeplekje.models import AuditEvent, User
 
 
 def record(
@@ -29,7 +30,7 @@ def record(
             target_type=target_type,
             target_id=target_id,
             detail=detail,
-            created_at=now or utcnow(),
+            created_at=now or clock.now(),
         )
     )
 

@@ -14,12 +14,13 @@ from datetime import datetime
 from sqlalchemy import case, delete, func, or_
 from sqlmodel import Session, col, select
 
+from pakjeplekje import clock
 from pakjeplekje.domain import audit, dutch_dates, privacy_requests
 from pakjeplekje.domain.dutch_dates import AMSTERDAM
 from pakjeplekje.domain.errors import DomainError, NotFound
 from pakjeplekje.domain.phones import display, parse_mobile, search_digits
 from pakjeplekje.domain.sessions import Actor
-from pakjeplekje.models import Patient, PatientTreatment, Practitioner, Treatment, utcnow
+from pakjeplekje.models import Patient, PatientTreatment, Practitioner, Treatment
 
 # The waitlist's days: Monday to Saturday (practices are closed on Sunday).
 DAYS = dutch_dates.SHORT_DAYS[:6]
@@ -358,7 +359,7 @@ class PatientDetail:
 def get(db: Session, actor: Actor, patient_id: int) -> PatientDetail:
     patient = _own(db, actor, patient_id)
     # viewing a record is an audit event (ids only); `now` is not a parameter here
-    audit.by_actor(db, actor, "patient.viewed", "patient", patient.id, utcnow())
+    audit.by_actor(db, actor, "patient.viewed", "patient", patient.id, clock.now())
     treatment_ids = db.exec(
         select(PatientTreatment.treatment_id).where(PatientTreatment.patient_id == patient.id)
     ).all()

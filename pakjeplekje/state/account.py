@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pakjeplekje import clock
 from pakjeplekje.domain import auth
 from pakjeplekje.domain.errors import DomainError
-from pakjeplekje.models import utcnow
 from pakjeplekje.state.base import current_actor, in_transaction, login_redirect
 
 
@@ -24,7 +24,9 @@ class AccountState(rx.State):
             return None
         try:
             await in_transaction(
-                lambda db: auth.change_password(db, actor, current=current, new=new, now=utcnow())
+                lambda db: auth.change_password(
+                    db, actor, current=current, new=new, now=clock.now()
+                )
             )
         except DomainError as exc:
             self.error = exc.message

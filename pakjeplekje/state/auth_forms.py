@@ -7,11 +7,11 @@ from typing import ClassVar
 import reflex as rx
 from sqlmodel import Session
 
+from pakjeplekje import clock
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain import auth, links, team
 from pakjeplekje.domain.emails import Email
 from pakjeplekje.domain.errors import DomainError
-from pakjeplekje.models import utcnow
 from pakjeplekje.state.base import (
     client_id,
     full_page_redirect,
@@ -55,7 +55,7 @@ class LoginState(rx.State):
         secret = get_settings().secret_key
 
         def work(db: Session) -> tuple[str | None, str | None]:
-            now = utcnow()
+            now = clock.now()
             result = auth.log_in(
                 db, email=email, password=password, client=client, secret=secret, now=now
             )
@@ -77,7 +77,7 @@ class SignupState(rx.State):
     @rx.event
     async def submit(self, form: dict) -> rx.event.EventSpec | None:
         def work(db: Session) -> str:
-            now = utcnow()
+            now = clock.now()
             user = auth.sign_up(
                 db,
                 practice_name=_field(form, "practice_name"),
@@ -118,7 +118,7 @@ class ForgotPasswordState(rx.State):
                     secret=secret,
                     send_mail=outbox.append,
                     link=link,
-                    now=utcnow(),
+                    now=clock.now(),
                 )
             )
         except DomainError as exc:
@@ -145,7 +145,7 @@ class _LinkFormState(rx.State, mixin=True):
         token, purpose = self._token, self.purpose
         try:
             self.email = await in_transaction(
-                lambda db: links.check(db, token, purpose, utcnow()).email
+                lambda db: links.check(db, token, purpose, clock.now()).email
             )
             self.link_error = ""
         except DomainError as exc:
@@ -173,7 +173,7 @@ class ResetPasswordState(_LinkFormState, rx.State):
     purpose: ClassVar[str] = "reset"
 
     def _complete(self, db: Session, password: str) -> str:
-        now = utcnow()
+        now = clock.now()
         user = auth.reset_password(db, token=self._token, password=password, now=now)
         return auth.issue_login_grant(db, user, now)
 
@@ -182,6 +182,6 @@ class AcceptInviteState(_LinkFormState, rx.State):
     purpose: ClassVar[str] = "invite"
 
     def _complete(self, db: Session, password: str) -> str:
-        now = utcnow()
+        now = clock.now()
         user = team.accept_invite(db, token=self._token, password=password, now=now)
         return auth.issue_login_grant(db, user, now)

@@ -10,12 +10,12 @@ from typing import TypeVar
 import reflex as rx
 from sqlmodel import Session
 
+from pakjeplekje import clock
 from pakjeplekje.adapters.mail import get_mailer
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain.emails import Email
 from pakjeplekje.domain.sessions import Actor, resolve_session
-from pakjeplekje.models import utcnow
 from pakjeplekje.session_cookie import token_from_cookie_header
 
 T = TypeVar("T")
@@ -52,7 +52,7 @@ async def current_actor(state: rx.State) -> Actor | None:
     token = session_token(state)
     if not token:
         return None
-    return await in_transaction(lambda db: resolve_session(db, token, utcnow()))
+    return await in_transaction(lambda db: resolve_session(db, token, clock.now()))
 
 
 MAX_ID = 2**63 - 1

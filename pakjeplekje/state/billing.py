@@ -12,14 +12,13 @@ from datetime import datetime
 import reflex as rx
 from sqlmodel import Session
 
-from pakjeplekje import routes, subscriptions
+from pakjeplekje import clock, routes, subscriptions
 from pakjeplekje.adapters.payments import PaymentsError
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain import billing
 from pakjeplekje.domain.dutch_dates import AMSTERDAM, long_date
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import Actor
-from pakjeplekje.models import utcnow
 from pakjeplekje.state.base import current_actor, full_page_redirect, in_transaction
 
 WAIT_FOR_WEBHOOK_S = 120
@@ -79,7 +78,7 @@ class BannerState(rx.State):
             self.banners = []
             return
         found = await in_transaction(
-            lambda db: billing.entitlement(db, actor.practice_id, utcnow())
+            lambda db: billing.entitlement(db, actor.practice_id, clock.now())
         )
         self.banners = banners_for(found, actor.is_owner)
 
@@ -156,7 +155,7 @@ class BillingState(rx.State):
 
         def read(db: Session) -> tuple[billing.Entitlement, bool]:
             running = billing.runs_at_stripe(billing.subscription_of(db, actor.practice_id))
-            return billing.entitlement(db, actor.practice_id, utcnow()), running
+            return billing.entitlement(db, actor.practice_id, clock.now()), running
 
         found, running = await in_transaction(read)
         self._show(found, running)

@@ -7,10 +7,11 @@ from collections.abc import Callable
 import reflex as rx
 from sqlmodel import Session
 
+from pakjeplekje import clock
 from pakjeplekje.domain import correction, objections
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import Actor
-from pakjeplekje.models import Practice, User, utcnow
+from pakjeplekje.models import Practice, User
 from pakjeplekje.state.base import (
     current_actor,
     in_transaction,
@@ -74,7 +75,7 @@ class CorrectionState(rx.State):
     async def save_practice(self, form: dict) -> rx.event.EventSpec | None:
         name = str(form.get("practice_name", ""))
         return await self._save(
-            lambda db, actor: correction.rename_practice(db, actor, name=name, now=utcnow()),
+            lambda db, actor: correction.rename_practice(db, actor, name=name, now=clock.now()),
             "practice_error",
             "Praktijkgegevens opgeslagen.",
         )
@@ -83,7 +84,7 @@ class CorrectionState(rx.State):
     async def save_name(self, form: dict) -> rx.event.EventSpec | None:
         name = str(form.get("name", ""))
         return await self._save(
-            lambda db, actor: correction.rename_self(db, actor, name=name, now=utcnow()),
+            lambda db, actor: correction.rename_self(db, actor, name=name, now=clock.now()),
             "name_error",
             "Uw naam is opgeslagen.",
         )
@@ -97,7 +98,7 @@ class CorrectionState(rx.State):
         try:
             outbox = await in_transaction(
                 lambda db: correction.request_email_change(
-                    db, actor, new_email=new_email, password=password, link=link, now=utcnow()
+                    db, actor, new_email=new_email, password=password, link=link, now=clock.now()
                 )
             )
         except DomainError as exc:
@@ -117,7 +118,7 @@ class CorrectionState(rx.State):
         actor = await current_actor(self)
         if actor is None:
             return login_redirect("verlopen")
-        await in_transaction(lambda db: correction.cancel_email_change(db, actor, utcnow()))
+        await in_transaction(lambda db: correction.cancel_email_change(db, actor, clock.now()))
         await self._refresh(actor)
         return rx.toast.success("E-mailwijziging ingetrokken.")
 
@@ -149,7 +150,7 @@ class ObjectionState(rx.State):
         try:
             prefs = await in_transaction(
                 lambda db: objections.set_preferences(
-                    db, actor, product_emails=product, usage_statistics=usage, now=utcnow()
+                    db, actor, product_emails=product, usage_statistics=usage, now=clock.now()
                 )
             )
         except DomainError as exc:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pakjeplekje import clock
 from pakjeplekje.domain import dashboard
-from pakjeplekje.models import utcnow
 from pakjeplekje.state.base import current_actor, in_transaction
 from pakjeplekje.state.slots import slot_when
 
@@ -19,7 +19,7 @@ class DashboardState(rx.State):
     unsure_sms: int = 0
 
     async def reload(self, practice_id: int) -> None:
-        view = await in_transaction(lambda db: dashboard.overview(db, practice_id, utcnow()))
+        view = await in_transaction(lambda db: dashboard.overview(db, practice_id, clock.now()))
         self.waiting = view.waiting
         self.open_slots = [
             {

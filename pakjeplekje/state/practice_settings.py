@@ -7,10 +7,10 @@ from collections.abc import Callable
 import reflex as rx
 from sqlmodel import Session
 
+from pakjeplekje import clock
 from pakjeplekje.domain import practice_settings as rules
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import Actor
-from pakjeplekje.models import utcnow
 from pakjeplekje.state.base import current_actor, in_transaction, login_redirect, record_id
 
 
@@ -77,7 +77,7 @@ class PracticeSettingsState(rx.State):
         name, duration = str(form.get("name", "")), str(form.get("duration", ""))
         return await self._run(
             lambda db, actor: rules.add_treatment(
-                db, actor, name=name, duration=duration, now=utcnow()
+                db, actor, name=name, duration=duration, now=clock.now()
             ),
             saved="Behandeling toegevoegd.",
         )
@@ -97,7 +97,7 @@ class PracticeSettingsState(rx.State):
                 treatment_id=tid,
                 duration=str(duration),
                 active=bool(active),
-                now=utcnow(),
+                now=clock.now(),
             ),
             saved="Behandeling opgeslagen.",
         )
@@ -106,7 +106,7 @@ class PracticeSettingsState(rx.State):
     async def add_practitioner(self, form: dict) -> rx.event.EventSpec | None:
         name = str(form.get("name", ""))
         return await self._run(
-            lambda db, actor: rules.add_practitioner(db, actor, name=name, now=utcnow()),
+            lambda db, actor: rules.add_practitioner(db, actor, name=name, now=clock.now()),
             saved="Behandelaar toegevoegd.",
         )
 
@@ -120,7 +120,7 @@ class PracticeSettingsState(rx.State):
             return None
         return await self._run(
             lambda db, actor: rules.set_practitioner_active(
-                db, actor, practitioner_id=pid, active=bool(active), now=utcnow()
+                db, actor, practitioner_id=pid, active=bool(active), now=clock.now()
             ),
         )
 
@@ -149,7 +149,7 @@ class PracticeSettingsState(rx.State):
                 min_notice=values["min_notice"],
                 max_offers=values["max_offers"],
                 sender_name=values["sender"],
-                now=utcnow(),
+                now=clock.now(),
             ),
             outreach=True,
             saved="SMS-regels opgeslagen.",

@@ -9,7 +9,7 @@ from datetime import timedelta
 import reflex as rx
 from sqlmodel import Session
 
-from pakjeplekje import subscriptions
+from pakjeplekje import clock, subscriptions
 from pakjeplekje.api_privacy import EXPORT_PATH
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain import (
@@ -21,7 +21,6 @@ from pakjeplekje.domain import (
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.patients import local_date
 from pakjeplekje.domain.sessions import Actor
-from pakjeplekje.models import utcnow
 from pakjeplekje.state.base import (
     current_actor,
     full_page_redirect,
@@ -52,7 +51,7 @@ def _inbox_rows(db: Session, actor: Actor) -> list[dict[str, str]]:
             "resolution": r.resolution,
             "overdue": "1" if r.overdue else "",
         }
-        for r in privacy_requests.inbox(db, actor.practice_id, utcnow())
+        for r in privacy_requests.inbox(db, actor.practice_id, clock.now())
     ]
 
 
@@ -101,7 +100,7 @@ class PrivacyState(rx.State):
             return login_redirect("verlopen")
         try:
             token = await in_transaction(
-                lambda db: privacy_export.start_export(db, actor, utcnow())
+                lambda db: privacy_export.start_export(db, actor, clock.now())
             )
         except DomainError as exc:
             self.error = exc.message
@@ -122,7 +121,12 @@ class PrivacyState(rx.State):
         try:
             await in_transaction(
                 lambda db: privacy_requests.resolve(
-                    db, actor, request_id=request_id, status=status, resolution=note, now=utcnow()
+                    db,
+                    actor,
+                    request_id=request_id,
+                    status=status,
+                    resolution=note,
+                    now=clock.now(),
                 )
             )
         except DomainError as exc:
@@ -138,7 +142,7 @@ class PrivacyState(rx.State):
         actor = await current_actor(self)
         if actor is None:
             return login_redirect("verlopen")
-        now, settings = utcnow(), get_settings()
+        now, settings = clock.now(), get_settings()
         try:
             requested = await in_transaction(
                 lambda db: practice_deletion.request_deletion(
@@ -165,7 +169,7 @@ class PrivacyState(rx.State):
         actor = await current_actor(self)
         if actor is None:
             return login_redirect("verlopen")
-        kept = await in_transaction(lambda db: retention.keep_flagged(db, actor, utcnow()))
+        kept = await in_transaction(lambda db: retention.keep_flagged(db, actor, clock.now()))
         await self._refresh(actor)
         return rx.toast.success(f"{kept} inschrijving(en) behouden.")
 
@@ -178,7 +182,7 @@ class PrivacyState(rx.State):
         try:
             if pid is None:
                 raise DomainError("Deze inschrijving staat niet (meer) ter controle.")
-            await in_transaction(lambda db: retention.keep_one(db, actor, pid, utcnow()))
+            await in_transaction(lambda db: retention.keep_one(db, actor, pid, clock.now()))
         except DomainError as exc:
             self.error = exc.message
             return None

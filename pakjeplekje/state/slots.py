@@ -7,12 +7,11 @@ import asyncio
 import reflex as rx
 from sqlmodel import Session
 
-from pakjeplekje import live, scheduler
+from pakjeplekje import clock, live, scheduler
 from pakjeplekje.domain import practice_settings, slots
 from pakjeplekje.domain.dutch_dates import short_moment
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import Actor
-from pakjeplekje.models import utcnow
 from pakjeplekje.state.base import current_actor, in_transaction, login_redirect, record_id
 
 
@@ -61,7 +60,7 @@ class SlotsState(rx.State):
         """Also called from live.practice_changed for other staff browsers of the practice."""
         days = int(self.period) if self.period in PERIODS else 14
         rows = await in_transaction(
-            lambda db: slots.list_recent(db, practice_id, utcnow(), limit=50, days=days)
+            lambda db: slots.list_recent(db, practice_id, clock.now(), limit=50, days=days)
         )
         self.rows = [_row(r) for r in rows]
 
@@ -96,7 +95,9 @@ class SlotsState(rx.State):
             data["day"], data["start"], data["duration"], data["treatment"], data["practitioner"]
         )
         try:
-            result = await in_transaction(lambda db: slots.preview(db, actor, slot_form, utcnow()))
+            result = await in_transaction(
+                lambda db: slots.preview(db, actor, slot_form, clock.now())
+            )
         except DomainError as exc:
             self.error, self.previewing = exc.message, False
             return None
@@ -132,7 +133,7 @@ class SlotsState(rx.State):
         )
         try:
             _, offer_ids = await in_transaction(
-                lambda db: slots.open_slot(db, actor, slot_form, utcnow())
+                lambda db: slots.open_slot(db, actor, slot_form, clock.now())
             )
         except DomainError as exc:
             self.error = exc.message
@@ -154,7 +155,7 @@ class SlotsState(rx.State):
             return None
 
         def work(db: Session, a: Actor = actor) -> None:
-            slots.close_slot(db, a, slot_id=sid, reason=str(reason), now=utcnow())
+            slots.close_slot(db, a, slot_id=sid, reason=str(reason), now=clock.now())
 
         try:
             await in_transaction(work)
@@ -182,7 +183,9 @@ class SlotsState(rx.State):
             self.error = "Deze plek bestaat niet (meer)."
             return None
         try:
-            await in_transaction(lambda db: slots.reopen_slot(db, actor, slot_id=sid, now=utcnow()))
+            await in_transaction(
+                lambda db: slots.reopen_slot(db, actor, slot_id=sid, now=clock.now())
+            )
         except DomainError as exc:
             self.error = exc.message
             return None

@@ -7,11 +7,11 @@ from collections.abc import Callable
 import reflex as rx
 from sqlmodel import Session
 
+from pakjeplekje import clock
 from pakjeplekje.domain import team
 from pakjeplekje.domain.emails import Email
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import Actor
-from pakjeplekje.models import utcnow
 from pakjeplekje.state.base import (
     current_actor,
     in_transaction,
@@ -92,7 +92,7 @@ class TeamState(rx.State):
                 name=name,
                 send_mail=outbox.append,
                 link=link,
-                now=utcnow(),
+                now=clock.now(),
             )
         )
         if redirect is not None or self.error:
@@ -109,7 +109,7 @@ class TeamState(rx.State):
         return await self._on_member(
             user_id,
             lambda db, actor, member: team.change_role(
-                db, actor, user_id=member, role=str(role), now=utcnow()
+                db, actor, user_id=member, role=str(role), now=clock.now()
             ),
         )
 
@@ -117,12 +117,12 @@ class TeamState(rx.State):
     async def deactivate(self, user_id: str) -> rx.event.EventSpec | None:
         return await self._on_member(
             user_id,
-            lambda db, actor, member: team.deactivate(db, actor, user_id=member, now=utcnow()),
+            lambda db, actor, member: team.deactivate(db, actor, user_id=member, now=clock.now()),
         )
 
     @rx.event
     async def reactivate(self, user_id: str) -> rx.event.EventSpec | None:
         return await self._on_member(
             user_id,
-            lambda db, actor, member: team.reactivate(db, actor, user_id=member, now=utcnow()),
+            lambda db, actor, member: team.reactivate(db, actor, user_id=member, now=clock.now()),
         )

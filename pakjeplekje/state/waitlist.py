@@ -13,10 +13,10 @@ from urllib.parse import urlencode
 import reflex as rx
 from sqlmodel import Session
 
+from pakjeplekje import clock
 from pakjeplekje.domain import patients, practice_settings
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import Actor
-from pakjeplekje.models import utcnow
 from pakjeplekje.state.base import (
     current_actor,
     full_page_redirect,
@@ -268,7 +268,7 @@ class WaitlistState(rx.State):
             status=str(form.get("status", "waiting") or "waiting"),
         )
         editing = self.editing_id
-        now = utcnow()
+        now = clock.now()
 
         def work(db: Session, actor: Actor) -> str:
             if editing:
@@ -306,7 +306,7 @@ class WaitlistState(rx.State):
             return None
         try:
             name, _ = await self._with_actor(
-                lambda db, a: patients.set_status(db, a, pid, status, utcnow()).name
+                lambda db, a: patients.set_status(db, a, pid, status, clock.now()).name
             )
         except DomainError as exc:
             self.error = exc.message
@@ -335,7 +335,7 @@ class WaitlistState(rx.State):
             return None
         try:
             _, redirect = await self._with_actor(
-                lambda db, a: patients.delete_permanently(db, a, pid, utcnow())
+                lambda db, a: patients.delete_permanently(db, a, pid, clock.now())
             )
         except DomainError as exc:
             self.error = exc.message

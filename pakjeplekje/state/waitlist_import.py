@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pakjeplekje import clock
 from pakjeplekje.adapters import private_uploads
 from pakjeplekje.domain import patient_csv
 from pakjeplekje.domain.errors import DomainError
-from pakjeplekje.models import utcnow
 from pakjeplekje.state.base import current_actor, in_transaction, login_redirect
 from pakjeplekje.state.waitlist import WaitlistState
 
@@ -87,7 +87,7 @@ class ImportState(rx.State):
         try:
             added = await in_transaction(
                 lambda db: patient_csv.import_rows(
-                    db, actor, patient_csv.parse(db, actor.practice_id, data), utcnow()
+                    db, actor, patient_csv.parse(db, actor.practice_id, data), clock.now()
                 )
             )
         except DomainError as exc:

@@ -19,9 +19,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+import time_machine
 
+from pakjeplekje import clock
+from pakjeplekje.clock import CLOCK_START_ENV
 from tests import fake_stripe
 from tests.browser.flows import App
+from tests.conftest import TEST_START
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -106,6 +110,7 @@ def app_environment(port: int, data_dir: Path, **extra: str) -> dict[str, str]:
         "TWILIO_AUTH_TOKEN": TWILIO_TEST_TOKEN,  # lets the tests sign inbound-SMS webhooks
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "false",
+        CLOCK_START_ENV: clock.now().isoformat(),  # the app's clock runs with the tests' clock
     }
     if (ROOT / ".tools/node_modules/.bin/bun").exists():  # what `make` installs on Node < 22.22
         env["PATH"] = f"{ROOT / '.tools/node_modules/.bin'}{os.pathsep}{env['PATH']}"
@@ -161,6 +166,19 @@ def running_app(data_dir: Path, *, own_build: bool = False, **extra_env: str) ->
 
 
 @pytest.fixture(scope="session")
+def session_clock() -> Iterator[time_machine.Coordinates]:
+    """One clock for the browser tests and the app they drive, started at TEST_START: the app
+    runs for the whole session, so its clock and the tests' clock must not restart per test."""
+    with time_machine.travel(TEST_START, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(session_clock: time_machine.Coordinates) -> time_machine.Coordinates:
+    return session_clock
+
+
+@pytest.fixture(scope="session")
 def stripe_api() -> Iterator[fake_stripe.FakeStripe]:
     """The fake Stripe API the app's SDK talks to (STRIPE_API_BASE) during the browser tests."""
     server = fake_stripe.FakeStripe().start()
@@ -170,7 +188,9 @@ def stripe_api() -> Iterator[fake_stripe.FakeStripe]:
 
 @pytest.fixture(scope="session")
 def app(
-    tmp_path_factory: pytest.TempPathFactory, stripe_api: fake_stripe.FakeStripe
+    tmp_path_factory: pytest.TempPathFactory,
+    stripe_api: fake_stripe.FakeStripe,
+    session_clock: time_machine.Coordinates,
 ) -> Iterator[App]:
     stripe = {
         "STRIPE_SECRET_KEY": fake_stripe.SECRET_KEY,

@@ -71,10 +71,11 @@ def seed_patients(app: App, owner_email: str, count: int) -> None:
     """Put `count` waiting patients straight into the app's database (set-up, not the subject)."""
     from sqlmodel import Session, select
 
+    from pakjeplekje import clock
     from pakjeplekje.db import make_engine
     from pakjeplekje.demo import waiting_patient
     from pakjeplekje.domain import patients
-    from pakjeplekje.models import Treatment, User, utcnow
+    from pakjeplekje.models import Treatment, User
 
     engine = make_engine(f"sqlite:///{app.data_dir / 'pakjeplekje.db'}")
     with Session(engine) as db:
@@ -84,7 +85,7 @@ def seed_patients(app: App, owner_email: str, count: int) -> None:
         ).first()
         for i in range(count):
             clean = waiting_patient(f"Seed Patiënt {i:03d}", f"+316{20000000 + i}", treatment)
-            patients.insert(db, practice_id, clean, utcnow())
+            patients.insert(db, practice_id, clean, clock.now())
         db.commit()
     engine.dispose()
 

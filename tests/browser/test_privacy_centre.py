@@ -10,9 +10,10 @@ from datetime import timedelta
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
+from pakjeplekje import clock
 from pakjeplekje.db import make_engine
 from pakjeplekje.domain import audit, retention
-from pakjeplekje.models import Patient, User, utcnow
+from pakjeplekje.models import Patient, User
 from tests.browser.flows import (
     PASSWORD,
     App,
@@ -45,7 +46,7 @@ def test_owner_filters_and_pages_the_audit_log(page: Page, app: App) -> None:
                 actor_user_id=owner.id,
                 target_type="patient",
                 target_id=1000 + i,
-                now=utcnow() - timedelta(days=1, minutes=i),
+                now=clock.now() - timedelta(days=1, minutes=i),
             )
         db.commit()
     page.goto(app.url("/privacy"))
@@ -68,7 +69,7 @@ def test_owner_filters_and_pages_the_audit_log(page: Page, app: App) -> None:
     expect(rows.first).to_contain_text("Patiënt bekeken")
     expect(rows.first).to_contain_text("Patiënt #1000")
 
-    today = utcnow().date().isoformat()
+    today = clock.now().date().isoformat()
     section.get_by_label("Van").fill(today)
     section.get_by_role("button", name="Filteren").click()
     expect(section.locator("#audit-totaal")).to_have_text("0 gebeurtenis(sen)")
@@ -144,10 +145,10 @@ def test_staff_keep_one_flagged_entry(page: Page, app: App) -> None:
     with _db(app) as db:  # set-up: untouched for 13 months, then the daily review flags them
         practice_id = _owner(db, email).practice_id
         for patient in db.exec(select(Patient).where(Patient.practice_id == practice_id)):
-            patient.updated_at = utcnow() - timedelta(days=400)
+            patient.updated_at = clock.now() - timedelta(days=400)
             db.add(patient)
         db.flush()
-        retention.flag_for_review(db, utcnow())
+        retention.flag_for_review(db, clock.now())
         db.commit()
     page.goto(app.url("/privacy"))
     flagged = page.locator("#ter-controle tr.ter-controle")
