@@ -21,6 +21,7 @@ from pakjeplekje.pages import (  # noqa: F401  (importing registers the pages)
     waitlist,
 )
 from pakjeplekje.scheduler import embedded_consumer
+from pakjeplekje.state.guard import framework_error
 
 configure_logging()
 get_settings().check_startable()
@@ -29,6 +30,8 @@ app = rx.App(
     html_lang="nl",
     stylesheets=["/pakjeplekje.css"],
     api_transformer=create_api(),
+    # Reflex's own handlers given nonsense: one log line (never the request and its cookie).
+    backend_exception_handler=framework_error,
 )
 
 # Single-process mode: the job consumer runs inside the app (REDIS_URL: separate workers).

@@ -7,17 +7,16 @@ import reflex as rx
 from pakjeplekje import clock
 from pakjeplekje.domain import auth
 from pakjeplekje.domain.errors import DomainError
-from pakjeplekje.state.base import current_actor, in_transaction, login_redirect
+from pakjeplekje.domain.sessions import Actor
+from pakjeplekje.state.base import in_transaction
+from pakjeplekje.state.guard import staff_event
 
 
 class AccountState(rx.State):
     error: str = ""
 
-    @rx.event
-    async def change_password(self, form: dict) -> rx.event.EventSpec | list | None:
-        actor = await current_actor(self)
-        if actor is None:
-            return login_redirect("verlopen")
+    @staff_event
+    async def change_password(self, actor: Actor, form: dict) -> rx.event.EventSpec | list | None:
         current, new = str(form.get("current", "")), str(form.get("new", ""))
         if new != str(form.get("new_repeat", "")):
             self.error = "De twee nieuwe wachtwoorden zijn niet gelijk."

@@ -7,12 +7,9 @@ from sqlmodel import Session
 
 from pakjeplekje.domain import audit_log
 from pakjeplekje.domain.errors import DomainError
-from pakjeplekje.state.base import (
-    current_actor,
-    in_transaction,
-    login_redirect,
-    record_id,
-)
+from pakjeplekje.domain.sessions import Actor
+from pakjeplekje.state.base import in_transaction, record_id
+from pakjeplekje.state.guard import staff_event
 
 
 class AuditLogState(rx.State):
@@ -29,14 +26,10 @@ class AuditLogState(rx.State):
     staff: list[dict[str, str]] = []
     error: str = ""
 
-    async def _refresh(self) -> rx.event.EventSpec | None:
-        actor = await current_actor(self)
-        if actor is None:
-            self.rows = []
-            return login_redirect("verlopen")
+    async def _refresh(self, actor: Actor) -> None:
         if not actor.is_owner:
             self.rows, self.staff = [], []
-            return None
+            return
         user_id = record_id(self.user) if self.user else None
         query = audit_log.AuditQuery(
             date_from=self.date_from,
@@ -47,7 +40,7 @@ class AuditLogState(rx.State):
         )
         if self.user and user_id is None:
             self.error, self.rows, self.total = "Deze medewerker bestaat niet (meer).", [], 0
-            return None
+            return
 
         def work(db: Session) -> tuple[audit_log.AuditPage, list[tuple[int, str]]]:
             return audit_log.page(db, actor, query), audit_log.staff_choices(db, actor)
@@ -56,7 +49,7 @@ class AuditLogState(rx.State):
             result, staff = await in_transaction(work)
         except DomainError as exc:
             self.error, self.rows, self.total = exc.message, [], 0
-            return None
+            return
         self.error = ""
         self.staff = [{"id": str(uid), "name": name} for uid, name in staff]
         self.total, self.page, self.pages = result.total, result.page, result.pages
@@ -71,23 +64,22 @@ class AuditLogState(rx.State):
             }
             for r in result.rows
         ]
-        return None
 
-    @rx.event
-    async def load(self) -> rx.event.EventSpec | None:
+    @staff_event
+    async def load(self, actor: Actor) -> None:
         self.page, self.error = 1, ""
-        return await self._refresh()
+        await self._refresh(actor)
 
-    @rx.event
-    async def apply(self, form: dict) -> rx.event.EventSpec | None:
+    @staff_event
+    async def apply(self, actor: Actor, form: dict) -> None:
         self.date_from = str(form.get("date_from", ""))[:10]
         self.date_to = str(form.get("date_to", ""))[:10]
         self.kind = str(form.get("kind", ""))[:20]
         self.user = str(form.get("user", ""))[:20]
         self.page = 1
-        return await self._refresh()
+        await self._refresh(actor)
 
-    @rx.event
-    async def go_to_page(self, page: int) -> rx.event.EventSpec | None:
-        self.page = max(1, min(int(page), self.pages))
-        return await self._refresh()
+    @staff_event
+    async def go_to_page(self, actor: Actor, page: int) -> None:
+        self.page = max(1, min(page, self.pages))
+        await self._refresh(actor)

@@ -19,6 +19,7 @@ from pakjeplekje.state.base import (
     link,
     send_after_commit,
 )
+from pakjeplekje.state.guard import public_event
 
 NOTICES = {
     "verlopen": "Je sessie is verlopen. Log opnieuw in.",
@@ -32,6 +33,8 @@ NOTICES = {
 
 
 def _field(form: dict, name: str) -> str:
+    """A text field of a submitted form; anything else counts as empty (the guard already
+    refused a form that is not a dict)."""
     value = form.get(name, "")
     return value if isinstance(value, str) else ""
 
@@ -44,12 +47,12 @@ class LoginState(rx.State):
     error: str = ""
     notice: str = ""
 
-    @rx.event
+    @public_event
     def load(self) -> None:
         self.error = ""
         self.notice = NOTICES.get(self.router.url.query_parameters.get("melding", ""), "")
 
-    @rx.event
+    @public_event
     async def submit(self, form: dict) -> rx.event.EventSpec | None:
         email, password, client = _field(form, "email"), _field(form, "password"), client_id(self)
         secret = get_settings().secret_key
@@ -74,7 +77,7 @@ class LoginState(rx.State):
 class SignupState(rx.State):
     error: str = ""
 
-    @rx.event
+    @public_event
     async def submit(self, form: dict) -> rx.event.EventSpec | None:
         def work(db: Session) -> str:
             now = clock.now()
@@ -101,11 +104,11 @@ class ForgotPasswordState(rx.State):
     error: str = ""
     sent: bool = False
 
-    @rx.event
+    @public_event
     def load(self) -> None:
         self.error, self.sent = "", False
 
-    @rx.event
+    @public_event
     async def submit(self, form: dict) -> None:
         outbox: list[Email] = []
         client, secret = client_id(self), get_settings().secret_key
@@ -138,7 +141,7 @@ class _LinkFormState(rx.State, mixin=True):
     email: str = ""
     checked: bool = False
 
-    @rx.event
+    @public_event
     async def load(self) -> None:
         self._token = self.router.url.query_parameters.get("token", "")
         self.error, self.checked = "", False
@@ -155,7 +158,7 @@ class _LinkFormState(rx.State, mixin=True):
     def _complete(self, db: Session, password: str) -> str:
         raise NotImplementedError
 
-    @rx.event
+    @public_event
     async def submit(self, form: dict) -> rx.event.EventSpec | None:
         password = _field(form, "password")
         if password != _field(form, "password_repeat"):

@@ -12,7 +12,7 @@ from datetime import datetime
 import reflex as rx
 from sqlmodel import Session
 
-from pakjeplekje import clock, routes, subscriptions
+from pakjeplekje import clock, subscriptions
 from pakjeplekje.adapters.payments import PaymentsError
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain import billing
@@ -20,6 +20,7 @@ from pakjeplekje.domain.dutch_dates import AMSTERDAM, long_date
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.state.base import current_actor, full_page_redirect, in_transaction
+from pakjeplekje.state.guard import staff_event
 
 WAIT_FOR_WEBHOOK_S = 120
 POLL_EVERY_S = 2
@@ -71,12 +72,8 @@ def banners_for(found: billing.Entitlement, is_owner: bool) -> list[dict[str, st
 class BannerState(rx.State):
     banners: list[dict[str, str]] = []
 
-    @rx.event
-    async def load_banner(self) -> None:
-        actor = await current_actor(self)
-        if actor is None:
-            self.banners = []
-            return
+    @staff_event
+    async def load_banner(self, actor: Actor) -> None:
         found = await in_transaction(
             lambda db: billing.entitlement(db, actor.practice_id, clock.now())
         )
@@ -161,19 +158,18 @@ class BillingState(rx.State):
         self._show(found, running)
         return running
 
-    @rx.event
-    async def load(self) -> rx.event.EventSpec | None:
-        actor = await current_actor(self)
-        if actor is None or not actor.is_owner:
-            return None  # the page guard redirects or shows the 403 page
+    @staff_event
+    async def load(self, actor: Actor) -> rx.event.EventSpec | None:
+        if not actor.is_owner:
+            return None  # the page guard shows the 403 page
         self.error = ""
         running = await self._refresh(actor)
         back_from_checkout = self.router.url.query_parameters.get("betaling") == "verwerken"
         self.processing = back_from_checkout and not running
         return BillingState.wait_for_webhook if self.processing else None
 
-    @rx.event(background=True)
-    async def wait_for_webhook(self) -> None:
+    @staff_event(background=True)
+    async def wait_for_webhook(self, actor: Actor) -> None:
         """Back from Checkout: the page says "we verwerken je betaling…" until the webhook
         has made the subscription real (the redirect itself grants nothing)."""
         for _ in range(WAIT_FOR_WEBHOOK_S // POLL_EVERY_S):
@@ -188,14 +184,11 @@ class BillingState(rx.State):
                     self.processing = False
                     return
 
-    @rx.event
-    def set_plan(self, value: str) -> None:
+    @staff_event
+    def set_plan(self, actor: Actor, value: str) -> None:
         self.chosen_plan = value if value in ("basis", "pro") else "basis"
 
-    async def _to_stripe(self, start: str) -> rx.event.EventSpec | None:
-        actor = await current_actor(self)
-        if actor is None:
-            return rx.redirect(routes.LOGIN)
+    async def _to_stripe(self, actor: Actor, start: str) -> rx.event.EventSpec | None:
         plan = self.chosen_plan
         try:
             if start == "checkout":
@@ -208,10 +201,10 @@ class BillingState(rx.State):
         self.error = ""
         return full_page_redirect(url)
 
-    @rx.event
-    async def checkout(self) -> rx.event.EventSpec | None:
-        return await self._to_stripe("checkout")
+    @staff_event
+    async def checkout(self, actor: Actor) -> rx.event.EventSpec | None:
+        return await self._to_stripe(actor, "checkout")
 
-    @rx.event
-    async def portal(self) -> rx.event.EventSpec | None:
-        return await self._to_stripe("portal")
+    @staff_event
+    async def portal(self, actor: Actor) -> rx.event.EventSpec | None:
+        return await self._to_stripe(actor, "portal")

@@ -12,13 +12,8 @@ from pakjeplekje.domain import correction, objections
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.models import Practice, User
-from pakjeplekje.state.base import (
-    current_actor,
-    in_transaction,
-    link,
-    login_redirect,
-    send_after_commit,
-)
+from pakjeplekje.state.base import in_transaction, link, send_after_commit
+from pakjeplekje.state.guard import staff_event
 from pakjeplekje.state.session import SessionState
 
 
@@ -48,20 +43,15 @@ class CorrectionState(rx.State):
         session = await self.get_state(SessionState)
         session.practice_name, session.user_name = practice.name, user.name
 
-    @rx.event
-    async def load(self) -> None:
+    @staff_event
+    async def load(self, actor: Actor) -> None:
         self.practice_error = self.name_error = self.email_error = ""
-        actor = await current_actor(self)
-        if actor is not None:
-            await self._refresh(actor)
+        await self._refresh(actor)
 
     async def _save(
-        self, change: Callable[[Session, Actor], object], error: str, done: str
+        self, actor: Actor, change: Callable[[Session, Actor], object], error: str, done: str
     ) -> rx.event.EventSpec | None:
         """Run one correction; a refusal shows in the form's own `error` field."""
-        actor = await current_actor(self)
-        if actor is None:
-            return login_redirect("verlopen")
         try:
             await in_transaction(lambda db: change(db, actor))
         except DomainError as exc:
@@ -71,29 +61,28 @@ class CorrectionState(rx.State):
         await self._refresh(actor)
         return rx.toast.success(done)
 
-    @rx.event
-    async def save_practice(self, form: dict) -> rx.event.EventSpec | None:
+    @staff_event
+    async def save_practice(self, actor: Actor, form: dict) -> rx.event.EventSpec | None:
         name = str(form.get("practice_name", ""))
         return await self._save(
+            actor,
             lambda db, actor: correction.rename_practice(db, actor, name=name, now=clock.now()),
             "practice_error",
             "Praktijkgegevens opgeslagen.",
         )
 
-    @rx.event
-    async def save_name(self, form: dict) -> rx.event.EventSpec | None:
+    @staff_event
+    async def save_name(self, actor: Actor, form: dict) -> rx.event.EventSpec | None:
         name = str(form.get("name", ""))
         return await self._save(
+            actor,
             lambda db, actor: correction.rename_self(db, actor, name=name, now=clock.now()),
             "name_error",
             "Uw naam is opgeslagen.",
         )
 
-    @rx.event
-    async def change_email(self, form: dict) -> rx.event.EventSpec | list | None:
-        actor = await current_actor(self)
-        if actor is None:
-            return login_redirect("verlopen")
+    @staff_event
+    async def change_email(self, actor: Actor, form: dict) -> rx.event.EventSpec | list | None:
         new_email, password = str(form.get("new_email", "")), str(form.get("email_password", ""))
         try:
             outbox = await in_transaction(
@@ -113,11 +102,8 @@ class CorrectionState(rx.State):
             rx.toast.success("Bevestigingslink verstuurd naar het nieuwe adres."),
         ]
 
-    @rx.event
-    async def cancel_email(self) -> rx.event.EventSpec | None:
-        actor = await current_actor(self)
-        if actor is None:
-            return login_redirect("verlopen")
+    @staff_event
+    async def cancel_email(self, actor: Actor) -> rx.event.EventSpec | None:
         await in_transaction(lambda db: correction.cancel_email_change(db, actor, clock.now()))
         await self._refresh(actor)
         return rx.toast.success("E-mailwijziging ingetrokken.")
@@ -131,21 +117,15 @@ class ObjectionState(rx.State):
     version: int = 0  # remounts the checkboxes when the stored values arrive
     error: str = ""
 
-    @rx.event
-    async def load(self) -> None:
+    @staff_event
+    async def load(self, actor: Actor) -> None:
         self.error = ""
-        actor = await current_actor(self)
-        if actor is None:
-            return
         prefs = await in_transaction(lambda db: objections.preferences(db, actor))
         self.product_emails, self.usage_statistics = prefs.product_emails, prefs.usage_statistics
         self.version += 1
 
-    @rx.event
-    async def save(self, form: dict) -> rx.event.EventSpec | None:
-        actor = await current_actor(self)
-        if actor is None:
-            return login_redirect("verlopen")
+    @staff_event
+    async def save(self, actor: Actor, form: dict) -> rx.event.EventSpec | None:
         product, usage = bool(form.get("product_emails")), bool(form.get("usage_statistics"))
         try:
             prefs = await in_transaction(

@@ -6,7 +6,9 @@ import reflex as rx
 
 from pakjeplekje import clock
 from pakjeplekje.domain import dashboard
-from pakjeplekje.state.base import current_actor, in_transaction
+from pakjeplekje.domain.sessions import Actor
+from pakjeplekje.state.base import in_transaction
+from pakjeplekje.state.guard import staff_event
 from pakjeplekje.state.slots import slot_when
 
 
@@ -18,7 +20,8 @@ class DashboardState(rx.State):
     median_fill: str = "—"
     unsure_sms: int = 0
 
-    async def reload(self, practice_id: int) -> None:
+    async def _reload(self, practice_id: int) -> None:
+        """Private: live.py calls it for every staff tab of this practice."""
         view = await in_transaction(lambda db: dashboard.overview(db, practice_id, clock.now()))
         self.waiting = view.waiting
         self.open_slots = [
@@ -45,8 +48,6 @@ class DashboardState(rx.State):
             "—" if view.median_minutes_to_fill is None else f"{view.median_minutes_to_fill} min"
         )
 
-    @rx.event
-    async def load(self) -> None:
-        actor = await current_actor(self)
-        if actor is not None:  # otherwise the page guard redirects
-            await self.reload(actor.practice_id)
+    @staff_event
+    async def load(self, actor: Actor) -> None:
+        await self._reload(actor.practice_id)

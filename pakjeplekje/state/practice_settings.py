@@ -11,7 +11,8 @@ from pakjeplekje import clock
 from pakjeplekje.domain import practice_settings as rules
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import Actor
-from pakjeplekje.state.base import current_actor, in_transaction, login_redirect, record_id
+from pakjeplekje.state.base import in_transaction, record_id
+from pakjeplekje.state.guard import RecordId, staff_event
 
 
 class PracticeSettingsState(rx.State):
@@ -22,12 +23,14 @@ class PracticeSettingsState(rx.State):
     outreach_error: str = ""
 
     async def _run(
-        self, action: Callable[[Session, Actor], object], *, outreach: bool = False, saved: str = ""
+        self,
+        actor: Actor,
+        action: Callable[[Session, Actor], object],
+        *,
+        outreach: bool = False,
+        saved: str = "",
     ) -> rx.event.EventSpec | None:
-        """Re-check the session, apply the change, reload what the page shows."""
-        actor = await current_actor(self)
-        if actor is None:
-            return login_redirect("verlopen")
+        """Apply the change, reload what the page shows."""
 
         def work(db: Session) -> rules.SettingsView:
             action(db, actor)
@@ -67,30 +70,31 @@ class PracticeSettingsState(rx.State):
         }
         return rx.toast.success(saved) if saved else None
 
-    @rx.event
-    async def load(self) -> None:
-        """Page loader: without a session it stays quiet, the page guard redirects."""
-        await self._run(lambda db, actor: None)
+    @staff_event
+    async def load(self, actor: Actor) -> None:
+        await self._run(actor, lambda db, actor: None)
 
-    @rx.event
-    async def add_treatment(self, form: dict) -> rx.event.EventSpec | None:
+    @staff_event
+    async def add_treatment(self, actor: Actor, form: dict) -> rx.event.EventSpec | None:
         name, duration = str(form.get("name", "")), str(form.get("duration", ""))
         return await self._run(
+            actor,
             lambda db, actor: rules.add_treatment(
                 db, actor, name=name, duration=duration, now=clock.now()
             ),
             saved="Behandeling toegevoegd.",
         )
 
-    @rx.event
+    @staff_event
     async def save_treatment(
-        self, treatment_id: str, duration: str, active: bool
+        self, actor: Actor, treatment_id: RecordId, duration: str, active: bool
     ) -> rx.event.EventSpec | None:
         tid = record_id(treatment_id)
         if tid is None:
             self.error = "Niet gevonden."
             return None
         return await self._run(
+            actor,
             lambda db, actor: rules.update_treatment(
                 db,
                 actor,
@@ -102,30 +106,32 @@ class PracticeSettingsState(rx.State):
             saved="Behandeling opgeslagen.",
         )
 
-    @rx.event
-    async def add_practitioner(self, form: dict) -> rx.event.EventSpec | None:
+    @staff_event
+    async def add_practitioner(self, actor: Actor, form: dict) -> rx.event.EventSpec | None:
         name = str(form.get("name", ""))
         return await self._run(
+            actor,
             lambda db, actor: rules.add_practitioner(db, actor, name=name, now=clock.now()),
             saved="Behandelaar toegevoegd.",
         )
 
-    @rx.event
+    @staff_event
     async def set_practitioner_active(
-        self, practitioner_id: str, active: bool
+        self, actor: Actor, practitioner_id: RecordId, active: bool
     ) -> rx.event.EventSpec | None:
         pid = record_id(practitioner_id)
         if pid is None:
             self.error = "Niet gevonden."
             return None
         return await self._run(
+            actor,
             lambda db, actor: rules.set_practitioner_active(
                 db, actor, practitioner_id=pid, active=bool(active), now=clock.now()
             ),
         )
 
-    @rx.event
-    async def save_outreach(self, form: dict) -> rx.event.EventSpec | None:
+    @staff_event
+    async def save_outreach(self, actor: Actor, form: dict) -> rx.event.EventSpec | None:
         values = {
             k: str(form.get(k, ""))
             for k in (
@@ -139,6 +145,7 @@ class PracticeSettingsState(rx.State):
             )
         }
         return await self._run(
+            actor,
             lambda db, actor: rules.update_outreach(
                 db,
                 actor,

@@ -22,14 +22,13 @@ from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.patients import local_date
 from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.state.base import (
-    current_actor,
     full_page_redirect,
     in_transaction,
     link,
-    login_redirect,
     record_id,
     send_after_commit,
 )
+from pakjeplekje.state.guard import RecordId, staff_event
 
 FLAGGED_SHOWN = 20
 SUBJECTS = {"patient": "Patiënt", "staff": "Medewerker"}
@@ -83,21 +82,14 @@ class PrivacyState(rx.State):
         self.counts = [{"table": r.table, "label": r.label, "rows": str(r.rows)} for r in counts]
         self.requests = requests
 
-    @rx.event
-    async def load(self) -> None:
-        actor = await current_actor(self)
-        if actor is None:
-            self.counts, self.requests = [], []
-            return
+    @staff_event
+    async def load(self, actor: Actor) -> None:
         self.error = self.deletion_error = ""
         await self._refresh(actor)
 
-    @rx.event
-    async def download(self) -> rx.event.EventSpec | None:
+    @staff_event
+    async def download(self, actor: Actor) -> rx.event.EventSpec | None:
         """A two-minute, single-use token, then a real navigation to the streaming route."""
-        actor = await current_actor(self)
-        if actor is None:
-            return login_redirect("verlopen")
         try:
             token = await in_transaction(
                 lambda db: privacy_export.start_export(db, actor, clock.now())
@@ -108,11 +100,8 @@ class PrivacyState(rx.State):
         self.error = ""
         return full_page_redirect(f"{EXPORT_PATH}?token={token}")
 
-    @rx.event
-    async def resolve(self, form: dict) -> rx.event.EventSpec | list | None:
-        actor = await current_actor(self)
-        if actor is None:
-            return login_redirect("verlopen")
+    @staff_event
+    async def resolve(self, actor: Actor, form: dict) -> rx.event.EventSpec | list | None:
         request_id = record_id(form.get("request_id", ""))
         status, note = str(form.get("status", "")), str(form.get("resolution", ""))
         if request_id is None:
@@ -136,12 +125,9 @@ class PrivacyState(rx.State):
         await self._refresh(actor)
         return rx.toast.success("Verzoek bijgewerkt.")
 
-    @rx.event
-    async def delete_practice(self, form: dict) -> rx.event.EventSpec | list | None:
+    @staff_event
+    async def delete_practice(self, actor: Actor, form: dict) -> rx.event.EventSpec | list | None:
         """Owner only: re-enter the password and type the practice name; logs everyone out."""
-        actor = await current_actor(self)
-        if actor is None:
-            return login_redirect("verlopen")
         now, settings = clock.now(), get_settings()
         try:
             requested = await in_transaction(
@@ -164,20 +150,14 @@ class PrivacyState(rx.State):
         await asyncio.to_thread(subscriptions.cancel_stripe, requested.stripe_subscriptions)
         return full_page_redirect("/inloggen?melding=verwijderd")
 
-    @rx.event
-    async def keep_flagged(self) -> rx.event.EventSpec | None:
-        actor = await current_actor(self)
-        if actor is None:
-            return login_redirect("verlopen")
+    @staff_event
+    async def keep_flagged(self, actor: Actor) -> rx.event.EventSpec | None:
         kept = await in_transaction(lambda db: retention.keep_flagged(db, actor, clock.now()))
         await self._refresh(actor)
         return rx.toast.success(f"{kept} inschrijving(en) behouden.")
 
-    @rx.event
-    async def keep_one(self, patient_id: str) -> rx.event.EventSpec | None:
-        actor = await current_actor(self)
-        if actor is None:
-            return login_redirect("verlopen")
+    @staff_event
+    async def keep_one(self, actor: Actor, patient_id: RecordId) -> rx.event.EventSpec | None:
         pid = record_id(patient_id)
         try:
             if pid is None:

@@ -7,6 +7,7 @@ import reflex as rx
 from pakjeplekje import live
 from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.state.base import current_actor, login_redirect, session_token
+from pakjeplekje.state.guard import public_event
 
 
 class SessionState(rx.State):
@@ -29,6 +30,7 @@ class SessionState(rx.State):
         self.ready = False
 
     async def _guard(self, owner_only: bool) -> rx.event.EventSpec | None:
+        """The page guard: public, because it is what sends a stranger to the login page."""
         actor = await current_actor(self)
         if actor is None:
             self._clear()
@@ -38,10 +40,10 @@ class SessionState(rx.State):
         live.subscribe(actor.practice_id, self.router.session.client_token)
         return None
 
-    @rx.event
+    @public_event
     async def require_login(self) -> rx.event.EventSpec | None:
         return await self._guard(owner_only=False)
 
-    @rx.event
+    @public_event
     async def require_owner(self) -> rx.event.EventSpec | None:
         return await self._guard(owner_only=True)

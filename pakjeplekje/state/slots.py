@@ -12,7 +12,8 @@ from pakjeplekje.domain import practice_settings, slots
 from pakjeplekje.domain.dutch_dates import short_moment
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import Actor
-from pakjeplekje.state.base import current_actor, in_transaction, login_redirect, record_id
+from pakjeplekje.state.base import in_transaction, record_id
+from pakjeplekje.state.guard import staff_event
 
 
 def slot_when(row: slots.SlotRow) -> str:
@@ -56,20 +57,21 @@ class SlotsState(rx.State):
     period: str = "14"
     _form: dict[str, str] = {}
 
-    async def reload(self, practice_id: int) -> None:
-        """Also called from live.practice_changed for other staff browsers of the practice."""
+    async def _reload(self, practice_id: int) -> None:
+        """Private: live.py calls it for the other staff tabs of this practice."""
         days = int(self.period) if self.period in PERIODS else 14
         rows = await in_transaction(
             lambda db: slots.list_recent(db, practice_id, clock.now(), limit=50, days=days)
         )
         self.rows = [_row(r) for r in rows]
 
-    @rx.event
-    async def load(self) -> None:
-        actor = await current_actor(self)
-        if actor is None:
-            return  # the page guard redirects
+    async def _changed(self, actor: Actor) -> None:
+        """This tab refreshes itself now; the practice's other tabs after this event."""
+        await self._reload(actor.practice_id)
+        await live.practice_changed(actor.practice_id, skip=self.router.session.client_token)
 
+    @staff_event
+    async def load(self, actor: Actor) -> None:
         def options(db: Session) -> tuple:
             return practice_settings.choices(db, actor.practice_id)
 
@@ -80,13 +82,10 @@ class SlotsState(rx.State):
         ]
         self.practitioners = [{"id": str(p.id), "name": p.name} for p in practitioners]
         self.previewing, self.error = False, ""
-        await self.reload(actor.practice_id)
+        await self._reload(actor.practice_id)
 
-    @rx.event
-    async def preview(self, form: dict) -> rx.event.EventSpec | None:
-        actor = await current_actor(self)
-        if actor is None:
-            return login_redirect("verlopen")
+    @staff_event
+    async def preview(self, actor: Actor, form: dict) -> None:
         data = {
             k: str(form.get(k, ""))
             for k in ("day", "start", "duration", "treatment", "practitioner")
@@ -100,7 +99,7 @@ class SlotsState(rx.State):
             )
         except DomainError as exc:
             self.error, self.previewing = exc.message, False
-            return None
+            return
         self._form, self.error, self.previewing = data, "", True
         self.match_total, self.wave_plan = result.total, result.wave_plan
         self.matches = [
@@ -112,17 +111,13 @@ class SlotsState(rx.State):
             }
             for m in result.matches
         ]
-        return None
 
-    @rx.event
-    def cancel_preview(self) -> None:
+    @staff_event
+    def cancel_preview(self, actor: Actor) -> None:
         self.previewing, self.matches = False, []
 
-    @rx.event
-    async def open_slot(self) -> rx.event.EventSpec | list | None:
-        actor = await current_actor(self)
-        if actor is None:
-            return login_redirect("verlopen")
+    @staff_event
+    async def open_slot(self, actor: Actor) -> rx.event.EventSpec | None:
         f = self._form
         slot_form = slots.SlotForm(
             f.get("day", ""),
@@ -138,56 +133,47 @@ class SlotsState(rx.State):
         except DomainError as exc:
             self.error = exc.message
             return None
-        self.previewing, self.matches = False, []
-        await self.reload(actor.practice_id)
+        self.previewing, self.matches, self._form = False, [], {}
+        await self._changed(actor)
         if offer_ids:  # texting waits on the provider: a job does it, the page hears back live
             await asyncio.to_thread(scheduler.send_offers_task, offer_ids)
         return rx.toast.success(f"Plek vrijgegeven: {len(offer_ids)} SMS'jes gaan nu uit.")
 
-    @rx.event
-    async def close(self, slot_id: str, reason: str) -> rx.event.EventSpec | None:
-        actor = await current_actor(self)
-        if actor is None:
-            return login_redirect("verlopen")
+    @staff_event
+    async def close(self, actor: Actor, slot_id: str, reason: str) -> None:
         sid = record_id(slot_id)
         if sid is None:
             self.error = "Deze plek bestaat niet (meer)."
-            return None
+            return
 
-        def work(db: Session, a: Actor = actor) -> None:
-            slots.close_slot(db, a, slot_id=sid, reason=str(reason), now=clock.now())
+        def work(db: Session) -> None:
+            slots.close_slot(db, actor, slot_id=sid, reason=reason, now=clock.now())
 
         try:
             await in_transaction(work)
         except DomainError as exc:
             self.error = exc.message
-            return None
-        await live.practice_changed(actor.practice_id)
-        return None
-
-    @rx.event
-    async def set_period(self, value: str) -> None:
-        actor = await current_actor(self)
-        if actor is None:
             return
-        self.period = value if value in PERIODS else "14"
-        await self.reload(actor.practice_id)
+        self.error = ""
+        await self._changed(actor)
 
-    @rx.event
-    async def reopen(self, slot_id: str) -> rx.event.EventSpec | None:
-        actor = await current_actor(self)
-        if actor is None:
-            return login_redirect("verlopen")
+    @staff_event
+    async def set_period(self, actor: Actor, value: str) -> None:
+        self.period = value if value in PERIODS else "14"
+        await self._reload(actor.practice_id)
+
+    @staff_event
+    async def reopen(self, actor: Actor, slot_id: str) -> None:
         sid = record_id(slot_id)
         if sid is None:
             self.error = "Deze plek bestaat niet (meer)."
-            return None
+            return
         try:
             await in_transaction(
                 lambda db: slots.reopen_slot(db, actor, slot_id=sid, now=clock.now())
             )
         except DomainError as exc:
             self.error = exc.message
-            return None
-        await live.practice_changed(actor.practice_id)
-        return None
+            return
+        self.error = ""
+        await self._changed(actor)

@@ -13,13 +13,12 @@ from pakjeplekje.domain.emails import Email
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.state.base import (
-    current_actor,
     in_transaction,
     link,
-    login_redirect,
     record_id,
     send_after_commit,
 )
+from pakjeplekje.state.guard import RecordId, staff_event
 
 ROLE_LABELS = {"owner": "Eigenaar", "staff": "Medewerker"}
 STATUS_LABELS = {"active": "Actief", "invited": "Uitgenodigd", "disabled": "Geblokkeerd"}
@@ -45,12 +44,8 @@ class TeamState(rx.State):
     members: list[dict[str, str]] = []
     error: str = ""
 
-    async def _run(self, action: Action) -> rx.event.EventSpec | None:
-        """Re-check the session, run the domain action, refresh the list."""
-        actor = await current_actor(self)
-        if actor is None:
-            self.members = []
-            return login_redirect("verlopen")
+    async def _run(self, actor: Actor, action: Action) -> bool:
+        """Run the domain action, refresh the list; False when it was refused."""
 
         def work(db: Session) -> list[team.TeamMember]:
             action(db, actor)
@@ -60,31 +55,31 @@ class TeamState(rx.State):
             members = await in_transaction(work)
         except DomainError as exc:
             self.error = exc.message
-            return None
+            return False
         self.error = ""
         self.members = [_row(member, actor) for member in members]
-        return None
+        return True
 
     async def _on_member(
-        self, user_id: str, action: Callable[[Session, Actor, int], object]
-    ) -> rx.event.EventSpec | None:
+        self, actor: Actor, user_id: RecordId, action: Callable[[Session, Actor, int], object]
+    ) -> None:
         member = record_id(user_id)
         if member is None:
             self.error = UNKNOWN_MEMBER
-            return None
-        return await self._run(lambda db, actor: action(db, actor, member))
+            return
+        await self._run(actor, lambda db, actor: action(db, actor, member))
 
-    @rx.event
-    async def load(self) -> None:
-        """Page loader: without a session it stays quiet, the page guard redirects."""
+    @staff_event
+    async def load(self, actor: Actor) -> None:
         self.members = []
-        await self._run(lambda db, actor: None)
+        await self._run(actor, lambda db, actor: None)
 
-    @rx.event
-    async def invite(self, form: dict) -> rx.event.EventSpec | list | None:
+    @staff_event
+    async def invite(self, actor: Actor, form: dict) -> list | None:
         outbox: list[Email] = []
         email, name = str(form.get("email", "")), str(form.get("name", ""))
-        redirect = await self._run(
+        invited = await self._run(
+            actor,
             lambda db, actor: team.invite_staff(
                 db,
                 actor,
@@ -93,10 +88,10 @@ class TeamState(rx.State):
                 send_mail=outbox.append,
                 link=link,
                 now=clock.now(),
-            )
+            ),
         )
-        if redirect is not None or self.error:
-            return redirect
+        if not invited:
+            return None
         await send_after_commit(outbox)
         return [
             rx.toast.success(f"Uitnodiging verstuurd naar {email.strip().lower()}."),
@@ -104,25 +99,28 @@ class TeamState(rx.State):
             rx.set_value("invite_name", ""),
         ]
 
-    @rx.event
-    async def set_role(self, user_id: str, role: str) -> rx.event.EventSpec | None:
-        return await self._on_member(
+    @staff_event
+    async def set_role(self, actor: Actor, user_id: RecordId, role: str) -> None:
+        await self._on_member(
+            actor,
             user_id,
             lambda db, actor, member: team.change_role(
                 db, actor, user_id=member, role=str(role), now=clock.now()
             ),
         )
 
-    @rx.event
-    async def deactivate(self, user_id: str) -> rx.event.EventSpec | None:
-        return await self._on_member(
+    @staff_event
+    async def deactivate(self, actor: Actor, user_id: RecordId) -> None:
+        await self._on_member(
+            actor,
             user_id,
             lambda db, actor, member: team.deactivate(db, actor, user_id=member, now=clock.now()),
         )
 
-    @rx.event
-    async def reactivate(self, user_id: str) -> rx.event.EventSpec | None:
-        return await self._on_member(
+    @staff_event
+    async def reactivate(self, actor: Actor, user_id: RecordId) -> None:
+        await self._on_member(
+            actor,
             user_id,
             lambda db, actor, member: team.reactivate(db, actor, user_id=member, now=clock.now()),
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pakjeplekje.state.guard import public_event
+
 
 class UiState(rx.State):
     """`booted` flips once per tab and never back, unlike `is_hydrated`, which drops to False on
@@ -11,6 +13,6 @@ class UiState(rx.State):
 
     booted: bool = False
 
-    @rx.event
+    @public_event
     def boot(self) -> None:
         self.booted = True

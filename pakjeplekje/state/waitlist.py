@@ -6,8 +6,6 @@ the session and calls domain/patients.py, which scopes every query by practice.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -17,15 +15,8 @@ from pakjeplekje import clock
 from pakjeplekje.domain import patients, practice_settings
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import Actor
-from pakjeplekje.state.base import (
-    current_actor,
-    full_page_redirect,
-    in_transaction,
-    login_redirect,
-    record_id,
-)
-
-T = TypeVar("T")
+from pakjeplekje.state.base import full_page_redirect, in_transaction, record_id
+from pakjeplekje.state.guard import RecordId, staff_event
 
 
 def _dutch_count(n: int) -> str:
@@ -103,27 +94,15 @@ class WaitlistState(rx.State):
             page_size=int(self.page_size) if self.page_size.isdecimal() else 25,
         )
 
-    async def _with_actor(
-        self, work: Callable[[Session, Actor], T]
-    ) -> tuple[T | None, rx.event.EventSpec | None]:
-        actor = await current_actor(self)
-        if actor is None:
-            self.rows = []
-            return None, login_redirect("verlopen")
-        return await in_transaction(lambda db: work(db, actor)), None
-
-    async def _refresh(self) -> rx.event.EventSpec | None:
+    async def _refresh(self, actor: Actor) -> None:
         query = self._query()
 
-        def work(db: Session, actor: Actor) -> tuple[patients.PatientPage, int]:
+        def work(db: Session) -> tuple[patients.PatientPage, int]:
             return patients.list_page(db, actor.practice_id, query), patients.count_waiting(
                 db, actor.practice_id
             )
 
-        result, redirect = await self._with_actor(work)
-        if result is None:
-            return redirect
-        page, self.waiting = result
+        page, self.waiting = await in_transaction(work)
         self.total, self.page, self.pages = page.total, page.page, page.pages
         self.rows = [
             {
@@ -143,42 +122,38 @@ class WaitlistState(rx.State):
             }
             for r in page.rows
         ]
-        return None
 
-    @rx.event
-    async def load(self) -> rx.event.EventSpec | None:
+    @staff_event
+    async def load(self, actor: Actor) -> None:
         self.removed_id, self.error = 0, ""
-        options, _ = await self._with_actor(_options)
-        if options is None:
-            return None  # the page guard redirects to the login page
-        self.treatments, self.practitioners = options
-        return await self._refresh()
+        self.treatments, self.practitioners = await in_transaction(lambda db: _options(db, actor))
+        await self._refresh(actor)
 
-    @rx.event
-    async def set_filter(self, name: str, value: str) -> rx.event.EventSpec | None:
+    @staff_event
+    async def set_filter(self, actor: Actor, name: str, value: str) -> None:
         if name not in {"treatment", "urgency", "status", "day", "sort", "page_size"}:
-            return None
-        setattr(self, name, str(value)[:20])
+            return
+        setattr(self, name, value[:20])
         self.page = 1
-        return await self._refresh()
+        await self._refresh(actor)
 
-    @rx.event
-    async def set_search(self, value: str) -> rx.event.EventSpec | None:
-        self.search, self.page = str(value)[:100], 1
-        return await self._refresh()
+    @staff_event
+    async def set_search(self, actor: Actor, value: str) -> None:
+        self.search, self.page = value[:100], 1
+        await self._refresh(actor)
 
-    @rx.event
-    async def toggle_direction(self) -> rx.event.EventSpec | None:
+    @staff_event
+    async def toggle_direction(self, actor: Actor) -> None:
         self.descending = not self.descending
-        return await self._refresh()
+        await self._refresh(actor)
 
-    @rx.event
-    async def go_to_page(self, page: int) -> rx.event.EventSpec | None:
-        self.page = max(1, min(int(page), self.pages))
-        return await self._refresh()
+    @staff_event
+    async def go_to_page(self, actor: Actor, page: int) -> None:
+        self.page = max(1, min(page, self.pages))
+        await self._refresh(actor)
 
-    @rx.event
-    def export(self) -> rx.event.EventSpec:
+    @staff_event
+    def export(self, actor: Actor) -> rx.event.EventSpec:
         """Download the filtered list from the HTTP route (the websocket caps downloads at 1 MB)."""
         q = self._query()
         params = {
@@ -192,11 +167,11 @@ class WaitlistState(rx.State):
         }
         return full_page_redirect(f"/api/wachtlijst/export.csv?{urlencode(params)}")
 
-    @rx.event
-    async def reset_filters(self) -> rx.event.EventSpec | None:
+    @staff_event
+    async def reset_filters(self, actor: Actor) -> None:
         self.search, self.treatment, self.urgency, self.day = "", "alle", "alle", "alle"
         self.status, self.page = "waiting", 1
-        return await self._refresh()
+        await self._refresh(actor)
 
     # --- dialog ---------------------------------------------------------------------------
 
@@ -216,22 +191,23 @@ class WaitlistState(rx.State):
         self.form_cells = list(data.availability)
         self.dialog_open = True
 
-    @rx.event
-    def open_new(self) -> None:
+    @staff_event
+    def open_new(self, actor: Actor) -> None:
         self._open(0, patients.PatientInput(duration_minutes=30), "")
 
-    @rx.event
-    async def open_edit(self, patient_id: str) -> rx.event.EventSpec | None:
+    @staff_event
+    async def open_edit(self, actor: Actor, patient_id: RecordId) -> None:
+        await self._open_existing(actor, patient_id)
+
+    async def _open_existing(self, actor: Actor, patient_id: RecordId) -> None:
         pid = record_id(patient_id)
         if pid is None:
-            return None
+            return
         try:
-            detail, redirect = await self._with_actor(lambda db, a: patients.get(db, a, pid))
+            detail = await in_transaction(lambda db: patients.get(db, actor, pid))
         except DomainError as exc:
             self.error = exc.message
-            return None
-        if detail is None:
-            return redirect
+            return
         last_offer = patients.local_date(detail.last_offer_at) or "nooit"
         last_claim = patients.local_date(detail.last_claim_at) or "nooit"
         history = (
@@ -241,14 +217,13 @@ class WaitlistState(rx.State):
         )
         self._open(detail.id, detail.form, history)
         self.form["phone"] = detail.phone_display
-        return None
 
-    @rx.event
-    def set_dialog_open(self, value: bool) -> None:
-        self.dialog_open = bool(value)
+    @staff_event
+    def set_dialog_open(self, actor: Actor, value: bool) -> None:
+        self.dialog_open = value
 
-    @rx.event
-    async def save(self, form: dict) -> rx.event.EventSpec | list | None:
+    @staff_event
+    async def save(self, actor: Actor, form: dict) -> rx.event.EventSpec | None:
         data = patients.PatientInput(
             name=str(form.get("name", "")),
             phone=str(form.get("phone", "")),
@@ -270,13 +245,13 @@ class WaitlistState(rx.State):
         editing = self.editing_id
         now = clock.now()
 
-        def work(db: Session, actor: Actor) -> str:
+        def work(db: Session) -> str:
             if editing:
                 return patients.update(db, actor, editing, data, now).name
             return patients.add(db, actor, data, now).name
 
         try:
-            name, redirect = await self._with_actor(work)
+            name = await in_transaction(work)
         except patients.ValidationFailed as exc:
             self.errors, self.duplicate_id = exc.errors, 0
             return None
@@ -286,62 +261,57 @@ class WaitlistState(rx.State):
         except DomainError as exc:
             self.errors, self.duplicate_id = {"form": exc.message}, 0
             return None
-        if name is None:
-            return redirect
         self.dialog_open, self.errors = False, {}
-        await self._refresh()
+        await self._refresh(actor)
         verb = "bijgewerkt" if editing else "toegevoegd"
         return rx.toast.success(f"{name} is {verb}.")
 
-    @rx.event
-    async def open_duplicate(self) -> rx.event.EventSpec | None:
-        return await self.open_edit(str(self.duplicate_id))
+    @staff_event
+    async def open_duplicate(self, actor: Actor) -> None:
+        await self._open_existing(actor, self.duplicate_id)
 
     # --- remove, undo, delete -------------------------------------------------------------
 
-    async def _status(self, patient_id: str, status: str) -> str | None:
-        pid = record_id(patient_id)
+    async def _status(self, actor: Actor, pid: int | None, status: str) -> str | None:
         if pid is None:
             self.error = patients.NOT_FOUND
             return None
         try:
-            name, _ = await self._with_actor(
-                lambda db, a: patients.set_status(db, a, pid, status, clock.now()).name
+            return await in_transaction(
+                lambda db: patients.set_status(db, actor, pid, status, clock.now()).name
             )
         except DomainError as exc:
             self.error = exc.message
             return None
-        return name
 
-    @rx.event
-    async def remove(self, patient_id: str) -> rx.event.EventSpec | None:
-        name = await self._status(patient_id, "removed")
-        if name is not None:
-            self.removed_id, self.removed_name, self.error = int(patient_id), name, ""
-        return await self._refresh()
+    @staff_event
+    async def remove(self, actor: Actor, patient_id: RecordId) -> None:
+        pid = record_id(patient_id)
+        name = await self._status(actor, pid, "removed")
+        if pid is not None and name is not None:
+            self.removed_id, self.removed_name, self.error = pid, name, ""
+        await self._refresh(actor)
 
-    @rx.event
-    async def undo_remove(self) -> rx.event.EventSpec | None:
+    @staff_event
+    async def undo_remove(self, actor: Actor) -> None:
         if self.removed_id:
-            await self._status(str(self.removed_id), "waiting")
+            await self._status(actor, self.removed_id, "waiting")
         self.removed_id = 0
-        return await self._refresh()
+        await self._refresh(actor)
 
-    @rx.event
-    async def delete(self, patient_id: str) -> rx.event.EventSpec | list | None:
+    @staff_event
+    async def delete(self, actor: Actor, patient_id: RecordId) -> rx.event.EventSpec | None:
         pid = record_id(patient_id)
         if pid is None:
             self.error = patients.NOT_FOUND
             return None
         try:
-            _, redirect = await self._with_actor(
-                lambda db, a: patients.delete_permanently(db, a, pid, clock.now())
+            await in_transaction(
+                lambda db: patients.delete_permanently(db, actor, pid, clock.now())
             )
         except DomainError as exc:
             self.error = exc.message
             return None
-        if redirect is not None:
-            return redirect
         self.dialog_open, self.removed_id = False, 0
-        await self._refresh()
+        await self._refresh(actor)
         return rx.toast.success("Patiënt definitief verwijderd.")

@@ -8,7 +8,9 @@ from pakjeplekje import clock
 from pakjeplekje.adapters import private_uploads
 from pakjeplekje.domain import patient_csv
 from pakjeplekje.domain.errors import DomainError
-from pakjeplekje.state.base import current_actor, in_transaction, login_redirect
+from pakjeplekje.domain.sessions import Actor
+from pakjeplekje.state.base import in_transaction
+from pakjeplekje.state.guard import staff_event
 from pakjeplekje.state.waitlist import WaitlistState
 
 SHOWN_PROBLEMS = 100
@@ -34,25 +36,21 @@ class ImportState(rx.State):
         self._key, self.file_name, self.error, self.problems = "", "", "", []
         self.ready = self.error_rows = self.duplicates = 0
 
-    @rx.event
-    async def set_dialog_open(self, value: bool) -> None:
+    @staff_event
+    def set_dialog_open(self, actor: Actor, value: bool) -> None:
         if not value:
-            await self.cancel()
-        self.dialog_open = bool(value)
+            self._forget(actor.practice_id)
+        self.dialog_open = value
 
-    @rx.event
-    async def cancel(self) -> None:
-        actor = await current_actor(self)
-        self._forget(actor.practice_id if actor else None)
+    @staff_event
+    def cancel(self, actor: Actor) -> None:
+        self._forget(actor.practice_id)
 
-    @rx.event
-    async def upload(self, files: list[rx.UploadFile]) -> rx.event.EventSpec | None:
-        actor = await current_actor(self)
-        if actor is None:
-            return login_redirect("verlopen")
+    @staff_event
+    async def upload(self, actor: Actor, files: list[rx.UploadFile]) -> None:
         self._forget(actor.practice_id)
         if not files:
-            return None
+            return
         data = await files[0].read(patient_csv.MAX_BYTES + 1)
         try:
             preview = await in_transaction(
@@ -60,7 +58,7 @@ class ImportState(rx.State):
             )
         except DomainError as exc:
             self.error = exc.message
-            return None
+            return
         self._key = private_uploads.save(actor.practice_id, data)
         self.file_name = (files[0].filename or "bestand.csv")[:100]
         self.ready, self.error_rows = len(preview.valid), preview.error_rows
@@ -72,13 +70,9 @@ class ImportState(rx.State):
             for d in preview.duplicates
         ]
         self.problems = sorted(problems, key=lambda p: int(p["row"]))[:SHOWN_PROBLEMS]
-        return None
 
-    @rx.event
-    async def confirm(self) -> rx.event.EventSpec | list | None:
-        actor = await current_actor(self)
-        if actor is None:
-            return login_redirect("verlopen")
+    @staff_event
+    async def confirm(self, actor: Actor) -> list | None:
         data = private_uploads.load(actor.practice_id, self._key) if self._key else None
         if data is None:
             self._forget(actor.practice_id)
