@@ -22,7 +22,7 @@ import asyncio
 import json
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from concurrent.futures import Future
 from contextlib import asynccontextmanager, suppress
 from functools import cache
@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 CHANNEL = "pakjeplekje:live"
 
 _clients: dict[int, set[str]] = defaultdict(set)
+_pending: set[asyncio.Task[int]] = set()  # refreshes in flight (the loop keeps weak references)
+# A tab that does not answer (closed, or busy with a long event) must not hold up the others.
+CLIENT_TIMEOUT_S = 5.0
 # Set by the `relay` lifespan task: only a process that serves staff browsers refreshes them.
 _app: rx.App | None = None
 _loop: asyncio.AbstractEventLoop | None = None
@@ -60,31 +63,42 @@ def _redis(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_timeout=2)
 
 
-def _encode(practice_id: int, message: str) -> str:
-    return json.dumps({"practice_id": practice_id, "message": message})
+def _encode(practice_id: int, message: str, skip: str) -> str:
+    return json.dumps({"practice_id": practice_id, "message": message, "skip": skip})
 
 
-def publish(practice_id: int, message: str = "") -> None:
-    """Announce a change of this practice's slots; callable from any thread or process.
+def publish(practice_id: int, message: str = "", skip: str = "") -> None:
+    """Announce a change of this practice's slots; callable from any thread or process, and
+    never waits for the refresh. `skip`: the client token of a tab that refreshed itself.
 
     Never raises: a live update is a convenience, the data is already committed."""
     url = get_settings().redis_url
     try:
         if url:
-            _redis(url).publish(CHANNEL, _encode(practice_id, message))
+            _redis(url).publish(CHANNEL, _encode(practice_id, message, skip))
         elif _loop is not None and not _loop.is_closed():
-            future = asyncio.run_coroutine_threadsafe(refresh_here(practice_id, message), _loop)
+            refresh = refresh_here(practice_id, message, skip)
+            future = asyncio.run_coroutine_threadsafe(refresh, _loop)
             future.add_done_callback(_log_failure)
     except (redis.RedisError, RuntimeError):
         log.exception("live update for practice %s not published", practice_id)
 
 
-async def practice_changed(practice_id: int, message: str = "") -> None:
-    """`publish` for code already on the app's event loop (event handlers, async routes)."""
+async def practice_changed(practice_id: int, message: str = "", skip: str = "") -> None:
+    """`publish` for code on the app's event loop (event handlers, async routes).
+
+    Returns before any tab is refreshed: an event handler that waited here would wait for its
+    own tab, whose state lock it holds — the tab froze and every tab after it went silent."""
     if get_settings().redis_url:
-        await asyncio.to_thread(publish, practice_id, message)  # a network call: off the loop
+        await asyncio.to_thread(publish, practice_id, message, skip)  # network: off the loop
     else:
-        await refresh_here(practice_id, message)
+        _in_background(refresh_here(practice_id, message, skip))
+
+
+def _in_background(refresh: Coroutine[None, None, int]) -> None:
+    task = asyncio.create_task(refresh)
+    _pending.add(task)
+    task.add_done_callback(_pending.discard)
 
 
 def _log_failure(future: Future[None]) -> None:
@@ -103,36 +117,46 @@ async def _still_watching(app: rx.App, token: str, practice_id: int) -> bool:
     return actor is not None and actor.practice_id == practice_id
 
 
-async def refresh_here(practice_id: int, message: str = "") -> int:
+async def refresh_here(practice_id: int, message: str = "", skip: str = "") -> int:
     """Refresh the slot views (Plekken, dashboard) of this process's staff clients of the
-    practice; a non-empty `message` (a fill) also shows as a toast on whatever page they are
-    on. Returns how many clients."""
-    from pakjeplekje.state.dashboard import DashboardState
-    from pakjeplekje.state.slots import SlotsState
-
-    LIVE_VIEWS = (SlotsState, DashboardState)  # the staff views that show slots
+    practice, all at once; a non-empty `message` (a fill) also shows as a toast on whatever page
+    they are on. Returns how many clients were refreshed."""
     app = _app
     if app is None:  # no reflex app serving browsers in this process (tests, tools, workers)
         return 0
-    refreshed = 0
-    for token in watchers(practice_id):
-        try:
+    tokens = [token for token in watchers(practice_id) if token != skip]
+    done = await asyncio.gather(
+        *(_refresh_client(app, token, practice_id, message) for token in tokens)
+    )
+    refreshed = sum(done)
+    log.info("live update for %s client(s)", refreshed)
+    return refreshed
+
+
+async def _refresh_client(app: rx.App, token: str, practice_id: int, message: str) -> bool:
+    from pakjeplekje.state.dashboard import DashboardState
+    from pakjeplekje.state.slots import SlotsState
+
+    try:
+        async with asyncio.timeout(CLIENT_TIMEOUT_S):
             if not await _still_watching(app, token, practice_id):
                 _clients[practice_id].discard(token)  # logged out (or into another practice)
-                continue
-            for view in LIVE_VIEWS:
+                return False
+            for view in (SlotsState, DashboardState):  # the staff views that show slots
                 async with app.modify_state(rx.BaseStateToken(ident=token, cls=view)) as root:
-                    await (await root.get_state(view)).reload(practice_id)
+                    await (await root.get_state(view))._reload(practice_id)
             if message and app.event_namespace is not None:
                 toast = rx.toast.success(message, duration=10_000, close_button=True)
                 update = StateUpdate(events=Event.from_event_type([toast]))
                 await app.event_namespace.emit_update(update, token)
-            refreshed += 1
-        except Exception:  # a closed tab must not stop the others
-            log.exception("live update failed for one client")
-            _clients[practice_id].discard(token)
-    log.info("live update for %s client(s)", refreshed)
-    return refreshed
+    except TimeoutError:
+        log.warning("live update: a client did not answer in %s s", CLIENT_TIMEOUT_S)
+        return False
+    except Exception:  # a closed tab must not stop the others
+        log.exception("live update failed for one client")
+        _clients[practice_id].discard(token)
+        return False
+    return True
 
 
 async def _relay_from_redis(url: str) -> None:
@@ -145,9 +169,12 @@ async def _relay_from_redis(url: str) -> None:
                 continue
             try:
                 change = json.loads(item["data"])
-                await refresh_here(int(change["practice_id"]), str(change.get("message", "")))
+                practice_id = int(change["practice_id"])
+                message, skip = str(change.get("message", "")), str(change.get("skip", ""))
             except (ValueError, KeyError, TypeError):
                 log.warning("ignored a malformed live message")
+                continue
+            _in_background(refresh_here(practice_id, message, skip))
     finally:
         await pubsub.aclose()
         await client.aclose()

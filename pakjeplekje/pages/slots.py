@@ -137,6 +137,16 @@ def _slot(row: rx.Var[dict]) -> rx.Component:
                         ),
                     ),
                 ),
+                rx.cond(
+                    row["status"].to(str) == "claimed",
+                    rx.button(
+                        "Opnieuw vrijgeven",
+                        size="1",
+                        variant="soft",
+                        title="De patiënt komt toch niet: de plek gaat terug naar de wachtlijst.",
+                        on_click=S.reopen(row["id"].to(str)),
+                    ),
+                ),
                 align="center",
                 width="100%",
             ),
