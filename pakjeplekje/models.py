@@ -331,6 +331,21 @@ class VerificationCode(SQLModel, table=True):
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class CodeSms(SQLModel, table=True):
+    """A /privacy/verzoek code text that left, counted for the hourly caps: one row per
+    practice whose waitlist holds the number (the per-practice cap), the code row names the
+    text (the global cap counts those). No number, no code."""
+
+    __table_args__ = (sa.Index("ix_codesms_practice_sent", "practice_id", "sent_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    verification_code_id: int = Field(
+        foreign_key="verificationcode.id", index=True, ondelete="CASCADE"
+    )
+    practice_id: int = Field(foreign_key="practice.id", ondelete="CASCADE")
+    sent_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
 class Suppression(SQLModel, table=True):
     """A phone number that asked to be erased or objected: only its HMAC, so nobody re-adds it
     to a waitlist by accident (manual add and CSV import check it)."""
