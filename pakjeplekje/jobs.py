@@ -29,7 +29,9 @@ def send_offers(offer_ids: list[int]) -> int:
     touched: set[int] = set()
     for offer_id in offer_ids:
         with session_scope() as db:
-            sms = dispatch.claim_for_sending(db, offer_id, settings.url("/c/"), clock.now())
+            sms = dispatch.claim_for_sending(
+                db, offer_id, settings.url("/c/"), clock.now(), settings.sms_allowed_countries
+            )
         if sms is None:
             continue
         touched.add(sms.practice_id)
@@ -61,7 +63,7 @@ def send_confirmation(offer_id: int) -> bool:
     """Text the winner that the slot is theirs. A failure is recorded, never retried blindly."""
     settings = get_settings()
     with session_scope() as db:
-        sms = dispatch.confirmation_for(db, offer_id, clock.now())
+        sms = dispatch.confirmation_for(db, offer_id, clock.now(), settings.sms_allowed_countries)
     if sms is None:
         return False
     try:

@@ -221,7 +221,8 @@ class Offer(SQLModel, table=True):
     patient_id: int = Field(foreign_key="patient.id", ondelete="CASCADE")
     token_hash: str = Field(max_length=64, unique=True)
     wave: int = Field(default=1)
-    # queued | sending | sent | delivered | failed | clicked | claimed | lost | expired
+    # queued | sending | sent | delivered | failed | clicked | claimed | lost | expired |
+    # skipped (a free trial may not text this number abroad: SMS_ALLOWED_COUNTRIES)
     status: str = Field(default="queued", max_length=10)
     created_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)

@@ -12,7 +12,6 @@ job run the way the consumer runs it.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Iterator
@@ -21,11 +20,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 import time_machine
-from pytest_httpserver import HTTPServer
 from sqlmodel import select
 from starlette.testclient import TestClient
-from werkzeug import Request as WzRequest
-from werkzeug import Response as WzResponse
 
 from pakjeplekje import api_privacy, clock
 from pakjeplekje.adapters.mail import ConsoleOutbox
@@ -35,38 +31,16 @@ from pakjeplekje.demo import waiting_patient
 from pakjeplekje.domain import patients, privacy_requests
 from pakjeplekje.domain.practice_settings import create_default_treatments
 from pakjeplekje.models import CodeSms, Treatment
-from tests.conftest import reset_app_caches
+from tests.fake_twilio import twilio_texts_fixture  # noqa: F401  (fixture)
 from tests.job_queue import JobQueue, job_queue_fixture  # noqa: F401  (fixture)
-from tests.test_sms_adapters import SID, TOKEN, twilio_message
 
 if TYPE_CHECKING:
     from conftest import AppEnv, Factory
 
-MESSAGES = f"/2010-04-01/Accounts/{SID}/Messages.json"
 KNOWN = "+31612345678"
 UNKNOWN = "+31612340000"
 BELGIAN = "+32470123456"
 SEND_TASK = "send_privacy_code_task"
-
-
-@pytest.fixture
-def texts(app_env: AppEnv, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> list[dict]:
-    """Every SMS the fake Twilio API accepted: `to` and `body`."""
-    monkeypatch.setenv("SMS_BACKEND", "twilio")
-    monkeypatch.setenv("TWILIO_ACCOUNT_SID", SID)
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
-    monkeypatch.setenv("TWILIO_FROM", "+3197010000000")
-    monkeypatch.setenv("TWILIO_API_BASE_URL", httpserver.url_for("/"))
-    reset_app_caches()
-    received: list[dict] = []
-
-    def handler(request: WzRequest) -> WzResponse:
-        received.append({"to": request.form["To"], "body": request.form["Body"]})
-        body = twilio_message(to=request.form["To"], sid=f"SM{len(received):032d}")
-        return WzResponse(json.dumps(body), status=201, content_type="application/json")
-
-    httpserver.expect_request(MESSAGES, method="POST").respond_with_handler(handler)
-    return received
 
 
 @pytest.fixture
@@ -112,19 +86,19 @@ def no_numbers_in(caplog: pytest.LogCaptureFixture, *numbers: str) -> None:
 
 
 def test_the_code_leaves_from_a_job_and_known_and_unknown_look_the_same(
-    client: TestClient, texts: list[dict], job_queue: JobQueue, factory: Factory
+    client: TestClient, twilio_texts: list[dict], job_queue: JobQueue, factory: Factory
 ) -> None:
     practice_id = waitlist(factory, "Alfa", KNOWN)
     known = ask(client, "06-12345678")
     unknown = ask(client, "06-12340000")
 
-    assert texts == []  # no provider call inside either request
+    assert twilio_texts == []  # no provider call inside either request
     assert neutral(known) == neutral(unknown)
     assert job_queue.pending() == [SEND_TASK, SEND_TASK]  # the same work for both numbers
 
     assert job_queue.run() == 2
-    assert [t["to"] for t in texts] == [KNOWN]
-    code = re.search(r"\b(\d{6})\b", texts[0]["body"]).group(1)  # type: ignore[union-attr]
+    assert [t["to"] for t in twilio_texts] == [KNOWN]
+    code = re.search(r"\b(\d{6})\b", twilio_texts[0]["body"]).group(1)  # type: ignore[union-attr]
     ref = re.search(r'name="ref" value="([^"]+)"', known).group(1)  # type: ignore[union-attr]
     done = client.post(
         api_privacy.CONFIRM_PATH,
@@ -150,7 +124,7 @@ def test_the_mail_code_leaves_from_a_job_too(
 
 def test_a_foreign_number_gets_the_neutral_answer_and_no_text(
     client: TestClient,
-    texts: list[dict],
+    twilio_texts: list[dict],
     job_queue: JobQueue,
     factory: Factory,
     app_env: AppEnv,
@@ -164,19 +138,19 @@ def test_a_foreign_number_gets_the_neutral_answer_and_no_text(
     assert neutral(belgian) == neutral(unknown)
     assert "Nederland" in belgian  # the form says where codes go, the same for every number
     job_queue.run()
-    assert texts == []
+    assert twilio_texts == []
 
     monkeypatch.setenv("SMS_ALLOWED_COUNTRIES", "NL,BE")
     app_env.reload()
     ask(client, "+32470123456")
     job_queue.run()
-    assert [t["to"] for t in texts] == [BELGIAN]
+    assert [t["to"] for t in twilio_texts] == [BELGIAN]
     no_numbers_in(caplog, BELGIAN, UNKNOWN)
 
 
 def test_the_hourly_cap_on_all_code_texts_stops_a_pump(
     client: TestClient,
-    texts: list[dict],
+    twilio_texts: list[dict],
     job_queue: JobQueue,
     factory: Factory,
     app_env: AppEnv,
@@ -192,7 +166,7 @@ def test_the_hourly_cap_on_all_code_texts_stops_a_pump(
     pages = [ask(client, number) for number in numbers]
     assert len({neutral(page) for page in pages}) == 1  # the cap shows nothing to anyone
     job_queue.run()
-    assert [t["to"] for t in texts] == numbers[:2]
+    assert [t["to"] for t in twilio_texts] == numbers[:2]
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("CODE_SMS_PER_HOUR" in w for w in warnings), warnings
     no_numbers_in(caplog, *numbers)
@@ -200,12 +174,12 @@ def test_the_hourly_cap_on_all_code_texts_stops_a_pump(
     frozen_clock.shift(timedelta(minutes=61))  # an hour later the cap has room again
     ask(client, numbers[2])
     job_queue.run()
-    assert [t["to"] for t in texts] == numbers
+    assert [t["to"] for t in twilio_texts] == numbers
 
 
 def test_the_hourly_cap_per_practice_stops_a_pump_through_one_waitlist(
     client: TestClient,
-    texts: list[dict],
+    twilio_texts: list[dict],
     job_queue: JobQueue,
     factory: Factory,
     app_env: AppEnv,
@@ -223,7 +197,7 @@ def test_the_hourly_cap_per_practice_stops_a_pump_through_one_waitlist(
     for number in (own, second, shared, other):
         ask(client, number)
     job_queue.run()
-    assert [t["to"] for t in texts] == [own, shared]
+    assert [t["to"] for t in twilio_texts] == [own, shared]
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("CODE_SMS_PER_PRACTICE_PER_HOUR" in w and f"{pump}" in w for w in warnings)
     no_numbers_in(caplog, own, shared, second, other)
@@ -233,7 +207,7 @@ def test_the_hourly_cap_per_practice_stops_a_pump_through_one_waitlist(
 
 def test_a_job_that_runs_after_the_code_expired_sends_nothing(
     client: TestClient,
-    texts: list[dict],
+    twilio_texts: list[dict],
     job_queue: JobQueue,
     factory: Factory,
     frozen_clock: time_machine.Coordinates,
@@ -242,4 +216,4 @@ def test_a_job_that_runs_after_the_code_expired_sends_nothing(
     ask(client, KNOWN)
     frozen_clock.shift(privacy_requests.CODE_VALIDITY + timedelta(seconds=1))
     job_queue.run()
-    assert texts == []
+    assert twilio_texts == []

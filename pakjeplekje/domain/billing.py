@@ -245,6 +245,13 @@ def _by_subscription(
     )
 
 
+def on_trial(db: Session, practice_id: int) -> bool:
+    """The free trial without a card (no Stripe subscription yet): its texts go only to
+    SMS_ALLOWED_COUNTRIES, so a throwaway sign-up cannot pump them abroad."""
+    sub = subscription_of(db, practice_id)
+    return sub is not None and sub.stripe_subscription_id is None
+
+
 def can_send_sms(db: Session, practice_id: int, now: datetime) -> bool:
     """May an SMS of this practice leave now? (dispatch asks before every offer text)"""
     return entitlement(db, practice_id, now).can_send_sms

@@ -60,9 +60,10 @@ def search_digits(query: str) -> tuple[str, ...]:
 
 
 def region(e164: str) -> str | None:
-    """The country (ISO 3166 code) a stored number belongs to: `+32470…` → `BE`."""
+    """The country (ISO 3166 code) a stored number belongs to: `+32470…` → `BE` (a number
+    without `+` is read as Dutch, like `parse_mobile` reads what staff type)."""
     try:
-        number = phonenumbers.parse(e164, None)
+        number = phonenumbers.parse(e164, "NL")
     except NumberParseException:
         return None
     return phonenumbers.region_code_for_number(number)
