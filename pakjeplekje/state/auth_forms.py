@@ -76,6 +76,21 @@ class SignupState(rx.State):
 
     @rx.event
     async def submit(self, form: dict) -> rx.event.EventSpec | None:
+        client, settings = client_id(self), get_settings()
+        try:  # counted in a transaction of its own: a refused sign-up still counts
+            await in_transaction(
+                lambda db: auth.count_signup_attempt(
+                    db,
+                    client=client,
+                    secret=settings.secret_key,
+                    limit=settings.signups_per_client_per_hour,
+                    now=clock.now(),
+                )
+            )
+        except DomainError as exc:
+            self.error = exc.message
+            return None
+
         def work(db: Session) -> str:
             now = clock.now()
             user = auth.sign_up(
