@@ -51,6 +51,9 @@ class Practice(SQLModel, table=True):
     retention_review_months: int = Field(default=12)
     product_emails: bool = Field(default=True)
     usage_statistics: bool = Field(default=True)
+    # The owner clicked the link mailed at sign-up; until then no slot opens and no SMS leaves
+    # (a throwaway sign-up gets no trial texts). Migration 0009 confirmed existing practices.
+    email_confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class User(SQLModel, table=True):
