@@ -8,7 +8,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -28,6 +27,7 @@ from pakjeplekje.state.slots import SlotsState
 from tests.conftest import AppEnv, Factory
 from tests.test_signup_abuse import PASSWORD, signup_from
 from tests.test_state_events import connected, run
+from tests.test_trial_sms import slot_day
 
 LINK = re.compile(r"https?://\S+/account/bevestigen\?token=\S+")
 
@@ -86,13 +86,12 @@ def link_in(mail: dict) -> str:
 
 
 def preview(place: NewPractice) -> SlotsState:
-    day = (clock.now() + timedelta(days=2)).astimezone(ZoneInfo("Europe/Amsterdam")).date()
     state = connected(SlotsState, place.owner_token)
     run(state.load())
     run(
         state.preview(
             {
-                "day": day.isoformat(),
+                "day": slot_day(),
                 "start": "10:30",
                 "duration": "30",
                 "treatment": str(place.treatment_id),

@@ -65,13 +65,18 @@ def desk(factory: Factory, name: str, *, paying: bool) -> Desk:
         return Desk(practice.id, start_session(db, owner, clock.now()), treatment)
 
 
+def slot_day() -> str:
+    """Two or three days ahead, local, never a Sunday (the waitlist has no Sunday cells)."""
+    day = (clock.now() + timedelta(days=2)).astimezone(ZoneInfo("Europe/Amsterdam")).date()
+    return (day + timedelta(days=1 if day.weekday() == 6 else 0)).isoformat()
+
+
 def open_slot(place: Desk) -> SlotsState:
     """Plekken: preview a 30-minute slot two days ahead, then send."""
-    day = (clock.now() + timedelta(days=2)).astimezone(ZoneInfo("Europe/Amsterdam")).date()
     state = connected(SlotsState, place.owner_token)
     run(state.load())
     form = {
-        "day": day.isoformat(),
+        "day": slot_day(),
         "start": "10:30",
         "duration": "30",
         "treatment": str(place.treatment_id),
