@@ -33,6 +33,7 @@ def _setup() -> list[str]:
             slug=f"storm-{time.time_ns()}",
             sms_sender_name="Storm",
             created_at=now,
+            email_confirmed_at=now,  # made by hand, not signed up: nothing to confirm
         )
         db.add(practice)
         db.flush()

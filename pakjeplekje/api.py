@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from pakjeplekje import (
+    api_account,
     api_claim,
     api_dev_sms,
     api_privacy,
@@ -125,5 +126,6 @@ def create_api() -> Starlette:
             *api_webhooks.routes(),
             *api_stripe.routes(),
             *api_privacy.routes(),
+            *api_account.account_routes(),
         ]
     )

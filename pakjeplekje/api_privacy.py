@@ -19,13 +19,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from pakjeplekje import clock
-from pakjeplekje.adapters.mail import get_mailer
-from pakjeplekje.adapters.sms import get_sms_sender
+from pakjeplekje import clock, scheduler
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain import correction, practice_deletion, privacy_export, privacy_requests
-from pakjeplekje.domain.emails import code_email
+from pakjeplekje.domain import (
+    correction,
+    phones,
+    practice_deletion,
+    privacy_export,
+    privacy_requests,
+)
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import resolve_session
 from pakjeplekje.html_pages import NO_STORE, client_host, page
@@ -154,6 +157,16 @@ def _channel(request: Request, form: dict[str, str] | None = None) -> str:
     return "email" if value == "email" else "sms"
 
 
+def _where_codes_go() -> str:
+    """The same sentence for every number: a foreign number learns nothing from its answer that
+    this page did not already say."""
+    names = phones.country_names(get_settings().sms_allowed_countries)
+    return (
+        f'<p class="muted">Codes per SMS gaan alleen naar mobiele nummers uit {names}. Heeft u '
+        "een ander nummer? Vraag dan uw praktijk om uw verzoek door te geven.</p>"
+    )
+
+
 def _start_form(channel: str, kind: str = "", value: str = "", error: str = "") -> str:
     choices = "".join(
         f'<label style="display:block;margin:8px 0"><input type="radio" name="kind" '
@@ -167,7 +180,7 @@ def _start_form(channel: str, kind: str = "", value: str = "", error: str = "") 
             f'type="tel" autocomplete="tel" required value="{html.escape(value)}" '
             'style="display:block;width:100%;font-size:1.1rem;padding:10px;box-sizing:border-box">'
         )
-        switch = (
+        switch = _where_codes_go() + (
             f'<p class="muted">Werkt u bij een praktijk? <a href="{VERZOEK_PATH}?via=email">'
             "Bevestig met uw e-mailadres</a>.</p>"
         )
@@ -218,22 +231,19 @@ def _code_form(kind: str, channel: str, value: str, ref: str, notice: str, error
         'inputmode="numeric" autocomplete="one-time-code" maxlength="6" required '
         'style="display:block;width:100%;font-size:1.4rem;padding:10px;box-sizing:border-box">'
         f'{text_field}<button type="submit">Bevestigen</button></form>'
-        f'<p class="muted"><a href="{VERZOEK_PATH}">Nieuwe code aanvragen</a></p>'
+        + (_where_codes_go() if channel == "sms" else "")
+        + f'<p class="muted"><a href="{VERZOEK_PATH}">Nieuwe code aanvragen</a></p>'
     )
 
 
-def _send_code(request_: privacy_requests.CodeRequest) -> None:
-    """After the commit, outside any transaction; a failure is logged, the answer stays."""
-    if request_.code is None:
-        return
-    settings = get_settings()
+def _queue_code(request_: privacy_requests.CodeRequest) -> None:
+    """After the commit, for every number alike: the job decides whether the code goes out."""
     try:
-        if request_.channel == "sms":
-            get_sms_sender(settings).send(request_.value, privacy_requests.code_sms(request_.code))
-        else:
-            get_mailer(settings).send(code_email(request_.value, request_.code))
-    except Exception:
-        log.exception("privacy request: sending the code failed")
+        scheduler.send_privacy_code_task(
+            request_.code_id, request_.channel, request_.value, request_.code
+        )
+    except Exception as exc:  # the queue is down: the answer stays the same, the log says so
+        log.error("privacy request: queueing the code failed (%s)", type(exc).__name__)
 
 
 async def verzoek_start(request: Request) -> Response:
@@ -254,7 +264,7 @@ async def verzoek_start(request: Request) -> Response:
     except DomainError as exc:
         status = 429 if "Te veel" in exc.message or "al 3 codes" in exc.message else 400
         return page("Privacyverzoek", _start_form(channel, kind, value, exc.message), status)
-    await run_in_threadpool(_send_code, sent)
+    await run_in_threadpool(_queue_code, sent)
     return page("Vul uw code in", _code_form(kind, channel, sent.value, sent.ref, sent.answer))
 
 

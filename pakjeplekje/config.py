@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import phonenumbers
 from dotenv import load_dotenv
 
 from pakjeplekje.clock import CLOCK_START_ENV
@@ -40,6 +41,31 @@ class Plan:
 def _int(value: str | None, default: int) -> int:
     text = (value or "").strip()
     return int(text) if text.isdecimal() else default
+
+
+def _countries(value: str | None) -> frozenset[str]:
+    """SMS_ALLOWED_COUNTRIES: comma-separated ISO 3166-1 codes (`NL,BE`); default NL."""
+    text = (value or "").strip()
+    if not text:
+        return frozenset({"NL"})
+    codes = [part.strip().upper() for part in text.split(",")]
+    unknown = [c for c in codes if c not in phonenumbers.SUPPORTED_REGIONS]
+    if unknown or not codes:
+        raise ConfigError(
+            "SMS_ALLOWED_COUNTRIES moet landcodes (ISO 3166, zoals NL,BE) bevatten, "
+            f"gescheiden door komma's; onbekend: {', '.join(repr(c) for c in unknown)}."
+        )
+    return frozenset(codes)
+
+
+def _limit(name: str, value: str | None, default: int) -> int:
+    """A positive whole number, or the default when unset; anything else stops the start."""
+    text = (value or "").strip()
+    if not text:
+        return default
+    if not text.isdecimal() or int(text) < 1:
+        raise ConfigError(f"{name} moet een geheel getal van 1 of meer zijn, niet {text!r}.")
+    return int(text)
 
 
 @dataclass(frozen=True)
@@ -73,6 +99,13 @@ class Settings:
     stripe_sms_meter_event: str = "sms_verstuurd"
     plans: tuple[Plan, ...] = ()
     practice_deletion_days: int = 30  # grace period before a deleted practice is purged
+    # SMS abuse limits: codes and trial texts only to these countries' numbers; hourly caps
+    # on /privacy/verzoek code texts (all together, and per practice whose waitlist holds
+    # the number); sign-ups per client address per hour.
+    sms_allowed_countries: frozenset[str] = frozenset({"NL"})
+    code_sms_per_hour: int = 100
+    code_sms_per_practice_per_hour: int = 10
+    signups_per_client_per_hour: int = 10
 
     @property
     def stripe_configured(self) -> bool:
@@ -192,6 +225,14 @@ def load_settings() -> Settings:
             ),
         ),
         practice_deletion_days=int(env("PRACTICE_DELETION_DAYS") or 30),
+        sms_allowed_countries=_countries(env("SMS_ALLOWED_COUNTRIES")),
+        code_sms_per_hour=_limit("CODE_SMS_PER_HOUR", env("CODE_SMS_PER_HOUR"), 100),
+        code_sms_per_practice_per_hour=_limit(
+            "CODE_SMS_PER_PRACTICE_PER_HOUR", env("CODE_SMS_PER_PRACTICE_PER_HOUR"), 10
+        ),
+        signups_per_client_per_hour=_limit(
+            "SIGNUPS_PER_CLIENT_PER_HOUR", env("SIGNUPS_PER_CLIENT_PER_HOUR"), 10
+        ),
     )
 
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from pakjeplekje import clock
 from pakjeplekje.config import get_settings
-from pakjeplekje.domain import auth, claims, patients, practice_settings
+from pakjeplekje.domain import auth, claims, email_confirmation, patients, practice_settings
 from pakjeplekje.models import Practice, Slot, Treatment
 
 DEMO_PRACTICE = "Tandartspraktijk De Molen"
@@ -47,6 +47,7 @@ def seed_demo(db: Session) -> str | None:
         password=password,
         now=now,
     )
+    email_confirmation.mark_confirmed(db, owner.practice_id, now)  # a made-up address
     treatments = dict(
         db.exec(
             select(Treatment.name, Treatment.id).where(Treatment.practice_id == owner.practice_id)

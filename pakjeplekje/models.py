@@ -51,6 +51,9 @@ class Practice(SQLModel, table=True):
     retention_review_months: int = Field(default=12)
     product_emails: bool = Field(default=True)
     usage_statistics: bool = Field(default=True)
+    # The owner clicked the link mailed at sign-up; until then no slot opens and no SMS leaves
+    # (a throwaway sign-up gets no trial texts). Migration 0009 confirmed existing practices.
+    email_confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class User(SQLModel, table=True):
@@ -221,7 +224,8 @@ class Offer(SQLModel, table=True):
     patient_id: int = Field(foreign_key="patient.id", ondelete="CASCADE")
     token_hash: str = Field(max_length=64, unique=True)
     wave: int = Field(default=1)
-    # queued | sending | sent | delivered | failed | clicked | claimed | lost | expired
+    # queued | sending | sent | delivered | failed | clicked | claimed | lost | expired |
+    # skipped (a free trial may not text this number abroad: SMS_ALLOWED_COUNTRIES)
     status: str = Field(default="queued", max_length=10)
     created_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
@@ -329,6 +333,21 @@ class VerificationCode(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime)
     attempts: int = Field(default=0)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CodeSms(SQLModel, table=True):
+    """A /privacy/verzoek code text that left, counted for the hourly caps: one row per
+    practice whose waitlist holds the number (the per-practice cap), the code row names the
+    text (the global cap counts those). No number, no code."""
+
+    __table_args__ = (sa.Index("ix_codesms_practice_sent", "practice_id", "sent_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    verification_code_id: int = Field(
+        foreign_key="verificationcode.id", index=True, ondelete="CASCADE"
+    )
+    practice_id: int = Field(foreign_key="practice.id", ondelete="CASCADE")
+    sent_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
 class Suppression(SQLModel, table=True):

@@ -88,6 +88,17 @@ def send_offers_task(offer_ids: list[int]) -> int:
     return jobs.send_offers(offer_ids)
 
 
+@huey.task()
+def send_privacy_code_task(code_id: int, channel: str, value: str, code: str) -> None:
+    """A /privacy/verzoek code, sent off the request path: the form answers every number in
+    the same time, and whether the number is known is decided here (`code_delivery`).
+
+    The only job carrying personal data (the number or address, and the code): the code row
+    holds both only as hashes, and the job lives seconds; nothing of it is returned or logged.
+    """
+    jobs.send_privacy_code(code_id, channel, value, code)
+
+
 class _EmbeddedConsumer(Consumer):  # type: ignore[misc]
     """Runs beside the web server: the server owns the process signals, not huey."""
 

@@ -203,6 +203,7 @@ class Factory:
             slug=f"praktijk-{uuid.uuid4().hex[:12]}",
             sms_sender_name="Test",
             created_at=self.now,
+            email_confirmed_at=self.now,  # confirmation itself: test_email_confirmation
         )
         session.add(practice)
         session.flush()

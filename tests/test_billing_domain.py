@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from pakjeplekje import __main__ as cli
 from pakjeplekje import clock
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain import auth, billing, dispatch, replies, slots, waves
+from pakjeplekje.domain import auth, billing, dispatch, email_confirmation, replies, slots, waves
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.models import Message, Offer, Patient, Practice, Slot, Subscription
 from pakjeplekje.state.billing import banners_for
@@ -58,6 +58,9 @@ def test_sign_up_starts_a_14_day_trial(db: Session, now: datetime) -> None:
     assert sub.trial_ends_at == now + timedelta(days=14)
     found = billing.entitlement(db, owner.practice_id, now)
     assert (found.label, found.trial_days_left, found.sms_included) == ("proefperiode", 14, 200)
+    assert (found.can_open_slots, found.reason) == (False, email_confirmation.UNCONFIRMED)
+    email_confirmation.mark_confirmed(db, owner.practice_id, now)  # the owner clicked the link
+    found = billing.entitlement(db, owner.practice_id, now)
     assert found.can_open_slots and found.can_send_sms and not found.read_only
     almost = billing.entitlement(db, owner.practice_id, now + 13 * DAY + timedelta(hours=1))
     assert almost.trial_days_left == 1

@@ -135,3 +135,49 @@ def test_prod_without_real_message_backends_is_refused(
     prod.setenv(name, value)
     with pytest.raises(ConfigError):
         load_settings().check_startable()
+
+
+# --- SMS abuse limits ---------------------------------------------------------------------
+
+
+def test_sms_limits_have_safe_defaults(env: pytest.MonkeyPatch) -> None:
+    """Without settings: only Dutch numbers, and hourly caps that stop an SMS pump early."""
+    for name in (
+        "SMS_ALLOWED_COUNTRIES",
+        "CODE_SMS_PER_HOUR",
+        "CODE_SMS_PER_PRACTICE_PER_HOUR",
+        "SIGNUPS_PER_CLIENT_PER_HOUR",
+    ):
+        env.delenv(name, raising=False)
+    settings = load_settings()
+    assert settings.sms_allowed_countries == frozenset({"NL"})
+    assert 0 < settings.code_sms_per_practice_per_hour < settings.code_sms_per_hour <= 500
+    assert 0 < settings.signups_per_client_per_hour <= 20
+
+
+def test_allowed_countries_are_read_as_iso_codes(env: pytest.MonkeyPatch) -> None:
+    env.setenv("SMS_ALLOWED_COUNTRIES", " nl, BE ,de")
+    assert load_settings().sms_allowed_countries == frozenset({"NL", "BE", "DE"})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SMS_ALLOWED_COUNTRIES", "NL,XX"),
+        ("SMS_ALLOWED_COUNTRIES", "Nederland"),
+        ("SMS_ALLOWED_COUNTRIES", "NL;BE"),
+        ("SMS_ALLOWED_COUNTRIES", ","),
+        ("CODE_SMS_PER_HOUR", "veel"),
+        ("CODE_SMS_PER_PRACTICE_PER_HOUR", "-1"),
+        ("SIGNUPS_PER_CLIENT_PER_HOUR", "0"),
+    ],
+)
+def test_a_malformed_sms_limit_stops_the_start(
+    env: pytest.MonkeyPatch, name: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A typo must not silently open the door (or close it): the operator hears at once."""
+    env.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
+        load_settings()
+    assert cli.main(["check-config"]) == 2
+    assert name in capsys.readouterr().err

@@ -77,3 +77,26 @@ def test_database_url_with_percent_encoding_is_accepted() -> None:
     """Passwords with special characters are percent-encoded in DATABASE_URL."""
     url = "postgresql+psycopg://pjp:p%40ss@db.internal/pjp"
     assert migrations.alembic_config(url).get_main_option("sqlalchemy.url") == url
+
+
+def test_practices_from_before_email_confirmation_count_as_confirmed(fresh_url: str) -> None:
+    """They signed up before the rule existed: no practice loses its texts on deploy."""
+    engine = create_engine(fresh_url, poolclass=NullPool)
+    try:
+        command.upgrade(migrations.alembic_config(fresh_url), "0008")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO practice (name, slug, timezone, sms_sender_name, status, "
+                    "created_at) VALUES ('Oud', 'oud', 'Europe/Amsterdam', 'Oud', 'active', "
+                    "'2026-01-02 03:04:05+00:00')"
+                )
+            )
+        migrations.upgrade(fresh_url)
+        with engine.connect() as conn:
+            confirmed, created = conn.execute(
+                text("SELECT email_confirmed_at, created_at FROM practice")
+            ).one()
+        assert confirmed is not None and confirmed == created
+    finally:
+        engine.dispose()

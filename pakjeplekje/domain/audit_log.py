@@ -61,6 +61,7 @@ ACTIONS = {
     "patient.retention_kept": "Inschrijving(en) behouden na bewaartermijn",
     "patient.retention_removed": "Automatisch verwijderd na bewaartermijn",
     "practice.signup": "Praktijk aangemeld",
+    "practice.email_confirmed": "E-mailadres van de praktijk bevestigd",
     "practice.name_changed": "Praktijknaam gewijzigd",
     "practice.objections_changed": "Bezwaar-voorkeuren gewijzigd",
     "practice.deletion_requested": "Verwijdering van de praktijk aangevraagd",

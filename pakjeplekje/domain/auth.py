@@ -35,6 +35,12 @@ RESET_VALIDITY = timedelta(hours=1)
 LOGIN_GRANT_VALIDITY = timedelta(seconds=60)
 RESET_REQUESTS_PER_CLIENT = 10
 
+SIGNUP_WINDOW = timedelta(hours=1)
+TOO_MANY_SIGNUPS = (
+    "Te veel aanmeldingen vanaf dit adres. Probeer het over een uur opnieuw, of neem contact "
+    "met ons op als u meer praktijken wilt aanmelden."
+)
+
 INVALID_LOGIN = "E-mailadres of wachtwoord onjuist."
 LOCKED = "Te veel mislukte pogingen. Wacht 15 minuten en probeer het dan opnieuw."
 
@@ -55,6 +61,18 @@ def _unique_slug(db: Session, name: str) -> str:
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
     return slug
+
+
+def count_signup_attempt(
+    db: Session, *, client: str, secret: str, limit: int, now: datetime
+) -> None:
+    """Every sign-up attempt from a client counts, successful or not (each practice brings a
+    trial, and failures probe which addresses have an account); the `limit`-th in an hour
+    locks the client for an hour. Commit this before the sign-up itself, which may fail."""
+    key = keyed_hash(secret, "signup", client or "unknown")
+    if throttle.is_locked(db, key, now):
+        raise DomainError(TOO_MANY_SIGNUPS)
+    throttle.register_failure(db, key, limit, now, window=SIGNUP_WINDOW, lockout=SIGNUP_WINDOW)
 
 
 def sign_up(

@@ -37,6 +37,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from pakjeplekje.domain import audit
+from pakjeplekje.domain.email_confirmation import UNCONFIRMED
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
 from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.models import Message, Practice, Subscription, User
@@ -188,10 +189,13 @@ def sms_used(db: Session, practice_id: int, start: datetime, end: datetime) -> i
 
 def entitlement(db: Session, practice_id: int, now: datetime) -> Entitlement:
     """Everything the app asks about whether a practice may act, in one place: the
-    subscription, and whether the practice still exists (a deleted one does nothing)."""
+    subscription, whether the practice still exists (a deleted one does nothing), and whether
+    its owner confirmed the e-mail address (before that, nothing is sent)."""
     practice = db.get(Practice, practice_id)
     found = _by_subscription(db, practice_id, practice, now)
     if practice is not None and practice.status == "active":
+        if practice.email_confirmed_at is None and not found.reason:  # see email_confirmation
+            return replace(found, can_open_slots=False, can_send_sms=False, reason=UNCONFIRMED)
         return found
     return replace(
         found, can_open_slots=False, can_send_sms=False, read_only=True, reason=PRACTICE_DELETED
@@ -243,6 +247,13 @@ def _by_subscription(
             else max(0, -(-int((sub.trial_ends_at - now).total_seconds()) // 86400))
         ),
     )
+
+
+def on_trial(db: Session, practice_id: int) -> bool:
+    """The free trial without a card (no Stripe subscription yet): its texts go only to
+    SMS_ALLOWED_COUNTRIES, so a throwaway sign-up cannot pump them abroad."""
+    sub = subscription_of(db, practice_id)
+    return sub is not None and sub.stripe_subscription_id is None
 
 
 def can_send_sms(db: Session, practice_id: int, now: datetime) -> bool:

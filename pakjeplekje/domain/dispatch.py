@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, select, update
 
-from pakjeplekje.domain import billing
+from pakjeplekje.domain import billing, phones
 from pakjeplekje.domain.sms_texts import confirmation_text, offer_text
 from pakjeplekje.domain.tokens import new_token
 from pakjeplekje.models import Message, Offer, Patient, Practice, Slot
@@ -63,10 +63,18 @@ def _outgoing(
     return OutgoingSms(offer_id, practice.id, patient.id, patient.phone, body)  # type: ignore[arg-type]
 
 
-def claim_for_sending(db: Session, offer_id: int, link: str, now: datetime) -> OutgoingSms | None:
+def claim_for_sending(
+    db: Session,
+    offer_id: int,
+    link: str,
+    now: datetime,
+    countries: frozenset[str] | None = None,
+) -> OutgoingSms | None:
     """Move one queued offer of an open slot to `sending` and issue its claim token.
 
-    `link` is the claim URL prefix (…/c/); returns None when someone else already took it."""
+    `link` is the claim URL prefix (…/c/); returns None when someone else already took it,
+    or when the rules say no text: a trial practice's offer to a number outside `countries`
+    (SMS_ALLOWED_COUNTRIES) ends `skipped`, whoever queued it."""
     raw, digest = new_token()
     open_slot = select(Slot.id).where(Slot.status == "open", Slot.starts_at > now)
     moved = db.exec(  # type: ignore[call-overload]
@@ -84,10 +92,26 @@ def claim_for_sending(db: Session, offer_id: int, link: str, now: datetime) -> O
     if not billing.can_send_sms(db, context[2].id, now):  # type: ignore[arg-type]
         _hold_back(db, offer_id, now)  # deleted, read-only, past due or out of SMS: none leaves
         return None
+    if _abroad_on_trial(db, context[1], countries):
+        db.exec(
+            update(Offer)
+            .where(col(Offer.id) == offer_id)  # type: ignore[call-overload]
+            .values(status="skipped", retry_at=None)
+        )
+        return None
     return _outgoing(
         offer_id,
         *context,
         write=lambda name, when, minutes: offer_text(name, when, minutes, link + raw),
+    )
+
+
+def _abroad_on_trial(db: Session, patient: Patient, countries: frozenset[str] | None) -> bool:
+    """A number the practice's free trial may not text (None: no country rule applies)."""
+    return (
+        countries is not None
+        and not phones.in_countries(patient.phone, countries)
+        and billing.on_trial(db, patient.practice_id)
     )
 
 
@@ -101,13 +125,17 @@ def _hold_back(db: Session, offer_id: int, now: datetime) -> None:
     )
 
 
-def confirmation_for(db: Session, offer_id: int, now: datetime) -> OutgoingSms | None:
+def confirmation_for(
+    db: Session, offer_id: int, now: datetime, countries: frozenset[str] | None = None
+) -> OutgoingSms | None:
     """The confirmation text for the winner of a slot (only for a claimed offer)."""
     context = _context(db, col(Offer.id) == offer_id, col(Offer.status) == "claimed")
     if context is None:
         return None
     if not billing.can_send_sms(db, context[2].id, now):  # type: ignore[arg-type]
         return None  # the claim stands (page, .ics); only the text stays home
+    if _abroad_on_trial(db, context[1], countries):
+        return None  # likewise
     return _outgoing(offer_id, *context, write=confirmation_text)
 
 

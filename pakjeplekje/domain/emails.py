@@ -96,3 +96,16 @@ def deletion_email(to: str, practice_name: str, final: datetime, undo_link: str 
             "PakJePlekje"
         )
     return Email(to=to, subject=f"Account van {practice_name} verwijderd", body=body)
+
+
+def signup_confirm_email(to: str, name: str, practice_name: str, link: str) -> Email:
+    return Email(
+        to=to,
+        subject="Bevestig uw e-mailadres voor PakJePlekje",
+        body=(
+            f"Hallo {name},\n\nWelkom bij PakJePlekje! Bevestig via deze link dat dit uw "
+            f"e-mailadres is (7 dagen geldig, één keer te gebruiken):\n{link}\n\nPas daarna "
+            f"kan {practice_name} plekken vrijgeven en SMS'jes versturen.\n\nHeeft u zich niet "
+            "aangemeld? Dan kunt u deze e-mail negeren.\n\nPakJePlekje"
+        ),
+    )

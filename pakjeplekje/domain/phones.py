@@ -57,3 +57,51 @@ def search_digits(query: str) -> tuple[str, ...]:
     if digits.startswith("0"):
         return ("31" + digits[1:], digits)
     return (digits,)
+
+
+def region(e164: str) -> str | None:
+    """The country (ISO 3166 code) a stored number belongs to: `+32470…` → `BE` (a number
+    without `+` is read as Dutch, like `parse_mobile` reads what staff type)."""
+    try:
+        number = phonenumbers.parse(e164, "NL")
+    except NumberParseException:
+        return None
+    return phonenumbers.region_code_for_number(number)
+
+
+def in_countries(e164: str, countries: frozenset[str]) -> bool:
+    """May a text on the platform's account go to this number (SMS_ALLOWED_COUNTRIES)?"""
+    return region(e164) in countries
+
+
+# Dutch names for the countries an operator is likely to allow; others show their ISO code.
+# (phonenumbers' geocoder knows them all, but loads ~100 MB of data for it.)
+COUNTRY_NAMES = {
+    "NL": "Nederland",
+    "BE": "België",
+    "DE": "Duitsland",
+    "LU": "Luxemburg",
+    "FR": "Frankrijk",
+    "GB": "het Verenigd Koninkrijk",
+    "IE": "Ierland",
+    "ES": "Spanje",
+    "PT": "Portugal",
+    "IT": "Italië",
+    "AT": "Oostenrijk",
+    "CH": "Zwitserland",
+    "DK": "Denemarken",
+    "SE": "Zweden",
+    "NO": "Noorwegen",
+    "PL": "Polen",
+    "AW": "Aruba",
+    "CW": "Curaçao",
+    "SX": "Sint Maarten",
+    "BQ": "Caribisch Nederland",
+    "SR": "Suriname",
+}
+
+
+def country_names(countries: frozenset[str]) -> str:
+    """`{"NL", "BE"}` → `België en Nederland`: for texts that say where SMS can go."""
+    names = sorted(COUNTRY_NAMES.get(code, code) for code in countries)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]

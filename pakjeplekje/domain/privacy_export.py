@@ -63,6 +63,7 @@ LABELS = {
     "privacyrequest": "Privacyverzoeken",
     "subscription": "Abonnement",
     "stripeevent": "Verwerkte Stripe-gebeurtenissen",
+    "codesms": "SMS-codes voor privacyverzoeken (alleen tellers)",
 }
 
 

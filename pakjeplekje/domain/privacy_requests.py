@@ -3,8 +3,9 @@
 Patients verify their mobile number with a 6-digit SMS code; staff and owners verify their
 e-mail address the same way. The code is valid 10 minutes, allows 5 attempts, at most 3 codes
 per number/address per hour and a per-client limit; the answer to "send me a code" is the same
-whether or not we know the number (a code row is stored either way; only a known number gets
-a text). After verification:
+whether or not we know the number, and so is the work behind it: a code row is stored and a
+job queued either way; the job sends only to a known number (`code_delivery`, which also
+holds the country rule and the hourly caps on code texts). After verification:
 
 - inzage / overdracht: the person sees (and downloads as JSON) their waitlist entries and
   messages at every practice, each practice named;
@@ -133,33 +134,22 @@ def _kind(kind: str) -> str:
 
 @dataclass(frozen=True)
 class CodeRequest:
+    """What the form answers, and what the job needs to send the code (or not)."""
+
     ref: str  # names the second form; the code is bound to it
     value: str  # the normalised phone / e-mail (for the form and for sending)
     answer: str  # the same text whether or not the number is known
-    code: str | None = None  # set only when the code must be sent
+    code: str  # always made: whether it is sent is the job's decision (code_delivery)
+    code_id: int
     channel: str = "sms"
-
-
-def _known(db: Session, channel: str, value: str) -> bool:
-    if channel == "sms":
-        stmt = (
-            select(Patient.id)
-            .join(Practice, Practice.id == Patient.practice_id)  # type: ignore[arg-type]
-            .where(Patient.phone == value, Practice.status == "active")
-        )
-    else:
-        stmt = (
-            select(User.id)
-            .join(Practice, Practice.id == User.practice_id)  # type: ignore[arg-type]
-            .where(User.email == value, User.status == "active", Practice.status == "active")
-        )
-    return db.exec(stmt).first() is not None
 
 
 def request_code(
     db: Session, *, kind: str, channel: str, raw: str, client: str, secret: str, now: datetime
 ) -> CodeRequest:
-    """Step 1. Counts against the limits even for unknown numbers (same answer, same cost)."""
+    """Step 1. The same work for every number: limits counted, a code row stored, and never a
+    lookup of whether the number is known — the job decides that (`code_delivery`), after the
+    answer went out, so the response time says nothing."""
     _kind(kind)
     value = _subject(channel, raw)
     client_key = keyed_hash(secret, "verzoek-client", client or "unknown")
@@ -179,24 +169,24 @@ def request_code(
         raise DomainError(TOO_MANY_CODES.format(what=_what(channel)))
     code = f"{secrets.randbelow(10**6):06d}"
     ref, ref_hash = new_token()
-    db.add(
-        VerificationCode(
-            subject_key=key,
-            channel=channel,
-            kind=kind,
-            ref_hash=ref_hash,
-            code_hash=hash_token(f"{ref}:{code}"),
-            created_at=now,
-            expires_at=now + CODE_VALIDITY,
-        )
+    row = VerificationCode(
+        subject_key=key,
+        channel=channel,
+        kind=kind,
+        ref_hash=ref_hash,
+        code_hash=hash_token(f"{ref}:{code}"),
+        created_at=now,
+        expires_at=now + CODE_VALIDITY,
     )
+    db.add(row)
     db.flush()
-    known = _known(db, channel, value)
+    assert row.id is not None
     return CodeRequest(
         ref=ref,
         value=value,
         answer=SENT.format(what=_what(channel)),
-        code=code if known else None,
+        code=code,
+        code_id=row.id,
         channel=channel,
     )
 

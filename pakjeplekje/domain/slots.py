@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select, update
 
-from pakjeplekje.domain import audit, billing, matching
+from pakjeplekje.config import get_settings
+from pakjeplekje.domain import audit, billing, matching, phones
 from pakjeplekje.domain.errors import DomainError, NotFound
 from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.domain.tokens import new_token
-from pakjeplekje.models import Offer, Practice, Practitioner, Slot, Treatment
+from pakjeplekje.models import Offer, Patient, Practice, Practitioner, Slot, Treatment
 
 DURATION_MIN, DURATION_MAX = 5, 240
 MAX_AHEAD = timedelta(days=60)
@@ -120,8 +121,14 @@ def preview(db: Session, actor: Actor, form: SlotForm, now: datetime, shown: int
     )
 
 
-def add_wave(db: Session, slot: Slot, wave: int, now: datetime) -> list[int]:
-    """Queue the next best-matching patients; tokens are issued when each SMS goes out."""
+def add_wave(
+    db: Session, slot: Slot, wave: int, now: datetime, countries: frozenset[str] | None = None
+) -> list[int]:
+    """Queue the next best-matching patients; tokens are issued when each SMS goes out.
+
+    Returns the ids to text. In the free trial a number outside `countries`
+    (SMS_ALLOWED_COUNTRIES) gets its offer all the same, marked `skipped`: staff see who was
+    passed over and why, instead of a patient silently left out."""
     practice = db.get(Practice, slot.practice_id)
     assert practice is not None and slot.id is not None
     if not billing.can_send_sms(db, slot.practice_id, now):  # no wave without a subscription
@@ -134,6 +141,8 @@ def add_wave(db: Session, slot: Slot, wave: int, now: datetime) -> list[int]:
         slot.practitioner_id,
         slot.id,
     )
+    chosen = matching.ranked(db, shape, now, practice.wave_size)
+    abroad = _outside(db, [m.patient_id for m in chosen], slot.practice_id, countries)
     offers = [
         Offer(
             practice_id=slot.practice_id,
@@ -141,14 +150,30 @@ def add_wave(db: Session, slot: Slot, wave: int, now: datetime) -> list[int]:
             patient_id=m.patient_id,
             token_hash=new_token()[1],
             wave=wave,
+            status="skipped" if m.patient_id in abroad else "queued",
             created_at=now,
             expires_at=slot.starts_at,
         )
-        for m in matching.ranked(db, shape, now, practice.wave_size)
+        for m in chosen
     ]
     db.add_all(offers)
     db.flush()
-    return [o.id for o in offers]  # type: ignore[misc]
+    return [o.id for o in offers if o.status == "queued"]  # type: ignore[misc]
+
+
+def _outside(
+    db: Session, patient_ids: list[int], practice_id: int, countries: frozenset[str] | None
+) -> set[int]:
+    """The patients a trial practice may not text (number outside the allowed countries)."""
+    if not patient_ids or not billing.on_trial(db, practice_id):
+        return set()
+    allowed = countries if countries is not None else get_settings().sms_allowed_countries
+    numbers = db.exec(
+        select(Patient.id, Patient.phone).where(
+            col(Patient.id).in_(patient_ids), Patient.practice_id == practice_id
+        )
+    ).all()
+    return {pid for pid, phone in numbers if not phones.in_countries(phone, allowed)}  # type: ignore[misc]
 
 
 def open_slot(db: Session, actor: Actor, form: SlotForm, now: datetime) -> tuple[Slot, list[int]]:
@@ -210,6 +235,7 @@ OFFER_LABELS = {
     "claimed": "geclaimd",
     "lost": "te laat",
     "expired": "verlopen",
+    "skipped": "niet verstuurd: buitenlands nummer (proefperiode)",
 }
 SLOT_LABELS = {"open": "Open", "claimed": "Gevuld", "closed": "Gesloten", "expired": "Verlopen"}
 

@@ -18,8 +18,16 @@ def is_locked(db: Session, key: str, now: datetime) -> bool:
     return bool(row and row.locked_until and row.locked_until > now)
 
 
-def register_failure(db: Session, key: str, limit: int, now: datetime) -> None:
-    """Count one failure; the `limit`-th within the window locks the key."""
+def register_failure(
+    db: Session,
+    key: str,
+    limit: int,
+    now: datetime,
+    *,
+    window: timedelta = WINDOW,
+    lockout: timedelta = LOCKOUT,
+) -> None:
+    """Count one failure; the `limit`-th within the window locks the key for `lockout`."""
     for _ in range(2):  # a concurrent first failure may insert the row between our read and write
         row = db.get(LoginThrottle, key)
         if row is None:
@@ -30,11 +38,11 @@ def register_failure(db: Session, key: str, limit: int, now: datetime) -> None:
                 continue
             row = db.get(LoginThrottle, key)
             assert row is not None
-        if now - row.window_started_at > WINDOW:
+        if now - row.window_started_at > window:
             row.failures, row.window_started_at = 0, now
         row.failures += 1
         if row.failures >= limit:
-            row.locked_until = now + LOCKOUT
+            row.locked_until = now + lockout
             row.failures, row.window_started_at = 0, now
         db.add(row)
         db.flush()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from pakjeplekje import routes
+from pakjeplekje.components.email_confirmation import email_confirmation_callout
 from pakjeplekje.components.layout import staff_page
 from pakjeplekje.state.dashboard import DashboardState as D
+from pakjeplekje.state.email_confirmation import EmailConfirmationState
 from pakjeplekje.state.session import SessionState
 
 
@@ -51,9 +53,10 @@ def _table(headers: list[str], rows: rx.Var, render, empty: str, table_id: str) 
     )
 
 
-@staff_page(routes.DASHBOARD, "Dashboard", on_load=[D.load])
+@staff_page(routes.DASHBOARD, "Dashboard", on_load=[D.load, EmailConfirmationState.load])
 def dashboard() -> rx.Component:
     return rx.vstack(
+        email_confirmation_callout(),
         rx.hstack(
             rx.heading("Welkom, ", SessionState.user_name, size="5", as_="h2"),
             rx.spacer(),

@@ -5,8 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from pakjeplekje import routes
+from pakjeplekje.components.email_confirmation import email_confirmation_callout
 from pakjeplekje.components.forms import error_callout, field, labelled, submit_button
 from pakjeplekje.components.layout import staff_page
+from pakjeplekje.state.email_confirmation import EmailConfirmationState
 from pakjeplekje.state.slots import PERIODS
 from pakjeplekje.state.slots import SlotsState as S
 
@@ -170,9 +172,10 @@ def _slot(row: rx.Var[dict]) -> rx.Component:
     )
 
 
-@staff_page(routes.SLOTS, "Plekken", on_load=[S.load])
+@staff_page(routes.SLOTS, "Plekken", on_load=[S.load, EmailConfirmationState.load])
 def slots_page() -> rx.Component:
     return rx.vstack(
+        email_confirmation_callout(),
         slot_form(),
         preview_card(),
         rx.hstack(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import ClassVar
 
 import reflex as rx
@@ -9,7 +10,7 @@ from sqlmodel import Session
 
 from pakjeplekje import clock
 from pakjeplekje.config import get_settings
-from pakjeplekje.domain import auth, links, team
+from pakjeplekje.domain import auth, email_confirmation, links, team
 from pakjeplekje.domain.emails import Email
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.state.base import (
@@ -20,6 +21,8 @@ from pakjeplekje.state.base import (
     send_after_commit,
 )
 from pakjeplekje.state.guard import public_event
+
+log = logging.getLogger(__name__)
 
 NOTICES = {
     "verlopen": "Je sessie is verlopen. Log opnieuw in.",
@@ -79,6 +82,23 @@ class SignupState(rx.State):
 
     @public_event
     async def submit(self, form: dict) -> rx.event.EventSpec | None:
+        client, settings = client_id(self), get_settings()
+        try:  # counted in a transaction of its own: a refused sign-up still counts
+            await in_transaction(
+                lambda db: auth.count_signup_attempt(
+                    db,
+                    client=client,
+                    secret=settings.secret_key,
+                    limit=settings.signups_per_client_per_hour,
+                    now=clock.now(),
+                )
+            )
+        except DomainError as exc:
+            self.error = exc.message
+            return None
+
+        outbox: list[Email] = []
+
         def work(db: Session) -> str:
             now = clock.now()
             user = auth.sign_up(
@@ -89,6 +109,7 @@ class SignupState(rx.State):
                 password=_field(form, "password"),
                 now=now,
             )
+            outbox.append(email_confirmation.start(db, user, link, now))  # before the 1st SMS
             return auth.issue_login_grant(db, user, now)
 
         try:
@@ -96,6 +117,10 @@ class SignupState(rx.State):
         except DomainError as exc:
             self.error = exc.message
             return None
+        try:
+            await send_after_commit(outbox)
+        except Exception as exc:  # the practice exists: "stuur opnieuw" on the dashboard
+            log.warning("sign-up: confirmation mail not sent (%s)", type(exc).__name__)
         self.error = ""
         return _enter_app(grant)
 

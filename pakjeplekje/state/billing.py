@@ -35,11 +35,14 @@ def _days(n: int) -> str:
 
 
 def banners_for(found: billing.Entitlement, is_owner: bool) -> list[dict[str, str]]:
-    """The shell's banners: read-only / stopped for everyone, past-due and SMS for the owner."""
+    """The shell's banners: read-only / stopped for everyone, past-due and SMS for the owner.
+
+    An unconfirmed e-mail address has its own callout (with "stuur opnieuw") on the dashboard
+    and Plekken, not a banner pointing at the subscription."""
     shown: list[dict[str, str]] = []
     if found.read_only:
         shown.append({"kind": "alleen-lezen", "color": "red", "text": found.reason})
-    elif found.reason and found.reason != billing.SMS_USED_UP:
+    elif found.reason and found.reason not in (billing.SMS_USED_UP, billing.UNCONFIRMED):
         shown.append({"kind": "versturen-gestopt", "color": "red", "text": found.reason})
     elif found.status == "past_due" and is_owner:
         shown.append(

@@ -60,11 +60,30 @@ def link_from_dev_mail(page, app: App, to: str, path: str) -> str:  # type: igno
 
 
 def signed_up_owner(page, app: App, practice: str) -> str:  # type: ignore[no-untyped-def]
-    """A new practice whose owner is logged in on `page`; returns the owner's e-mail."""
+    """A new practice whose owner is logged in on `page`, its e-mail address confirmed;
+    returns the owner's e-mail. (Confirming through the mail: test_email_confirmation.)"""
     email = unique_email("eigenaar")
     sign_up(page, app, practice=practice, name="Olga Eigenaar", email=email)
     page.wait_for_url(re.compile(r"/dashboard"))
+    confirm_email(app, email)
     return email
+
+
+def confirm_email(app: App, owner_email: str) -> None:
+    """Mark the owner's practice confirmed in the app's database (set-up, not the subject)."""
+    from sqlmodel import Session, select
+
+    from pakjeplekje import clock
+    from pakjeplekje.db import make_engine
+    from pakjeplekje.domain import email_confirmation
+    from pakjeplekje.models import User
+
+    engine = make_engine(f"sqlite:///{app.data_dir / 'pakjeplekje.db'}")
+    with Session(engine) as db:
+        practice_id = db.exec(select(User.practice_id).where(User.email == owner_email)).one()
+        email_confirmation.mark_confirmed(db, practice_id, clock.now())
+        db.commit()
+    engine.dispose()
 
 
 def seed_patients(app: App, owner_email: str, count: int) -> None:
