@@ -10,13 +10,9 @@ from pakjeplekje import clock
 from pakjeplekje.domain import email_confirmation
 from pakjeplekje.domain.emails import Email
 from pakjeplekje.domain.errors import DomainError
-from pakjeplekje.state.base import (
-    current_actor,
-    in_transaction,
-    link,
-    login_redirect,
-    send_after_commit,
-)
+from pakjeplekje.domain.sessions import Actor
+from pakjeplekje.state.base import in_transaction, link, send_after_commit
+from pakjeplekje.state.guard import staff_event
 
 log = logging.getLogger(__name__)
 
@@ -28,23 +24,16 @@ class EmailConfirmationState(rx.State):
     notice: str = ""
     error: str = ""
 
-    @rx.event
-    async def load(self) -> None:
+    @staff_event
+    async def load(self, actor: Actor) -> None:
         self.notice = self.error = ""
-        actor = await current_actor(self)
-        if actor is None:
-            self.pending = False
-            return
         confirmed = await in_transaction(
             lambda db: email_confirmation.is_confirmed(db, actor.practice_id)
         )
         self.pending, self.owner, self.email = not confirmed, actor.is_owner, actor.email
 
-    @rx.event
-    async def resend(self) -> rx.event.EventSpec | None:
-        actor = await current_actor(self)
-        if actor is None:
-            return login_redirect("verlopen")
+    @staff_event
+    async def resend(self, actor: Actor) -> None:
         outbox: list[Email] = []
         try:
             await in_transaction(
@@ -53,13 +42,12 @@ class EmailConfirmationState(rx.State):
         except DomainError as exc:
             self.notice, self.error = "", exc.message
             self.pending = exc.message != email_confirmation.ALREADY
-            return None
+            return
         try:
             await send_after_commit(outbox)
         except Exception as exc:  # SMTP down: say so, the owner can try again
             log.warning("confirmation mail not sent (%s)", type(exc).__name__)
             self.notice, self.error = "", "Versturen lukte niet. Probeer het straks opnieuw."
-            return None
+            return
         self.error = ""
         self.notice = f"Verstuurd: kijk in de inbox van {actor.email} en klik op de link."
-        return None
