@@ -1,7 +1,9 @@
 """The patient's side: the claim page `/c/<token>` and `POST /api/claim/{token}`.
 
 Server-rendered HTML, not a Reflex page: a patient on a slow phone gets a few kilobytes that
-work without JavaScript, and an unknown token gets a real 404. Both call `claims.claim()`.
+work without JavaScript, and an unknown token gets a real 404. Both call `claims.claim()`,
+after a read-only look (`claims.decided`) that answers every claim that can no longer win
+without taking the write lock.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from starlette.routing import Route
 
 from pakjeplekje import clock, jobs, live
 from pakjeplekje.config import get_settings
-from pakjeplekje.db import session_scope
+from pakjeplekje.db import read_scope, session_scope
 from pakjeplekje.domain import claims
 from pakjeplekje.domain.dutch_dates import long_moment
 from pakjeplekje.html_pages import NO_STORE, client_host, page
@@ -25,12 +27,22 @@ CONFIRMATION_THREAD = "pjp-confirmation"  # named so tests can wait for it
 
 
 def _run_claim(request: Request, token: str, channel: str) -> claims.ClaimResult:
+    return claim_by_link(token, channel, client_host(request))
+
+
+def claim_by_link(token: str, channel: str, client: str) -> claims.ClaimResult:
+    """One patient's claim, as the page and the API make it: a read first, the write only
+    when the claim can still win; then the staff and the winner's confirmation."""
+    with read_scope() as db:
+        early = claims.decided(db, token, clock.now())
+    if early is not None:  # taken or expired: nothing to write, nothing to tell
+        return early
     with session_scope() as db:
         result = claims.claim(
             db,
             token,
             channel=channel,
-            client=client_host(request),
+            client=client,
             secret=get_settings().secret_key,
             now=clock.now(),
         )

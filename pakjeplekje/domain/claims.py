@@ -133,17 +133,18 @@ def claim_offer(db: Session, offer_id: int, *, channel: str, now: datetime) -> C
     )
 
 
-def _decided(db: Session, which: ColumnElement[bool], now: datetime) -> ClaimResult | None:
-    """The answer for a claim on a slot that is no longer open (claimed, closed, expired),
-    read on a connection of its own: everyone after the winner gets "taken" without queueing
-    for the write lock (SQLite) or the slot's row lock (PostgreSQL). None: it must race."""
-    with Session(db.get_bind()) as peek:
-        found = _find(peek, which)
-        if found is None:
-            return None
-        offer, slot, practice = found
-        state = _state(offer, slot, now)
-        return None if state == "open" else _answer(state, slot, practice)
+def decided(db: Session, raw: str, now: datetime) -> ClaimResult | None:
+    """The answer to a link claim on a slot that is no longer open (claimed, closed, expired),
+    from reads alone: run on a read-only session, everyone after the winner is answered
+    without queueing for the write lock (SQLite) or the slot's row (PostgreSQL). None: the
+    claim must race in `claim()` (or the token is unknown, which `claim()` counts)."""
+    which = _by_token(raw)
+    found = None if which is None else _find(db, which)
+    if found is None:
+        return None
+    offer, slot, practice = found
+    state = _state(offer, slot, now)
+    return None if state == "open" else _answer(state, slot, practice)
 
 
 def _answer(state: str, slot: Slot, practice: Practice) -> ClaimResult:
@@ -157,12 +158,8 @@ def _claim(
     """Exactly one winner: the slot row flips from open to claimed in one conditional UPDATE;
     every other claimer's UPDATE matches no row, however many run at the same moment.
 
-    The UPDATE is the transaction's first statement, so on SQLite it waits for the write lock
-    instead of failing to upgrade a read snapshot; PostgreSQL re-checks the WHERE after the
-    winner commits. None when no offer matches `which`."""
-    decided = _decided(db, which, now)
-    if decided is not None:
-        return decided
+    On SQLite the transaction holds the write lock from BEGIN; PostgreSQL re-checks the
+    WHERE after the winner commits. None when no offer matches `which`."""
     slot_of = select(Offer.slot_id).where(which, Offer.expires_at > now)
     patient_of = select(Offer.patient_id).where(which)
     won = (
