@@ -15,11 +15,9 @@ import time
 from multiprocessing.synchronize import Barrier
 from typing import Any
 
-from pakjeplekje import clock, migrations
-from pakjeplekje.config import get_settings
+from pakjeplekje import api_claim, clock, migrations
 from pakjeplekje.db import get_engine, session_scope
 from pakjeplekje.demo import offered_slot
-from pakjeplekje.domain import claims
 from pakjeplekje.models import Practice
 
 CLIENTS = 200
@@ -50,7 +48,6 @@ def _warm_pool() -> None:
 
 def _worker(tokens: list[str], first: int, barrier: Barrier, results: Any) -> None:
     """One app worker process: its clients' claims, at most `pool_size` at a time."""
-    secret = get_settings().secret_key
     in_flight = threading.Semaphore(get_engine().pool.size())
     out: list[tuple[str, float]] = []
     lock = threading.Lock()
@@ -59,10 +56,8 @@ def _worker(tokens: list[str], first: int, barrier: Barrier, results: Any) -> No
         barrier.wait()
         start = time.perf_counter()
         try:
-            with in_flight, session_scope() as db:
-                result = claims.claim(
-                    db, token, channel="api", client=f"10.0.0.{i}", secret=secret, now=clock.now()
-                ).result
+            with in_flight:  # as `POST /api/claim/{token}` runs it: a read, then the race
+                result = api_claim.claim_by_link(token, "api", f"10.0.0.{i}").result
         except Exception as exc:
             result = f"error:{type(exc).__name__}"
         with lock:

@@ -1,7 +1,9 @@
 """The patient's side: the claim page `/c/<token>` and `POST /api/claim/{token}`.
 
 Server-rendered HTML, not a Reflex page: a patient on a slow phone gets a few kilobytes that
-work without JavaScript, and an unknown token gets a real 404. Both call `claims.claim()`.
+work without JavaScript, and an unknown token gets a real 404. Both call `claims.claim()`,
+after a read-only look (`claims.decided`) that answers every claim that can no longer win
+without taking the write lock.
 """
 
 from __future__ import annotations
@@ -15,22 +17,41 @@ from starlette.routing import Route
 
 from pakjeplekje import clock, jobs, live
 from pakjeplekje.config import get_settings
-from pakjeplekje.db import session_scope
+from pakjeplekje.db import read_scope, session_scope
 from pakjeplekje.domain import claims
 from pakjeplekje.domain.dutch_dates import long_moment
 from pakjeplekje.html_pages import NO_STORE, client_host, page
 
-API_STATUS = {"claimed": 200, "taken": 409, "expired": 410, "not_found": 404, "rate_limited": 429}
+API_STATUS = {
+    "claimed": 200,
+    "taken": 409,
+    "expired": 410,
+    "unavailable": 410,
+    "not_found": 404,
+    "rate_limited": 429,
+}
+# The API's contract knows four answers; a practice that takes no claims is "expired" there.
+API_RESULT = {"unavailable": "expired"}
 CONFIRMATION_THREAD = "pjp-confirmation"  # named so tests can wait for it
 
 
 def _run_claim(request: Request, token: str, channel: str) -> claims.ClaimResult:
+    return claim_by_link(token, channel, client_host(request))
+
+
+def claim_by_link(token: str, channel: str, client: str) -> claims.ClaimResult:
+    """One patient's claim, as the page and the API make it: a read first, the write only
+    when the claim can still win; then the staff and the winner's confirmation."""
+    with read_scope() as db:
+        early = claims.decided(db, token, clock.now())
+    if early is not None:  # taken, expired, unavailable: nothing to write, nothing to tell
+        return early
     with session_scope() as db:
         result = claims.claim(
             db,
             token,
             channel=channel,
-            client=client_host(request),
+            client=client,
             secret=get_settings().secret_key,
             now=clock.now(),
         )
@@ -51,7 +72,9 @@ def api_claim(request: Request) -> JSONResponse:
     if result.result == "not_found":
         return JSONResponse({"result": "not_found"}, status_code=404, headers=NO_STORE)
     return JSONResponse(
-        {"result": result.result}, status_code=API_STATUS[result.result], headers=NO_STORE
+        {"result": API_RESULT.get(result.result, result.result)},
+        status_code=API_STATUS[result.result],
+        headers=NO_STORE,
     )
 
 
@@ -91,6 +114,12 @@ def _result_page(token: str, view: claims.ClaimView) -> HTMLResponse:
         body = (
             f"<h1>Helaas, deze plek is al vergeven</h1>{card}<p>U blijft op de wachtlijst "
             f"staan. Bij een volgende vrije plek krijgt u weer een SMS.</p>"
+        )
+    elif view.state == "unavailable":  # the practice is read-only; the patient needs no why
+        body = (
+            f"<h1>Deze plek is niet meer beschikbaar</h1>{card}<p>Via deze link kunt u de "
+            f"plek op dit moment niet aannemen. Wilt u deze afspraak graag? Neem dan gerust "
+            f"contact op met de praktijk. U blijft op de wachtlijst staan.</p>"
         )
     else:
         body = (

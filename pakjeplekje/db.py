@@ -1,4 +1,10 @@
-"""Engine and session helpers: SQLite by default, PostgreSQL through DATABASE_URL."""
+"""Engine and session helpers: SQLite by default, PostgreSQL through DATABASE_URL.
+
+Two kinds of unit of work. `session_scope()` may write: on SQLite its transaction takes the
+write lock at BEGIN (`BEGIN IMMEDIATE`) and waits up to the busy timeout for it. `read_scope()`
+only reads: a deferred BEGIN on SQLite (under WAL it never waits for a writer) and a READ ONLY
+transaction on PostgreSQL.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +13,20 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
 from pakjeplekje.config import get_settings
 
+BUSY_TIMEOUT_S = 30
+READ_ONLY = "pjp_read_only"  # execution option: this connection's transactions only read
+
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S}
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -25,15 +36,28 @@ def make_engine(url: str) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN")
+        def _sqlite_begin(conn: Connection) -> None:
+            # A deferred BEGIN starts as a reader; its first write must then upgrade to the
+            # write lock, and when another connection wrote since the snapshot SQLite answers
+            # "database is locked" at once: the busy timeout cannot help an upgrade. So a
+            # transaction that may write takes the lock up front and waits its turn.
+            read_only = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine and pool, for transactions that only read (see `read_scope`)."""
+    options: dict[str, object] = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        options["postgresql_readonly"] = True  # a stray write fails instead of locking rows
+    return engine.execution_options(**options)
 
 
 @lru_cache(maxsize=1)
@@ -54,3 +78,11 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_scope() -> Iterator[Session]:
+    """A unit of work that only reads: it never holds or waits for SQLite's write lock, so a
+    reader is never queued behind a writer. Nothing is committed; loaded rows stay readable."""
+    with Session(read_only(get_engine()), expire_on_commit=False) as session:
+        yield session

@@ -12,7 +12,6 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from pakjeplekje import api_claim, clock
-from pakjeplekje.config import get_settings
 from pakjeplekje.db import get_engine, session_scope
 from pakjeplekje.demo import OfferedSlot, offered_slot
 from pakjeplekje.domain import claims
@@ -38,15 +37,8 @@ def make_slot(
 
 
 def claim(token: str, client: str = "10.0.0.1") -> str:
-    with session_scope() as db:
-        return claims.claim(
-            db,
-            token,
-            channel="api",
-            client=client,
-            secret=get_settings().secret_key,
-            now=clock.now(),
-        ).result
+    """A claim exactly as the page and the API make one (read first, then race)."""
+    return api_claim.claim_by_link(token, "api", client).result
 
 
 @pytest.fixture

@@ -121,43 +121,91 @@ class LoginResult:
 
     user: User | None = None
     error: str | None = None
+    counted: bool = False  # a wrong password was counted (the audit event is still due)
 
 
-def log_in(
-    db: Session, *, email: str, password: str, client: str, secret: str, now: datetime
-) -> LoginResult:
-    """Same answer and the same bcrypt work for an unknown e-mail as for a wrong password."""
+@dataclass(frozen=True)
+class LoginCheck:
+    """What an attempt needs from the database before bcrypt runs. The password is checked
+    outside any transaction: bcrypt must not hold SQLite's write lock or a row lock."""
+
+    account_key: str
+    client_key: str
+    user_id: int | None
+    password_hash: str  # the account's, or the dummy: the same bcrypt work either way
+    usable: bool  # an active account of an active practice, with a password
+    locked: bool
+
+
+def check_login(db: Session, *, email: str, client: str, secret: str, now: datetime) -> LoginCheck:
+    """Reads only. Same work for an unknown e-mail as for a known one."""
     try:
         normalized = normalize_email(email)
     except DomainError:
         normalized = (email or "").strip().lower()[:254]
     account_key = keyed_hash(secret, "account", normalized)
     client_key = keyed_hash(secret, "client", client or "unknown")
-    if throttle.is_locked(db, account_key, now) or throttle.is_locked(db, client_key, now):
-        return LoginResult(error=LOCKED)
-
+    locked = throttle.is_locked(db, account_key, now) or throttle.is_locked(db, client_key, now)
     user = db.exec(select(User).where(User.email == normalized)).first()
     usable = user is not None and user.status == "active" and user.password_hash is not None
     if usable and user is not None:  # nobody logs in to a deleted practice
         practice = db.get(Practice, user.practice_id)
         usable = practice is not None and practice.status == "active"
     stored = user.password_hash if usable and user and user.password_hash else dummy_hash()
-    if not (check_password(password or "", stored) and usable):
-        throttle.register_failure(db, account_key, ACCOUNT_FAILURE_LIMIT, now)
-        throttle.register_failure(db, client_key, CLIENT_FAILURE_LIMIT, now)
-        if user is None:
-            audit.record(db, "auth.login_failed", practice_id=None, now=now)
-        else:
-            audit.on_user(db, "auth.login_failed", user, now, actor_user_id=None)
-        locked_now = throttle.is_locked(db, account_key, now)
-        return LoginResult(error=LOCKED if locked_now else INVALID_LOGIN)
+    return LoginCheck(account_key, client_key, user.id if user else None, stored, usable, locked)
 
-    assert user is not None
-    throttle.clear(db, account_key)
+
+def password_matches(check: LoginCheck, password: str) -> bool:
+    """The bcrypt verification (about a quarter of a second): run it outside a transaction."""
+    return check_password(password or "", check.password_hash) and check.usable
+
+
+def settle_login(db: Session, check: LoginCheck, matched: bool, now: datetime) -> LoginResult:
+    """The attempt's outcome, decided with the counters locked: attempts settle one at a time,
+    so exactly the `limit`-th failure locks and no later answer reveals a password verdict.
+
+    A wrong password only touches the counters here: the caller commits them before anything
+    else can fail, then files the audit event with `record_failed_login`."""
+    if throttle.is_locked(db, check.account_key, now, for_update=True) or throttle.is_locked(
+        db, check.client_key, now, for_update=True
+    ):
+        return LoginResult(error=LOCKED)
+    if not matched:
+        throttle.register_failure(db, check.account_key, ACCOUNT_FAILURE_LIMIT, now)
+        throttle.register_failure(db, check.client_key, CLIENT_FAILURE_LIMIT, now)
+        locked_now = throttle.is_locked(db, check.account_key, now)
+        return LoginResult(error=LOCKED if locked_now else INVALID_LOGIN, counted=True)
+    user = db.get(User, check.user_id)
+    if user is None or user.status != "active":  # deactivated while bcrypt ran
+        return LoginResult(error=INVALID_LOGIN)
+    throttle.clear(db, check.account_key)
     user.last_login_at = now
     db.add(user)
     audit.record(db, "auth.login", practice_id=user.practice_id, actor_user_id=user.id, now=now)
     return LoginResult(user=user)
+
+
+def record_failed_login(db: Session, check: LoginCheck, now: datetime) -> None:
+    """The audit event of a counted failure (ids only, never the address tried)."""
+    user = db.get(User, check.user_id) if check.user_id is not None else None
+    if user is None:
+        audit.record(db, "auth.login_failed", practice_id=None, now=now)
+    else:
+        audit.on_user(db, "auth.login_failed", user, now, actor_user_id=None)
+
+
+def log_in(
+    db: Session, *, email: str, password: str, client: str, secret: str, now: datetime
+) -> LoginResult:
+    """The whole attempt in one transaction (tests, scripts). The app uses `logins.log_in`,
+    which runs the same steps as separate units of work so bcrypt holds no lock."""
+    check = check_login(db, email=email, client=client, secret=secret, now=now)
+    if check.locked:
+        return LoginResult(error=LOCKED)
+    result = settle_login(db, check, password_matches(check, password), now)
+    if result.counted:
+        record_failed_login(db, check, now)
+    return result
 
 
 def issue_login_grant(db: Session, user: User, now: datetime) -> str:

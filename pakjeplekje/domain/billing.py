@@ -261,6 +261,14 @@ def can_send_sms(db: Session, practice_id: int, now: datetime) -> bool:
     return entitlement(db, practice_id, now).can_send_sms
 
 
+def takes_claims(db: Session, practice_id: int, now: datetime) -> bool:
+    """May a patient claim a slot of this practice now, by link or by `JA`? Not when the
+    practice is read-only (subscription ended, trial over, practice deleted). Sending having
+    stopped (past due beyond the grace, bundle used up) does not stop a claim: the offer is
+    already out, and filling the slot is what the practice pays for."""
+    return not entitlement(db, practice_id, now).read_only
+
+
 def require_can_open_slots(db: Session, practice_id: int, now: datetime) -> None:
     """Opening a slot (and previewing one) is refused with the Dutch reason."""
     found = entitlement(db, practice_id, now)

@@ -1,6 +1,9 @@
 """Claiming a freed slot: one atomic conditional update, so exactly one patient wins.
 
-The claim page, `POST /api/claim/{token}` and the SMS reply `JA` all call `claim()`.
+The claim page and `POST /api/claim/{token}` call `claim()`, the SMS reply `JA` calls
+`claim_offer()`; both go through `_claim`, so the rules are the same on every path: only an
+offer that is still open can win (not one that lost, expired or failed), and only at a
+practice that takes claims (`billing.takes_claims`: not read-only).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select, update
 
-from pakjeplekje.domain import audit, throttle
+from pakjeplekje.domain import audit, billing, throttle
 from pakjeplekje.domain.dutch_dates import short_moment
 from pakjeplekje.domain.tokens import hash_token, keyed_hash, new_token
 from pakjeplekje.models import Offer, Patient, Practice, Slot
@@ -30,7 +33,7 @@ class ClaimView:
     starts_at: datetime  # UTC
     timezone: str
     duration_minutes: int
-    state: str  # open | claimed_by_you | taken | expired
+    state: str  # open | claimed_by_you | taken | expired | unavailable (practice read-only)
     first_view_of: int | None = None  # practice whose staff should see "bekeken" (not shown)
 
     @property
@@ -73,11 +76,25 @@ def _by_token(raw: str) -> ColumnElement[bool] | None:
 
 
 def _state(offer: Offer, slot: Slot, now: datetime) -> str:
-    if slot.status == "claimed":
+    """What this offer's link means now. A lost offer stays lost, even when staff reopen the
+    slot after a no-show: the reopened slot gets new offers, old links cannot take it back."""
+    if offer.status == "claimed" and slot.status == "claimed":
         return "claimed_by_you" if slot.claimed_patient_id == offer.patient_id else "taken"
-    if slot.status != "open" or now >= offer.expires_at or offer.status == "expired":
+    if offer.status == "lost":  # lost the race, or won and was given back (the no-show)
+        return "expired" if offer.claimed_at is not None else "taken"
+    if slot.status == "claimed":
+        return "taken"
+    if slot.status != "open" or now >= offer.expires_at or offer.status not in OPEN_OFFER:
         return "expired"
     return "open"
+
+
+def _claim_state(db: Session, offer: Offer, slot: Slot, practice: Practice, now: datetime) -> str:
+    """`_state`, and an open offer of a practice that takes no claims is `unavailable`."""
+    state = _state(offer, slot, now)
+    if state == "open" and not billing.takes_claims(db, practice.id, now):  # type: ignore[arg-type]
+        return "unavailable"
+    return state
 
 
 def view(db: Session, raw: str, now: datetime) -> ClaimView | None:
@@ -96,14 +113,14 @@ def view(db: Session, raw: str, now: datetime) -> ClaimView | None:
         slot.starts_at,
         practice.timezone,
         slot.duration_minutes,
-        _state(offer, slot, now),
+        _claim_state(db, offer, slot, practice, now),
         first_view_of=practice.id if first_view else None,
     )
 
 
 @dataclass(frozen=True)
 class ClaimResult:
-    result: str  # claimed | taken | expired | not_found | rate_limited
+    result: str  # claimed | taken | expired | unavailable | not_found | rate_limited
     view: ClaimView | None = None
     practice_id: int | None = None  # set for the winner: whose staff to tell
     filled_message: str = ""  # for staff only, never shown to the patient
@@ -133,17 +150,19 @@ def claim_offer(db: Session, offer_id: int, *, channel: str, now: datetime) -> C
     )
 
 
-def _decided(db: Session, which: ColumnElement[bool], now: datetime) -> ClaimResult | None:
-    """The answer for a claim on a slot that is no longer open (claimed, closed, expired),
-    read on a connection of its own: everyone after the winner gets "taken" without queueing
-    for the write lock (SQLite) or the slot's row lock (PostgreSQL). None: it must race."""
-    with Session(db.get_bind()) as peek:
-        found = _find(peek, which)
-        if found is None:
-            return None
-        offer, slot, practice = found
-        state = _state(offer, slot, now)
-        return None if state == "open" else _answer(state, slot, practice)
+def decided(db: Session, raw: str, now: datetime) -> ClaimResult | None:
+    """The answer to a link claim that can no longer win (slot claimed, closed or expired,
+    offer lost, practice read-only), from reads alone: run on a read-only session, everyone
+    after the winner is answered without queueing for the write lock (SQLite) or the slot's
+    row (PostgreSQL). None: the claim must race in `claim()` (or the token is unknown, which
+    `claim()` counts against the client)."""
+    which = _by_token(raw)
+    found = None if which is None else _find(db, which)
+    if found is None:
+        return None
+    offer, slot, practice = found
+    state = _claim_state(db, offer, slot, practice, now)
+    return None if state == "open" else _answer(state, slot, practice)
 
 
 def _answer(state: str, slot: Slot, practice: Practice) -> ClaimResult:
@@ -154,37 +173,45 @@ def _answer(state: str, slot: Slot, practice: Practice) -> ClaimResult:
 def _claim(
     db: Session, which: ColumnElement[bool], *, channel: str, now: datetime
 ) -> ClaimResult | None:
-    """Exactly one winner: the slot row flips from open to claimed in one conditional UPDATE;
-    every other claimer's UPDATE matches no row, however many run at the same moment.
-
-    The UPDATE is the transaction's first statement, so on SQLite it waits for the write lock
-    instead of failing to upgrade a read snapshot; PostgreSQL re-checks the WHERE after the
-    winner commits. None when no offer matches `which`."""
-    decided = _decided(db, which, now)
-    if decided is not None:
-        return decided
-    slot_of = select(Offer.slot_id).where(which, Offer.expires_at > now)
-    patient_of = select(Offer.patient_id).where(which)
-    won = (
-        db.exec(  # type: ignore[call-overload]
-            update(Slot)
-            .where(col(Slot.id) == slot_of.scalar_subquery(), col(Slot.status) == "open")
-            .values(
-                status="claimed",
-                claimed_patient_id=patient_of.scalar_subquery(),
-                claimed_at=now,
-                claimed_via=channel,
-            )
-        ).rowcount
-        == 1
-    )
+    """Exactly one winner: the slot row flips from open to claimed in one conditional UPDATE
+    that also requires this offer to be open; every other claimer's UPDATE matches no row,
+    however many run at the same moment (SQLite: the transaction holds the write lock from
+    BEGIN; PostgreSQL re-checks the WHERE after the winner commits). None when no offer
+    matches `which`."""
     found = _find(db, which)
     if found is None:
         return None
     offer, slot, practice = found
+    if not billing.takes_claims(db, practice.id, now):  # type: ignore[arg-type]
+        return _answer(_claim_state(db, offer, slot, practice, now), slot, practice)
+    offer_open = (
+        select(Offer.id)
+        .where(
+            col(Offer.id) == offer.id,
+            col(Offer.status).in_(OPEN_OFFER),
+            col(Offer.expires_at) > now,
+        )
+        .exists()
+    )
+    won = (
+        db.exec(  # type: ignore[call-overload]
+            update(Slot)
+            .where(col(Slot.id) == slot.id, col(Slot.status) == "open", offer_open)
+            .values(
+                status="claimed",
+                claimed_patient_id=offer.patient_id,
+                claimed_at=now,
+                claimed_via=channel,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
+    db.refresh(slot)
+    db.refresh(offer)
     if not won:
         state = _state(offer, slot, now)
-        if state == "open":  # a closed practice, or an offer expired meanwhile
+        if state == "open":  # an offer expired meanwhile
             state = "expired"
         if state == "taken" and offer.status in OPEN_OFFER:
             offer.status = "lost"

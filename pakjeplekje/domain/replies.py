@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select, update
 
-from pakjeplekje.domain import billing, claims, dispatch
+from pakjeplekje.domain import claims, dispatch
 from pakjeplekje.domain.sms_texts import (
     confirmation_text,
     help_text,
@@ -169,9 +169,8 @@ def handle_reply(db: Session, phone: str, body: str, now: datetime) -> Reply:
 
 
 def _claim(db: Session, offer: Offer, practice: Practice, now: datetime) -> Reply:
-    """`offer` is the newest claimable one, or else the newest one (to say why not)."""
-    if not billing.can_send_sms(db, practice.id, now):  # type: ignore[arg-type]
-        return Reply(UNAVAILABLE)  # read-only or sending stopped: no claim by SMS
+    """`offer` is the newest claimable one, or else the newest one (to say why not). Whether
+    the practice takes claims at all is decided in `claims`, as for the claim link."""
     if offer.status not in ANSWERED:
         if offer.status == "lost":
             return Reply(TAKEN)

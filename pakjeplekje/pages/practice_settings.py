@@ -13,11 +13,17 @@ from pakjeplekje.state.session import SessionState
 
 
 def _treatment_row(t: rx.Var[dict[str, str]]) -> rx.Component:
+    """One treatment. The duration field is uncontrolled (`default_value`, saved on blur), so
+    React must know which treatment a row is: `rx.foreach` keys rows by position, and a
+    treatment added above would leave every field below showing (and, on blur, saving) the
+    value of the row that used to be there. The row is keyed by the treatment's id, the field
+    also by its saved value, so it shows what was stored after every save."""
     duration_id = "duur-" + t["id"]
     return rx.table.row(
         rx.table.cell(t["name"]),
         rx.table.cell(
             rx.input(
+                key=t["id"] + ":" + t["duration"],
                 id=duration_id,
                 default_value=t["duration"],
                 type="number",
@@ -36,6 +42,7 @@ def _treatment_row(t: rx.Var[dict[str, str]]) -> rx.Component:
             )
         ),
         data_treatment=t["name"],
+        key=t["id"],
     )
 
 

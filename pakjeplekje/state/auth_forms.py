@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import ClassVar
 
 import reflex as rx
 from sqlmodel import Session
 
-from pakjeplekje import clock
+from pakjeplekje import clock, logins
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain import auth, email_confirmation, links, team
 from pakjeplekje.domain.emails import Email
@@ -58,23 +59,12 @@ class LoginState(rx.State):
     @public_event
     async def submit(self, form: dict) -> rx.event.EventSpec | None:
         email, password, client = _field(form, "email"), _field(form, "password"), client_id(self)
-        secret = get_settings().secret_key
-
-        def work(db: Session) -> tuple[str | None, str | None]:
-            now = clock.now()
-            result = auth.log_in(
-                db, email=email, password=password, client=client, secret=secret, now=now
-            )
-            if result.user is None:
-                return None, result.error
-            return auth.issue_login_grant(db, result.user, now), None
-
-        grant, error = await in_transaction(work)
-        if grant is None:
-            self.error, self.notice = error or auth.INVALID_LOGIN, ""
+        outcome = await asyncio.to_thread(logins.log_in, email, password, client)
+        if outcome.grant is None:
+            self.error, self.notice = outcome.error or auth.INVALID_LOGIN, ""
             return None
         self.error = ""
-        return _enter_app(grant)
+        return _enter_app(outcome.grant)
 
 
 class SignupState(rx.State):
