@@ -57,6 +57,7 @@ def collect() -> list[dict[str, Any]]:
                 "handler": name.rpartition(".")[2],
                 "params": _params(event_handler.fn),
                 "vars": sorted(cls.base_vars),
+                "siblings": sorted(cls.event_handlers),
                 "backend_vars": sorted(
                     n for n in cls.__fields__ if n.startswith("_") and n not in cls.base_vars
                 ),
