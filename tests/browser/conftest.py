@@ -40,6 +40,7 @@ CHROMIUM_ARGS = [
 ]
 STARTUP_TIMEOUT_S = 600
 TWILIO_TEST_TOKEN = "browser-test-twilio-token"
+TEST_SECRET_KEY = "browser-test-secret"  # the app's SECRET_KEY: tests can derive its HMAC keys
 
 
 def _is_browser_test(item: pytest.Item) -> bool:
@@ -104,7 +105,7 @@ def app_environment(port: int, data_dir: Path, **extra: str) -> dict[str, str]:
         "DATA_DIR": str(data_dir),
         "PORT": str(port),
         "PUBLIC_BASE_URL": base_url,
-        "SECRET_KEY": "browser-test-secret",
+        "SECRET_KEY": TEST_SECRET_KEY,
         "MAIL_BACKEND": "console",
         "SMS_BACKEND": "console",
         "TWILIO_AUTH_TOKEN": TWILIO_TEST_TOKEN,  # lets the tests sign inbound-SMS webhooks
