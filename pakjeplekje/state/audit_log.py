@@ -9,7 +9,7 @@ from pakjeplekje.domain import audit_log
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.state.base import in_transaction, record_id
-from pakjeplekje.state.guard import staff_event
+from pakjeplekje.state.guard import PageNumber, page_number, refuse, staff_event
 
 
 class AuditLogState(rx.State):
@@ -80,6 +80,10 @@ class AuditLogState(rx.State):
         await self._refresh(actor)
 
     @staff_event
-    async def go_to_page(self, actor: Actor, page: int) -> None:
-        self.page = max(1, min(page, self.pages))
+    async def go_to_page(self, actor: Actor, page: PageNumber) -> rx.event.EventSpec | None:
+        chosen = page_number(page, self.pages)
+        if chosen is None:
+            return refuse()
+        self.page = chosen
         await self._refresh(actor)
+        return None

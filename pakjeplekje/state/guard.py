@@ -40,6 +40,17 @@ FAILED = "Er ging iets mis aan onze kant. Probeer het over een minuut opnieuw."
 Reply = rx.event.EventSpec | list | None
 # A record's id as the page sends it: a string from a row dict, or a number from an int var.
 RecordId = str | int
+# A page number: declared as a union so Reflex passes it through untouched (for a plain `int`
+# it tries to convert "abc" itself and logs the client's raw value on failure).
+PageNumber = int | str
+
+
+def page_number(value: PageNumber, last: int) -> int | None:
+    """1…last, or None for anything that is not a page number."""
+    text = str(value)
+    if not text.isdecimal() or len(text) > 6:
+        return None
+    return max(1, min(int(text), last))
 
 
 def refuse(message: str = BAD_REQUEST) -> rx.event.EventSpec:
@@ -81,7 +92,10 @@ def _matches(value: object, hint: object) -> bool:
     if origin is dict:
         return isinstance(value, dict)
     if origin is list:
-        return isinstance(value, list)
+        item = (typing.get_args(hint) or (object,))[0]
+        return isinstance(value, list) and (
+            not isinstance(item, type) or all(isinstance(v, item) for v in value)
+        )
     return True  # uploads and the like: Reflex builds those itself
 
 

@@ -16,7 +16,7 @@ from pakjeplekje.domain import patients, practice_settings
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.state.base import full_page_redirect, in_transaction, record_id
-from pakjeplekje.state.guard import RecordId, staff_event
+from pakjeplekje.state.guard import PageNumber, RecordId, page_number, refuse, staff_event
 
 
 def _dutch_count(n: int) -> str:
@@ -148,9 +148,13 @@ class WaitlistState(rx.State):
         await self._refresh(actor)
 
     @staff_event
-    async def go_to_page(self, actor: Actor, page: int) -> None:
-        self.page = max(1, min(page, self.pages))
+    async def go_to_page(self, actor: Actor, page: PageNumber) -> rx.event.EventSpec | None:
+        chosen = page_number(page, self.pages)
+        if chosen is None:
+            return refuse()
+        self.page = chosen
         await self._refresh(actor)
+        return None
 
     @staff_event
     def export(self, actor: Actor) -> rx.event.EventSpec:

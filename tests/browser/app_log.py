@@ -60,7 +60,7 @@ def tracebacks(logged: bytes, offset: int) -> list[Traceback]:
     """Every traceback the app logged, with where it starts in app.log."""
     marker = _TRACEBACK.encode()
     starts = [m.start() for m in re.finditer(re.escape(marker), logged)]
-    ends = [*starts[1:], len(logged)]
+    ends = [*starts[1:], len(logged)] if starts else []
     found: list[Traceback] = []
     for s, e in zip(starts, ends, strict=True):
         text = logged[s:e].decode("utf-8", "replace")
