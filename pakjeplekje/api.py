@@ -28,6 +28,7 @@ from pakjeplekje.db import get_engine, session_scope
 from pakjeplekje.domain import auth
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import resolve_session
+from pakjeplekje.html_pages import from_this_machine
 from pakjeplekje.session_cookie import (
     clear_session_cookie,
     set_session_cookie,
@@ -86,10 +87,11 @@ def end_session(request: Request) -> Response:
 _LINK = re.compile(r"(https?://[^\s<>\"']+)")
 
 
-def dev_mail(_: Request) -> Response:
-    """Development inbox of the console mail backend; absent (404) outside dev."""
+def dev_mail(request: Request) -> Response:
+    """Development inbox of the console mail backend; absent (404) outside dev and for any
+    client not on this machine."""
     settings = get_settings()
-    if not settings.is_dev or settings.mail_backend != "console":
+    if not settings.is_dev or settings.mail_backend != "console" or not from_this_machine(request):
         return Response("Not Found", status_code=404, media_type="text/plain")
     items = []
     for mail in ConsoleOutbox(settings.data_dir).messages():

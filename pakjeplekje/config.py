@@ -13,6 +13,7 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from pakjeplekje.client_address import Network, parse_networks
 from pakjeplekje.clock import CLOCK_START_ENV
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -73,6 +74,7 @@ class Settings:
     stripe_sms_meter_event: str = "sms_verstuurd"
     plans: tuple[Plan, ...] = ()
     practice_deletion_days: int = 30  # grace period before a deleted practice is purged
+    trusted_proxies: tuple[Network, ...] = ()  # peers whose X-Forwarded-For we believe
 
     @property
     def stripe_configured(self) -> bool:
@@ -134,6 +136,15 @@ def _dev_secret(data_dir: Path) -> str:
     return key
 
 
+def _trusted_proxies(value: str | None) -> tuple[Network, ...]:
+    try:
+        return parse_networks(value or "")
+    except ValueError as exc:
+        raise ConfigError(
+            f"TRUSTED_PROXIES bevat iets dat geen IP-adres of netwerk is: {exc}"
+        ) from exc
+
+
 def load_settings() -> Settings:
     load_dotenv(PROJECT_ROOT / ".env", override=False)
     env = os.environ.get
@@ -192,6 +203,7 @@ def load_settings() -> Settings:
             ),
         ),
         practice_deletion_days=int(env("PRACTICE_DELETION_DAYS") or 30),
+        trusted_proxies=_trusted_proxies(env("TRUSTED_PROXIES")),
     )
 
 

@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 @pytest.fixture
 def client(app_env: AppEnv) -> Iterator[TestClient]:
     """Redirects are what these routes answer with, so the client must not follow them."""
-    with TestClient(create_api(), follow_redirects=False) as test_client:
+    with TestClient(
+        create_api(), follow_redirects=False, client=("127.0.0.1", 50000)
+    ) as test_client:
         yield test_client
 
 
