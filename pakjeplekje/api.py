@@ -9,6 +9,7 @@ import re
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -29,11 +30,17 @@ from pakjeplekje.db import get_engine, session_scope
 from pakjeplekje.domain import auth
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import resolve_session
+from pakjeplekje.html_pages import from_this_machine
+from pakjeplekje.security_headers import SecurityHeaders
 from pakjeplekje.session_cookie import (
+    binding_cookie_name,
+    clear_binding_cookie,
     clear_session_cookie,
+    cookie_from_header,
     set_session_cookie,
     token_from_cookie_header,
 )
+from pakjeplekje.upload_guard import UploadGuard
 
 log = logging.getLogger(__name__)
 
@@ -58,18 +65,24 @@ def _redirect(path: str) -> RedirectResponse:
 
 
 def start_session(request: Request) -> Response:
-    """Trades a one-minute login grant (from a login/signup event) for the HttpOnly cookie."""
+    """Trades a one-minute login grant (from a login/signup event) for the HttpOnly cookie,
+    only in the browser that asked for it: its page set the binding cookie just before."""
     grant = request.query_params.get("grant", "")
     target = request.query_params.get("next", "/dashboard")
     if not _SAFE_NEXT.match(target):
         target = "/dashboard"
+    binding = cookie_from_header(request.headers.get("cookie"), binding_cookie_name())
     try:
+        if not auth.login_grant_bound(get_settings().secret_key, grant, binding):
+            raise DomainError("Deze link hoort bij een andere browser.")
         with session_scope() as db:
             token = auth.redeem_login_grant(db, grant, clock.now())
     except DomainError:
-        return _redirect("/inloggen?melding=verlopen")
-    response = _redirect(target)
-    set_session_cookie(response, token)
+        response = _redirect("/inloggen?melding=verlopen")
+    else:
+        response = _redirect(target)
+        set_session_cookie(response, token)
+    clear_binding_cookie(response)
     return response
 
 
@@ -87,10 +100,11 @@ def end_session(request: Request) -> Response:
 _LINK = re.compile(r"(https?://[^\s<>\"']+)")
 
 
-def dev_mail(_: Request) -> Response:
-    """Development inbox of the console mail backend; absent (404) outside dev."""
+def dev_mail(request: Request) -> Response:
+    """Development inbox of the console mail backend; absent (404) outside dev and for any
+    client not on this machine."""
     settings = get_settings()
-    if not settings.is_dev or settings.mail_backend != "console":
+    if not settings.is_dev or settings.mail_backend != "console" or not from_this_machine(request):
         return Response("Not Found", status_code=404, media_type="text/plain")
     items = []
     for mail in ConsoleOutbox(settings.data_dir).messages():
@@ -113,7 +127,9 @@ def dev_mail(_: Request) -> Response:
 
 
 def create_api() -> Starlette:
+    """Our routes; reflex mounts itself inside, so the middleware covers its pages too."""
     return Starlette(
+        middleware=[Middleware(SecurityHeaders), Middleware(UploadGuard)],
         routes=[
             Route("/api/health", health, methods=["GET"]),
             Route("/api/auth/sessie", start_session, methods=["GET"]),
@@ -127,5 +143,5 @@ def create_api() -> Starlette:
             *api_stripe.routes(),
             *api_privacy.routes(),
             *api_account.account_routes(),
-        ]
+        ],
     )

@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from pakjeplekje.adapters.sms import ConsoleSms
 from pakjeplekje.config import get_settings
+from pakjeplekje.html_pages import from_this_machine
 
 # Run on escaped text; a URL never ends in punctuation that merely closes the sentence.
 _LINK = re.compile(r"(https?://[^\s<>\"']*[^\s<>\"'.,;:!?)])")
@@ -50,9 +51,10 @@ def _bubble(message: dict[str, str]) -> str:
 
 
 def dev_sms(request: Request) -> Response:
-    """Development inbox of the console SMS backend; absent (404) outside dev."""
+    """Development inbox of the console SMS backend; absent (404) outside dev and for any
+    client not on this machine."""
     settings = get_settings()
-    if not settings.is_dev or settings.sms_backend != "console":
+    if not settings.is_dev or settings.sms_backend != "console" or not from_this_machine(request):
         return Response("Not Found", status_code=404, media_type="text/plain")
     number = _requested_number(request)
     threads: dict[str, list[dict[str, str]]] = {}  # insertion order = newest activity first

@@ -14,6 +14,7 @@ from pathlib import Path
 import phonenumbers
 from dotenv import load_dotenv
 
+from pakjeplekje.client_address import Network, parse_networks
 from pakjeplekje.clock import CLOCK_START_ENV
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -106,6 +107,7 @@ class Settings:
     code_sms_per_hour: int = 100
     code_sms_per_practice_per_hour: int = 10
     signups_per_client_per_hour: int = 10
+    trusted_proxies: tuple[Network, ...] = ()  # peers whose X-Forwarded-For we believe
 
     @property
     def stripe_configured(self) -> bool:
@@ -165,6 +167,15 @@ def _dev_secret(data_dir: Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+def _trusted_proxies(value: str | None) -> tuple[Network, ...]:
+    try:
+        return parse_networks(value or "")
+    except ValueError as exc:
+        raise ConfigError(
+            f"TRUSTED_PROXIES bevat iets dat geen IP-adres of netwerk is: {exc}"
+        ) from exc
 
 
 def load_settings() -> Settings:
@@ -233,6 +244,7 @@ def load_settings() -> Settings:
         signups_per_client_per_hour=_limit(
             "SIGNUPS_PER_CLIENT_PER_HOUR", env("SIGNUPS_PER_CLIENT_PER_HOUR"), 10
         ),
+        trusted_proxies=_trusted_proxies(env("TRUSTED_PROXIES")),
     )
 
 

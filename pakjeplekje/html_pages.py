@@ -9,6 +9,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from pakjeplekje import routes
+from pakjeplekje.client_address import client_address, is_loopback, limit_key
+from pakjeplekje.config import get_settings
 
 NO_STORE = {  # personal pages: never cached, never indexed, no referrer
     "Cache-Control": "no-store",
@@ -44,6 +46,18 @@ def page(title: str, body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(document, status_code=status, headers=NO_STORE)
 
 
+def request_address(request: Request) -> str:
+    """The client's address: the peer, or behind a proxy in TRUSTED_PROXIES what it forwarded."""
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.getlist("x-forwarded-for")
+    return client_address(peer, forwarded, get_settings().trusted_proxies)
+
+
 def client_host(request: Request) -> str:
-    """The client's address, for per-client rate limits (behind a proxy: its trusted hops)."""
-    return request.client.host if request.client else "unknown"
+    """Who a per-client rate limit counts (an IPv6 client by its /64)."""
+    return limit_key(request_address(request))
+
+
+def from_this_machine(request: Request) -> bool:
+    """The dev inboxes show reset and claim links: only for a browser on this machine."""
+    return is_loopback(request_address(request))

@@ -6,7 +6,7 @@ import reflex as rx
 
 from pakjeplekje import live
 from pakjeplekje.api import create_api
-from pakjeplekje.config import get_settings
+from pakjeplekje.config import ConfigError, get_settings
 from pakjeplekje.logmask import configure_logging
 from pakjeplekje.pages import (  # noqa: F401  (importing registers the pages)
     account,
@@ -25,6 +25,8 @@ from pakjeplekje.state.guard import framework_error
 
 configure_logging()
 get_settings().check_startable()
+if rx.config.get_config().trusted_proxy_hops:  # would make reflex's client_ip a header value
+    raise ConfigError("Gebruik TRUSTED_PROXIES, niet REFLEX_TRUSTED_PROXY_HOPS.")
 
 app = rx.App(
     html_lang="nl",

@@ -14,9 +14,26 @@ from pakjeplekje.config import get_settings
 from pakjeplekje.domain.sessions import ABSOLUTE_TIMEOUT
 
 COOKIE_NAME = "pjp_sessie"
+BINDING_MAX_AGE_S = 120  # the login grant lives 60 s
 
 
-def token_from_cookie_header(header: str | None) -> str | None:
+def binding_cookie_name() -> str:
+    """The login-grant binding cookie; over https `__Host-`, so a sibling subdomain cannot
+    plant one (cookie tossing would bring the login CSRF back)."""
+    return "__Host-pjp_inlog" if get_settings().cookies_secure else "pjp_inlog"
+
+
+def binding_cookie_for_script(binding: str) -> str:
+    """The `document.cookie` assignment the page that asked for the grant makes."""
+    secure = "; Secure" if get_settings().cookies_secure else ""
+    return (
+        f"{binding_cookie_name()}={binding}; Path=/; Max-Age={BINDING_MAX_AGE_S}; "
+        f"SameSite=Strict{secure}"
+    )
+
+
+def cookie_from_header(header: str | None, name: str) -> str | None:
+
     if not header:
         return None
     jar: SimpleCookie = SimpleCookie()
@@ -24,8 +41,12 @@ def token_from_cookie_header(header: str | None) -> str | None:
         jar.load(header)
     except CookieError:
         return None
-    morsel = jar.get(COOKIE_NAME)
+    morsel = jar.get(name)
     return morsel.value if morsel else None
+
+
+def token_from_cookie_header(header: str | None) -> str | None:
+    return cookie_from_header(header, COOKIE_NAME)
 
 
 def set_session_cookie(response: Response, token: str) -> None:
@@ -43,4 +64,13 @@ def set_session_cookie(response: Response, token: str) -> None:
 def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(
         COOKIE_NAME, path="/", httponly=True, samesite="lax", secure=get_settings().cookies_secure
+    )
+
+
+def clear_binding_cookie(response: Response) -> None:
+    response.delete_cookie(
+        binding_cookie_name(),
+        path="/",
+        samesite="strict",
+        secure=get_settings().cookies_secure,
     )

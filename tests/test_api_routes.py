@@ -15,12 +15,13 @@ from starlette.testclient import TestClient
 from pakjeplekje import clock
 from pakjeplekje.adapters.mail import ConsoleOutbox
 from pakjeplekje.api import create_api
+from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import auth
 from pakjeplekje.domain.emails import Email
 from pakjeplekje.domain.sessions import resolve_session
 from pakjeplekje.models import AuditEvent, AuthSession
-from pakjeplekje.session_cookie import COOKIE_NAME
+from pakjeplekje.session_cookie import COOKIE_NAME, binding_cookie_name
 
 if TYPE_CHECKING:
     from conftest import AppEnv, Factory
@@ -29,15 +30,21 @@ if TYPE_CHECKING:
 @pytest.fixture
 def client(app_env: AppEnv) -> Iterator[TestClient]:
     """Redirects are what these routes answer with, so the client must not follow them."""
-    with TestClient(create_api(), follow_redirects=False) as test_client:
+    with TestClient(
+        create_api(), follow_redirects=False, client=("127.0.0.1", 50000)
+    ) as test_client:
         yield test_client
 
 
-def new_grant(factory: Factory) -> str:
-    """A committed user and a fresh login grant, as the login form would hand to the browser."""
+def new_grant(factory: Factory, client: TestClient) -> str:
+    """A committed user and a fresh login grant, handed to `client` as the login form hands it
+    to the browser that asked (with the binding cookie its page sets)."""
     with session_scope() as db:
         user = factory.user(db, factory.practice(db), "balie@praktijk.nl")
-        return auth.issue_login_grant(db, user, clock.now())
+        grant = auth.issue_login_grant(db, user, clock.now())
+    binding = auth.login_grant_binding(get_settings().secret_key, grant)
+    client.cookies.set(binding_cookie_name(), binding)
+    return grant
 
 
 def session_cookies(response: object) -> list[str]:
@@ -68,7 +75,7 @@ def test_grant_sets_httponly_cookie_and_enters_dashboard(
     client: TestClient, factory: Factory
 ) -> None:
     """The grant becomes an HttpOnly, SameSite=Lax cookie holding a working session."""
-    response = client.get("/api/auth/sessie", params={"grant": new_grant(factory)})
+    response = client.get("/api/auth/sessie", params={"grant": new_grant(factory, client)})
     assert response.status_code == 303
     assert response.headers["location"] == "/dashboard"
     assert response.headers["cache-control"] == "no-store"
@@ -87,7 +94,7 @@ def test_reused_grant_redirects_to_login_without_cookie(
     client: TestClient, factory: Factory
 ) -> None:
     """A grant replayed from history or a proxy log must not log anyone in."""
-    grant = new_grant(factory)
+    grant = new_grant(factory, client)
     assert client.get("/api/auth/sessie", params={"grant": grant}).status_code == 303
     client.cookies.clear()
     again = client.get("/api/auth/sessie", params={"grant": grant})
@@ -96,6 +103,34 @@ def test_reused_grant_redirects_to_login_without_cookie(
     assert session_cookies(again) == []
     missing = client.get("/api/auth/sessie")
     assert missing.headers["location"] == "/inloggen?melding=verlopen"
+
+
+def test_a_grant_without_its_browsers_binding_logs_nobody_in(
+    client: TestClient, factory: Factory
+) -> None:
+    """Login CSRF: an attacker's own grant, sent to a victim as a link, opens in a browser
+    that lacks (or has another) binding cookie: no session, and the grant is not spent."""
+    grant = new_grant(factory, client)
+    binding = client.cookies.get(binding_cookie_name())
+    client.cookies.clear()
+    for cookie in (None, "verzonnen", auth.login_grant_binding("andere-sleutel", grant)):
+        headers = {"cookie": f"{binding_cookie_name()}={cookie}"} if cookie else {}
+        response = client.get("/api/auth/sessie", params={"grant": grant}, headers=headers)
+        assert response.status_code == 303
+        assert response.headers["location"] == "/inloggen?melding=verlopen"
+        assert session_cookies(response) == []
+    # the browser that asked still gets in, and its binding cookie is cleared on the way
+    response = client.get(
+        "/api/auth/sessie",
+        params={"grant": grant},
+        headers={"cookie": f"{binding_cookie_name()}={binding}"},
+    )
+    assert response.headers["location"] == "/dashboard"
+    assert len(session_cookies(response)) == 1
+    cleared = [
+        c for c in response.headers.get_list("set-cookie") if c.startswith(binding_cookie_name())
+    ]
+    assert cleared and "max-age=0" in cleared[0].lower()
 
 
 @pytest.mark.parametrize(
@@ -115,7 +150,7 @@ def test_next_parameter_cannot_leave_the_site(
 ) -> None:
     """Only local paths are honoured; anything that could reach another host goes home."""
     response = client.get(
-        "/api/auth/sessie", params={"grant": new_grant(factory), "next": next_url}
+        "/api/auth/sessie", params={"grant": new_grant(factory, client), "next": next_url}
     )
     assert response.status_code == 303
     assert response.headers["location"] == expected
@@ -123,7 +158,7 @@ def test_next_parameter_cannot_leave_the_site(
 
 def test_logout_revokes_session_and_clears_cookie(client: TestClient, factory: Factory) -> None:
     """Logging out must kill the session server-side, not only forget the cookie."""
-    login = client.get("/api/auth/sessie", params={"grant": new_grant(factory)})
+    login = client.get("/api/auth/sessie", params={"grant": new_grant(factory, client)})
     token = session_cookies(login)[0].split(";")[0].split("=", 1)[1]
     client.cookies.clear()
     response = client.post("/api/auth/uitloggen", headers={"cookie": f"{COOKIE_NAME}={token}"})

@@ -343,7 +343,10 @@ def test_get_sms_sender_refuses_incomplete_config(
 
 @pytest.fixture
 def client(app_env: AppEnv) -> Iterator[TestClient]:
-    with TestClient(Starlette(routes=api_dev_sms.routes())) as test_client:
+    # a browser on this machine: the inbox refuses anyone else
+    with TestClient(
+        Starlette(routes=api_dev_sms.routes()), client=("127.0.0.1", 50000)
+    ) as test_client:
         yield test_client
 
 

@@ -6,6 +6,7 @@ transaction), and raise DomainError with a Dutch message when a rule says no.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -211,6 +212,20 @@ def log_in(
 def issue_login_grant(db: Session, user: User, now: datetime) -> str:
     """A one-minute, single-use ticket the browser trades for its HttpOnly session cookie."""
     return links.issue(db, user, "login", LOGIN_GRANT_VALIDITY, now)
+
+
+def login_grant_binding(secret: str, raw: str) -> str:
+    """What the browser that asked for a grant must hold to redeem it (a short-lived
+    SameSite=Strict cookie its page sets): a grant sent to another browser logs nobody in
+    there (login CSRF into the sender's practice). Derived with the server's secret, so only
+    the server can make it and it needs no storage."""
+    return keyed_hash(secret, "login-grant-binding", raw).partition(":")[2]
+
+
+def login_grant_bound(secret: str, raw: str, binding: str | None) -> bool:
+    return bool(raw and binding) and hmac.compare_digest(
+        login_grant_binding(secret, raw), binding or ""
+    )
 
 
 def redeem_login_grant(db: Session, raw: str, now: datetime) -> str:

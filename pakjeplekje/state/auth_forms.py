@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import ClassVar
 
@@ -14,9 +15,9 @@ from pakjeplekje.config import get_settings
 from pakjeplekje.domain import auth, email_confirmation, links, team
 from pakjeplekje.domain.emails import Email
 from pakjeplekje.domain.errors import DomainError
+from pakjeplekje.session_cookie import binding_cookie_for_script
 from pakjeplekje.state.base import (
     client_id,
-    full_page_redirect,
     in_transaction,
     link,
     send_after_commit,
@@ -44,7 +45,15 @@ def _field(form: dict, name: str) -> str:
 
 
 def _enter_app(grant: str) -> rx.event.EventSpec:
-    return full_page_redirect(f"/api/auth/sessie?grant={grant}")
+    """A full page load of the grant hand-off, in this browser only: the script first sets
+    the short-lived SameSite=Strict cookie that `/api/auth/sessie` requires, so the grant
+    sent to anyone else's browser logs nobody in there (login CSRF)."""
+    binding = auth.login_grant_binding(get_settings().secret_key, grant)
+    url = f"/api/auth/sessie?grant={grant}"
+    return rx.call_script(
+        f"document.cookie = {json.dumps(binding_cookie_for_script(binding))}; "
+        f"window.location.assign({json.dumps(url)})"
+    )
 
 
 class LoginState(rx.State):

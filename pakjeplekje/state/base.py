@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from pakjeplekje import clock
 from pakjeplekje.adapters.mail import get_mailer
+from pakjeplekje.client_address import client_address, limit_key
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain.emails import Email
@@ -44,7 +45,13 @@ def session_token(state: rx.State) -> str | None:
 
 
 def client_id(state: rx.State) -> str:
-    return state.router.session.client_ip or "unknown"
+    """Who a per-client rate limit counts, as `html_pages.client_host` does for HTTP routes.
+    Reflex's `client_ip` is the websocket's TCP peer (its `trusted_proxy_hops` stays 0, checked
+    at start-up); the forwarded header it keeps is believed only from a trusted proxy."""
+    router = state.router
+    forwarded = router.headers.raw_headers.get("x-forwarded-for", "")
+    address = client_address(router.session.client_ip, [forwarded], get_settings().trusted_proxies)
+    return limit_key(address)
 
 
 async def current_actor(state: rx.State) -> Actor | None:

@@ -41,6 +41,7 @@ CHROMIUM_ARGS = [
 STARTUP_TIMEOUT_S = 600
 TWILIO_TEST_TOKEN = "browser-test-twilio-token"
 TEST_SECRET_KEY = "browser-test-secret"  # the app's SECRET_KEY: tests can derive its HMAC keys
+TRUSTED_PROXY = "127.0.0.2"
 
 
 def _is_browser_test(item: pytest.Item) -> bool:
@@ -202,7 +203,9 @@ def app(
         "STRIPE_PRICE_PRO": fake_stripe.PRICE_PRO,
         "STRIPE_API_BASE": stripe_api.base_url,
     }
-    with running_app(tmp_path_factory.mktemp("app-data"), **stripe) as instance:
+    # 127.0.0.2 plays a reverse proxy in tests/browser/test_edges.py; nothing else uses it
+    proxy = {"TRUSTED_PROXIES": TRUSTED_PROXY}
+    with running_app(tmp_path_factory.mktemp("app-data"), **stripe, **proxy) as instance:
         yield instance
 
 
