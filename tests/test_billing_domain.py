@@ -22,6 +22,12 @@ DAY = timedelta(days=1)
 
 
 @pytest.fixture
+def now(office_now: datetime) -> datetime:
+    """The desk opens its slot on a working morning (see tests/test_slots.py)."""
+    return office_now
+
+
+@pytest.fixture
 def desk(db: Session, factory: Factory, now: datetime) -> Desk:
     desk = make_desk(db, factory, now)
     billing.start_trial(db, desk.world.pid, now)
@@ -149,8 +155,9 @@ def test_past_due_works_for_seven_days_then_sending_stops(desk: Desk, now: datet
     assert not after.can_send_sms and not after.read_only
     assert after.reason == billing.PAST_DUE_STOPPED
     assert [b["kind"] for b in banners_for(after, is_owner=False)] == ["versturen-gestopt"]
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refused:
         slots.open_slot(db, desk.actor, desk.form, now + 7 * DAY)
+    assert refused.value.message == billing.PAST_DUE_STOPPED
 
 
 def test_sms_allowance_counts_only_sent_texts_of_this_period(

@@ -22,8 +22,10 @@ from pakjeplekje.domain import (
     retention,
     slots,
 )
+from pakjeplekje.domain.dutch_dates import AMSTERDAM, long_date
 from pakjeplekje.domain.errors import DomainError, NotFound, PermissionDenied
 from pakjeplekje.domain.passwords import hash_password
+from pakjeplekje.domain.privacy_requests import add_month
 from pakjeplekje.domain.sessions import resolve_session, start_session
 from pakjeplekje.models import AuditEvent, Message, Offer, Patient, Practice, User
 from tests.test_privacy_export import _messages
@@ -101,7 +103,8 @@ def test_deletion_stops_everything_at_once_and_undo_restores(
     practice = db.get(Practice, a.practice_id)
     assert practice is not None and practice.status == "deleted"
     assert practice.deletion_scheduled_at == now + timedelta(days=30)
-    assert "24 december 2026" in mail.body and "/privacy/herstel?token=" in mail.body
+    assert long_date(now + timedelta(days=30), AMSTERDAM) in mail.body  # "24 december 2026"
+    assert "/privacy/herstel?token=" in mail.body
     assert mail.to == "eigenaar@alfa.nl"
 
     # Logins revoked, new logins refused, nothing texted, no new slot.
@@ -267,7 +270,7 @@ def test_keep_one_flagged_entry_and_the_rest_goes(
     retention.flag_for_review(db, now)
     listed = retention.flagged(db, a.practice_id)
     assert {f.id for f in listed} == {a.patient_id, a.own_number_patient_id}
-    assert all(f.removal_after == now.replace(month=12) for f in listed)
+    assert all(f.removal_after == add_month(now) for f in listed)
     retention.keep_one(db, a.owner, a.patient_id, now + timedelta(days=1))
     assert [f.id for f in retention.flagged(db, a.practice_id)] == [a.own_number_patient_id]
     assert retention.flagged_count(db, a.practice_id) == 1
