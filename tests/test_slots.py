@@ -227,6 +227,33 @@ def test_min_notice_follows_the_practice_setting(desk: Desk, now: datetime) -> N
         slots.shape_from_form(desk.db, desk.actor, form, now)
 
 
+# (case, the wall clock now, the slot's day and start, accepted): "hooguit 60 dagen vooruit"
+# counts days on the practice's calendar, so a change of offset in between moves nothing.
+SIXTY_DAYS_ACROSS_DST = [
+    ("autumn, exactly 60 days", (2026, 9, 1, 10, 0), "2026-10-31", "10:00", True),
+    ("autumn, a minute more", (2026, 9, 1, 10, 0), "2026-10-31", "10:01", False),
+    ("spring, exactly 60 days", (2027, 2, 15, 10, 0), "2027-04-16", "10:00", True),
+    ("spring, 30 minutes more", (2027, 2, 15, 10, 0), "2027-04-16", "10:30", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "wall_now", "day", "start", "accepted"),
+    SIXTY_DAYS_ACROSS_DST,
+    ids=[c[0] for c in SIXTY_DAYS_ACROSS_DST],
+)
+def test_sixty_days_ahead_are_counted_on_the_wall_clock_across_dst(
+    desk: Desk, case: str, wall_now: tuple[int, ...], day: str, start: str, accepted: bool
+) -> None:
+    clock = timeplan.at_local(date(*wall_now[:3]), *wall_now[3:])
+    form = replace(desk.form, day=day, start=start)
+    if accepted:
+        slots.shape_from_form(desk.db, desk.actor, form, clock)
+    else:
+        with pytest.raises(DomainError, match="hooguit 60 dagen"):
+            slots.shape_from_form(desk.db, desk.actor, form, clock)
+
+
 def _desk_start(desk: Desk) -> datetime:
     return timeplan.at_local(date.fromisoformat(desk.form.day), 10, 0)
 

@@ -91,7 +91,9 @@ def shape_from_form(db: Session, actor: Actor, form: SlotForm, now: datetime) ->
             "minuten van tevoren worden vrijgegeven.",
             field="start",
         )
-    if starts_at - now > MAX_AHEAD:
+    # 60 days on the practice's calendar: a DST change in between neither adds nor takes an hour
+    wall_now = now.astimezone(zone).replace(tzinfo=None)
+    if local_start.replace(tzinfo=None) - wall_now > MAX_AHEAD:
         raise DomainError("Een plek kan hooguit 60 dagen vooruit worden vrijgegeven.", field="day")
     treatment_id = _own_id(db, Treatment, actor, form.treatment_id, "behandeling")
     if treatment_id is None:
