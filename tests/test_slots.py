@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from pakjeplekje.demo import offered_slot
-from pakjeplekje.domain import slots
+from pakjeplekje.domain import slots, waves
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.domain.slots import SlotForm
@@ -437,3 +437,43 @@ def test_reopen_puts_the_claimer_back_and_the_slot_open(
     assert (slot.status, slot.claimed_patient_id, patient.status) == ("open", None, "waiting")
     with pytest.raises(DomainError, match="gevulde plek"):
         slots.reopen_slot(db, actor, slot_id=slot.id, now=now)  # type: ignore[arg-type]
+
+
+def test_a_slot_opened_in_quiet_hours_texts_nobody_until_they_end(
+    desk: Desk, now: datetime
+) -> None:
+    """Staff open a slot at 23:30 for tomorrow 10:00: no patient is texted at night. Wave 1
+    goes out when the quiet hours (21:00–08:00) end, through the wave tick."""
+    desk.world.patients(7)
+    late = timeplan.weekday_at(now, 23, 30, days_ahead=0)
+    day = timeplan.local_day(late) + timedelta(days=1)
+    form = replace(desk.form, day=day.isoformat(), start="10:00")
+    assert slots.preview(desk.db, desk.actor, form, late).wave_plan == (
+        "5 om 08:00 (na de stille uren), daarna elke 10 minuten 5 meer"
+    )
+    slot, offer_ids = slots.open_slot(desk.db, desk.actor, form, late)
+    assert (slot.status, offer_ids) == ("open", [])
+    assert waves.run_due_waves(desk.db, late + timedelta(minutes=10)) == []
+    assert waves.run_due_waves(desk.db, timeplan.at_local(day, 7, 59)) == []
+    morning = waves.run_due_waves(desk.db, timeplan.at_local(day, 8, 0))
+    assert len(morning) == 5
+    assert {o.wave for o in _offers(desk.db, slot.id)} == {1}  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("start", "why"),
+    [
+        ("07:30", "starts before the quiet hours end"),
+        ("08:30", "held to 08:00 it would leave less than the 60 minutes' notice"),
+    ],
+)
+def test_in_quiet_hours_wave_one_still_goes_when_holding_it_is_useless(
+    desk: Desk, now: datetime, start: str, why: str
+) -> None:
+    desk.world.patients(7)
+    late = timeplan.weekday_at(now, 23, 30, days_ahead=0)
+    day = timeplan.local_day(late) + timedelta(days=1)
+    form = replace(desk.form, day=day.isoformat(), start=start)
+    assert slots.preview(desk.db, desk.actor, form, late).wave_plan.startswith("5 nu"), why
+    _, offer_ids = slots.open_slot(desk.db, desk.actor, form, late)
+    assert len(offer_ids) == 5, why

@@ -131,10 +131,14 @@ class SlotsState(rx.State):
             f.get("treatment", ""),
             f.get("practitioner", ""),
         )
+
+        def work(db: Session, a: Actor = actor) -> tuple[list[int], str]:
+            now = clock.now()
+            slot, offer_ids = slots.open_slot(db, a, slot_form, now)
+            return offer_ids, slots.opened_notice(db, slot, len(offer_ids), now)
+
         try:
-            _, offer_ids = await in_transaction(
-                lambda db: slots.open_slot(db, actor, slot_form, clock.now())
-            )
+            offer_ids, notice = await in_transaction(work)
         except DomainError as exc:
             self.error = exc.message
             return None
@@ -142,7 +146,7 @@ class SlotsState(rx.State):
         await self.reload(actor.practice_id)
         if offer_ids:  # texting waits on the provider: a job does it, the page hears back live
             await asyncio.to_thread(scheduler.send_offers_task, offer_ids)
-        return rx.toast.success(f"Plek vrijgegeven: {len(offer_ids)} SMS'jes gaan nu uit.")
+        return rx.toast.success(notice)
 
     @rx.event
     async def close(self, slot_id: str, reason: str) -> rx.event.EventSpec | None:
