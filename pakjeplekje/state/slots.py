@@ -8,7 +8,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from pakjeplekje import clock, live, scheduler
-from pakjeplekje.domain import practice_settings, slots
+from pakjeplekje.domain import patients, practice_settings, slots
 from pakjeplekje.domain.dutch_dates import short_moment
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import Actor
@@ -107,7 +107,7 @@ class SlotsState(rx.State):
             {
                 "name": m.name,
                 "urgency": "hoog" if m.urgency == "hoog" else "",
-                "since": m.added_at.strftime("%d-%m-%Y"),
+                "since": patients.local_date(m.added_at),  # the Amsterdam date
                 "recent": str(m.recent_offers),
             }
             for m in result.matches

@@ -1,15 +1,19 @@
-"""Quiet hours on the Plekken page, at whatever instant the run starts.
+"""Quiet hours and Amsterdam dates on the Plekken page, at whatever instant the run starts.
 
 The practice's quiet hours are set around the app's current time, so "it is night" holds on a
 Tuesday morning as well as on a Saturday night (`TEST_NOW`)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from playwright.sync_api import Page, expect
+from sqlmodel import Session, select
 
 from pakjeplekje import clock
+from pakjeplekje.db import make_engine
+from pakjeplekje.models import Patient, User
 from tests import timeplan
 from tests.browser.flows import App, next_weekday, seed_patients, signed_up_owner, toasts
 
@@ -49,3 +53,22 @@ def test_a_slot_opened_in_quiet_hours_texts_nobody_before_they_end(page: Page, a
     outbox = app.data_dir / "outbox" / "sms.jsonl"
     texts = outbox.read_text().splitlines() if outbox.exists() else []
     assert not [line for line in texts if "Nachtrust" in line]
+
+
+def test_the_preview_shows_the_amsterdam_date_a_patient_joined(page: Page, app: App) -> None:
+    """Added at 00:30 in Amsterdam, which is 23:30 the day before in UTC."""
+    owner = signed_up_owner(page, app, "Tandartspraktijk De Datumgrens")
+    seed_patients(app, owner, 1)
+    joined = timeplan.local_day(clock.now()) - timedelta(days=3)
+    engine = make_engine(f"sqlite:///{app.data_dir / 'pakjeplekje.db'}")
+    with Session(engine) as db:
+        practice_id = db.exec(select(User.practice_id).where(User.email == owner)).one()
+        patient = db.exec(select(Patient).where(Patient.practice_id == practice_id)).one()
+        patient.added_at = timeplan.at_local(joined, 0, 30)
+        db.add(patient)
+        db.commit()
+    engine.dispose()
+
+    _fill_slot_form(page)
+    expect(page.locator("#aantal-kandidaten")).to_have_text(re.compile(r"^1 patiënten? pas"))
+    expect(page.get_by_text(f"wacht sinds {joined:%d-%m-%Y}")).to_be_visible()
