@@ -3,7 +3,7 @@ domain (opening slots, waves, texting offers, `JA` replies), not just in hidden 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -15,6 +15,7 @@ from pakjeplekje.domain import auth, billing, dispatch, replies, slots, waves
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.models import Message, Offer, Patient, Practice, Slot, Subscription
 from pakjeplekje.state.billing import banners_for
+from tests import timeplan
 from tests.conftest import AppEnv, Factory
 from tests.test_slots import Desk, make_desk
 
@@ -207,6 +208,21 @@ def test_the_usage_period_rolls_on_when_a_renewal_is_late(desk: Desk, now: datet
     sub.stripe_subscription_id, sub.status = "sub_x", "active"
     sub.current_period_start, sub.current_period_end = now - 30 * DAY, now
     assert billing.usage_period(sub, now + DAY) == (now, now + 30 * DAY)
+
+
+def test_without_a_stripe_period_usage_counts_per_amsterdam_month(desk: Desk) -> None:
+    """00:30 on 1 February in Amsterdam is still 31 January in UTC: February's texts count."""
+    sub = billing.subscription_of(desk.db, desk.world.pid)
+    assert sub is not None
+    sub.stripe_subscription_id, sub.status = "sub_x", "active"
+    sub.current_period_start = sub.current_period_end = None
+    at = timeplan.at_local(date(2027, 2, 1), 0, 30)
+    assert billing.usage_period(sub, at) == (
+        timeplan.at_local(date(2027, 2, 1), 0, 0),
+        timeplan.at_local(date(2027, 3, 1), 0, 0),
+    )
+    december = billing.usage_period(sub, timeplan.at_local(date(2026, 12, 31), 23, 59))
+    assert december[1] == timeplan.at_local(date(2027, 1, 1), 0, 0)
 
 
 def test_a_billing_deletion_date_is_undone_but_not_another_one(desk: Desk, now: datetime) -> None:

@@ -4,7 +4,7 @@ Plus the daily retention rules."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
@@ -28,6 +28,7 @@ from pakjeplekje.domain.passwords import hash_password
 from pakjeplekje.domain.privacy_requests import add_month
 from pakjeplekje.domain.sessions import resolve_session, start_session
 from pakjeplekje.models import AuditEvent, Message, Offer, Patient, Practice, User
+from tests import timeplan
 from tests.test_privacy_export import _messages
 from tests.test_tenant_isolation import Tenant, make_tenant
 
@@ -322,3 +323,10 @@ def test_a_deleted_practice_is_entitled_to_nothing(
         billing.PRACTICE_DELETED,
     )
     assert kept.can_send_sms and kept.can_open_slots
+
+
+def test_review_months_are_counted_on_the_amsterdam_calendar() -> None:
+    """31 March 00:30 summer time is 30 March in UTC: a month before is 28 February, 00:30."""
+    moment = timeplan.at_local(date(2027, 3, 31), 0, 30)
+    assert retention.months_before(moment, 1) == timeplan.at_local(date(2027, 2, 28), 0, 30)
+    assert retention.months_before(moment, 12) == timeplan.at_local(date(2026, 3, 31), 0, 30)
