@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -95,12 +95,14 @@ def offered_slot(
     count: int,
     now: datetime,
     *,
+    starts_at: datetime,
     name: str = "Patiënt",
     first_phone: int = 50_000_000,
-    starts_in: timedelta = timedelta(days=1),
 ) -> OfferedSlot:
-    """An open 30-minute slot offered to `count` new waiting patients of the practice, numbers
-    +316<first_phone + i>: the set-up of the claim tests and the claim-storm bench."""
+    """An open 30-minute slot at `starts_at` offered to `count` new waiting patients of the
+    practice, numbers +316<first_phone + i>: the set-up of the claim tests and the claim-storm
+    bench. The caller picks the start: "now + 1 day" is a Sunday night for a run that starts on
+    Saturday night, when nobody matches and no wave goes out."""
     if db.exec(select(Treatment.id).where(Treatment.practice_id == practice_id)).first() is None:
         practice_settings.create_default_treatments(db, practice_id)
         db.flush()
@@ -119,7 +121,7 @@ def offered_slot(
     )
     slot = Slot(
         practice_id=practice_id,
-        starts_at=now + starts_in,
+        starts_at=starts_at,
         duration_minutes=30,
         treatment_id=treatment,
         created_at=now,

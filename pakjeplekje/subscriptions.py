@@ -198,7 +198,7 @@ def handle_webhook(
 ) -> WebhookResult:
     settings, now = get_settings(), now or clock.now()
     try:
-        event = verify_webhook(payload, signature, settings.stripe_webhook_secret)
+        event = verify_webhook(payload, signature, settings.stripe_webhook_secret, now)
     except BadSignature:
         return WebhookResult(400, "bad_signature")
     try:

@@ -28,6 +28,7 @@ from pakjeplekje.api_claim import CONFIRMATION_THREAD
 from pakjeplekje.domain.passwords import hash_password
 from pakjeplekje.domain.sessions import Actor, resolve_session, start_session
 from pakjeplekje.models import Practice, User
+from tests import timeplan
 
 TEST_SECRET = "test-secret-key-niet-voor-productie"
 
@@ -190,6 +191,16 @@ def frozen_clock() -> Iterator[time_machine.Coordinates]:
 def now() -> datetime:
     """The instant the test starts at: tests move time by adding timedeltas, never by sleeping."""
     return TEST_START
+
+
+@pytest.fixture
+def office_now(frozen_clock: time_machine.Coordinates) -> datetime:
+    """10:00 in Amsterdam on the first weekday at or after TEST_START, and the clock moved
+    there: for tests whose subject is a rule relative to a working morning (the slot form's
+    "an hour ago", the rhythm of waves), which a Saturday night cannot express."""
+    morning = timeplan.weekday_at(TEST_START, 10, 0, days_ahead=0)
+    frozen_clock.move_to(morning)
+    return morning
 
 
 @dataclass(frozen=True)

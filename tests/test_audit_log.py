@@ -16,6 +16,7 @@ from pakjeplekje.domain.audit_log import AuditQuery
 from pakjeplekje.domain.errors import DomainError, NotFound, PermissionDenied
 from pakjeplekje.domain.sessions import resolve_session
 from pakjeplekje.models import AuditEvent
+from tests import timeplan
 from tests.test_tenant_isolation import Tenant, make_tenant
 
 if TYPE_CHECKING:
@@ -66,7 +67,8 @@ def test_rows_say_who_what_which_record_and_when_in_amsterdam(
         "Patiënt bekeken",
         "Patiënt #7",
     )
-    assert viewed.when == "24-11-2026 10:00"  # 09:00 UTC is 10:00 in winter
+    # on the Amsterdam clock: 23:10 UTC on New Year's Eve is already 1 January 00:10 there
+    assert viewed.when == f"{timeplan.local(now):%d-%m-%Y %H:%M}"
 
 
 def test_period_is_whole_local_days(db: Session, alfa: Tenant, now: datetime) -> None:

@@ -3,7 +3,7 @@ domain (opening slots, waves, texting offers, `JA` replies), not just in hidden 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -15,10 +15,17 @@ from pakjeplekje.domain import auth, billing, dispatch, email_confirmation, repl
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.models import Message, Offer, Patient, Practice, Slot, Subscription
 from pakjeplekje.state.billing import banners_for
+from tests import timeplan
 from tests.conftest import AppEnv, Factory
 from tests.test_slots import Desk, make_desk
 
 DAY = timedelta(days=1)
+
+
+@pytest.fixture
+def now(office_now: datetime) -> datetime:
+    """The desk opens its slot on a working morning (see tests/test_slots.py)."""
+    return office_now
 
 
 @pytest.fixture
@@ -152,8 +159,9 @@ def test_past_due_works_for_seven_days_then_sending_stops(desk: Desk, now: datet
     assert not after.can_send_sms and not after.read_only
     assert after.reason == billing.PAST_DUE_STOPPED
     assert [b["kind"] for b in banners_for(after, is_owner=False)] == ["versturen-gestopt"]
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refused:
         slots.open_slot(db, desk.actor, desk.form, now + 7 * DAY)
+    assert refused.value.message == billing.PAST_DUE_STOPPED
 
 
 def test_sms_allowance_counts_only_sent_texts_of_this_period(
@@ -203,6 +211,21 @@ def test_the_usage_period_rolls_on_when_a_renewal_is_late(desk: Desk, now: datet
     sub.stripe_subscription_id, sub.status = "sub_x", "active"
     sub.current_period_start, sub.current_period_end = now - 30 * DAY, now
     assert billing.usage_period(sub, now + DAY) == (now, now + 30 * DAY)
+
+
+def test_without_a_stripe_period_usage_counts_per_amsterdam_month(desk: Desk) -> None:
+    """00:30 on 1 February in Amsterdam is still 31 January in UTC: February's texts count."""
+    sub = billing.subscription_of(desk.db, desk.world.pid)
+    assert sub is not None
+    sub.stripe_subscription_id, sub.status = "sub_x", "active"
+    sub.current_period_start = sub.current_period_end = None
+    at = timeplan.at_local(date(2027, 2, 1), 0, 30)
+    assert billing.usage_period(sub, at) == (
+        timeplan.at_local(date(2027, 2, 1), 0, 0),
+        timeplan.at_local(date(2027, 3, 1), 0, 0),
+    )
+    december = billing.usage_period(sub, timeplan.at_local(date(2026, 12, 31), 23, 59))
+    assert december[1] == timeplan.at_local(date(2027, 1, 1), 0, 0)
 
 
 def test_a_billing_deletion_date_is_undone_but_not_another_one(desk: Desk, now: datetime) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import col, select, update
@@ -16,23 +16,27 @@ from pakjeplekje.db import get_engine, session_scope
 from pakjeplekje.demo import OfferedSlot, offered_slot
 from pakjeplekje.domain import claims
 from pakjeplekje.models import Offer, Patient, Slot
+from tests import timeplan
 from tests.conftest import AppEnv, Factory
 
 
 def make_slot(
-    factory: Factory, name: str, offers: int, *, starts_in: timedelta = timedelta(days=1)
+    factory: Factory, name: str, offers: int, *, starts_at: datetime | None = None
 ) -> OfferedSlot:
-    """A practice with `offers` waiting patients, one open slot and an offer for each."""
+    """A practice with `offers` waiting patients, one open slot and an offer for each. The
+    slot starts on a weekday morning ahead (its patients match it, later waves can follow)
+    unless the test says when."""
+    now = clock.now()
     with session_scope() as db:
         practice = factory.practice(db, f"Tandartspraktijk {name}")
         return offered_slot(
             db,
             practice.id,  # type: ignore[arg-type]
             offers,
-            clock.now(),
+            now,
+            starts_at=starts_at or timeplan.weekday_at(now),
             name=f"Patiënt {name}",
             first_phone=10_000_000 + sum(map(ord, name)) % 1000 * 10_000,
-            starts_in=starts_in,
         )
 
 
@@ -77,7 +81,7 @@ def test_first_claim_wins_and_the_rest_is_told_it_is_taken(
 
 
 def test_expired_and_closed_slots_answer_410(client: TestClient, factory: Factory) -> None:
-    past = make_slot(factory, "Verleden", 1, starts_in=timedelta(minutes=-5))
+    past = make_slot(factory, "Verleden", 1, starts_at=clock.now() - timedelta(minutes=5))
     assert client.post(f"/api/claim/{past.tokens[0]}").status_code == 410
     closed = make_slot(factory, "Gesloten", 1)
     with session_scope() as db:

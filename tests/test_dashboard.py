@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from pakjeplekje.domain import dashboard, slots
 from pakjeplekje.models import Offer, Slot
+from tests import timeplan
 from tests.conftest import Factory
 from tests.test_waves import Clinic, make_clinic
 
@@ -23,7 +24,7 @@ def _filled(clinic: Clinic, created: datetime, minutes: int, patient: int) -> Sl
 
 def test_overview_counts_this_practice_only(db: Session, factory: Factory, now: datetime) -> None:
     clinic = make_clinic(db, factory, now, size=6, wave_size=3)
-    open_slot = clinic.slot(now + timedelta(days=1), now - timedelta(hours=1))
+    open_slot = clinic.slot(timeplan.weekday_at(now), now - timedelta(hours=1))
     for offer_id, status in zip(
         slots.add_wave(db, open_slot, 1, now), ["sent", "clicked", "queued"], strict=True
     ):
@@ -64,7 +65,7 @@ def test_offers_with_an_unknown_send_outcome_are_reported(
 ) -> None:
     """Stuck in `sending` for over five minutes: counted for staff to check, never resent."""
     clinic = make_clinic(db, factory, now, size=3, wave_size=3)
-    slot = clinic.slot(now + timedelta(days=1), now - timedelta(hours=1))
+    slot = clinic.slot(timeplan.weekday_at(now), now - timedelta(hours=1))
     first, second, _ = slots.add_wave(db, slot, 1, now - timedelta(minutes=10))
     for offer_id in (first, second):
         offer = db.get(Offer, offer_id)

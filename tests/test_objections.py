@@ -3,7 +3,7 @@ mail (product e-mails) and the anonymous daily usage totals (usage statistics)."
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
@@ -13,16 +13,26 @@ from pakjeplekje import privacy_jobs
 from pakjeplekje.adapters.mail import ConsoleOutbox
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import objections
+from pakjeplekje.domain.dutch_dates import MONTHS
 from pakjeplekje.domain.errors import PermissionDenied
 from pakjeplekje.domain.sessions import resolve_session
 from pakjeplekje.models import AuditEvent, Message, Practice, Slot, UsageDay
+from tests import timeplan
 from tests.test_tenant_isolation import Tenant, make_tenant
 
 if TYPE_CHECKING:
     from conftest import AppEnv, Factory
 
-# 1 December 2026, 04:00 in Amsterdam: the daily job's first run of the month
-DEC_1 = datetime(2026, 12, 1, 3, 17, tzinfo=UTC)
+
+def _month_of(now: datetime) -> date:
+    """The first day of the Amsterdam month `now` falls in: the month the summary is about."""
+    return timeplan.local_day(now).replace(day=1)
+
+
+def _first_run_after(now: datetime) -> datetime:
+    """04:17 in Amsterdam on the 1st of the next month: the daily job's first run of a month."""
+    following = (_month_of(now) + timedelta(days=32)).replace(day=1)
+    return timeplan.at_local(following, 4, 17)
 
 
 def _activity(db: Session, t: Tenant, at: datetime, slots: int, sms: int) -> None:
@@ -54,9 +64,9 @@ def _activity(db: Session, t: Tenant, at: datetime, slots: int, sms: int) -> Non
 
 def _practices(db: Session, factory: Factory, *names: str) -> list[Tenant]:
     tenants = [make_tenant(db, factory, name) for name in names]
-    for t in tenants:  # make_tenant creates a slot at `now` (24 Nov); move it out of the way
+    for t in tenants:  # make_tenant creates a slot at `now`; move it out of the way
         for slot in db.exec(select(Slot).where(Slot.practice_id == t.practice_id)).all():
-            slot.created_at = datetime(2026, 1, 1, tzinfo=UTC)
+            slot.created_at = factory.now - timedelta(days=400)
             db.add(slot)
     db.flush()
     return tenants
@@ -81,32 +91,34 @@ def test_monthly_summary_only_for_practices_without_objection(
     db: Session, factory: Factory, now: datetime
 ) -> None:
     alfa, beta = _practices(db, factory, "Alfa", "Beta")
-    _activity(db, alfa, datetime(2026, 11, 10, 9, tzinfo=UTC), slots=3, sms=7)
-    _activity(db, alfa, datetime(2026, 10, 31, 9, tzinfo=UTC), slots=5, sms=5)  # October
+    month, run = _month_of(now), _first_run_after(now)
+    _activity(db, alfa, timeplan.at_local(month + timedelta(days=9), 10), slots=3, sms=7)
+    _activity(db, alfa, timeplan.at_local(month - timedelta(days=1), 23, 50), slots=5, sms=5)
     objections.set_preferences(db, beta.owner, product_emails=False, usage_statistics=True, now=now)
-    assert objections.summaries_due(db, DEC_1) == [alfa.practice_id]
-    [mail] = objections.monthly_summary(db, alfa.practice_id, DEC_1)
-    assert mail.to == "eigenaar@alfa.nl" and "november 2026" in mail.subject
+    assert objections.summaries_due(db, run) == [alfa.practice_id]
+    [mail] = objections.monthly_summary(db, alfa.practice_id, run)
+    assert mail.to == "eigenaar@alfa.nl"
+    assert f"{MONTHS[month.month - 1]} {month.year}" in mail.subject
     assert "Plekken vrijgegeven: 3" in mail.body and "Plekken gevuld: 1" in mail.body
     assert "SMS'jes verstuurd: 7" in mail.body and "Bezwaar" in mail.body
     # once per month, however often the job runs
-    assert objections.monthly_summary(db, alfa.practice_id, DEC_1) == []
-    assert objections.summaries_due(db, DEC_1 + timedelta(days=1)) == []
+    assert objections.monthly_summary(db, alfa.practice_id, run) == []
+    assert objections.summaries_due(db, run + timedelta(days=1)) == []
     # Beta objected: nothing, even when asked directly
-    assert objections.monthly_summary(db, beta.practice_id, DEC_1) == []
+    assert objections.monthly_summary(db, beta.practice_id, run) == []
     # only in the first days of the month
-    assert objections.summaries_due(db, datetime(2026, 12, 9, 3, tzinfo=UTC)) == []
+    assert objections.summaries_due(db, run + timedelta(days=8)) == []
 
 
 def test_usage_day_counts_consenting_practices_only_and_needs_three(
     db: Session, factory: Factory, now: datetime
 ) -> None:
     tenants = _practices(db, factory, "Alfa", "Beta")
-    day = date(2026, 11, 30)
-    at = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    day = timeplan.local_day(now) - timedelta(days=1)  # yesterday, as the daily job counts it
+    at = timeplan.at_local(day, 13)
     for t in tenants:
         _activity(db, t, at, slots=2, sms=4)
-    assert objections.record_usage_day(db, day, DEC_1) is None  # two practices: not anonymous
+    assert objections.record_usage_day(db, day, now) is None  # two practices: not anonymous
     # a third and fourth practice; the fourth objects and is not counted
     extra = factory.practice(db, "Tandartspraktijk Gamma")
     objecting = factory.practice(db, "Tandartspraktijk Delta")
@@ -115,10 +127,10 @@ def test_usage_day_counts_consenting_practices_only_and_needs_three(
     for practice in (extra, objecting):
         t = Tenant(practice.id, 0, 0, tenants[0].owner, "", 0, 0, "", "", 0, 0, 0)  # type: ignore[arg-type]
         _activity(db, t, at, slots=10, sms=10)
-    row = objections.record_usage_day(db, day, DEC_1)
+    row = objections.record_usage_day(db, day, now)
     assert row is not None
     assert (row.practices, row.slots_opened, row.slots_filled, row.sms_sent) == (3, 14, 3, 18)
-    assert objections.record_usage_day(db, day, DEC_1 + timedelta(hours=1)) is row  # once
+    assert objections.record_usage_day(db, day, now + timedelta(hours=1)) is row  # once
     # the row holds totals only: no practice id anywhere
     assert "practice_id" not in UsageDay.model_fields
 
@@ -126,21 +138,23 @@ def test_usage_day_counts_consenting_practices_only_and_needs_three(
 def test_daily_job_sends_summaries_and_writes_usage(
     app_env: AppEnv, factory: Factory, now: datetime
 ) -> None:
+    run = _first_run_after(now)
+    last_day = timeplan.local_day(run) - timedelta(days=1)  # the day before the run, locally
     with session_scope() as db:
         tenants = _practices(db, factory, "Alfa", "Beta")
         gamma = factory.practice(db, "Tandartspraktijk Gamma")
-        _activity(db, tenants[0], datetime(2026, 11, 30, 12, tzinfo=UTC), slots=1, sms=2)
+        _activity(db, tenants[0], timeplan.at_local(last_day, 13), slots=1, sms=2)
         objections.set_preferences(
             db, tenants[1].owner, product_emails=False, usage_statistics=True, now=now
         )
         assert gamma.id
-    counts = privacy_jobs.run_daily(DEC_1)
+    counts = privacy_jobs.run_daily(run)
     assert counts["usage_day"] == 1
     assert counts["summaries"] == 1  # Alfa's owner; Beta objected; Gamma has no owner
-    assert privacy_jobs.run_daily(DEC_1 + timedelta(hours=1))["summaries"] == 0
+    assert privacy_jobs.run_daily(run + timedelta(hours=1))["summaries"] == 0
     mails = ConsoleOutbox(app_env.data_dir).messages()
     assert [m["to"] for m in mails] == ["eigenaar@alfa.nl"]
     with session_scope() as db:
-        row = db.get(UsageDay, date(2026, 11, 30))
+        row = db.get(UsageDay, last_day)
         assert row is not None and (row.practices, row.slots_opened, row.sms_sent) == (3, 1, 2)
         assert db.get(Practice, tenants[1].practice_id).product_emails is False  # type: ignore[union-attr]

@@ -32,6 +32,7 @@ from pakjeplekje.models import (
     Practitioner,
     Treatment,
 )
+from tests import timeplan
 
 if TYPE_CHECKING:
     from conftest import Factory
@@ -795,7 +796,7 @@ def test_a_row_shows_what_the_grid_needs(db: Session, desk: Desk, now: datetime)
         "waiting",
         1,
     )
-    assert row.added_on == "24-11-2026"
+    assert row.added_on == f"{timeplan.local_day(now):%d-%m-%Y}"  # the Amsterdam date
     assert row.last_offer_on == "01-12-2026"  # Amsterdam date, not the UTC one
     assert row.availability == "ma hele dag · wo avond"
 

@@ -4,7 +4,7 @@ Plus the daily retention rules."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
@@ -22,10 +22,13 @@ from pakjeplekje.domain import (
     retention,
     slots,
 )
+from pakjeplekje.domain.dutch_dates import AMSTERDAM, long_date
 from pakjeplekje.domain.errors import DomainError, NotFound, PermissionDenied
 from pakjeplekje.domain.passwords import hash_password
+from pakjeplekje.domain.privacy_requests import add_month
 from pakjeplekje.domain.sessions import resolve_session, start_session
 from pakjeplekje.models import AuditEvent, Message, Offer, Patient, Practice, User
+from tests import timeplan
 from tests.test_privacy_export import _messages
 from tests.test_tenant_isolation import Tenant, make_tenant
 
@@ -101,7 +104,8 @@ def test_deletion_stops_everything_at_once_and_undo_restores(
     practice = db.get(Practice, a.practice_id)
     assert practice is not None and practice.status == "deleted"
     assert practice.deletion_scheduled_at == now + timedelta(days=30)
-    assert "24 december 2026" in mail.body and "/privacy/herstel?token=" in mail.body
+    assert long_date(now + timedelta(days=30), AMSTERDAM) in mail.body  # "24 december 2026"
+    assert "/privacy/herstel?token=" in mail.body
     assert mail.to == "eigenaar@alfa.nl"
 
     # Logins revoked, new logins refused, nothing texted, no new slot.
@@ -267,7 +271,7 @@ def test_keep_one_flagged_entry_and_the_rest_goes(
     retention.flag_for_review(db, now)
     listed = retention.flagged(db, a.practice_id)
     assert {f.id for f in listed} == {a.patient_id, a.own_number_patient_id}
-    assert all(f.removal_after == now.replace(month=12) for f in listed)
+    assert all(f.removal_after == add_month(now) for f in listed)
     retention.keep_one(db, a.owner, a.patient_id, now + timedelta(days=1))
     assert [f.id for f in retention.flagged(db, a.practice_id)] == [a.own_number_patient_id]
     assert retention.flagged_count(db, a.practice_id) == 1
@@ -319,3 +323,10 @@ def test_a_deleted_practice_is_entitled_to_nothing(
         billing.PRACTICE_DELETED,
     )
     assert kept.can_send_sms and kept.can_open_slots
+
+
+def test_review_months_are_counted_on_the_amsterdam_calendar() -> None:
+    """31 March 00:30 summer time is 30 March in UTC: a month before is 28 February, 00:30."""
+    moment = timeplan.at_local(date(2027, 3, 31), 0, 30)
+    assert retention.months_before(moment, 1) == timeplan.at_local(date(2027, 2, 28), 0, 30)
+    assert retention.months_before(moment, 12) == timeplan.at_local(date(2026, 3, 31), 0, 30)

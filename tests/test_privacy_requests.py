@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
@@ -32,6 +32,7 @@ from pakjeplekje.models import (
     Treatment,
     User,
 )
+from tests import timeplan
 from tests.job_queue import JobQueue, job_queue_fixture  # noqa: F401  (fixture)
 
 if TYPE_CHECKING:
@@ -366,6 +367,26 @@ def test_due_date_is_one_calendar_month() -> None:
         2026, 2, 28, 9, tzinfo=UTC
     )
     assert privacy_requests.add_month(datetime(2026, 12, 15, tzinfo=UTC)).year == 2027
+
+
+@pytest.mark.parametrize(
+    ("received", "due"),
+    [
+        # 30 January 23:30 UTC is 31 January in Amsterdam: due 28 February, not 1 March
+        ((2027, 1, 31, 0, 30), (2027, 2, 28, 0, 30)),
+        # 31 March 00:30 summer time (30 March in UTC): due 30 April, not 1 May
+        ((2027, 3, 31, 0, 30), (2027, 4, 30, 0, 30)),
+        # New Year's Eve 23:10 UTC is 1 January there: due 1 February
+        ((2027, 1, 1, 0, 10), (2027, 2, 1, 0, 10)),
+    ],
+)
+def test_the_month_is_counted_on_the_amsterdam_calendar(
+    received: tuple[int, ...], due: tuple[int, ...]
+) -> None:
+    def wall(y: int, m: int, d: int, hh: int, mm: int) -> datetime:
+        return timeplan.at_local(date(y, m, d), hh, mm)
+
+    assert privacy_requests.add_month(wall(*received)) == wall(*due)
 
 
 def test_resolve_needs_a_reason_to_reject_and_stays_in_practice(

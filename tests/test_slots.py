@@ -4,17 +4,18 @@ waves and closing. Staff type local times; everything stored is UTC, so DST is t
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
 
 from pakjeplekje.demo import offered_slot
-from pakjeplekje.domain import slots
+from pakjeplekje.domain import slots, waves
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.domain.slots import SlotForm
 from pakjeplekje.models import AuditEvent, Offer, Patient, Slot
+from tests import timeplan
 from tests.conftest import Factory
 from tests.test_matching import World, make_world
 
@@ -36,14 +37,18 @@ def make_desk(db: Session, factory: Factory, now: datetime, name: str = "Alfa") 
     world = make_world(db, factory, now, name)
     user = factory.user(db, world.practice, f"assistent@{name.lower()}.nl")
     _, actor = factory.login(db, user)
-    # Wednesday 2026-11-25 10:00 local: a day ahead of the fixed clock (Tue 10:00 local).
+    day, start = timeplan.form_fields(timeplan.weekday_at(now, 10, 0, days_ahead=1))
     form = SlotForm(
-        day="2026-11-25",
-        start="10:00",
-        duration="30",
-        treatment_id=str(world.treatments["vulling"]),
+        day=day, start=start, duration="30", treatment_id=str(world.treatments["vulling"])
     )
     return Desk(world, actor, form)
+
+
+@pytest.fixture
+def now(office_now: datetime) -> datetime:
+    """The form's rules are about a working morning ("an hour ago", "30 minutes ahead"): these
+    tests run at 10:00 Amsterdam on a weekday, with the desk's slot on the next weekday."""
+    return office_now
 
 
 @pytest.fixture
@@ -51,8 +56,19 @@ def desk(db: Session, factory: Factory, now: datetime) -> Desk:
     return make_desk(db, factory, now)
 
 
-# (case id, form changes, the Dutch message expected). `now` is Tue 2026-11-24 10:00 local.
-REFUSALS: list[tuple[str, dict[str, str], str]] = [
+def _form(desk: Desk, now: datetime, changes: dict[str, str | int]) -> SlotForm:
+    """The desk's valid form with `changes`: an int `day` counts Amsterdam days from today,
+    `{day}` in a text stands for the desk's own day."""
+    values = {}
+    for key, value in changes.items():
+        if key == "day" and isinstance(value, int):
+            value = (timeplan.local_day(now) + timedelta(days=value)).isoformat()
+        values[key] = str(value).format(day=desk.form.day)
+    return replace(desk.form, **values)
+
+
+# (case id, form changes, the Dutch message expected). `now` is 10:00 local, `day` 0 today.
+REFUSALS: list[tuple[str, dict[str, str | int], str]] = [
     ("empty date", {"day": ""}, "Kies een datum."),
     ("dutch date order", {"day": "25-11-2026"}, "Kies een datum."),
     ("date with text", {"day": "morgen"}, "Kies een datum."),
@@ -62,27 +78,27 @@ REFUSALS: list[tuple[str, dict[str, str], str]] = [
     ("hour 24", {"start": "24:00"}, "Vul een begintijd in als 10:30."),
     ("minute 60", {"start": "10:60"}, "Vul een begintijd in als 10:30."),
     ("dot separator", {"start": "10.30"}, "Vul een begintijd in als 10:30."),
-    ("yesterday", {"day": "2026-11-23"}, "Deze tijd is al voorbij."),
-    ("an hour ago", {"day": "2026-11-24", "start": "09:00"}, "Deze tijd is al voorbij."),
-    ("right now", {"day": "2026-11-24", "start": "10:00"}, "Deze tijd is al voorbij."),
+    ("yesterday", {"day": -1}, "Deze tijd is al voorbij."),
+    ("an hour ago", {"day": 0, "start": "09:00"}, "Deze tijd is al voorbij."),
+    ("right now", {"day": 0, "start": "10:00"}, "Deze tijd is al voorbij."),
     (
         "30 minutes ahead",
-        {"day": "2026-11-24", "start": "10:30"},
+        {"day": 0, "start": "10:30"},
         "Te kort dag: een plek moet minstens 60 minuten van tevoren worden vrijgegeven.",
     ),
     (
         "59 minutes ahead",
-        {"day": "2026-11-24", "start": "10:59"},
+        {"day": 0, "start": "10:59"},
         "Te kort dag: een plek moet minstens 60 minuten van tevoren worden vrijgegeven.",
     ),
     (
         "60 days and 5 minutes ahead",
-        {"day": "2027-01-23", "start": "10:05"},
+        {"day": 60, "start": "10:05"},
         "Een plek kan hooguit 60 dagen vooruit worden vrijgegeven.",
     ),
     (
         "61 days ahead",
-        {"day": "2027-01-24"},
+        {"day": 61},
         "Een plek kan hooguit 60 dagen vooruit worden vrijgegeven.",
     ),
     ("starts 06:59", {"start": "06:59"}, "Een plek ligt tussen 07:00 en 22:00."),
@@ -123,10 +139,10 @@ REFUSALS: list[tuple[str, dict[str, str], str]] = [
 
 @pytest.mark.parametrize(("case", "changes", "message"), REFUSALS, ids=[c[0] for c in REFUSALS])
 def test_shape_from_form_refuses_in_dutch(
-    desk: Desk, now: datetime, case: str, changes: dict[str, str], message: str
+    desk: Desk, now: datetime, case: str, changes: dict[str, str | int], message: str
 ) -> None:
     with pytest.raises(DomainError) as refused:
-        slots.shape_from_form(desk.db, desk.actor, replace(desk.form, **changes), now)
+        slots.shape_from_form(desk.db, desk.actor, _form(desk, now, changes), now)
     assert refused.value.message.startswith(message), case
 
 
@@ -148,47 +164,29 @@ def test_another_practices_treatment_or_practitioner_is_refused(
         assert refused.value.message == message
 
 
-# (case id, form changes, start in UTC). Everything else about the form is the valid default.
-ACCEPTED: list[tuple[str, dict[str, str], datetime]] = [
-    ("wednesday 10:00 CET", {}, datetime(2026, 11, 25, 9, 0, tzinfo=UTC)),
-    (
-        "exactly the notice",
-        {"day": "2026-11-24", "start": "11:00"},
-        datetime(2026, 11, 24, 10, 0, tzinfo=UTC),
-    ),
-    (
-        "exactly 60 days",
-        {"day": "2027-01-23", "start": "10:00"},
-        datetime(2027, 1, 23, 9, 0, tzinfo=UTC),
-    ),
-    ("starts 07:00", {"start": "07:00"}, datetime(2026, 11, 25, 6, 0, tzinfo=UTC)),
-    ("single-digit hour", {"start": "7:30"}, datetime(2026, 11, 25, 6, 30, tzinfo=UTC)),
-    (
-        "ends 22:00",
-        {"start": "21:30", "duration": "30"},
-        datetime(2026, 11, 25, 20, 30, tzinfo=UTC),
-    ),
-    ("duration 5", {"duration": "5"}, datetime(2026, 11, 25, 9, 0, tzinfo=UTC)),
-    (
-        "duration 240",
-        {"start": "08:00", "duration": "240"},
-        datetime(2026, 11, 25, 7, 0, tzinfo=UTC),
-    ),
-    (
-        "spaces around",
-        {"day": " 2026-11-25 ", "start": " 10:00 ", "duration": " 30 "},
-        datetime(2026, 11, 25, 9, 0, tzinfo=UTC),
-    ),
+# (case id, form changes, the local start expected on the form's day). Everything else about
+# the form is the valid default: 10:00 on the next weekday.
+ACCEPTED: list[tuple[str, dict[str, str | int], str]] = [
+    ("next weekday 10:00", {}, "10:00"),
+    ("exactly the notice", {"day": 0, "start": "11:00"}, "11:00"),
+    ("exactly 60 days", {"day": 60, "start": "10:00"}, "10:00"),
+    ("starts 07:00", {"start": "07:00"}, "07:00"),
+    ("single-digit hour", {"start": "7:30"}, "07:30"),
+    ("ends 22:00", {"start": "21:30", "duration": "30"}, "21:30"),
+    ("duration 5", {"duration": "5"}, "10:00"),
+    ("duration 240", {"start": "08:00", "duration": "240"}, "08:00"),
+    ("spaces around", {"day": " {day} ", "start": " 10:00 ", "duration": " 30 "}, "10:00"),
 ]
 
 
-@pytest.mark.parametrize(("case", "changes", "starts_at"), ACCEPTED, ids=[c[0] for c in ACCEPTED])
+@pytest.mark.parametrize(("case", "changes", "local_start"), ACCEPTED, ids=[c[0] for c in ACCEPTED])
 def test_shape_from_form_accepts(
-    desk: Desk, now: datetime, case: str, changes: dict[str, str], starts_at: datetime
+    desk: Desk, now: datetime, case: str, changes: dict[str, str | int], local_start: str
 ) -> None:
-    form = replace(desk.form, **changes)
+    form = _form(desk, now, changes)
     shape = slots.shape_from_form(desk.db, desk.actor, form, now)
-    assert shape.starts_at == starts_at, case
+    hour, minute = map(int, local_start.split(":"))
+    assert shape.starts_at == timeplan.at_local(date.fromisoformat(form.day.strip()), hour, minute)
     assert shape.starts_at.utcoffset() == timedelta(0)
     assert shape.practice_id == desk.actor.practice_id
     assert shape.duration_minutes == int(form.duration)
@@ -220,13 +218,44 @@ def test_local_time_becomes_utc_across_dst(desk: Desk, day: str, starts_at: date
 
 
 def test_min_notice_follows_the_practice_setting(desk: Desk, now: datetime) -> None:
-    form = replace(desk.form, day="2026-11-24", start="11:30")  # 90 minutes ahead
+    form = _form(desk, now, {"day": 0, "start": "11:30"})  # 90 minutes ahead
     slots.shape_from_form(desk.db, desk.actor, form, now)
     desk.world.practice.min_notice_minutes = 120
     desk.db.add(desk.world.practice)
     desk.db.flush()
     with pytest.raises(DomainError, match="minstens 120 minuten"):
         slots.shape_from_form(desk.db, desk.actor, form, now)
+
+
+# (case, the wall clock now, the slot's day and start, accepted): "hooguit 60 dagen vooruit"
+# counts days on the practice's calendar, so a change of offset in between moves nothing.
+SIXTY_DAYS_ACROSS_DST = [
+    ("autumn, exactly 60 days", (2026, 9, 1, 10, 0), "2026-10-31", "10:00", True),
+    ("autumn, a minute more", (2026, 9, 1, 10, 0), "2026-10-31", "10:01", False),
+    ("spring, exactly 60 days", (2027, 2, 15, 10, 0), "2027-04-16", "10:00", True),
+    ("spring, 30 minutes more", (2027, 2, 15, 10, 0), "2027-04-16", "10:30", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "wall_now", "day", "start", "accepted"),
+    SIXTY_DAYS_ACROSS_DST,
+    ids=[c[0] for c in SIXTY_DAYS_ACROSS_DST],
+)
+def test_sixty_days_ahead_are_counted_on_the_wall_clock_across_dst(
+    desk: Desk, case: str, wall_now: tuple[int, ...], day: str, start: str, accepted: bool
+) -> None:
+    clock = timeplan.at_local(date(*wall_now[:3]), *wall_now[3:])
+    form = replace(desk.form, day=day, start=start)
+    if accepted:
+        slots.shape_from_form(desk.db, desk.actor, form, clock)
+    else:
+        with pytest.raises(DomainError, match="hooguit 60 dagen"):
+            slots.shape_from_form(desk.db, desk.actor, form, clock)
+
+
+def _desk_start(desk: Desk) -> datetime:
+    return timeplan.at_local(date.fromisoformat(desk.form.day), 10, 0)
 
 
 def test_preview_shows_matches_total_and_wave_plan(desk: Desk, now: datetime) -> None:
@@ -237,7 +266,7 @@ def test_preview_shows_matches_total_and_wave_plan(desk: Desk, now: datetime) ->
     assert seen.total == 25
     assert [m.patient_id for m in seen.matches] == [p.id for p in fits[:20]]
     assert seen.wave_plan == "5 nu, daarna elke 10 minuten 5 meer"
-    assert seen.shape.starts_at == datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    assert seen.shape.starts_at == _desk_start(desk)
     assert len(slots.preview(desk.db, desk.actor, desk.form, now, shown=3).matches) == 3
 
     desk.world.practice.wave_size, desk.world.practice.wave_interval_minutes = 3, 15
@@ -268,7 +297,7 @@ def test_open_slot_stores_the_slot_and_queues_wave_one(desk: Desk, now: datetime
 
     assert slot.id is not None
     assert (slot.status, slot.practice_id) == ("open", desk.actor.practice_id)
-    assert slot.starts_at == datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    assert slot.starts_at == _desk_start(desk)
     assert (slot.duration_minutes, slot.treatment_id) == (30, world.treatments["vulling"])
     assert (slot.created_by_user_id, slot.created_at) == (desk.actor.user_id, now)
 
@@ -392,7 +421,7 @@ def test_reopen_puts_the_claimer_back_and_the_slot_open(
     owner = factory.user(db, practice, "eigenaar@heropen.nl", role="owner")
     _, actor = factory.login(db, owner)
     offered = offered_slot(
-        db, practice.id, 1, now, name="Henk Heropen", starts_in=timedelta(days=2)
+        db, practice.id, 1, now, starts_at=timeplan.weekday_at(now), name="Henk Heropen"
     )  # type: ignore[arg-type]
     [token], [patient_id] = offered.tokens, offered.patient_ids
     slot, patient = db.get(Slot, offered.slot_id), db.get(Patient, patient_id)
@@ -408,3 +437,43 @@ def test_reopen_puts_the_claimer_back_and_the_slot_open(
     assert (slot.status, slot.claimed_patient_id, patient.status) == ("open", None, "waiting")
     with pytest.raises(DomainError, match="gevulde plek"):
         slots.reopen_slot(db, actor, slot_id=slot.id, now=now)  # type: ignore[arg-type]
+
+
+def test_a_slot_opened_in_quiet_hours_texts_nobody_until_they_end(
+    desk: Desk, now: datetime
+) -> None:
+    """Staff open a slot at 23:30 for tomorrow 10:00: no patient is texted at night. Wave 1
+    goes out when the quiet hours (21:00–08:00) end, through the wave tick."""
+    desk.world.patients(7)
+    late = timeplan.weekday_at(now, 23, 30, days_ahead=0)
+    day = timeplan.local_day(late) + timedelta(days=1)
+    form = replace(desk.form, day=day.isoformat(), start="10:00")
+    assert slots.preview(desk.db, desk.actor, form, late).wave_plan == (
+        "5 om 08:00 (na de stille uren), daarna elke 10 minuten 5 meer"
+    )
+    slot, offer_ids = slots.open_slot(desk.db, desk.actor, form, late)
+    assert (slot.status, offer_ids) == ("open", [])
+    assert waves.run_due_waves(desk.db, late + timedelta(minutes=10)) == []
+    assert waves.run_due_waves(desk.db, timeplan.at_local(day, 7, 59)) == []
+    morning = waves.run_due_waves(desk.db, timeplan.at_local(day, 8, 0))
+    assert len(morning) == 5
+    assert {o.wave for o in _offers(desk.db, slot.id)} == {1}  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("start", "why"),
+    [
+        ("07:30", "starts before the quiet hours end"),
+        ("08:30", "held to 08:00 it would leave less than the 60 minutes' notice"),
+    ],
+)
+def test_in_quiet_hours_wave_one_still_goes_when_holding_it_is_useless(
+    desk: Desk, now: datetime, start: str, why: str
+) -> None:
+    desk.world.patients(7)
+    late = timeplan.weekday_at(now, 23, 30, days_ahead=0)
+    day = timeplan.local_day(late) + timedelta(days=1)
+    form = replace(desk.form, day=day.isoformat(), start=start)
+    assert slots.preview(desk.db, desk.actor, form, late).wave_plan.startswith("5 nu"), why
+    _, offer_ids = slots.open_slot(desk.db, desk.actor, form, late)
+    assert len(offer_ids) == 5, why

@@ -261,6 +261,25 @@ def test_bad_signatures_are_refused_and_change_nothing(
     assert practice_row(alfa.practice_id).deletion_scheduled_at is None
 
 
+@pytest.mark.parametrize(
+    ("signed_ago", "outcome"),
+    [(timedelta(minutes=4), "applied"), (timedelta(minutes=5, seconds=1), "bad_signature")],
+)
+def test_a_signature_is_as_old_as_the_apps_clock_says(
+    fake: fs.FakeStripe, alfa: Owner, signed_ago: timedelta, outcome: str
+) -> None:
+    """An app started with CLOCK_START (the browser tests' app) runs days away from the wall
+    clock: the 5-minute tolerance is measured on the app's clock, like every other time."""
+    app_now = clock.now() - timedelta(days=10)
+    subscriptions.start_checkout(alfa.actor, "basis")
+    customer = fake.checkout_sessions[-1]["customer"]
+    fake.subscriptions["sub_a"] = fs.subscription("sub_a", customer, status="canceled")
+    payload = json.dumps(fs.event("customer.subscription.deleted", fake.subscriptions["sub_a"]))
+    header = fs.sign(payload.encode(), timestamp=int((app_now - signed_ago).timestamp()))
+    result = subscriptions.handle_webhook(payload.encode(), header, now=app_now)
+    assert result.outcome == outcome
+
+
 def test_the_same_event_twice_applies_once(
     client: TestClient, fake: fs.FakeStripe, alfa: Owner
 ) -> None:

@@ -1,6 +1,8 @@
 """Waves and expiry with a controllable clock: every `now` is passed in, nothing sleeps.
 
-Local times are Europe/Amsterdam; the fixed clock is Tue 2026-11-24 10:00 local (09:00 UTC).
+Local times are Europe/Amsterdam. The pure rules get explicit moments; the database tests run
+on a working morning (`office_now`: 10:00 on a weekday), since the rhythm of waves is about the
+hours patients are awake, which a run starting on a Saturday night would not be.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ import pytest
 from huey import MemoryHuey
 from sqlmodel import Session, select
 
+from pakjeplekje import clock
 from pakjeplekje.db import session_scope
 from pakjeplekje.demo import waiting_patient
 from pakjeplekje.domain import patients, practice_settings, slots, waves
 from pakjeplekje.models import Offer, Patient, Practice, Slot, Treatment
+from tests import timeplan
 from tests.conftest import AppEnv, Factory
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -169,6 +173,11 @@ def test_no_wave_for_a_slot_that_is_not_open(status: str) -> None:
 
 
 # --- run_due_waves and expire_offers on a real database -----------------------------------
+
+
+@pytest.fixture
+def now(office_now: datetime) -> datetime:
+    return office_now
 
 
 @dataclass
@@ -356,11 +365,9 @@ def test_expiring_a_claimed_slot_leaves_the_patients_alone(
 def test_tick_expires_queues_and_texts_in_one_go(app_env: AppEnv, factory: Factory) -> None:
     from pakjeplekje import scheduler
 
-    # A Tuesday 10:00 local a few days ahead: awake, a weekday, and still in the future for
-    # the dispatch (which checks the slot against the real clock).
-    day = datetime.now(AMS).date() + timedelta(days=2)
-    day += timedelta(days=(1 - day.weekday()) % 7)
-    start = local(day.year, day.month, day.day, 10, 0)
+    # A weekday 10:00 local a few days ahead: awake, a weekday, and still in the future for
+    # the dispatch (which checks the slot against the app's clock).
+    start = timeplan.weekday_at(clock.now(), 10, 0)
     with session_scope() as db:
         clinic = make_clinic(db, factory, start, size=6)
         slot = clinic.slot(start + timedelta(days=1), start - timedelta(minutes=30))

@@ -240,7 +240,7 @@ def test_a_started_slot_does_not_hide_an_older_open_offer(
     app_env: AppEnv, factory: Factory
 ) -> None:
     alfa = make_slot(factory, "StartAlfa", 1)
-    beta = make_slot(factory, "StartBeta", 1, starts_in=timedelta(hours=2))
+    beta = make_slot(factory, "StartBeta", 1, starts_at=clock.now() + timedelta(hours=2))
     now = clock.now()
     _offers_to(alfa.slot_id, "sent", now - timedelta(hours=2))
     _offers_to(beta.slot_id, "sent", now - timedelta(hours=1))

@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
@@ -27,6 +26,7 @@ from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 from urllib3.exceptions import ConnectTimeoutError
 
+from pakjeplekje import clock
 from pakjeplekje.config import Settings, get_settings
 from pakjeplekje.logmask import mask_phone
 
@@ -92,7 +92,7 @@ class ConsoleSms:
             "provider_id": provider_id,
             "to": to,
             "body": body,
-            "sent_at": datetime.now(UTC).isoformat(),
+            "sent_at": clock.now().isoformat(),
             "status_callback": status_callback,
         }
         with self._locked("a") as handle:

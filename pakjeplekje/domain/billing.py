@@ -37,6 +37,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from pakjeplekje.domain import audit
+from pakjeplekje.domain.dutch_dates import AMSTERDAM, add_months
 from pakjeplekje.domain.email_confirmation import UNCONFIRMED
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
 from pakjeplekje.domain.sessions import Actor
@@ -163,10 +164,10 @@ def usage_period(sub: Subscription, now: datetime) -> tuple[datetime, datetime]:
     start, end = sub.current_period_start, sub.current_period_end
     if sub.stripe_subscription_id is None and sub.trial_ends_at is not None and start is None:
         return sub.trial_ends_at - timedelta(days=TRIAL_DAYS), sub.trial_ends_at
-    if start is None or end is None or end <= start:
-        first = datetime(now.year, now.month, 1, tzinfo=UTC)
-        following = datetime(now.year + now.month // 12, now.month % 12 + 1, 1, tzinfo=UTC)
-        return first, following
+    if start is None or end is None or end <= start:  # the calendar month, as staff read it
+        local = now.astimezone(AMSTERDAM)
+        first = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        return first.astimezone(UTC), add_months(first, 1)
     length = end - start
     while now >= end:  # the renewal's webhook is late: count in the period that runs now
         start, end = end, end + length

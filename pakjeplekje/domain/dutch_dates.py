@@ -4,7 +4,8 @@ The short forms carry no accents, so they stay GSM-7 in SMS texts."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import calendar
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -33,3 +34,13 @@ def long_date(moment: datetime, zone: ZoneInfo | None = None) -> str:
     """`3 december 2026`; in `zone` when given (aware moments), else as the moment stands."""
     local = moment.astimezone(zone) if zone is not None else moment
     return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same wall-clock time `months` calendar months later (earlier when negative), counted
+    on the Amsterdam calendar as people there read dates: 31 januari + 1 → 28/29 februari.
+    In UTC, a moment late in the evening would land on the next day's month."""
+    local = moment.astimezone(AMSTERDAM)
+    year, month = divmod(local.year * 12 + local.month - 1 + months, 12)
+    day = min(local.day, calendar.monthrange(year, month + 1)[1])
+    return local.replace(year=year, month=month + 1, day=day).astimezone(UTC)

@@ -25,7 +25,6 @@ the minimum needed (no name, no practice, no number in clear text).
 
 from __future__ import annotations
 
-import calendar
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,6 +35,7 @@ from sqlmodel import Session, col, delete, select, update
 
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain import audit, phones, throttle
+from pakjeplekje.domain.dutch_dates import add_months
 from pakjeplekje.domain.errors import DomainError, NotFound
 from pakjeplekje.domain.identity import normalize_email
 from pakjeplekje.domain.sessions import Actor
@@ -88,10 +88,9 @@ def _what(channel: str) -> str:
 
 
 def add_month(moment: datetime) -> datetime:
-    """One calendar month later (31 januari → 28/29 februari), as AVG art. 12(3) counts."""
-    year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
+    """One calendar month later in Amsterdam (31 januari → 28/29 februari), as AVG art. 12(3)
+    counts."""
+    return add_months(moment, 1)
 
 
 def suppression_key(secret: str, phone: str) -> str:

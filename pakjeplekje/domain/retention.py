@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, delete, func, or_, select, update
 
 from pakjeplekje.domain import audit
+from pakjeplekje.domain.dutch_dates import add_months
 from pakjeplekje.domain.errors import NotFound
 from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.models import Message, Patient, Practice
@@ -26,25 +27,8 @@ SMS_BODY_DAYS = 90
 
 
 def months_before(moment: datetime, months: int) -> datetime:
-    year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
-    day = min(
-        moment.day,
-        [
-            31,
-            29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28,
-            31,
-            30,
-            31,
-            30,
-            31,
-            31,
-            30,
-            31,
-            30,
-            31,
-        ][month],
-    )
-    return moment.replace(year=year, month=month + 1, day=day)
+    """`months` calendar months earlier, on the Amsterdam calendar."""
+    return add_months(moment, -months)
 
 
 def blank_old_sms(db: Session, now: datetime, days: int = SMS_BODY_DAYS) -> int:

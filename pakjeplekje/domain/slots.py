@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select, update
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain import audit, billing, matching, phones
 from pakjeplekje.domain.errors import DomainError, NotFound
+from pakjeplekje.domain.quiet_hours import first_wave_held_until
 from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.domain.tokens import new_token
 from pakjeplekje.models import Offer, Patient, Practice, Practitioner, Slot, Treatment
@@ -92,7 +93,9 @@ def shape_from_form(db: Session, actor: Actor, form: SlotForm, now: datetime) ->
             "minuten van tevoren worden vrijgegeven.",
             field="start",
         )
-    if starts_at - now > MAX_AHEAD:
+    # 60 days on the practice's calendar: a DST change in between neither adds nor takes an hour
+    wall_now = now.astimezone(zone).replace(tzinfo=None)
+    if local_start.replace(tzinfo=None) - wall_now > MAX_AHEAD:
         raise DomainError("Een plek kan hooguit 60 dagen vooruit worden vrijgegeven.", field="day")
     treatment_id = _own_id(db, Treatment, actor, form.treatment_id, "behandeling")
     if treatment_id is None:
@@ -112,13 +115,19 @@ class Preview:
 def preview(db: Session, actor: Actor, form: SlotForm, now: datetime, shown: int = 20) -> Preview:
     shape = shape_from_form(db, actor, form, now)
     practice = _practice(db, actor)
+    held = first_wave_held_until(practice, shape.starts_at, now)
+    first = "nu" if held is None else f"om {_hhmm(practice, held)} (na de stille uren)"
     plan = (
-        f"{practice.wave_size} nu, daarna elke {practice.wave_interval_minutes} minuten "
+        f"{practice.wave_size} {first}, daarna elke {practice.wave_interval_minutes} minuten "
         f"{practice.wave_size} meer"
     )
     return Preview(
         shape, matching.ranked(db, shape, now, shown), matching.count(db, shape, now), plan
     )
+
+
+def _hhmm(practice: Practice, moment: datetime) -> str:
+    return f"{moment.astimezone(ZoneInfo(practice.timezone)):%H:%M}"
 
 
 def add_wave(
@@ -177,7 +186,8 @@ def _outside(
 
 
 def open_slot(db: Session, actor: Actor, form: SlotForm, now: datetime) -> tuple[Slot, list[int]]:
-    """Open the slot and queue wave 1; returns the offer ids to text now."""
+    """Open the slot and queue wave 1; returns the offer ids to text now. Inside quiet hours
+    there are none: wave 1 waits for their end, and the wave tick sends it then."""
     shape = shape_from_form(db, actor, form, now)
     slot = Slot(
         practice_id=actor.practice_id,
@@ -190,9 +200,21 @@ def open_slot(db: Session, actor: Actor, form: SlotForm, now: datetime) -> tuple
     )
     db.add(slot)
     db.flush()
-    offer_ids = add_wave(db, slot, 1, now)
+    held = first_wave_held_until(_practice(db, actor), slot.starts_at, now)
+    offer_ids = add_wave(db, slot, 1, now) if held is None else []
     audit.by_actor(db, actor, "slot.opened", "slot", slot.id, now, detail=str(len(offer_ids)))
     return slot, offer_ids
+
+
+def opened_notice(db: Session, slot: Slot, texted: int, now: datetime) -> str:
+    """What staff read after opening `slot`: how many texts go out now, or when they will."""
+    practice = db.get(Practice, slot.practice_id)
+    assert practice is not None
+    held = first_wave_held_until(practice, slot.starts_at, now)
+    if held is not None:
+        at = _hhmm(practice, held)
+        return f"Plek vrijgegeven. Het zijn stille uren: de SMS'jes gaan om {at} uit."
+    return f"Plek vrijgegeven: {texted} SMS'jes gaan nu uit."
 
 
 def _own_slot(db: Session, actor: Actor, slot_id: int) -> Slot:

@@ -2,16 +2,16 @@
 
 The rules (every time is passed in as `now`; nothing here reads the clock):
 
-- Wave 1 goes out when staff open the slot (`slots.open_slot`). Each next wave is due
+- Wave 1 goes out when staff open the slot (`slots.open_slot`); opened inside quiet hours, it
+  goes out when they end (`quiet_hours.first_wave_held_until`): the slot then has no offer
+  yet, so the rule for a next wave below sends it. Each next wave is due
   `wave_interval_minutes` after the previous one, which is the newest offer's `created_at`
   (the slot's own `created_at` when no offer exists yet, e.g. wave 1 found nobody). Its number
   is the highest existing wave + 1; it holds the next `wave_size` best matches that were not
   offered this slot before (`matching` excludes them).
-- Quiet hours (`quiet_start_minute`–`quiet_end_minute`, minutes since local midnight, the
-  period may cross midnight; equal values mean no quiet hours) are read in the practice's own
-  time zone through zoneinfo, so they stay right across DST changes. A wave that would go out
-  inside them is held until the quiet period ends — unless the slot itself starts before that
-  end, then holding would make the wave useless and it goes out as due.
+- Quiet hours (`quiet_hours.py`, in the practice's own time zone, right across DST): a wave
+  that would go out inside them is held until the quiet period ends — unless the slot itself
+  starts before that end, then holding would make the wave useless and it goes out as due.
 - No wave once the slot is not `open` (claimed, closed, expired), or when the moment the wave
   would go out is within `min_notice_minutes` of the slot's start.
 - Expiry: an offer still waiting for an answer (`queued`, `sent`, `delivered`, `clicked`) expires
@@ -25,31 +25,16 @@ The rules (every time is passed in as `now`; nothing here reads the clock):
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select, update
 
 from pakjeplekje.domain import slots
+from pakjeplekje.domain.quiet_hours import quiet_period_end
 from pakjeplekje.models import Offer, Practice, Slot
 
 WAITING_FOR_ANSWER = ("queued", "sent", "delivered", "clicked")
-
-
-def quiet_period_end(practice: Practice, moment: datetime) -> datetime | None:
-    """The UTC moment the quiet period containing `moment` ends; None outside quiet hours."""
-    start, end = practice.quiet_start_minute, practice.quiet_end_minute
-    if start == end:
-        return None
-    zone = ZoneInfo(practice.timezone)
-    local = moment.astimezone(zone)
-    minute = local.hour * 60 + local.minute
-    inside = start <= minute < end if start < end else (minute >= start or minute < end)
-    if not inside:
-        return None
-    day = local.date() if minute < end else local.date() + timedelta(days=1)
-    return datetime.combine(day, time(end // 60, end % 60), tzinfo=zone).astimezone(UTC)
 
 
 def next_wave_at(

@@ -8,7 +8,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from pakjeplekje import clock, live, scheduler
-from pakjeplekje.domain import practice_settings, slots
+from pakjeplekje.domain import patients, practice_settings, slots
 from pakjeplekje.domain.dutch_dates import short_moment
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.sessions import Actor
@@ -106,7 +106,7 @@ class SlotsState(rx.State):
             {
                 "name": m.name,
                 "urgency": "hoog" if m.urgency == "hoog" else "",
-                "since": m.added_at.strftime("%d-%m-%Y"),
+                "since": patients.local_date(m.added_at),  # the Amsterdam date
                 "recent": str(m.recent_offers),
             }
             for m in result.matches
@@ -126,10 +126,14 @@ class SlotsState(rx.State):
             f.get("treatment", ""),
             f.get("practitioner", ""),
         )
+
+        def work(db: Session, a: Actor = actor) -> tuple[list[int], str]:
+            now = clock.now()
+            slot, offer_ids = slots.open_slot(db, a, slot_form, now)
+            return offer_ids, slots.opened_notice(db, slot, len(offer_ids), now)
+
         try:
-            _, offer_ids = await in_transaction(
-                lambda db: slots.open_slot(db, actor, slot_form, clock.now())
-            )
+            offer_ids, notice = await in_transaction(work)
         except DomainError as exc:
             self.error = exc.message
             return None
@@ -137,7 +141,7 @@ class SlotsState(rx.State):
         await self._changed(actor)
         if offer_ids:  # texting waits on the provider: a job does it, the page hears back live
             await asyncio.to_thread(scheduler.send_offers_task, offer_ids)
-        return rx.toast.success(f"Plek vrijgegeven: {len(offer_ids)} SMS'jes gaan nu uit.")
+        return rx.toast.success(notice)
 
     @staff_event
     async def close(self, actor: Actor, slot_id: str, reason: str) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
+
+from tests import timeplan
 
 
 @dataclass(frozen=True)
@@ -86,19 +88,27 @@ def confirm_email(app: App, owner_email: str) -> None:
     engine.dispose()
 
 
-def seed_patients(app: App, owner_email: str, count: int) -> None:
-    """Put `count` waiting patients straight into the app's database (set-up, not the subject)."""
+def seed_patients(
+    app: App, owner_email: str, count: int, *, quiet_hours: tuple[int, int] = (0, 0)
+) -> None:
+    """Put `count` waiting patients straight into the app's database (set-up, not the subject),
+    and set the practice's quiet hours (minutes since local midnight). None by default: the
+    run may start at night (`TEST_NOW`), and a test of the loop expects its texts to go out."""
     from sqlmodel import Session, select
 
     from pakjeplekje import clock
     from pakjeplekje.db import make_engine
     from pakjeplekje.demo import waiting_patient
     from pakjeplekje.domain import patients
-    from pakjeplekje.models import Treatment, User
+    from pakjeplekje.models import Practice, Treatment, User
 
     engine = make_engine(f"sqlite:///{app.data_dir / 'pakjeplekje.db'}")
     with Session(engine) as db:
         practice_id = db.exec(select(User.practice_id).where(User.email == owner_email)).one()
+        practice = db.get(Practice, practice_id)
+        assert practice is not None
+        practice.quiet_start_minute, practice.quiet_end_minute = quiet_hours
+        db.add(practice)
         treatment = db.exec(
             select(Treatment.id).where(Treatment.practice_id == practice_id)
         ).first()
@@ -110,9 +120,11 @@ def seed_patients(app: App, owner_email: str, count: int) -> None:
 
 
 def next_weekday() -> date:
-    """A day the demo waitlist can come (Monday–Saturday), two or three days ahead."""
-    day = date.today() + timedelta(days=2)
-    return day if day.weekday() < 6 else day + timedelta(days=1)
+    """A day the seeded waitlist can come: a weekday at least two days ahead in Amsterdam, on
+    the clock the app runs on (whatever instant the run starts at)."""
+    from pakjeplekje import clock
+
+    return timeplan.local_day(timeplan.weekday_at(clock.now()))
 
 
 def open_slot(page, start: str) -> None:  # type: ignore[no-untyped-def]

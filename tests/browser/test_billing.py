@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
 
 import httpx
 from playwright.sync_api import Page, expect
 
 from pakjeplekje.domain.billing import READ_ONLY_REASON
 from tests import fake_stripe as fs
-from tests.browser.flows import App, signed_up_owner
+from tests.browser.flows import App, next_weekday, signed_up_owner
 
 
 def _send(app: App, kind: str, obj: dict) -> None:
@@ -64,8 +63,7 @@ def test_trial_checkout_webhook_active_then_read_only(
     expect(banner.get_by_role("link", name="Naar abonnement")).to_be_visible()
 
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Plekken").click()
-    day = date.today() + timedelta(days=2)
-    page.get_by_label("Datum").fill(day.isoformat())
+    page.get_by_label("Datum").fill(next_weekday().isoformat())
     page.get_by_label("Begintijd").fill("10:30")
     page.get_by_label("Duur (minuten)").fill("30")
     page.locator("#treatment").select_option(label="controle")

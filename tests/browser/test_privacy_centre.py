@@ -14,6 +14,7 @@ from pakjeplekje import clock
 from pakjeplekje.db import make_engine
 from pakjeplekje.domain import audit, retention
 from pakjeplekje.models import Patient, User
+from tests import timeplan
 from tests.browser.flows import (
     PASSWORD,
     App,
@@ -69,7 +70,7 @@ def test_owner_filters_and_pages_the_audit_log(page: Page, app: App) -> None:
     expect(rows.first).to_contain_text("Patiënt bekeken")
     expect(rows.first).to_contain_text("Patiënt #1000")
 
-    today = clock.now().date().isoformat()
+    today = timeplan.local_day(clock.now()).isoformat()  # the Amsterdam date, as staff type it
     section.get_by_label("Van").fill(today)
     section.get_by_role("button", name="Filteren").click()
     expect(section.locator("#audit-totaal")).to_have_text("0 gebeurtenis(sen)")
