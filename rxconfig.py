@@ -13,6 +13,7 @@ if (os.environ.get("APP_ENV") or "dev") == "dev":
 
 config = rx.Config(
     app_name="pakjeplekje",
+    app_module_import="pakjeplekje.app",
     telemetry_enabled=False,
     frontend_port=_port,
     backend_port=_port,

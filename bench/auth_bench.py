@@ -9,10 +9,10 @@ from collections.abc import Callable
 from starlette.testclient import TestClient
 
 from pakjeplekje import clock, migrations
-from pakjeplekje.api import create_api
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain import auth
-from pakjeplekje.domain.sessions import resolve_session, start_session
+from pakjeplekje.domain.accounts import auth
+from pakjeplekje.domain.accounts.sessions import resolve_session, start_session
+from pakjeplekje.web.api import create_api
 
 PASSWORD = "een lange zin als wachtwoord"
 

@@ -16,10 +16,11 @@ from datetime import timedelta
 from multiprocessing.synchronize import Barrier
 from typing import Any
 
-from pakjeplekje import api_claim, clock, migrations
+from pakjeplekje import clock, migrations
 from pakjeplekje.db import get_engine, session_scope
-from pakjeplekje.demo import offered_slot
 from pakjeplekje.models import Practice
+from pakjeplekje.services.demo import offered_slot
+from pakjeplekje.web import claim as api_claim
 
 CLIENTS = 200
 

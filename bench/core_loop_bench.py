@@ -24,12 +24,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, func, select
 
 from bench.waitlist_bench import _seed_practice
-from pakjeplekje import clock, jobs, migrations
+from pakjeplekje import clock, migrations
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain import claims, slots
-from pakjeplekje.domain.sessions import Actor, resolve_session, start_session
+from pakjeplekje.domain.accounts.sessions import Actor, resolve_session, start_session
+from pakjeplekje.domain.core_loop import claims, slots
 from pakjeplekje.models import Offer, Patient, Practice, Slot, Treatment, User
+from pakjeplekje.services import jobs
 
 PRACTICE_NUMBER = 100  # clear of waitlist_bench's practices in a shared bench database
 RUNS = 30

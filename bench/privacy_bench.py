@@ -13,8 +13,8 @@ from sqlmodel import select
 
 from pakjeplekje import clock, migrations
 from pakjeplekje.db import get_engine, session_scope
-from pakjeplekje.domain import privacy_export
-from pakjeplekje.domain.practice_settings import create_default_treatments
+from pakjeplekje.domain.accounts.practice_settings import create_default_treatments
+from pakjeplekje.domain.privacy import export as privacy_export
 from pakjeplekje.models import Message, Patient, Practice, Slot
 
 PATIENTS = 10_000

@@ -19,10 +19,10 @@ from sqlmodel import Session, select
 
 from pakjeplekje import clock, migrations
 from pakjeplekje.db import get_engine, session_scope
-from pakjeplekje.domain import patient_csv, patients
-from pakjeplekje.domain.patients import PatientQuery
-from pakjeplekje.domain.practice_settings import create_default_treatments
-from pakjeplekje.domain.sessions import resolve_session, start_session
+from pakjeplekje.domain.accounts.practice_settings import create_default_treatments
+from pakjeplekje.domain.accounts.sessions import resolve_session, start_session
+from pakjeplekje.domain.waitlist import patient_csv, patients
+from pakjeplekje.domain.waitlist.patients import PatientQuery
 from pakjeplekje.models import (
     Patient,
     PatientTreatment,

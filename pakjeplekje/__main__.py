@@ -18,7 +18,7 @@ def _migrate(_: argparse.Namespace) -> int:
 
 def _seed_demo(_: argparse.Namespace) -> int:
     from pakjeplekje.db import session_scope
-    from pakjeplekje.demo import DEMO_EMAIL, seed_demo
+    from pakjeplekje.services.demo import DEMO_EMAIL, seed_demo
 
     settings = get_settings()
     if settings.is_prod:
@@ -43,7 +43,7 @@ def _seed_demo(_: argparse.Namespace) -> int:
 
 
 def _worker(_: argparse.Namespace) -> int:
-    from pakjeplekje.scheduler import run_worker
+    from pakjeplekje.services.scheduler import run_worker
 
     return run_worker()
 

@@ -11,7 +11,7 @@ from http.cookies import CookieError, SimpleCookie
 from starlette.responses import Response
 
 from pakjeplekje.config import get_settings
-from pakjeplekje.domain.sessions import ABSOLUTE_TIMEOUT
+from pakjeplekje.domain.accounts.sessions import ABSOLUTE_TIMEOUT
 
 COOKIE_NAME = "pjp_sessie"
 BINDING_MAX_AGE_S = 120  # the login grant lives 60 s

@@ -24,10 +24,10 @@ from sqlmodel import Session, SQLModel
 
 from pakjeplekje import config, migrations
 from pakjeplekje import db as app_db
-from pakjeplekje.api_claim import CONFIRMATION_THREAD
-from pakjeplekje.domain.passwords import hash_password
-from pakjeplekje.domain.sessions import Actor, resolve_session, start_session
+from pakjeplekje.domain.accounts.passwords import hash_password
+from pakjeplekje.domain.accounts.sessions import Actor, resolve_session, start_session
 from pakjeplekje.models import Practice, User
+from pakjeplekje.web.claim import CONFIRMATION_THREAD
 from tests import timeplan
 
 TEST_SECRET = "test-secret-key-niet-voor-productie"

@@ -11,7 +11,7 @@ import pytest
 from huey import Huey
 from huey.storage import MemoryStorage
 
-from pakjeplekje import scheduler
+from pakjeplekje.services import scheduler
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,14 @@ from starlette.testclient import TestClient
 
 from pakjeplekje import clock
 from pakjeplekje.adapters.mail import ConsoleOutbox
-from pakjeplekje.api import create_api
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain import auth
+from pakjeplekje.domain.accounts import auth
+from pakjeplekje.domain.accounts.sessions import resolve_session
 from pakjeplekje.domain.emails import Email
-from pakjeplekje.domain.sessions import resolve_session
 from pakjeplekje.models import AuditEvent, AuthSession
 from pakjeplekje.session_cookie import COOKIE_NAME, binding_cookie_name
+from pakjeplekje.web.api import create_api
 
 if TYPE_CHECKING:
     from conftest import AppEnv, Factory

@@ -18,14 +18,16 @@ from sqlmodel import Session, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from pakjeplekje import api_waitlist, clock
+from pakjeplekje import clock
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain import auth, patients
-from pakjeplekje.domain.patients import PatientInput
-from pakjeplekje.domain.practice_settings import create_default_treatments
-from pakjeplekje.domain.sessions import Actor, resolve_session, start_session
+from pakjeplekje.domain.accounts import auth
+from pakjeplekje.domain.accounts.practice_settings import create_default_treatments
+from pakjeplekje.domain.accounts.sessions import Actor, resolve_session, start_session
+from pakjeplekje.domain.waitlist import patients
+from pakjeplekje.domain.waitlist.patients import PatientInput
 from pakjeplekje.models import AuditEvent, Treatment
 from pakjeplekje.session_cookie import COOKIE_NAME
+from pakjeplekje.web import waitlist_downloads as api_waitlist
 
 if TYPE_CHECKING:
     from conftest import AppEnv, Factory

@@ -11,10 +11,13 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlmodel import Session, delete
 
-from pakjeplekje.domain import audit, audit_log, patients, privacy_requests
-from pakjeplekje.domain.audit_log import AuditQuery
+from pakjeplekje.domain import audit
+from pakjeplekje.domain.accounts.sessions import resolve_session
 from pakjeplekje.domain.errors import DomainError, NotFound, PermissionDenied
-from pakjeplekje.domain.sessions import resolve_session
+from pakjeplekje.domain.privacy import audit_log
+from pakjeplekje.domain.privacy import requests as privacy_requests
+from pakjeplekje.domain.privacy.audit_log import AuditQuery
+from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.models import AuditEvent
 from tests import timeplan
 from tests.test_tenant_isolation import Tenant, make_tenant

@@ -17,23 +17,23 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain import auth, links
-from pakjeplekje.domain import team as team_rules
-from pakjeplekje.domain.emails import Email
-from pakjeplekje.domain.errors import DomainError, PermissionDenied
-from pakjeplekje.domain.passwords import (
+from pakjeplekje.domain.accounts import auth, links
+from pakjeplekje.domain.accounts import team as team_rules
+from pakjeplekje.domain.accounts.passwords import (
     check_password,
     dummy_hash,
     hash_password,
     password_problem,
 )
-from pakjeplekje.domain.sessions import (
+from pakjeplekje.domain.accounts.sessions import (
     ABSOLUTE_TIMEOUT,
     IDLE_TIMEOUT,
     Actor,
     resolve_session,
     start_session,
 )
+from pakjeplekje.domain.emails import Email
+from pakjeplekje.domain.errors import DomainError, PermissionDenied
 from pakjeplekje.models import (
     AuditEvent,
     AuthSession,

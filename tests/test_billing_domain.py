@@ -11,10 +11,12 @@ from sqlmodel import Session, select
 from pakjeplekje import __main__ as cli
 from pakjeplekje import clock
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain import auth, billing, dispatch, email_confirmation, replies, slots, waves
+from pakjeplekje.domain import billing
+from pakjeplekje.domain.accounts import auth, email_confirmation
+from pakjeplekje.domain.core_loop import dispatch, replies, slots, waves
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.models import Message, Offer, Patient, Practice, Slot, Subscription
-from pakjeplekje.state.billing import banners_for
+from pakjeplekje.ui.state.billing import banners_for
 from tests import timeplan
 from tests.conftest import AppEnv, Factory
 from tests.test_slots import Desk, make_desk

@@ -11,11 +11,15 @@ from sqlmodel import select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from pakjeplekje import api_claim, api_webhooks, clock
+from pakjeplekje import clock
 from pakjeplekje.db import session_scope
-from pakjeplekje.demo import waiting_patient
-from pakjeplekje.domain import billing, claims, patients, replies, slots
+from pakjeplekje.domain import billing
+from pakjeplekje.domain.core_loop import claims, replies, slots
+from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.models import Message, Offer, Practice, Slot
+from pakjeplekje.services.demo import waiting_patient
+from pakjeplekje.web import claim as api_claim
+from pakjeplekje.web import twilio_webhooks as api_webhooks
 from tests.conftest import AppEnv, Factory
 from tests.test_claims import make_slot
 from tests.test_webhooks import BASE, TOKEN, sms, texted

@@ -11,11 +11,12 @@ from sqlmodel import col, select, update
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from pakjeplekje import api_claim, clock
+from pakjeplekje import clock
 from pakjeplekje.db import get_engine, session_scope
-from pakjeplekje.demo import OfferedSlot, offered_slot
-from pakjeplekje.domain import claims
+from pakjeplekje.domain.core_loop import claims
 from pakjeplekje.models import Offer, Patient, Slot
+from pakjeplekje.services.demo import OfferedSlot, offered_slot
+from pakjeplekje.web import claim as api_claim
 from tests import timeplan
 from tests.conftest import AppEnv, Factory
 
@@ -186,8 +187,8 @@ def test_a_token_only_ever_shows_its_own_practice(client: TestClient, factory: F
 def test_the_winner_gets_a_confirmation_text(
     client: TestClient, factory: Factory, app_env: AppEnv
 ) -> None:
-    from pakjeplekje import jobs
-    from pakjeplekje.domain.sms_texts import fits
+    from pakjeplekje.domain.core_loop.sms_texts import fits
+    from pakjeplekje.services import jobs
 
     setup = make_slot(factory, "Bevestiging", 2)
     with session_scope() as db:

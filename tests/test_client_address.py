@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 import pytest
 from starlette.testclient import TestClient
 
-from pakjeplekje.api import create_api
 from pakjeplekje.config import ConfigError, load_settings
-from pakjeplekje.domain.claims import GUESS_LIMIT
+from pakjeplekje.domain.core_loop.claims import GUESS_LIMIT
+from pakjeplekje.web.api import create_api
 
 if TYPE_CHECKING:
     from conftest import AppEnv

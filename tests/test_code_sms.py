@@ -23,14 +23,16 @@ import time_machine
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from pakjeplekje import api_privacy, clock
+from pakjeplekje import clock
 from pakjeplekje.adapters.mail import ConsoleOutbox
-from pakjeplekje.api import create_api
 from pakjeplekje.db import session_scope
-from pakjeplekje.demo import waiting_patient
-from pakjeplekje.domain import patients, privacy_requests
-from pakjeplekje.domain.practice_settings import create_default_treatments
+from pakjeplekje.domain.accounts.practice_settings import create_default_treatments
+from pakjeplekje.domain.privacy import requests as privacy_requests
+from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.models import CodeSms, Treatment
+from pakjeplekje.services.demo import waiting_patient
+from pakjeplekje.web import privacy as api_privacy
+from pakjeplekje.web.api import create_api
 from tests.fake_twilio import twilio_texts_fixture  # noqa: F401  (fixture)
 from tests.job_queue import JobQueue, job_queue_fixture  # noqa: F401  (fixture)
 

@@ -12,13 +12,15 @@ from sqlmodel import Session, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from pakjeplekje import api_privacy, clock
+from pakjeplekje import clock
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain import auth, correction
+from pakjeplekje.domain.accounts import auth
+from pakjeplekje.domain.accounts.passwords import hash_password
+from pakjeplekje.domain.accounts.sessions import Actor, resolve_session
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
-from pakjeplekje.domain.passwords import hash_password
-from pakjeplekje.domain.sessions import Actor, resolve_session
+from pakjeplekje.domain.privacy import correction
 from pakjeplekje.models import AuditEvent, Practice, User
+from pakjeplekje.web import privacy as api_privacy
 
 if TYPE_CHECKING:
     from conftest import AppEnv, Factory

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from pakjeplekje.domain import dashboard, slots
+from pakjeplekje.domain.core_loop import dashboard, slots
 from pakjeplekje.models import Offer, Slot
 from tests import timeplan
 from tests.conftest import Factory

@@ -7,11 +7,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from pakjeplekje import clock, demo
+from pakjeplekje import clock
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain import auth, matching
+from pakjeplekje.domain.accounts import auth
+from pakjeplekje.domain.core_loop import matching
 from pakjeplekje.models import Patient, Treatment, User
+from pakjeplekje.services import demo
 from tests.conftest import AppEnv
 
 

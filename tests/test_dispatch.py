@@ -7,11 +7,12 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from pakjeplekje import clock, jobs
+from pakjeplekje import clock
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain import dispatch, slots
-from pakjeplekje.domain.sms_texts import fits
+from pakjeplekje.domain.core_loop import dispatch, slots
+from pakjeplekje.domain.core_loop.sms_texts import fits
 from pakjeplekje.models import Message, Offer, Patient, Slot
+from pakjeplekje.services import jobs
 from tests.conftest import AppEnv, Factory
 from tests.test_claims import make_slot
 

@@ -16,14 +16,16 @@ from starlette.testclient import TestClient
 
 from pakjeplekje import clock
 from pakjeplekje.adapters.mail import ConsoleOutbox
-from pakjeplekje.api import create_api
 from pakjeplekje.db import session_scope
-from pakjeplekje.demo import DEMO_EMAIL, seed_demo, waiting_patient
-from pakjeplekje.domain import billing, email_confirmation, patients
-from pakjeplekje.domain.sessions import start_session
+from pakjeplekje.domain import billing
+from pakjeplekje.domain.accounts import email_confirmation
+from pakjeplekje.domain.accounts.sessions import start_session
+from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.models import AuditEvent, Practice, Slot, Treatment, User
-from pakjeplekje.state.email_confirmation import EmailConfirmationState
-from pakjeplekje.state.slots import SlotsState
+from pakjeplekje.services.demo import DEMO_EMAIL, seed_demo, waiting_patient
+from pakjeplekje.ui.state.email_confirmation import EmailConfirmationState
+from pakjeplekje.ui.state.slots import SlotsState
+from pakjeplekje.web.api import create_api
 from tests.conftest import AppEnv, Factory
 from tests.test_signup_abuse import PASSWORD, signup_from
 from tests.test_state_events import connected, run

@@ -20,11 +20,11 @@ from reflex_base.registry import RegisteredEventHandler, RegistrationContext
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
-import pakjeplekje.pakjeplekje  # noqa: F401  (importing the app registers every state)
+import pakjeplekje.app  # noqa: F401  (importing the app registers every state)
 from pakjeplekje import clock
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain.sessions import start_session
-from pakjeplekje.state.guard import BAD_REQUEST, PUBLIC, STAFF, framework_error, guard_kind
+from pakjeplekje.domain.accounts.sessions import start_session
+from pakjeplekje.ui.state.guard import BAD_REQUEST, PUBLIC, STAFF, framework_error, guard_kind
 from tests.conftest import AppEnv, Factory
 from tests.test_state_events import connected, run
 

@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 from starlette.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
-from pakjeplekje.api import create_api
+from pakjeplekje.web.api import create_api
 from tests.conftest import AppEnv
 
 HUGE = "x" * 100_000

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import Session
 
 from pakjeplekje.adapters.mail import ConsoleOutbox
-from pakjeplekje.domain import auth
+from pakjeplekje.domain.accounts import auth
 from pakjeplekje.domain.emails import invite_email
 from pakjeplekje.logmask import mask_email, mask_text
 

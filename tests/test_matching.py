@@ -15,8 +15,10 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from pakjeplekje.domain import claims, matching, patients, practice_settings
-from pakjeplekje.domain.patients import ALL_CELLS, CleanPatient, cell
+from pakjeplekje.domain.accounts import practice_settings
+from pakjeplekje.domain.core_loop import claims, matching
+from pakjeplekje.domain.waitlist import patients
+from pakjeplekje.domain.waitlist.patients import ALL_CELLS, CleanPatient, cell
 from pakjeplekje.models import Patient, Practice, Practitioner, Slot, Treatment
 from tests.conftest import Factory
 

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlmodel import Session, select
 
-from pakjeplekje import privacy_jobs
 from pakjeplekje.adapters.mail import ConsoleOutbox
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain import objections
+from pakjeplekje.domain.accounts.sessions import resolve_session
 from pakjeplekje.domain.dutch_dates import MONTHS
 from pakjeplekje.domain.errors import PermissionDenied
-from pakjeplekje.domain.sessions import resolve_session
+from pakjeplekje.domain.privacy import objections
 from pakjeplekje.models import AuditEvent, Message, Practice, Slot, UsageDay
+from pakjeplekje.services import privacy_purge as privacy_jobs
 from tests import timeplan
 from tests.test_tenant_isolation import Tenant, make_tenant
 

@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from pakjeplekje.domain import patient_csv, patients
+from pakjeplekje.domain.accounts.practice_settings import create_default_treatments
+from pakjeplekje.domain.accounts.sessions import Actor
 from pakjeplekje.domain.errors import DomainError
-from pakjeplekje.domain.patient_csv import ImportPreview, RowError
-from pakjeplekje.domain.patients import PatientInput, PatientQuery
-from pakjeplekje.domain.practice_settings import create_default_treatments
-from pakjeplekje.domain.sessions import Actor
+from pakjeplekje.domain.waitlist import patient_csv, patients
+from pakjeplekje.domain.waitlist.patient_csv import ImportPreview, RowError
+from pakjeplekje.domain.waitlist.patients import PatientInput, PatientQuery
 from pakjeplekje.models import (
     AuditEvent,
     Patient,

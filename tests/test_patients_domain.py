@@ -14,17 +14,18 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from pakjeplekje.domain import patients, practice_settings
+from pakjeplekje.domain.accounts import practice_settings
+from pakjeplekje.domain.accounts.sessions import Actor
 from pakjeplekje.domain.errors import DomainError, NotFound
-from pakjeplekje.domain.patients import (
+from pakjeplekje.domain.phones import INVALID, NOT_MOBILE
+from pakjeplekje.domain.waitlist import patients
+from pakjeplekje.domain.waitlist.patients import (
     CleanPatient,
     DuplicatePhone,
     PatientInput,
     PatientQuery,
     ValidationFailed,
 )
-from pakjeplekje.domain.phones import INVALID, NOT_MOBILE
-from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.models import (
     AuditEvent,
     Patient,

@@ -11,23 +11,19 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from pakjeplekje import privacy_jobs
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain import (
-    auth,
-    billing,
-    dispatch,
-    practice_deletion,
-    privacy_export,
-    retention,
-    slots,
-)
+from pakjeplekje.domain import billing
+from pakjeplekje.domain.accounts import auth
+from pakjeplekje.domain.accounts.passwords import hash_password
+from pakjeplekje.domain.accounts.sessions import resolve_session, start_session
+from pakjeplekje.domain.core_loop import dispatch, slots
 from pakjeplekje.domain.dutch_dates import AMSTERDAM, long_date
 from pakjeplekje.domain.errors import DomainError, NotFound, PermissionDenied
-from pakjeplekje.domain.passwords import hash_password
-from pakjeplekje.domain.privacy_requests import add_month
-from pakjeplekje.domain.sessions import resolve_session, start_session
+from pakjeplekje.domain.privacy import export as privacy_export
+from pakjeplekje.domain.privacy import practice_deletion, retention
+from pakjeplekje.domain.privacy.requests import add_month
 from pakjeplekje.models import AuditEvent, Message, Offer, Patient, Practice, User
+from pakjeplekje.services import privacy_purge as privacy_jobs
 from tests import timeplan
 from tests.test_privacy_export import _messages
 from tests.test_tenant_isolation import Tenant, make_tenant

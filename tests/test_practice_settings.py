@@ -14,11 +14,12 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from pakjeplekje.domain import auth, patients, practice_settings
+from pakjeplekje.domain.accounts import auth, practice_settings
+from pakjeplekje.domain.accounts.practice_settings import Outreach
+from pakjeplekje.domain.accounts.sessions import Actor
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
-from pakjeplekje.domain.patients import PatientInput, ValidationFailed
-from pakjeplekje.domain.practice_settings import Outreach
-from pakjeplekje.domain.sessions import Actor
+from pakjeplekje.domain.waitlist import patients
+from pakjeplekje.domain.waitlist.patients import PatientInput, ValidationFailed
 from pakjeplekje.models import AuditEvent, Practice, Practitioner, Treatment
 
 if TYPE_CHECKING:

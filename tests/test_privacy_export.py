@@ -17,12 +17,13 @@ from sqlmodel import Session, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from pakjeplekje import api_privacy, clock
+from pakjeplekje import clock
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain import audit, privacy_export
+from pakjeplekje.domain import audit
+from pakjeplekje.domain.accounts.passwords import hash_password
+from pakjeplekje.domain.accounts.sessions import resolve_session, start_session
 from pakjeplekje.domain.errors import PermissionDenied
-from pakjeplekje.domain.passwords import hash_password
-from pakjeplekje.domain.sessions import resolve_session, start_session
+from pakjeplekje.domain.privacy import export as privacy_export
 from pakjeplekje.models import (
     AuditEvent,
     AuthSession,
@@ -32,6 +33,7 @@ from pakjeplekje.models import (
     User,
 )
 from pakjeplekje.session_cookie import COOKIE_NAME
+from pakjeplekje.web import privacy as api_privacy
 from tests.test_tenant_isolation import Tenant, make_tenant
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pakjeplekje.pages.privacy_policy import HEADINGS
+from pakjeplekje.ui.pages.privacy_policy import HEADINGS
 
 SHIPPED = resources.files("pakjeplekje.data").joinpath("privacybeleid.txt").read_text("utf-8")
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "privacybeleid.txt"

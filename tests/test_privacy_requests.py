@@ -14,16 +14,16 @@ from sqlmodel import Session, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from pakjeplekje import api_privacy, clock, scheduler
+from pakjeplekje import clock
 from pakjeplekje.adapters.mail import ConsoleOutbox
 from pakjeplekje.adapters.sms import ConsoleSms
 from pakjeplekje.db import session_scope
-from pakjeplekje.demo import waiting_patient
-from pakjeplekje.domain import patient_csv, patients, privacy_requests
+from pakjeplekje.domain.accounts.practice_settings import create_default_treatments
+from pakjeplekje.domain.accounts.sessions import resolve_session, start_session
 from pakjeplekje.domain.errors import DomainError, NotFound
-from pakjeplekje.domain.patients import PatientInput, ValidationFailed
-from pakjeplekje.domain.practice_settings import create_default_treatments
-from pakjeplekje.domain.sessions import resolve_session, start_session
+from pakjeplekje.domain.privacy import requests as privacy_requests
+from pakjeplekje.domain.waitlist import patient_csv, patients
+from pakjeplekje.domain.waitlist.patients import PatientInput, ValidationFailed
 from pakjeplekje.models import (
     Message,
     Patient,
@@ -32,6 +32,9 @@ from pakjeplekje.models import (
     Treatment,
     User,
 )
+from pakjeplekje.services import scheduler
+from pakjeplekje.services.demo import waiting_patient
+from pakjeplekje.web import privacy as api_privacy
 from tests import timeplan
 from tests.job_queue import JobQueue, job_queue_fixture  # noqa: F401  (fixture)
 

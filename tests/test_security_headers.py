@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 import pytest
 from starlette.testclient import TestClient
 
-from pakjeplekje.api import create_api
-from pakjeplekje.security_headers import content_security_policy, script_hashes
+from pakjeplekje.web.api import create_api
+from pakjeplekje.web.security_headers import content_security_policy, script_hashes
 
 if TYPE_CHECKING:
     from conftest import AppEnv

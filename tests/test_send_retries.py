@@ -15,10 +15,12 @@ from sqlmodel import select
 from werkzeug import Request as WzRequest
 from werkzeug import Response as WzResponse
 
-from pakjeplekje import clock, jobs, scheduler
+from pakjeplekje import clock
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain import dispatch, matching, patients, replies
+from pakjeplekje.domain.core_loop import dispatch, matching, replies
+from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.models import Message, Offer, Patient, Practice, Slot
+from pakjeplekje.services import jobs, scheduler
 from tests.conftest import AppEnv, Factory, reset_app_caches
 from tests.test_claims import make_slot
 from tests.test_sms_adapters import SID, TOKEN, twilio_error, twilio_message

@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from pakjeplekje.db import session_scope
 from pakjeplekje.models import LoginThrottle, User
-from pakjeplekje.state.auth_forms import SignupState
+from pakjeplekje.ui.state.auth import SignupState
 from tests.conftest import AppEnv
 from tests.test_state_events import run
 

@@ -9,12 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from pakjeplekje.demo import offered_slot
-from pakjeplekje.domain import slots, waves
+from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.core_loop import slots, waves
+from pakjeplekje.domain.core_loop.slots import SlotForm
 from pakjeplekje.domain.errors import DomainError
-from pakjeplekje.domain.sessions import Actor
-from pakjeplekje.domain.slots import SlotForm
 from pakjeplekje.models import AuditEvent, Offer, Patient, Slot
+from pakjeplekje.services.demo import offered_slot
 from tests import timeplan
 from tests.conftest import Factory
 from tests.test_matching import World, make_world
@@ -415,7 +415,7 @@ def test_reopen_puts_the_claimer_back_and_the_slot_open(
     db: Session, factory: Factory, now: datetime
 ) -> None:
     """A no-show or cancellation: the patient waits again, the slot can be offered again."""
-    from pakjeplekje.domain import claims
+    from pakjeplekje.domain.core_loop import claims
 
     practice = factory.practice(db, "Tandartspraktijk Heropen")
     owner = factory.user(db, practice, "eigenaar@heropen.nl", role="owner")

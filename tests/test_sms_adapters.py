@@ -22,7 +22,6 @@ from starlette.testclient import TestClient
 from werkzeug import Request as WzRequest
 from werkzeug import Response as WzResponse
 
-from pakjeplekje import api_dev_sms
 from pakjeplekje.adapters.sms import (
     BaseUrlHttpClient,
     ConsoleSms,
@@ -33,6 +32,7 @@ from pakjeplekje.adapters.sms import (
 )
 from pakjeplekje.config import load_settings
 from pakjeplekje.logmask import mask_phone
+from pakjeplekje.web import dev_sms as api_dev_sms
 
 if TYPE_CHECKING:
     from conftest import AppEnv

@@ -7,9 +7,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from pakjeplekje.domain import sms_texts
-from pakjeplekje.domain.dutch_dates import short_moment
-from pakjeplekje.domain.sms_texts import (
+from pakjeplekje.domain.core_loop import sms_texts
+from pakjeplekje.domain.core_loop.sms_texts import (
     confirmation_text,
     gsm7_name,
     help_text,
@@ -20,6 +19,7 @@ from pakjeplekje.domain.sms_texts import (
     segments,
     verification_code_text,
 )
+from pakjeplekje.domain.dutch_dates import short_moment
 
 # The longest practice name the app accepts (100 characters), full of characters outside GSM-7.
 LONGEST_NAME = ("Tandartspraktijk Ëindhoven-Zuïd Café Noël & Coëvorden ïëé " * 2)[:100]

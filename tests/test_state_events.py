@@ -20,16 +20,17 @@ from sqlmodel import select
 
 from pakjeplekje import clock
 from pakjeplekje.db import session_scope
-from pakjeplekje.demo import waiting_patient
-from pakjeplekje.domain import patients, practice_settings
-from pakjeplekje.domain.sessions import start_session
+from pakjeplekje.domain.accounts import practice_settings
+from pakjeplekje.domain.accounts.sessions import start_session
+from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.models import Patient, Treatment, User
 from pakjeplekje.models import Practice as Practice_
+from pakjeplekje.services.demo import waiting_patient
 from pakjeplekje.session_cookie import COOKIE_NAME
-from pakjeplekje.state.practice_settings import PracticeSettingsState
-from pakjeplekje.state.session import SessionState
-from pakjeplekje.state.team import TeamState
-from pakjeplekje.state.waitlist import WaitlistState
+from pakjeplekje.ui.state.practice_settings import PracticeSettingsState
+from pakjeplekje.ui.state.session import SessionState
+from pakjeplekje.ui.state.team import TeamState
+from pakjeplekje.ui.state.waitlist import WaitlistState
 from tests.conftest import AppEnv, Factory
 
 S = TypeVar("S", bound=rx.State)

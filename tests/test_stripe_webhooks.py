@@ -15,16 +15,19 @@ import pytest
 from sqlmodel import func, select
 from starlette.testclient import TestClient
 
-from pakjeplekje import clock, subscriptions
+from pakjeplekje import clock
 from pakjeplekje.adapters.payments import NotConfigured
-from pakjeplekje.api import create_api
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain import billing, practice_deletion, slots
+from pakjeplekje.domain import billing
+from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.core_loop import slots
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
-from pakjeplekje.domain.sessions import Actor
+from pakjeplekje.domain.privacy import practice_deletion
 from pakjeplekje.models import AuditEvent, Practice, StripeEvent, Subscription
-from pakjeplekje.state.billing import BillingState, banners_for
-from pakjeplekje.state.slots import SlotsState
+from pakjeplekje.services import billing as subscriptions
+from pakjeplekje.ui.state.billing import BillingState, banners_for
+from pakjeplekje.ui.state.slots import SlotsState
+from pakjeplekje.web.api import create_api
 from tests import fake_stripe as fs
 from tests.conftest import AppEnv, Factory
 from tests.test_state_events import connected, run

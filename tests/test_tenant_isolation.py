@@ -18,22 +18,15 @@ import pytest
 from sqlmodel import Session, select
 
 import pakjeplekje.domain
-from pakjeplekje.domain import (
-    audit_log,
-    claims,
-    correction,
-    objections,
-    patients,
-    practice_settings,
-    privacy_requests,
-    retention,
-    slots,
-    team,
-)
+from pakjeplekje.domain.accounts import practice_settings, team
+from pakjeplekje.domain.accounts.passwords import hash_password
+from pakjeplekje.domain.accounts.sessions import Actor, resolve_session
+from pakjeplekje.domain.core_loop import claims, slots
 from pakjeplekje.domain.errors import DomainError, NotFound
-from pakjeplekje.domain.passwords import hash_password
-from pakjeplekje.domain.patients import PatientInput, PatientQuery, ValidationFailed
-from pakjeplekje.domain.sessions import Actor, resolve_session
+from pakjeplekje.domain.privacy import audit_log, correction, objections, retention
+from pakjeplekje.domain.privacy import requests as privacy_requests
+from pakjeplekje.domain.waitlist import patients
+from pakjeplekje.domain.waitlist.patients import PatientInput, PatientQuery, ValidationFailed
 from pakjeplekje.models import (
     AuditEvent,
     AuthSession,
@@ -271,13 +264,13 @@ CROSS_TENANT: list[tuple[str, CrossTenantCall]] = [
         lambda db, b, a, now: retention.keep_one(db, b, a.patient_id, now),
     ),
     (
-        "privacy_requests.resolve: close A's privacy request",
+        "requests.resolve: close A's privacy request",
         lambda db, b, a, now: privacy_requests.resolve(
             db, b, request_id=_privacy_request_of(db, a), status="done", resolution="x", now=now
         ),
     ),
     (
-        "privacy_requests.resolve: reject A's privacy request",
+        "requests.resolve: reject A's privacy request",
         lambda db, b, a, now: privacy_requests.resolve(
             db, b, request_id=_privacy_request_of(db, a), status="rejected", resolution="x", now=now
         ),
@@ -296,7 +289,7 @@ COVERED = {
     "practice_settings.set_practitioner_active",
     "slots.close_slot",
     "slots.reopen_slot",
-    "privacy_requests.resolve",
+    "requests.resolve",
     "retention.keep_one",
 }
 
@@ -374,14 +367,15 @@ def test_team_list_shows_only_own_practice(db: Session, tenants: Tenants) -> Non
 
 def _id_taking_entry_points() -> set[str]:
     found = set()
-    for info in pkgutil.iter_modules(pakjeplekje.domain.__path__):
-        module = importlib.import_module(f"pakjeplekje.domain.{info.name}")
+    for info in pkgutil.walk_packages(pakjeplekje.domain.__path__, "pakjeplekje.domain."):
+        module = importlib.import_module(info.name)
+        name = info.name.rsplit(".", 1)[-1]
         for fname, fn in inspect.getmembers(module, inspect.isfunction):
             if fn.__module__ != module.__name__ or fname.startswith("_"):
                 continue
             params = inspect.signature(fn).parameters
             if "actor" in params and any(p.endswith("_id") for p in params):
-                found.add(f"{info.name}.{fname}")
+                found.add(f"{name}.{fname}")
     return found
 
 

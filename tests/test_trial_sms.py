@@ -16,14 +16,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from pakjeplekje import clock, jobs
+from pakjeplekje import clock
 from pakjeplekje.db import session_scope
-from pakjeplekje.demo import offered_slot, waiting_patient
-from pakjeplekje.domain import billing, claims, dashboard, patients
-from pakjeplekje.domain.practice_settings import create_default_treatments
-from pakjeplekje.domain.sessions import start_session
+from pakjeplekje.domain import billing
+from pakjeplekje.domain.accounts.practice_settings import create_default_treatments
+from pakjeplekje.domain.accounts.sessions import start_session
+from pakjeplekje.domain.core_loop import claims, dashboard
+from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.models import Offer, Patient, Slot, Subscription, Treatment
-from pakjeplekje.state.slots import SlotsState
+from pakjeplekje.services import jobs
+from pakjeplekje.services.demo import offered_slot, waiting_patient
+from pakjeplekje.ui.state.slots import SlotsState
 from tests import timeplan
 from tests.conftest import AppEnv, Factory
 from tests.fake_twilio import twilio_texts_fixture  # noqa: F401  (fixture)

@@ -30,10 +30,10 @@ from sqlmodel import col, select
 from pakjeplekje import clock
 from pakjeplekje.clock import CLOCK_START_ENV
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain import auth
+from pakjeplekje.domain.accounts import auth
 from pakjeplekje.domain.tokens import keyed_hash
 from pakjeplekje.models import AuditEvent, LoginThrottle, Offer, OneTimeToken, Slot
-from pakjeplekje.state.auth_forms import LoginState
+from pakjeplekje.ui.state.auth import LoginState
 from tests.browser.conftest import ROOT, stop
 from tests.conftest import TEST_SECRET, AppEnv, Factory
 from tests.test_claims import make_slot
@@ -196,7 +196,7 @@ def api_server(app_env: AppEnv, tmp_path: Path) -> Iterator[Server]:
     args += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [*args, "pakjeplekje.api:create_api"],
+            [*args, "pakjeplekje.web.api:create_api"],
             cwd=ROOT,
             env=env,
             stdout=out,

@@ -19,9 +19,11 @@ from sqlmodel import Session, select
 
 from pakjeplekje import clock
 from pakjeplekje.db import session_scope
-from pakjeplekje.demo import waiting_patient
-from pakjeplekje.domain import patients, practice_settings, slots, waves
+from pakjeplekje.domain.accounts import practice_settings
+from pakjeplekje.domain.core_loop import slots, waves
+from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.models import Offer, Patient, Practice, Slot, Treatment
+from pakjeplekje.services.demo import waiting_patient
 from tests import timeplan
 from tests.conftest import AppEnv, Factory
 
@@ -363,7 +365,7 @@ def test_expiring_a_claimed_slot_leaves_the_patients_alone(
 
 
 def test_tick_expires_queues_and_texts_in_one_go(app_env: AppEnv, factory: Factory) -> None:
-    from pakjeplekje import scheduler
+    from pakjeplekje.services import scheduler
 
     # A weekday 10:00 local a few days ahead: awake, a weekday, and still in the future for
     # the dispatch (which checks the slot against the app's clock).
@@ -385,7 +387,7 @@ def test_tick_expires_queues_and_texts_in_one_go(app_env: AppEnv, factory: Facto
 def test_embedded_consumer_runs_tasks_and_stops_cleanly(
     app_env: AppEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pakjeplekje import scheduler
+    from pakjeplekje.services import scheduler
 
     memory = MemoryHuey("waves-test", utc=True)
     ran = threading.Event()
@@ -407,7 +409,7 @@ def test_embedded_consumer_runs_tasks_and_stops_cleanly(
 
 
 def test_no_embedded_consumer_with_redis(app_env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pakjeplekje import scheduler
+    from pakjeplekje.services import scheduler
 
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
     app_env.reload()

@@ -10,11 +10,13 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
-from pakjeplekje import api_webhooks, clock, jobs
+from pakjeplekje import clock
 from pakjeplekje.db import session_scope
-from pakjeplekje.demo import OfferedSlot
-from pakjeplekje.domain import replies
+from pakjeplekje.domain.core_loop import replies
 from pakjeplekje.models import Message, Offer, Patient, Practice, Slot
+from pakjeplekje.services import jobs
+from pakjeplekje.services.demo import OfferedSlot
+from pakjeplekje.web import twilio_webhooks as api_webhooks
 from tests.conftest import AppEnv, Factory
 from tests.test_claims import make_slot
 

@@ -37,10 +37,10 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from pakjeplekje.domain import audit
+from pakjeplekje.domain.accounts.email_confirmation import UNCONFIRMED
+from pakjeplekje.domain.accounts.sessions import Actor
 from pakjeplekje.domain.dutch_dates import AMSTERDAM, add_months
-from pakjeplekje.domain.email_confirmation import UNCONFIRMED
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
-from pakjeplekje.domain.sessions import Actor
 from pakjeplekje.models import Message, Practice, Subscription, User
 
 TRIAL_DAYS = 14

@@ -77,7 +77,7 @@ def confirm_email(app: App, owner_email: str) -> None:
 
     from pakjeplekje import clock
     from pakjeplekje.db import make_engine
-    from pakjeplekje.domain import email_confirmation
+    from pakjeplekje.domain.accounts import email_confirmation
     from pakjeplekje.models import User
 
     engine = make_engine(f"sqlite:///{app.data_dir / 'pakjeplekje.db'}")
@@ -98,9 +98,9 @@ def seed_patients(
 
     from pakjeplekje import clock
     from pakjeplekje.db import make_engine
-    from pakjeplekje.demo import waiting_patient
-    from pakjeplekje.domain import patients
+    from pakjeplekje.domain.waitlist import patients
     from pakjeplekje.models import Practice, Treatment, User
+    from pakjeplekje.services.demo import waiting_patient
 
     engine = make_engine(f"sqlite:///{app.data_dir / 'pakjeplekje.db'}")
     with Session(engine) as db:

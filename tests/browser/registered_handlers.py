@@ -35,7 +35,7 @@ def collect() -> list[dict[str, Any]]:
     from reflex.state import State
     from reflex_base.registry import RegistrationContext
 
-    import pakjeplekje.pakjeplekje  # noqa: F401  (builds the app: registers pages and states)
+    import pakjeplekje.app  # noqa: F401  (builds the app: registers pages and states)
 
     def walk(cls: type[State]) -> list[type[State]]:
         return [cls, *(s for sub in cls.get_substates() for s in walk(sub))]

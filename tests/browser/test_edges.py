@@ -35,8 +35,8 @@ from tests.browser.flows import (
 )
 
 SECRET = "browser-test-secret"  # SECRET_KEY of the app under test
-STATE = "reflex___state____state.pakjeplekje___state___"
-LOGIN_SUBMIT = f"{STATE}auth_forms____login_state.submit"
+STATE = "reflex___state____state.pakjeplekje___ui___state___"
+LOGIN_SUBMIT = f"{STATE}auth____login_state.submit"
 IMPORT_UPLOAD = f"{STATE}waitlist_import____waitlist_import_state.upload"
 NOT_AN_UPLOAD = f"{STATE}waitlist_import____waitlist_import_state.cancel"
 BACKGROUND_NOT_AN_UPLOAD = f"{STATE}billing____billing_state.wait_for_webhook"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from pakjeplekje.domain.practice_settings import DEFAULT_TREATMENTS
+from pakjeplekje.domain.accounts.practice_settings import DEFAULT_TREATMENTS
 from tests.browser.flows import App, signed_up_owner, toasts
 
 

@@ -12,7 +12,8 @@ from sqlmodel import Session, select
 
 from pakjeplekje import clock
 from pakjeplekje.db import make_engine
-from pakjeplekje.domain import audit, retention
+from pakjeplekje.domain import audit
+from pakjeplekje.domain.privacy import retention
 from pakjeplekje.models import Patient, User
 from tests import timeplan
 from tests.browser.flows import (

@@ -67,11 +67,13 @@ def seed_practice_a(app: App) -> PracticeA:
     three, and a privacy request. Set-up goes straight into the app's database, as
     `flows.seed_patients` does; the claim goes through the claim API."""
     from pakjeplekje import clock
-    from pakjeplekje.demo import waiting_patient
-    from pakjeplekje.domain import auth, claims, patients
+    from pakjeplekje.domain.accounts import auth
+    from pakjeplekje.domain.core_loop import claims
     from pakjeplekje.domain.dutch_dates import short_moment
+    from pakjeplekje.domain.waitlist import patients
     from pakjeplekje.models import Practitioner as PractitionerRow
     from pakjeplekje.models import PrivacyRequest, Slot, Treatment, User
+    from pakjeplekje.services.demo import waiting_patient
 
     tag = _tag()
     rng = random.Random(tag)
@@ -536,7 +538,7 @@ def test_a_stranger_and_another_practice_get_nothing_of_a_from_any_handler(
 def _login_accounts(app: App, count: int) -> list[str]:
     """Owners of new practices, straight into the database (set-up, not the subject)."""
     from pakjeplekje import clock
-    from pakjeplekje.domain import auth
+    from pakjeplekje.domain.accounts import auth
 
     emails = [f"gelijktijdig-{i}-{uuid.uuid4().hex[:8]}@example.nl" for i in range(count)]
     engine = _engine(app)
@@ -558,7 +560,7 @@ def _login_accounts(app: App, count: int) -> list[str]:
 def test_thirty_logins_at_once_all_answer_and_every_wrong_one_counts(
     app: App, clean_throttle: None
 ) -> None:
-    from pakjeplekje.domain.auth import INVALID_LOGIN
+    from pakjeplekje.domain.accounts.auth import INVALID_LOGIN
     from pakjeplekje.domain.tokens import keyed_hash
     from pakjeplekje.models import LoginThrottle
 

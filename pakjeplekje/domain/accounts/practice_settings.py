@@ -1,0 +1,253 @@
+"""Instellingen: treatments, practitioners (owner and staff), outreach rules (owner only)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, func, select
+
+from pakjeplekje.domain import audit
+from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.errors import DomainError, NotFound, PermissionDenied
+from pakjeplekje.models import Practice, Practitioner, Treatment
+
+DEFAULT_TREATMENTS = (
+    ("controle", 15),
+    ("gebitsreiniging", 30),
+    ("vulling", 30),
+    ("wortelkanaalbehandeling", 60),
+    ("kroon", 60),
+    ("extractie", 30),
+    ("overig", 30),
+)
+TREATMENT_NAME_MAX = 50
+SENDER_RE = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$")  # alphanumeric sender ID rules
+DURATION_MIN, DURATION_MAX = 5, 240
+
+
+def create_default_treatments(db: Session, practice_id: int) -> None:
+    db.add_all(
+        Treatment(practice_id=practice_id, name=name, default_duration_minutes=minutes)
+        for name, minutes in DEFAULT_TREATMENTS
+    )
+
+
+@dataclass(frozen=True)
+class Outreach:
+    wave_size: int
+    wave_interval_minutes: int
+    quiet_start: str  # "21:00", local time
+    quiet_end: str
+    min_notice_minutes: int
+    max_offers_per_week: int
+    sms_sender_name: str
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    name: str
+    active: bool
+    default_duration_minutes: int = 0
+
+
+@dataclass(frozen=True)
+class SettingsView:
+    treatments: list[Item]
+    practitioners: list[Item]
+    outreach: Outreach
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _minute(value: str, label: str) -> int:
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", (value or "").strip())
+    if not match:
+        raise DomainError(f"{label}: vul een tijd in als 21:00.", field=label)
+    return int(match[1]) * 60 + int(match[2])
+
+
+def _number(value: object, label: str, low: int, high: int) -> int:
+    text = str(value).strip()
+    if not text.isdecimal() or not low <= int(text) <= high:
+        raise DomainError(f"{label}: kies een getal van {low} tot {high}.", field=label)
+    return int(text)
+
+
+def _practice(db: Session, actor: Actor) -> Practice:
+    practice = db.get(Practice, actor.practice_id)
+    assert practice is not None
+    return practice
+
+
+def view(db: Session, actor: Actor) -> SettingsView:
+    p = _practice(db, actor)
+    treatments = db.exec(
+        select(Treatment)
+        .where(Treatment.practice_id == actor.practice_id)
+        .order_by(col(Treatment.active).desc(), Treatment.name)
+    ).all()
+    practitioners = db.exec(
+        select(Practitioner)
+        .where(Practitioner.practice_id == actor.practice_id)
+        .order_by(col(Practitioner.active).desc(), Practitioner.name)
+    ).all()
+    return SettingsView(
+        treatments=[
+            Item(t.id, t.name, t.active, t.default_duration_minutes)  # type: ignore[arg-type]
+            for t in treatments
+        ],
+        practitioners=[Item(x.id, x.name, x.active) for x in practitioners],  # type: ignore[arg-type]
+        outreach=Outreach(
+            p.wave_size,
+            p.wave_interval_minutes,
+            _hhmm(p.quiet_start_minute),
+            _hhmm(p.quiet_end_minute),
+            p.min_notice_minutes,
+            p.max_offers_per_week,
+            p.sms_sender_name,
+        ),
+    )
+
+
+def choices(db: Session, practice_id: int) -> tuple[list[Item], list[Item]]:
+    """The active treatments and practitioners a waitlist entry can choose from."""
+    treatments = db.exec(
+        select(Treatment)
+        .where(Treatment.practice_id == practice_id, col(Treatment.active).is_(True))
+        .order_by(Treatment.name)
+    ).all()
+    practitioners = db.exec(
+        select(Practitioner)
+        .where(Practitioner.practice_id == practice_id, col(Practitioner.active).is_(True))
+        .order_by(Practitioner.name)
+    ).all()
+    return (
+        [Item(t.id, t.name, True, t.default_duration_minutes) for t in treatments],  # type: ignore[arg-type]
+        [Item(p.id, p.name, True) for p in practitioners],  # type: ignore[arg-type]
+    )
+
+
+def _clean_item_name(raw: str, limit: int) -> str:
+    name = " ".join((raw or "").split())
+    if not name:
+        raise DomainError("Vul een naam in.", field="name")
+    if len(name) > limit:
+        raise DomainError(f"De naam mag maximaal {limit} tekens zijn.", field="name")
+    return name
+
+
+def _name_taken(
+    db: Session,
+    model: type[Treatment] | type[Practitioner],
+    practice_id: int,
+    name: str,
+    except_id: int | None = None,
+) -> bool:
+    stmt = select(model.id).where(
+        model.practice_id == practice_id, func.lower(model.name) == name.lower()
+    )
+    if except_id is not None:
+        stmt = stmt.where(model.id != except_id)
+    return db.exec(stmt).first() is not None
+
+
+def add_treatment(
+    db: Session, actor: Actor, *, name: str, duration: object, now: datetime
+) -> Treatment:
+    name = _clean_item_name(name, TREATMENT_NAME_MAX).lower()
+    minutes = _number(duration, "Duur", DURATION_MIN, DURATION_MAX)
+    if _name_taken(db, Treatment, actor.practice_id, name):
+        raise DomainError("Deze behandeling bestaat al.", field="name")
+    treatment = Treatment(
+        practice_id=actor.practice_id, name=name, default_duration_minutes=minutes
+    )
+    db.add(treatment)
+    db.flush()
+    audit.by_actor(db, actor, "settings.treatment_added", "treatment", treatment.id, now)
+    return treatment
+
+
+def _own(
+    db: Session, model: type[Treatment] | type[Practitioner], actor: Actor, item_id: int
+) -> Treatment | Practitioner:
+    item = db.exec(
+        select(model).where(model.id == item_id, model.practice_id == actor.practice_id)
+    ).first()
+    if item is None:
+        raise NotFound("Niet gevonden.")
+    return item
+
+
+def update_treatment(
+    db: Session, actor: Actor, *, treatment_id: int, duration: object, active: bool, now: datetime
+) -> None:
+    """Treatments are switched off rather than deleted: waitlist entries still refer to them."""
+    treatment = _own(db, Treatment, actor, treatment_id)
+    assert isinstance(treatment, Treatment)
+    treatment.default_duration_minutes = _number(duration, "Duur", DURATION_MIN, DURATION_MAX)
+    treatment.active = bool(active)
+    db.add(treatment)
+    audit.by_actor(db, actor, "settings.treatment_changed", "treatment", treatment.id, now)
+
+
+def add_practitioner(db: Session, actor: Actor, *, name: str, now: datetime) -> Practitioner:
+    name = _clean_item_name(name, 100)
+    if _name_taken(db, Practitioner, actor.practice_id, name):
+        raise DomainError("Deze behandelaar staat er al.", field="name")
+    practitioner = Practitioner(practice_id=actor.practice_id, name=name)
+    db.add(practitioner)
+    db.flush()
+    audit.by_actor(db, actor, "settings.practitioner_added", "practitioner", practitioner.id, now)
+    return practitioner
+
+
+def set_practitioner_active(
+    db: Session, actor: Actor, *, practitioner_id: int, active: bool, now: datetime
+) -> None:
+    practitioner = _own(db, Practitioner, actor, practitioner_id)
+    practitioner.active = bool(active)
+    db.add(practitioner)
+    audit.by_actor(db, actor, "settings.practitioner_changed", "practitioner", practitioner.id, now)
+
+
+def update_outreach(
+    db: Session,
+    actor: Actor,
+    *,
+    wave_size: object,
+    wave_interval: object,
+    quiet_start: str,
+    quiet_end: str,
+    min_notice: object,
+    max_offers: object,
+    sender_name: str,
+    now: datetime,
+) -> None:
+    """Owner only: these rules decide who gets texted, and when."""
+    if not actor.is_owner:
+        raise PermissionDenied("Alleen de eigenaar mag de SMS-regels wijzigen.")
+    sender = (sender_name or "").strip()
+    if not SENDER_RE.match(sender):
+        raise DomainError(
+            "Afzendernaam: 1 tot 11 letters of cijfers, met minstens één letter (geen spaties).",
+            field="sender",
+        )
+    values = {
+        "wave_size": _number(wave_size, "Golfgrootte", 1, 50),
+        "wave_interval_minutes": _number(wave_interval, "Tijd tussen golven", 1, 240),
+        "quiet_start_minute": _minute(quiet_start, "Stilte vanaf"),
+        "quiet_end_minute": _minute(quiet_end, "Stilte tot"),
+        "min_notice_minutes": _number(min_notice, "Minimale aanlooptijd", 0, 24 * 60),
+        "max_offers_per_week": _number(max_offers, "Maximaal aantal aanbiedingen", 1, 50),
+    }
+    practice = _practice(db, actor)
+    for name, value in values.items():
+        setattr(practice, name, value)
+    practice.sms_sender_name = sender
+    db.add(practice)
+    audit.by_actor(db, actor, "settings.outreach_changed", "practice", practice.id, now)

@@ -1,0 +1,65 @@
+"""The daily AVG job (scheduled in scheduler.py): purge deleted practices whose date has come,
+then the retention rules, then what the Bezwaar preferences allow: yesterday's anonymous usage
+totals and (first days of a month) the monthly summary mail. Each step is its own
+transaction; mails leave after their commit; logs counts, never personal data."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from pakjeplekje import clock
+from pakjeplekje.adapters.mail import get_mailer
+from pakjeplekje.config import get_settings
+from pakjeplekje.db import session_scope
+from pakjeplekje.domain.privacy import objections, practice_deletion, retention
+
+log = logging.getLogger(__name__)
+
+
+def run_daily(now: datetime | None = None) -> dict[str, int]:
+    now = now or clock.now()
+    secret = get_settings().secret_key
+    with session_scope() as db:
+        due = practice_deletion.due_for_purge(db, now)
+    for practice_id in due:
+        with session_scope() as db:
+            practice_deletion.purge_practice(db, practice_id, now, secret=secret)
+    with session_scope() as db:
+        blanked = retention.blank_old_sms(db, now)
+    with session_scope() as db:
+        removed = retention.remove_unreviewed(db, now)
+    with session_scope() as db:
+        flagged = retention.flag_for_review(db, now)
+    with session_scope() as db:
+        usage = objections.record_usage_day(db, objections.yesterday(now), now)
+    counts = {
+        "purged": len(due),
+        "sms_blanked": blanked,
+        "flagged": flagged,
+        "removed": removed,
+        "usage_day": 1 if usage is not None else 0,
+        "summaries": send_monthly_summaries(now),
+    }
+    log.info("privacy daily: %s", ", ".join(f"{k}={v}" for k, v in counts.items()))
+    return counts
+
+
+def send_monthly_summaries(now: datetime | None = None) -> int:
+    """Last month's summary to every practice that did not object; one transaction per
+    practice, marked as sent before the mail leaves (at most once, never twice)."""
+    now = now or clock.now()
+    settings = get_settings()
+    with session_scope() as db:
+        due = objections.summaries_due(db, now)
+    sent = 0
+    for practice_id in due:
+        with session_scope() as db:
+            mails = objections.monthly_summary(db, practice_id, now, settings.url)
+        for mail in mails:
+            try:
+                get_mailer(settings).send(mail)
+                sent += 1
+            except Exception:
+                log.exception("monthly summary for practice %s: sending failed", practice_id)
+    return sent

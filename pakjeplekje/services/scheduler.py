@@ -1,0 +1,145 @@
+"""Background jobs on huey: the wave/expiry tick every minute and texting offers.
+
+Single process (no REDIS_URL): a `SqliteHuey` queue in `data/huey.db`, consumed by a thread
+inside the app process (`embedded_consumer`, registered as a lifespan task). With REDIS_URL:
+a `RedisHuey` queue and consumers as separate processes (`python -m pakjeplekje worker`, or
+`huey_consumer pakjeplekje.services.scheduler.huey`). Jobs carry ids only and re-read the database,
+which stays the source of truth: a job for a slot that is no longer open does nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.consumer import Consumer
+
+from pakjeplekje import clock
+from pakjeplekje.config import get_settings
+from pakjeplekje.db import session_scope
+from pakjeplekje.domain.core_loop import dispatch, waves
+from pakjeplekje.logmask import configure_logging
+from pakjeplekje.services import billing as subscriptions
+from pakjeplekje.services import jobs
+from pakjeplekje.ui import live
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_TIMEOUT_S = 10.0
+# An idle SqliteHuey consumer polls with growing pauses (huey's default grows to 10 s); a
+# slot's texts should leave within a second of staff pressing send.
+CONSUMER_OPTIONS = {"workers": 2, "worker_type": "thread", "max_delay": 1.0}
+
+
+def make_huey() -> Huey:
+    """RedisHuey when REDIS_URL is set (several processes share it), else SQLite under data/."""
+    settings = get_settings()
+    if settings.redis_url:
+        return RedisHuey("pakjeplekje", url=settings.redis_url)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("pakjeplekje", filename=str(settings.data_dir / "huey.db"))
+
+
+huey = make_huey()
+
+
+def tick(now: datetime | None = None) -> list[int]:
+    """Expire the unreachable, queue due waves and pick up offers due for (another) attempt in
+    one transaction, then text them; returns the ids of the new wave offers.
+
+    Texting happens after the commit: the provider is never called inside a transaction."""
+    now = now or clock.now()
+    with session_scope() as db:
+        expired = waves.expire_offers(db, now)
+        new_ids = waves.run_due_waves(db, now)
+        fresh = set(new_ids)
+        again = [i for i in dispatch.due_for_sending(db, now) if i not in fresh]
+    if expired or new_ids or again:
+        log.info(
+            "waves tick: %s offer(s) expired, %s new, %s retried",
+            sum(expired.values()),
+            len(new_ids),
+            len(again),
+        )
+    for practice_id in expired:
+        live.publish(practice_id)
+    if new_ids or again:
+        jobs.send_offers(new_ids + again)
+    return new_ids
+
+
+@huey.periodic_task(crontab(minute="*"))
+@huey.lock_task("pakjeplekje-waves-tick")  # two consumers' schedulers never tick at once
+def waves_tick() -> None:
+    tick()
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+@huey.lock_task("pakjeplekje-billing-tick")
+def billing_tick() -> None:
+    """Ended trials get their deletion date; metered SMS overage goes to Stripe's meter."""
+    subscriptions.billing_tick()
+
+
+@huey.task()
+def send_offers_task(offer_ids: list[int]) -> int:
+    """Text queued offers off the request path; safe to run twice (dispatch claims each)."""
+    return jobs.send_offers(offer_ids)
+
+
+@huey.task()
+def send_privacy_code_task(code_id: int, channel: str, value: str, code: str) -> None:
+    """A /privacy/verzoek code, sent off the request path: the form answers every number in
+    the same time, and whether the number is known is decided here (`code_delivery`).
+
+    The only job carrying personal data (the number or address, and the code): the code row
+    holds both only as hashes, and the job lives seconds; nothing of it is returned or logged.
+    """
+    jobs.send_privacy_code(code_id, channel, value, code)
+
+
+class _EmbeddedConsumer(Consumer):  # type: ignore[misc]
+    """Runs beside the web server: the server owns the process signals, not huey."""
+
+    def _set_signal_handlers(self) -> None:
+        return None
+
+
+@asynccontextmanager
+async def embedded_consumer() -> AsyncIterator[None]:
+    """Lifespan task: a huey consumer in background threads for the single-process mode.
+
+    Does nothing with REDIS_URL (consumers are separate processes then) or in immediate mode."""
+    if get_settings().redis_url or huey.immediate:
+        yield
+        return
+    consumer = _EmbeddedConsumer(huey, shutdown_timeout=SHUTDOWN_TIMEOUT_S, **CONSUMER_OPTIONS)
+    consumer.start()
+    log.info("embedded huey consumer started")
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(consumer.stop, True)
+        log.info("embedded huey consumer stopped")
+
+
+def run_worker(workers: int = 2) -> int:
+    """`python -m pakjeplekje worker`: a standalone consumer (the REDIS_URL deployment)."""
+    configure_logging()
+    huey.create_consumer(**{**CONSUMER_OPTIONS, "workers": workers}).run()
+    return 0
+
+
+# --- AVG retention and deletion, daily (logic in privacy_jobs.py) -----------------
+
+
+@huey.periodic_task(crontab(hour="3", minute="17"))
+@huey.lock_task("pakjeplekje-privacy-daily")
+def privacy_daily() -> None:
+    from pakjeplekje.services import privacy_purge as privacy_jobs
+
+    privacy_jobs.run_daily()

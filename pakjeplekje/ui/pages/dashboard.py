@@ -1,0 +1,104 @@
+"""Dashboard: open slots and their SMS progress, recent fills, how well the waitlist works."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pakjeplekje import routes
+from pakjeplekje.ui.components.email_confirmation import email_confirmation_callout
+from pakjeplekje.ui.components.layout import staff_page
+from pakjeplekje.ui.state.dashboard import DashboardState as D
+from pakjeplekje.ui.state.email_confirmation import EmailConfirmationState
+from pakjeplekje.ui.state.session import SessionState
+
+
+def _figure(label: str, value: rx.Var | str, figure_id: str) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text(label, size="2", color_scheme="gray"),
+            rx.heading(value, size="6", as_="p", id=figure_id),
+            spacing="1",
+        ),
+        min_width="180px",
+    )
+
+
+def _open_slot(row: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row["when"], white_space="nowrap"),
+        rx.table.cell(row["treatment"]),
+        rx.table.cell(row["progress"]),
+        data_open_slot=row["id"],
+    )
+
+
+def _fill(row: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row["when"], white_space="nowrap"),
+        rx.table.cell(row["winner"]),
+        rx.table.cell(row["fill"]),
+    )
+
+
+def _table(headers: list[str], rows: rx.Var, render, empty: str, table_id: str) -> rx.Component:  # type: ignore[no-untyped-def]
+    return rx.cond(
+        rows.length() > 0,  # type: ignore[attr-defined]
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+            rx.table.body(rx.foreach(rows, render)),
+            width="100%",
+            id=table_id,
+        ),
+        rx.text(empty, color_scheme="gray", id=table_id),
+    )
+
+
+@staff_page(routes.DASHBOARD, "Dashboard", on_load=[D.load, EmailConfirmationState.load])
+def dashboard() -> rx.Component:
+    return rx.vstack(
+        email_confirmation_callout(),
+        rx.hstack(
+            rx.heading("Welkom, ", SessionState.user_name, size="5", as_="h2"),
+            rx.spacer(),
+            rx.link(rx.button("Plek vrijgeven"), href=routes.SLOTS),
+            width="100%",
+            align="center",
+        ),
+        rx.cond(
+            D.unsure_sms > 0,
+            rx.callout(
+                D.unsure_sms.to_string() + " SMS'je(s) met onbekende afloop: de verbinding met de "
+                "SMS-dienst viel weg tijdens het versturen. Ze worden niet opnieuw verstuurd "
+                "(dan kreeg iemand het bericht misschien twee keer); kijk zo nodig in het "
+                "logboek van de SMS-dienst.",
+                icon="triangle_alert",
+                color_scheme="amber",
+                id="sms-onbekend",
+            ),
+        ),
+        rx.flex(
+            _figure("Op de wachtlijst", D.waiting.to_string(), "aantal-wachtend"),
+            _figure("Via de wachtlijst gevuld (30 dagen)", D.fill_rate, "vulgraad"),
+            _figure("Mediane tijd tot gevuld", D.median_fill, "tijd-tot-gevuld"),
+            spacing="4",
+            wrap="wrap",
+        ),
+        rx.heading("Open plekken", size="4", as_="h3"),
+        _table(
+            ["Wanneer", "Behandeling", "SMS'jes"],
+            D.open_slots,
+            _open_slot,
+            "Er staan geen plekken open.",
+            "open-plekken",
+        ),
+        rx.heading("Recent gevuld", size="4", as_="h3"),
+        _table(
+            ["Wanneer", "Gevuld door", "Tijd tot gevuld"],
+            D.recent_fills,
+            _fill,
+            "Nog geen plekken gevuld.",
+            "recent-gevuld",
+        ),
+        spacing="4",
+        width="100%",
+    )

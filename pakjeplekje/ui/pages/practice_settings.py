@@ -1,0 +1,248 @@
+"""Instellingen: account, team link, treatments, practitioners and SMS rules."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pakjeplekje import routes
+from pakjeplekje.ui.components.forms import error_callout, field, submit_button
+from pakjeplekje.ui.components.layout import staff_page
+from pakjeplekje.ui.state.my_account import AccountState
+from pakjeplekje.ui.state.practice_settings import PracticeSettingsState as S
+from pakjeplekje.ui.state.session import SessionState
+
+
+def _treatment_row(t: rx.Var[dict[str, str]]) -> rx.Component:
+    """One treatment. The duration field is uncontrolled (`default_value`, saved on blur), so
+    React must know which treatment a row is: `rx.foreach` keys rows by position, and a
+    treatment added above would leave every field below showing (and, on blur, saving) the
+    value of the row that used to be there. The row is keyed by the treatment's id, the field
+    also by its saved value, so it shows what was stored after every save."""
+    duration_id = "duur-" + t["id"]
+    return rx.table.row(
+        rx.table.cell(t["name"]),
+        rx.table.cell(
+            rx.input(
+                key=t["id"] + ":" + t["duration"],
+                id=duration_id,
+                default_value=t["duration"],
+                type="number",
+                min=5,
+                max=240,
+                width="90px",
+                aria_label="Duur " + t["name"],
+                on_blur=lambda v: S.save_treatment(t["id"], v, t["active"] != ""),
+            )
+        ),
+        rx.table.cell(
+            rx.switch(
+                checked=t["active"] != "",
+                aria_label="Actief " + t["name"],
+                on_change=lambda v: S.save_treatment(t["id"], t["duration"], v),
+            )
+        ),
+        data_treatment=t["name"],
+        key=t["id"],
+    )
+
+
+def treatments_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Behandelingen", size="4", as_="h2"),
+            rx.text(
+                "Welke behandelingen patiënten op de wachtlijst kunnen wachten, met de "
+                "gebruikelijke duur. Uitgezette behandelingen blijven bij bestaande "
+                "patiënten staan.",
+                size="2",
+            ),
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Naam"),
+                        rx.table.column_header_cell("Duur (min)"),
+                        rx.table.column_header_cell("Actief"),
+                    )
+                ),
+                rx.table.body(rx.foreach(S.treatments, _treatment_row)),
+                size="1",
+            ),
+            rx.form(
+                rx.hstack(
+                    field("Nieuwe behandeling", "name", id="nieuwe-behandeling", max_length=50),
+                    field(
+                        "Duur (min)",
+                        "duration",
+                        id="nieuwe-duur",
+                        type_="number",
+                        default_value="30",
+                    ),
+                    submit_button("Toevoegen", size="2", width="auto"),
+                    align="end",
+                ),
+                on_submit=S.add_treatment,
+                reset_on_submit=True,
+            ),
+            spacing="3",
+        ),
+        width="100%",
+    )
+
+
+def _practitioner_row(p: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(p["name"]),
+        rx.table.cell(
+            rx.switch(
+                checked=p["active"] != "",
+                aria_label="Actief " + p["name"],
+                on_change=lambda v: S.set_practitioner_active(p["id"], v),
+            )
+        ),
+    )
+
+
+def practitioners_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Behandelaars", size="4", as_="h2"),
+            rx.table.root(rx.table.body(rx.foreach(S.practitioners, _practitioner_row)), size="1"),
+            rx.form(
+                rx.hstack(
+                    field("Nieuwe behandelaar", "name", id="nieuwe-behandelaar", max_length=100),
+                    submit_button("Toevoegen", size="2", width="auto"),
+                    align="end",
+                ),
+                on_submit=S.add_practitioner,
+                reset_on_submit=True,
+            ),
+            spacing="3",
+        ),
+        width="100%",
+    )
+
+
+def _outreach_field(label: str, name: str, hint: str = "", **props) -> rx.Component:  # type: ignore[no-untyped-def]
+    return field(
+        label,
+        name,
+        id=f"sms-{name}",
+        default_value=S.outreach[name],
+        hint=hint,
+        disabled=~SessionState.is_owner,
+        **props,
+    )
+
+
+def outreach_card() -> rx.Component:
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading("SMS-regels", size="4", as_="h2"),
+                rx.cond(
+                    ~SessionState.is_owner,
+                    rx.text(
+                        "Alleen de eigenaar kan deze regels wijzigen.",
+                        size="2",
+                        color_scheme="gray",
+                    ),
+                ),
+                rx.grid(
+                    _outreach_field("Patiënten per golf", "wave_size", type_="number"),
+                    _outreach_field("Minuten tussen golven", "wave_interval", type_="number"),
+                    _outreach_field("Geen SMS vanaf", "quiet_start", hint="Bijvoorbeeld 21:00"),
+                    _outreach_field("Geen SMS tot", "quiet_end", hint="Bijvoorbeeld 08:00"),
+                    _outreach_field("Minimale aanlooptijd (min)", "min_notice", type_="number"),
+                    _outreach_field(
+                        "Max. aanbiedingen per patiënt per 7 dagen", "max_offers", type_="number"
+                    ),
+                    _outreach_field(
+                        "Afzendernaam SMS",
+                        "sender",
+                        max_length=11,
+                        hint="Maximaal 11 letters of cijfers, geen spaties",
+                    ),
+                    columns="2",
+                    spacing="3",
+                    width="100%",
+                ),
+                error_callout(S.outreach_error),
+                rx.cond(
+                    SessionState.is_owner,
+                    submit_button("SMS-regels opslaan", size="2", width="auto"),
+                ),
+                spacing="3",
+            ),
+            on_submit=S.save_outreach,
+            key=S.outreach["sender"],
+        ),
+        width="100%",
+    )
+
+
+def account_card() -> rx.Component:
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading("Wachtwoord wijzigen", size="4", as_="h2"),
+                field(
+                    "Huidig wachtwoord",
+                    "current",
+                    type_="password",
+                    autocomplete="current-password",
+                    required=True,
+                ),
+                field(
+                    "Nieuw wachtwoord",
+                    "new",
+                    type_="password",
+                    autocomplete="new-password",
+                    required=True,
+                ),
+                field(
+                    "Herhaal nieuw wachtwoord",
+                    "new_repeat",
+                    type_="password",
+                    autocomplete="new-password",
+                    required=True,
+                ),
+                error_callout(AccountState.error),
+                submit_button("Wachtwoord wijzigen", size="2", width="auto"),
+                spacing="3",
+            ),
+            on_submit=AccountState.change_password,
+        ),
+        width="100%",
+    )
+
+
+def team_card() -> rx.Component:
+    return rx.cond(
+        SessionState.is_owner,
+        rx.card(
+            rx.hstack(
+                rx.vstack(
+                    rx.heading("Medewerkers", size="4", as_="h2"),
+                    rx.text("Collega's uitnodigen, rollen en toegang beheren."),
+                ),
+                rx.spacer(),
+                rx.link(rx.button("Medewerkers beheren"), href=routes.TEAM),
+                align="center",
+            ),
+            width="100%",
+        ),
+    )
+
+
+@staff_page(routes.SETTINGS, "Instellingen", on_load=[S.load])
+def settings() -> rx.Component:
+    return rx.vstack(
+        team_card(),
+        error_callout(S.error),
+        treatments_card(),
+        practitioners_card(),
+        outreach_card(),
+        account_card(),
+        spacing="4",
+        max_width="820px",
+    )

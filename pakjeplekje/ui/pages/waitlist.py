@@ -1,0 +1,461 @@
+"""Wachtlijst: the grid staff live in, and the dialog to add or edit a patient."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pakjeplekje import routes
+from pakjeplekje.domain.waitlist import patients
+from pakjeplekje.ui.components.forms import error_callout, field_message, labelled, submit_button
+from pakjeplekje.ui.components.layout import staff_page
+from pakjeplekje.ui.pages.waitlist_import import import_dialog
+from pakjeplekje.ui.state.waitlist import WaitlistState as W
+
+ALL = "alle"
+
+
+def _select(
+    label: str, name: str, value: rx.Var[str], items: list[tuple[str, str]]
+) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", color_scheme="gray"),
+        rx.select.root(
+            rx.select.trigger(aria_label=label, min_width="130px"),
+            rx.select.content(*[rx.select.item(text, value=key) for key, text in items]),
+            value=value,
+            on_change=lambda v: W.set_filter(name, v),
+        ),
+        spacing="1",
+    )
+
+
+def _treatment_filter() -> rx.Component:
+    return rx.vstack(
+        rx.text("Behandeling", size="1", color_scheme="gray"),
+        rx.select.root(
+            rx.select.trigger(aria_label="Behandeling", min_width="150px"),
+            rx.select.content(
+                rx.select.item("Alle behandelingen", value=ALL),
+                rx.foreach(W.treatments, lambda t: rx.select.item(t["name"], value=t["id"])),
+            ),
+            value=W.treatment,
+            on_change=lambda v: W.set_filter("treatment", v),
+        ),
+        spacing="1",
+    )
+
+
+def toolbar() -> rx.Component:
+    days = [(ALL, "Alle dagen")] + [(str(i), d) for i, d in enumerate(patients.DAY_NAMES)]
+    return rx.flex(
+        rx.vstack(
+            rx.text("Zoeken", size="1", color_scheme="gray"),
+            rx.input(
+                placeholder="Naam of telefoonnummer",
+                value=W.search,
+                on_change=W.set_search,
+                debounce_timeout=300,
+                aria_label="Zoeken op naam of telefoonnummer",
+                width="240px",
+            ),
+            spacing="1",
+        ),
+        _treatment_filter(),
+        _select("Urgentie", "urgency", W.urgency, [(ALL, "Alle"), *patients.URGENCIES.items()]),
+        _select("Status", "status", W.status, [*patients.STATUSES.items(), (ALL, "Alle")]),
+        _select("Dag", "day", W.day, days),
+        _select(
+            "Sorteren op",
+            "sort",
+            W.sort,
+            [
+                ("added", "Toegevoegd"),
+                ("name", "Naam"),
+                ("urgency", "Urgentie"),
+                ("last_offer", "Laatste aanbod"),
+            ],
+        ),
+        rx.button(
+            rx.cond(
+                W.descending, rx.icon("arrow-down-wide-narrow"), rx.icon("arrow-up-narrow-wide")
+            ),
+            variant="soft",
+            on_click=W.toggle_direction,
+            aria_label=rx.cond(W.descending, "Aflopend gesorteerd", "Oplopend gesorteerd"),
+            align_self="end",
+        ),
+        rx.cond(
+            W.filtered,
+            rx.button(
+                "Filters wissen", variant="ghost", on_click=W.reset_filters, align_self="end"
+            ),
+        ),
+        gap="3",
+        wrap="wrap",
+        align="end",
+    )
+
+
+def _row(row: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            rx.link(row["name"], on_click=W.open_edit(row["id"]), href="#", underline="hover")
+        ),
+        rx.table.cell(row["phone"], white_space="nowrap"),
+        rx.table.cell(row["treatments"]),
+        rx.table.cell(row["duration"], " min", white_space="nowrap"),
+        rx.table.cell(row["availability"], max_width="220px"),
+        rx.table.cell(
+            rx.badge(
+                row["urgency_label"], color_scheme=rx.cond(row["urgency"] == "hoog", "red", "gray")
+            )
+        ),
+        rx.table.cell(
+            rx.vstack(
+                rx.text(row["status_label"]),
+                rx.cond(
+                    row["sms_problem"] != "",
+                    rx.badge(row["sms_problem"], color_scheme="orange", class_name="sms-probleem"),
+                ),
+                spacing="1",
+            )
+        ),
+        rx.table.cell(row["added"]),
+        rx.table.cell(row["last_offer"]),
+        rx.table.cell(
+            rx.hstack(
+                rx.cond(
+                    row["status"] != "removed",
+                    rx.button(
+                        "Verwijderen",
+                        size="1",
+                        variant="soft",
+                        color_scheme="red",
+                        on_click=W.remove(row["id"]),
+                    ),
+                ),
+                spacing="2",
+            )
+        ),
+        data_patient=row["name"],
+    )
+
+
+def grid() -> rx.Component:
+    headers = [
+        "Naam",
+        "Mobiel",
+        "Behandelingen",
+        "Duur",
+        "Beschikbaar",
+        "Urgentie",
+        "Status",
+        "Toegevoegd",
+        "Laatste aanbod",
+        "",
+    ]
+    return rx.box(
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+            rx.table.body(rx.foreach(W.rows, _row)),
+            width="100%",
+            variant="surface",
+            size="1",
+        ),
+        width="100%",
+        overflow_x="auto",
+    )
+
+
+def pager() -> rx.Component:
+    return rx.hstack(
+        rx.button(
+            "Vorige", variant="soft", disabled=W.page <= 1, on_click=W.go_to_page(W.page - 1)
+        ),
+        rx.text(
+            "Pagina ", W.page, " van ", W.pages, " · ", W.total, " resultaten", id="pagina-info"
+        ),
+        rx.button(
+            "Volgende",
+            variant="soft",
+            disabled=W.page >= W.pages,
+            on_click=W.go_to_page(W.page + 1),
+        ),
+        rx.spacer(),
+        rx.text("Per pagina", size="2"),
+        rx.select.root(
+            rx.select.trigger(aria_label="Per pagina"),
+            rx.select.content(*[rx.select.item(n, value=n) for n in ("25", "50", "100")]),
+            value=W.page_size,
+            on_change=lambda v: W.set_filter("page_size", v),
+        ),
+        align="center",
+        width="100%",
+    )
+
+
+def empty_state() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Uw wachtlijst is nog leeg", size="4", as_="h2"),
+            rx.text(
+                "Voeg patiënten toe die eerder geholpen willen worden: met "
+                "'Patiënt toevoegen', of in één keer met een CSV-bestand uit uw "
+                "praktijksysteem ('Importeren'). Leg bij elke patiënt vast hoe hij "
+                "toestemming gaf voor SMS'jes."
+            ),
+            rx.button("Patiënt toevoegen", on_click=W.open_new),
+            spacing="3",
+        ),
+        max_width="640px",
+    )
+
+
+def _labelled(label: str, control: rx.Component, key: str, hint: str = "") -> rx.Component:
+    """A dialog field whose validation message comes from the state's errors."""
+    return labelled(label, control, key, hint=hint, error=W.errors.get(key, ""))
+
+
+def _text_input(key: str, **props) -> rx.Component:  # type: ignore[no-untyped-def]
+    """An uncontrolled input prefilled from the dialog's form: edits survive a failed save."""
+    return rx.input(id=key, name=key, default_value=W.form[key], **props)
+
+
+def _native_select(
+    name: str, value: rx.Var[str], options: dict[str, str], placeholder: str = ""
+) -> rx.Component:
+    """A plain <select>: it submits with the form and behaves as keyboard users expect."""
+    items = [rx.el.option(placeholder, value="")] if placeholder else []
+    items += [rx.el.option(label, value=key) for key, label in options.items()]
+    return rx.el.select(
+        *items, id=name, name=name, default_value=value, class_name="pjp-native-select"
+    )
+
+
+def _availability_grid() -> rx.Component:
+    header = rx.table.row(
+        rx.table.cell(""), *[rx.table.column_header_cell(p.capitalize()) for p in patients.PARTS]
+    )
+    rows = [
+        rx.table.row(
+            rx.table.row_header_cell(patients.DAY_NAMES[d]),
+            *[
+                rx.table.cell(
+                    rx.checkbox(
+                        name=f"cell-{patients.cell_key(d, p)}",
+                        default_checked=W.form_cells.contains(patients.cell_key(d, p)),
+                        aria_label=f"{patients.DAY_NAMES[d]} {patients.PARTS[p]}",
+                    )
+                )
+                for p in range(len(patients.PARTS))
+            ],
+        )
+        for d in range(len(patients.DAYS))
+    ]
+    return rx.table.root(rx.table.body(header, *rows), size="1")
+
+
+def patient_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.hstack(
+                _labelled(
+                    "Naam",
+                    _text_input("name", max_length=100, width="100%"),
+                    "name",
+                ),
+                _labelled(
+                    "Mobiel nummer",
+                    _text_input("phone", type="tel", width="100%"),
+                    "phone",
+                    hint="Bijvoorbeeld 06-12345678",
+                ),
+                width="100%",
+            ),
+            rx.cond(
+                W.duplicate_id != 0,
+                rx.button(
+                    "Open de bestaande patiënt",
+                    size="1",
+                    variant="outline",
+                    on_click=W.open_duplicate,
+                    type="button",
+                ),
+            ),
+            _labelled(
+                "Behandelingen",
+                rx.flex(
+                    rx.foreach(
+                        W.treatments,
+                        lambda t: rx.el.label(
+                            rx.hstack(
+                                rx.checkbox(
+                                    name="treatment-" + t["id"],
+                                    default_checked=W.form_treatments.contains(t["id"]),
+                                ),
+                                rx.text(t["name"], size="2"),
+                                spacing="1",
+                                align="center",
+                            )
+                        ),
+                    ),
+                    gap="3",
+                    wrap="wrap",
+                ),
+                "treatments",
+            ),
+            rx.hstack(
+                _labelled(
+                    "Duur (minuten)",
+                    _text_input("duration", type="number", min=5, max=240),
+                    "duration",
+                ),
+                _labelled(
+                    "Urgentie",
+                    _native_select("urgency", W.form["urgency"], patients.URGENCIES),
+                    "urgency",
+                ),
+                _labelled(
+                    "Voorkeur behandelaar",
+                    rx.el.select(
+                        rx.el.option("Geen voorkeur", value=""),
+                        rx.foreach(
+                            W.practitioners, lambda p: rx.el.option(p["name"], value=p["id"])
+                        ),
+                        id="practitioner",
+                        name="practitioner",
+                        default_value=W.form["practitioner"],
+                        class_name="pjp-native-select",
+                    ),
+                    "practitioner",
+                ),
+                rx.cond(
+                    W.editing_id != 0,
+                    _labelled(
+                        "Status",
+                        _native_select("status", W.form["status"], patients.STATUSES),
+                        "status",
+                    ),
+                ),
+                width="100%",
+                wrap="wrap",
+            ),
+            _labelled("Beschikbaar", _availability_grid(), "availability"),
+            _labelled(
+                "Toestemming voor SMS",
+                _native_select(
+                    "consent",
+                    W.form["consent"],
+                    patients.CONSENT_METHODS,
+                    placeholder="Kies hoe de patiënt toestemming gaf…",
+                ),
+                "consent",
+            ),
+            _labelled(
+                "Notitie",
+                rx.text_area(
+                    id="note",
+                    name="note",
+                    default_value=W.form["note"],
+                    max_length=500,
+                    width="100%",
+                ),
+                "note",
+                hint="Geen medische details: die horen in het patiëntendossier, niet hier.",
+            ),
+            rx.cond(W.history != "", rx.text(W.history, size="1", color_scheme="gray")),
+            field_message(W.errors.get("form", "")),
+            rx.hstack(
+                rx.dialog.close(
+                    rx.button("Annuleren", variant="soft", color_scheme="gray", type="button")
+                ),
+                submit_button("Opslaan", size="2", width="auto"),
+                justify="end",
+                width="100%",
+            ),
+            spacing="3",
+        ),
+        on_submit=W.save,
+        key=W.editing_id,
+    )
+
+
+def patient_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(rx.cond(W.editing_id == 0, "Patiënt toevoegen", "Patiënt bewerken")),
+            patient_form(),
+            rx.cond(W.editing_id != 0, rx.box(delete_button(), padding_top="1em")),
+            max_width="760px",
+        ),
+        open=W.dialog_open,
+        on_open_change=W.set_dialog_open,
+    )
+
+
+def delete_button() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button("Definitief verwijderen", color_scheme="red", variant="outline", size="1")
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Patiënt definitief verwijderen?"),
+            rx.alert_dialog.description(
+                "Alle gegevens van deze patiënt worden gewist. Dit kan "
+                "niet ongedaan worden gemaakt."
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Annuleren", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Ja, definitief verwijderen",
+                        color_scheme="red",
+                        on_click=W.delete(W.editing_id),
+                    )
+                ),
+                justify="end",
+                spacing="3",
+            ),
+        ),
+    )
+
+
+def removed_banner() -> rx.Component:
+    return rx.cond(
+        W.removed_id != 0,
+        rx.callout(
+            rx.hstack(
+                rx.text(W.removed_name, " is van de wachtlijst gehaald."),
+                rx.button("Ongedaan maken", size="1", variant="soft", on_click=W.undo_remove),
+                align="center",
+            ),
+            icon="undo-2",
+            color_scheme="amber",
+            role="status",
+        ),
+    )
+
+
+@staff_page(routes.WAITLIST, "Wachtlijst", on_load=[W.load])
+def waitlist() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.heading(W.waiting_label, size="5", as_="h2", id="wachtlijst-teller"),
+            rx.spacer(),
+            rx.button(rx.icon("download"), "Exporteren", variant="soft", on_click=W.export),
+            import_dialog(),
+            rx.button(rx.icon("user-plus"), "Patiënt toevoegen", on_click=W.open_new),
+            align="center",
+            width="100%",
+        ),
+        error_callout(W.error),
+        removed_banner(),
+        rx.cond(
+            (W.total == 0) & ~W.filtered,
+            empty_state(),
+            rx.vstack(toolbar(), grid(), pager(), spacing="4", width="100%"),
+        ),
+        patient_dialog(),
+        spacing="4",
+        width="100%",
+    )

@@ -1,0 +1,215 @@
+"""The public account forms: sign up, log in, forgotten password, reset, accept invite."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import ClassVar
+
+import reflex as rx
+from sqlmodel import Session
+
+from pakjeplekje import clock
+from pakjeplekje.config import get_settings
+from pakjeplekje.domain.accounts import auth, email_confirmation, links, team
+from pakjeplekje.domain.emails import Email
+from pakjeplekje.domain.errors import DomainError
+from pakjeplekje.services import logins
+from pakjeplekje.session_cookie import binding_cookie_for_script
+from pakjeplekje.ui.state.base import (
+    client_id,
+    in_transaction,
+    link,
+    send_after_commit,
+)
+from pakjeplekje.ui.state.guard import public_event
+
+log = logging.getLogger(__name__)
+
+NOTICES = {
+    "verlopen": "Je sessie is verlopen. Log opnieuw in.",
+    "inloggen": "Log in om verder te gaan.",
+    "uitgelogd": "Je bent uitgelogd.",
+    "verwijderd": (
+        "Het account van de praktijk is verwijderd. De eigenaar krijgt een e-mail met de "
+        "datum en een link om dit ongedaan te maken."
+    ),
+}
+
+
+def _field(form: dict, name: str) -> str:
+    """A text field of a submitted form; anything else counts as empty (the guard already
+    refused a form that is not a dict)."""
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def _enter_app(grant: str) -> rx.event.EventSpec:
+    """A full page load of the grant hand-off, in this browser only: the script first sets
+    the short-lived SameSite=Strict cookie that `/api/auth/sessie` requires, so the grant
+    sent to anyone else's browser logs nobody in there (login CSRF)."""
+    binding = auth.login_grant_binding(get_settings().secret_key, grant)
+    url = f"/api/auth/sessie?grant={grant}"
+    return rx.call_script(
+        f"document.cookie = {json.dumps(binding_cookie_for_script(binding))}; "
+        f"window.location.assign({json.dumps(url)})"
+    )
+
+
+class LoginState(rx.State):
+    error: str = ""
+    notice: str = ""
+
+    @public_event
+    def load(self) -> None:
+        self.error = ""
+        self.notice = NOTICES.get(self.router.url.query_parameters.get("melding", ""), "")
+
+    @public_event
+    async def submit(self, form: dict) -> rx.event.EventSpec | None:
+        email, password, client = _field(form, "email"), _field(form, "password"), client_id(self)
+        outcome = await asyncio.to_thread(logins.log_in, email, password, client)
+        if outcome.grant is None:
+            self.error, self.notice = outcome.error or auth.INVALID_LOGIN, ""
+            return None
+        self.error = ""
+        return _enter_app(outcome.grant)
+
+
+class SignupState(rx.State):
+    error: str = ""
+
+    @public_event
+    async def submit(self, form: dict) -> rx.event.EventSpec | None:
+        client, settings = client_id(self), get_settings()
+        try:  # counted in a transaction of its own: a refused sign-up still counts
+            await in_transaction(
+                lambda db: auth.count_signup_attempt(
+                    db,
+                    client=client,
+                    secret=settings.secret_key,
+                    limit=settings.signups_per_client_per_hour,
+                    now=clock.now(),
+                )
+            )
+        except DomainError as exc:
+            self.error = exc.message
+            return None
+
+        outbox: list[Email] = []
+
+        def work(db: Session) -> str:
+            now = clock.now()
+            user = auth.sign_up(
+                db,
+                practice_name=_field(form, "practice_name"),
+                name=_field(form, "name"),
+                email=_field(form, "email"),
+                password=_field(form, "password"),
+                now=now,
+            )
+            outbox.append(email_confirmation.start(db, user, link, now))  # before the 1st SMS
+            return auth.issue_login_grant(db, user, now)
+
+        try:
+            grant = await in_transaction(work)
+        except DomainError as exc:
+            self.error = exc.message
+            return None
+        try:
+            await send_after_commit(outbox)
+        except Exception as exc:  # the practice exists: "stuur opnieuw" on the dashboard
+            log.warning("sign-up: confirmation mail not sent (%s)", type(exc).__name__)
+        self.error = ""
+        return _enter_app(grant)
+
+
+class ForgotPasswordState(rx.State):
+    error: str = ""
+    sent: bool = False
+
+    @public_event
+    def load(self) -> None:
+        self.error, self.sent = "", False
+
+    @public_event
+    async def submit(self, form: dict) -> None:
+        outbox: list[Email] = []
+        client, secret = client_id(self), get_settings().secret_key
+        try:
+            await in_transaction(
+                lambda db: auth.request_password_reset(
+                    db,
+                    email=_field(form, "email"),
+                    client=client,
+                    secret=secret,
+                    send_mail=outbox.append,
+                    link=link,
+                    now=clock.now(),
+                )
+            )
+        except DomainError as exc:
+            self.error = exc.message
+            return
+        await send_after_commit(outbox)
+        self.error, self.sent = "", True
+
+
+class _LinkFormState(rx.State, mixin=True):
+    """A page reached through a single-use e-mailed link (?token=…)."""
+
+    purpose: ClassVar[str] = ""
+    _token: str = ""
+    link_error: str = ""
+    error: str = ""
+    email: str = ""
+    checked: bool = False
+
+    @public_event
+    async def load(self) -> None:
+        self._token = self.router.url.query_parameters.get("token", "")
+        self.error, self.checked = "", False
+        token, purpose = self._token, self.purpose
+        try:
+            self.email = await in_transaction(
+                lambda db: links.check(db, token, purpose, clock.now()).email
+            )
+            self.link_error = ""
+        except DomainError as exc:
+            self.email, self.link_error = "", exc.message
+        self.checked = True
+
+    def _complete(self, db: Session, password: str) -> str:
+        raise NotImplementedError
+
+    @public_event
+    async def submit(self, form: dict) -> rx.event.EventSpec | None:
+        password = _field(form, "password")
+        if password != _field(form, "password_repeat"):
+            self.error = "De twee wachtwoorden zijn niet gelijk."
+            return None
+        try:
+            grant = await in_transaction(lambda db: self._complete(db, password))
+        except DomainError as exc:
+            self.error = exc.message
+            return None
+        return _enter_app(grant)
+
+
+class ResetPasswordState(_LinkFormState, rx.State):
+    purpose: ClassVar[str] = "reset"
+
+    def _complete(self, db: Session, password: str) -> str:
+        now = clock.now()
+        user = auth.reset_password(db, token=self._token, password=password, now=now)
+        return auth.issue_login_grant(db, user, now)
+
+
+class AcceptInviteState(_LinkFormState, rx.State):
+    purpose: ClassVar[str] = "invite"
+
+    def _complete(self, db: Session, password: str) -> str:
+        now = clock.now()
+        user = team.accept_invite(db, token=self._token, password=password, now=now)
+        return auth.issue_login_grant(db, user, now)

@@ -1,0 +1,214 @@
+"""Abonnement (owner only) and the subscription banners every staff page shows.
+
+Both only show what `domain.billing.entitlement` says; Stripe is called off the event loop
+(`subscriptions` in a worker thread), and access changes only when the webhook arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+import reflex as rx
+from sqlmodel import Session
+
+from pakjeplekje import clock
+from pakjeplekje.adapters.payments import PaymentsError
+from pakjeplekje.config import get_settings
+from pakjeplekje.domain import billing
+from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.dutch_dates import AMSTERDAM, long_date
+from pakjeplekje.domain.errors import DomainError
+from pakjeplekje.services import billing as subscriptions
+from pakjeplekje.ui.state.base import current_actor, full_page_redirect, in_transaction
+from pakjeplekje.ui.state.guard import staff_event
+
+WAIT_FOR_WEBHOOK_S = 120
+POLL_EVERY_S = 2
+
+
+def _date(moment: datetime | None) -> str:
+    return "" if moment is None else long_date(moment, AMSTERDAM)
+
+
+def _days(n: int) -> str:
+    return "1 dag" if n == 1 else f"{n} dagen"
+
+
+def banners_for(found: billing.Entitlement, is_owner: bool) -> list[dict[str, str]]:
+    """The shell's banners: read-only / stopped for everyone, past-due and SMS for the owner.
+
+    An unconfirmed e-mail address has its own callout (with "stuur opnieuw") on the dashboard
+    and Plekken, not a banner pointing at the subscription."""
+    shown: list[dict[str, str]] = []
+    if found.read_only:
+        shown.append({"kind": "alleen-lezen", "color": "red", "text": found.reason})
+    elif found.reason and found.reason not in (billing.SMS_USED_UP, billing.UNCONFIRMED):
+        shown.append({"kind": "versturen-gestopt", "color": "red", "text": found.reason})
+    elif found.status == "past_due" and is_owner:
+        shown.append(
+            {
+                "kind": "betaling-mislukt",
+                "color": "amber",
+                "text": (
+                    "De betaling van uw abonnement is mislukt. Alles werkt nog tot "
+                    f"{_date(found.grace_ends_at)}; werk uw betaalgegevens bij, anders "
+                    "stopt het versturen dan."
+                ),
+            }
+        )
+    if found.reason == billing.SMS_USED_UP:
+        shown.append({"kind": "sms-op", "color": "red", "text": found.reason})
+    elif found.sms_warning and not found.metered and is_owner and not found.read_only:
+        shown.append(
+            {
+                "kind": "sms-bijna-op",
+                "color": "amber",
+                "text": (
+                    f"U heeft {found.sms_used} van de {found.sms_included} SMS'jes van deze "
+                    "periode gebruikt. Als ze op zijn, stopt het versturen."
+                ),
+            }
+        )
+    return shown
+
+
+class BannerState(rx.State):
+    banners: list[dict[str, str]] = []
+
+    @staff_event
+    async def load_banner(self, actor: Actor) -> None:
+        found = await in_transaction(
+            lambda db: billing.entitlement(db, actor.practice_id, clock.now())
+        )
+        self.banners = banners_for(found, actor.is_owner)
+
+
+class BillingState(rx.State):
+    configured: bool = False
+    status: str = ""
+    status_label: str = ""
+    plan_label: str = ""
+    period_text: str = ""
+    deletion_text: str = ""
+    sms_used: int = 0
+    sms_included: int = 0
+    sms_share: int = 0
+    sms_text: str = ""
+    can_checkout: bool = True
+    processing: bool = False
+    error: str = ""
+    chosen_plan: str = "basis"
+    plans: list[dict[str, str]] = []
+
+    def _show(self, found: billing.Entitlement, running: bool) -> None:
+        settings = get_settings()
+        self.configured = settings.stripe_configured
+        self.plans = [
+            {
+                "key": p.key,
+                "name": p.name,
+                "price": p.display_price,
+                "sms": str(p.included_sms),
+                "label": f"{p.name} — {p.display_price}, {p.included_sms} SMS per maand",
+            }
+            for p in settings.plans
+            if p.price_id or not self.configured
+        ]
+        plan = settings.plan(found.plan)
+        self.status, self.status_label = found.status, found.label
+        self.plan_label = plan.name if plan else ("Proefperiode" if not running else "—")
+        if found.status == "trialing" and found.trial_days_left is not None:
+            self.period_text = (
+                f"Nog {_days(found.trial_days_left)} proefperiode "
+                f"(tot en met {_date(found.trial_ends_at)})."
+            )
+        elif found.status == "expired":
+            self.period_text = f"De proefperiode is afgelopen op {_date(found.trial_ends_at)}."
+        elif found.cancel_at_period_end and found.period_end:
+            self.period_text = f"Opgezegd: loopt af op {_date(found.period_end)}."
+        elif found.status in ("active", "past_due") and found.period_end:
+            self.period_text = f"Volgende verlenging: {_date(found.period_end)}."
+        else:
+            self.period_text = ""
+        self.deletion_text = (
+            f"Zonder abonnement worden de gegevens van de praktijk op "
+            f"{_date(found.deletion_scheduled_at)} verwijderd. Kies vóór die datum een "
+            "abonnement om dat te voorkomen."
+            if found.deletion_scheduled_at
+            else ""
+        )
+        self.sms_used, self.sms_included, self.sms_share = (
+            found.sms_used,
+            found.sms_included,
+            found.sms_share,
+        )
+        self.sms_text = (
+            f"{found.sms_used} van {found.sms_included} SMS'jes gebruikt deze periode"
+            + (" (meer wordt per SMS verrekend)" if found.metered else "")
+            if found.sms_included
+            else f"{found.sms_used} SMS'jes verstuurd deze periode"
+        )
+        self.can_checkout = not running
+
+    async def _refresh(self, actor: Actor) -> bool:
+        """Reload from the database; True while a Stripe subscription is running."""
+
+        def read(db: Session) -> tuple[billing.Entitlement, bool]:
+            running = billing.runs_at_stripe(billing.subscription_of(db, actor.practice_id))
+            return billing.entitlement(db, actor.practice_id, clock.now()), running
+
+        found, running = await in_transaction(read)
+        self._show(found, running)
+        return running
+
+    @staff_event
+    async def load(self, actor: Actor) -> rx.event.EventSpec | None:
+        if not actor.is_owner:
+            return None  # the page guard shows the 403 page
+        self.error = ""
+        running = await self._refresh(actor)
+        back_from_checkout = self.router.url.query_parameters.get("betaling") == "verwerken"
+        self.processing = back_from_checkout and not running
+        return BillingState.wait_for_webhook if self.processing else None
+
+    @staff_event(background=True)
+    async def wait_for_webhook(self, actor: Actor) -> None:
+        """Back from Checkout: the page says "we verwerken je betaling…" until the webhook
+        has made the subscription real (the redirect itself grants nothing)."""
+        for _ in range(WAIT_FOR_WEBHOOK_S // POLL_EVERY_S):
+            await asyncio.sleep(POLL_EVERY_S)
+            actor = await current_actor(self)
+            if actor is None or not actor.is_owner:
+                return
+            async with self:
+                if not self.processing:
+                    return
+                if await self._refresh(actor):
+                    self.processing = False
+                    return
+
+    @staff_event
+    def set_plan(self, actor: Actor, value: str) -> None:
+        self.chosen_plan = value if value in ("basis", "pro") else "basis"
+
+    async def _to_stripe(self, actor: Actor, start: str) -> rx.event.EventSpec | None:
+        plan = self.chosen_plan
+        try:
+            if start == "checkout":
+                url = await asyncio.to_thread(subscriptions.start_checkout, actor, plan)
+            else:
+                url = await asyncio.to_thread(subscriptions.open_portal, actor)
+        except (DomainError, PaymentsError) as exc:
+            self.error = exc.message
+            return None
+        self.error = ""
+        return full_page_redirect(url)
+
+    @staff_event
+    async def checkout(self, actor: Actor) -> rx.event.EventSpec | None:
+        return await self._to_stripe(actor, "checkout")
+
+    @staff_event
+    async def portal(self, actor: Actor) -> rx.event.EventSpec | None:
+        return await self._to_stripe(actor, "portal")

@@ -1,0 +1,191 @@
+"""The patient's side: the claim page `/c/<token>` and `POST /api/claim/{token}`.
+
+Server-rendered HTML, not a Reflex page: a patient on a slow phone gets a few kilobytes that
+work without JavaScript, and an unknown token gets a real 404. Both call `claims.claim()`,
+after a read-only look (`claims.decided`) that answers every claim that can no longer win
+without taking the write lock.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from pakjeplekje import clock
+from pakjeplekje.config import get_settings
+from pakjeplekje.db import read_scope, session_scope
+from pakjeplekje.domain.core_loop import claims
+from pakjeplekje.domain.dutch_dates import long_moment
+from pakjeplekje.services import jobs
+from pakjeplekje.ui import live
+from pakjeplekje.web.html_pages import NO_STORE, client_host, page
+
+API_STATUS = {
+    "claimed": 200,
+    "taken": 409,
+    "expired": 410,
+    "unavailable": 410,
+    "not_found": 404,
+    "rate_limited": 429,
+}
+# The API's contract knows four answers; a practice that takes no claims is "expired" there.
+API_RESULT = {"unavailable": "expired"}
+CONFIRMATION_THREAD = "pjp-confirmation"  # named so tests can wait for it
+
+
+def _run_claim(request: Request, token: str, channel: str) -> claims.ClaimResult:
+    return claim_by_link(token, channel, client_host(request))
+
+
+def claim_by_link(token: str, channel: str, client: str) -> claims.ClaimResult:
+    """One patient's claim, as the page and the API make it: a read first, the write only
+    when the claim can still win; then the staff and the winner's confirmation."""
+    with read_scope() as db:
+        early = claims.decided(db, token, clock.now())
+    if early is not None:  # taken, expired, unavailable: nothing to write, nothing to tell
+        return early
+    with session_scope() as db:
+        result = claims.claim(
+            db,
+            token,
+            channel=channel,
+            client=client,
+            secret=get_settings().secret_key,
+            now=clock.now(),
+        )
+    if result.practice_id is not None:  # a winner: every staff browser of that practice
+        live.publish(result.practice_id, result.filled_message)
+    if result.offer_id is not None:  # the patient's page must not wait for the provider
+        threading.Thread(
+            target=jobs.send_confirmation,
+            args=(result.offer_id,),
+            name=CONFIRMATION_THREAD,
+            daemon=True,
+        ).start()
+    return result
+
+
+def api_claim(request: Request) -> JSONResponse:
+    result = _run_claim(request, request.path_params["token"], "api")
+    if result.result == "not_found":
+        return JSONResponse({"result": "not_found"}, status_code=404, headers=NO_STORE)
+    return JSONResponse(
+        {"result": API_RESULT.get(result.result, result.result)},
+        status_code=API_STATUS[result.result],
+        headers=NO_STORE,
+    )
+
+
+def _slot_card(view: claims.ClaimView) -> str:
+    return (
+        f'<p class="practice">{html.escape(view.practice_name)}</p>'
+        f'<div class="card"><p class="muted">Vrijgekomen afspraak</p>'
+        f'<p class="when" id="wanneer">{long_moment(view.starts_local)}</p>'
+        f'<p class="muted">Duur: {view.duration_minutes} minuten</p></div>'
+    )
+
+
+def not_found() -> HTMLResponse:
+    return page(
+        "Niet gevonden",
+        "<h1>Deze link bestaat niet</h1><p>Controleer of u de hele "
+        "link uit de SMS heeft geopend.</p>",
+        status=404,
+    )
+
+
+def _result_page(token: str, view: claims.ClaimView) -> HTMLResponse:
+    card = _slot_card(view)
+    if view.state == "open":
+        body = (
+            f"<h1>Wilt u deze plek?</h1>{card}"
+            f'<form method="post"><button type="submit">Ja, ik neem deze plek</button>'
+            f'</form><p class="muted">Wie het eerst bevestigt, krijgt de plek.</p>'
+        )
+    elif view.state == "claimed_by_you":
+        body = (
+            f"<h1>De afspraak is van u!</h1>{card}<p>U krijgt ook een bevestiging per "
+            f'SMS.</p><a class="button secondary" href="/c/{html.escape(token)}/afspraak.ics"'
+            f">Zet in mijn agenda</a>"
+        )
+    elif view.state == "taken":
+        body = (
+            f"<h1>Helaas, deze plek is al vergeven</h1>{card}<p>U blijft op de wachtlijst "
+            f"staan. Bij een volgende vrije plek krijgt u weer een SMS.</p>"
+        )
+    elif view.state == "unavailable":  # the practice is read-only; the patient needs no why
+        body = (
+            f"<h1>Deze plek is niet meer beschikbaar</h1>{card}<p>Via deze link kunt u de "
+            f"plek op dit moment niet aannemen. Wilt u deze afspraak graag? Neem dan gerust "
+            f"contact op met de praktijk. U blijft op de wachtlijst staan.</p>"
+        )
+    else:
+        body = (
+            f"<h1>Deze plek is niet meer beschikbaar</h1>{card}<p>De afspraak is verlopen "
+            f"of door de praktijk gesloten. U blijft op de wachtlijst staan.</p>"
+        )
+    leave = (
+        f'<form method="post" action="/c/{html.escape(token)}/afmelden">'
+        '<button class="secondary" type="submit">Afmelden voor deze praktijk</button>'
+        "</form>"
+    )
+    return page(f"Vrije plek bij {view.practice_name}", body + leave)
+
+
+def claim_page(request: Request) -> Response:
+    token = request.path_params["token"]
+    if request.method == "POST":
+        result = _run_claim(request, token, "page")
+        if result.result == "rate_limited":
+            return page(
+                "Even wachten",
+                "<h1>Te veel pogingen</h1><p>Probeer het over een kwartier opnieuw.</p>",
+                status=429,
+            )
+        view = result.view
+    else:
+        with session_scope() as db:
+            view = claims.view(db, token, clock.now())
+        if view is not None and view.first_view_of is not None:
+            live.publish(view.first_view_of)  # "bekeken" on the staff page
+    return not_found() if view is None else _result_page(token, view)
+
+
+def opt_out(request: Request) -> Response:
+    with session_scope() as db:
+        practice_name = claims.opt_out(db, request.path_params["token"], clock.now())
+    if practice_name is None:
+        return not_found()
+    return page(
+        "Afgemeld",
+        f"<h1>U bent afgemeld</h1><p>U krijgt geen SMS'jes meer van "
+        f"{html.escape(practice_name)}. Wilt u toch weer berichten? Neem contact op "
+        "met de praktijk.</p>",
+    )
+
+
+def calendar_file(request: Request) -> Response:
+    token = request.path_params["token"]
+    with session_scope() as db:
+        view = claims.view(db, token, clock.now())
+    if view is None or view.state != "claimed_by_you":
+        return not_found()
+    body = claims.ics(view, uid=claims.hash_token(token)[:24], now=clock.now())
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={**NO_STORE, "Content-Disposition": 'attachment; filename="afspraak.ics"'},
+    )
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/api/claim/{token}", api_claim, methods=["POST"]),
+        Route("/c/{token}", claim_page, methods=["GET", "POST"]),
+        Route("/c/{token}/afspraak.ics", calendar_file, methods=["GET"]),
+        Route("/c/{token}/afmelden", opt_out, methods=["POST"]),
+    ]

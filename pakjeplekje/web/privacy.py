@@ -1,0 +1,334 @@
+"""Privacy HTTP routes: the practice's ZIP export (Overdracht).
+
+The export is a plain HTTP download (the websocket caps `rx.download` at 1 MB): the privacy
+page asks for a two-minute, single-use token over the websocket, then navigates here. The
+route also requires the owner's session cookie, spends the token, and streams the ZIP from a
+sync generator that Starlette runs in its threadpool — nothing is written to disk.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import logging
+from collections.abc import Iterator
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from pakjeplekje import clock
+from pakjeplekje.config import get_settings
+from pakjeplekje.db import session_scope
+from pakjeplekje.domain import phones
+from pakjeplekje.domain.accounts.sessions import resolve_session
+from pakjeplekje.domain.errors import DomainError
+from pakjeplekje.domain.privacy import correction, practice_deletion
+from pakjeplekje.domain.privacy import export as privacy_export
+from pakjeplekje.domain.privacy import requests as privacy_requests
+from pakjeplekje.routes import PRIVACY_REQUEST
+from pakjeplekje.services import scheduler
+from pakjeplekje.session_cookie import token_from_cookie_header
+from pakjeplekje.web.html_pages import NO_STORE, client_host, page
+
+log = logging.getLogger(__name__)
+EXPORT_PATH = "/api/privacy/export.zip"
+
+
+def _stream(practice_id: int) -> Iterator[bytes]:
+    with session_scope() as db:
+        if db.get_bind().dialect.name == "postgresql":  # one snapshot for every table
+            db.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        yield from privacy_export.export_zip(db, practice_id, clock.now())
+
+
+def export_zip(request: Request) -> Response:
+    raw_session = token_from_cookie_header(request.headers.get("cookie"))
+    try:
+        with session_scope() as db:
+            now = clock.now()
+            actor = resolve_session(db, raw_session, now)
+            practice_id = privacy_export.redeem_export(
+                db, request.query_params.get("token", ""), actor, now
+            )
+    except DomainError as exc:
+        return JSONResponse({"error": exc.message}, status_code=403, headers=NO_STORE)
+    stamp = clock.now().strftime("%Y%m%d-%H%M")
+    return StreamingResponse(
+        _stream(practice_id),
+        media_type="application/zip",
+        headers={
+            **NO_STORE,
+            "Content-Disposition": f'attachment; filename="pakjeplekje-export-{stamp}.zip"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def undo_page(request: Request) -> Response:
+    """The link from the deletion e-mail: GET shows a button (mail scanners only GET), POST
+    restores the practice."""
+    token = request.query_params.get("token", "")
+    try:
+        with session_scope() as db:
+            if request.method == "POST":
+                practice = practice_deletion.undo_deletion(db, token, clock.now())
+            else:
+                practice = practice_deletion.undo_check(db, token, clock.now())
+    except DomainError as exc:
+        return page("Herstellen", f"<h1>Herstellen lukt niet</h1>{_error(exc.message)}", 400)
+    name = html.escape(practice.name)
+    if request.method == "POST":
+        return page(
+            "Hersteld",
+            f"<h1>{name} is hersteld</h1><p>U en uw collega's kunnen weer inloggen. "
+            'Vrijgegeven plekken blijven gesloten.</p><a class="button" href="/inloggen">'
+            "Inloggen</a>",
+        )
+    return page(
+        "Herstellen",
+        f"<h1>Verwijdering ongedaan maken</h1><p>{name} staat op de lijst om verwijderd te "
+        "worden. Wilt u het account herstellen?</p>"
+        f'<form method="post" action="{practice_deletion.UNDO_PATH}?token='
+        f'{html.escape(token)}"><button type="submit">Account herstellen</button></form>',
+    )
+
+
+def email_confirm_page(request: Request) -> Response:
+    """The link in the mail to the new address: GET shows a button (mail scanners only GET),
+    POST makes the new address the login."""
+    token = request.query_params.get("token", "")
+    try:
+        with session_scope() as db:
+            if request.method == "POST":
+                user = correction.confirm_email_change(db, token, clock.now())
+                address = user.email
+            else:
+                address = correction.check_email_change(db, token, clock.now()).pending_email or ""
+    except DomainError as exc:
+        return page("E-mailadres", f"<h1>Bevestigen lukt niet</h1>{_error(exc.message)}", 400)
+    shown = html.escape(address)
+    if request.method == "POST":
+        return page(
+            "E-mailadres gewijzigd",
+            f"<h1>E-mailadres gewijzigd</h1><p>U logt voortaan in met <b>{shown}</b>.</p>"
+            '<a class="button" href="/inloggen">Inloggen</a>',
+        )
+    return page(
+        "E-mailadres bevestigen",
+        f"<h1>Nieuw e-mailadres bevestigen</h1><p>Wilt u voortaan inloggen met <b>{shown}</b>?"
+        f'</p><form method="post" action="{correction.CONFIRM_PATH}?token={html.escape(token)}">'
+        '<button type="submit">Bevestigen</button></form>',
+    )
+
+
+def routes() -> list[Route]:
+    return [
+        Route(EXPORT_PATH, export_zip, methods=["GET"]),
+        Route(practice_deletion.UNDO_PATH, undo_page, methods=["GET", "POST"]),
+        Route(correction.CONFIRM_PATH, email_confirm_page, methods=["GET", "POST"]),
+        *verzoek_routes(),
+    ]
+
+
+# --- /privacy/verzoek: the public request form (server-rendered, works without JavaScript) ---
+
+VERZOEK_PATH = PRIVACY_REQUEST
+CONFIRM_PATH = "/privacy/verzoek/bevestigen"
+KIND_HELP = {
+    "inzage": "zien welke gegevens praktijken via PakJePlekje over u hebben",
+    "overdracht": "uw gegevens downloaden (JSON)",
+    "correctie": "onjuiste gegevens laten aanpassen",
+    "verwijdering": "uw gegevens laten wissen en geen SMS meer krijgen",
+    "bezwaar": "van elke wachtlijst af en geen SMS meer krijgen",
+}
+
+
+def _error(message: str) -> str:
+    return f'<p class="card" role="alert" style="color:#b00020">{html.escape(message)}</p>'
+
+
+def _channel(request: Request, form: dict[str, str] | None = None) -> str:
+    value = (form or {}).get("channel") or request.query_params.get("via", "")
+    return "email" if value == "email" else "sms"
+
+
+def _where_codes_go() -> str:
+    """The same sentence for every number: a foreign number learns nothing from its answer that
+    this page did not already say."""
+    names = phones.country_names(get_settings().sms_allowed_countries)
+    return (
+        f'<p class="muted">Codes per SMS gaan alleen naar mobiele nummers uit {names}. Heeft u '
+        "een ander nummer? Vraag dan uw praktijk om uw verzoek door te geven.</p>"
+    )
+
+
+def _start_form(channel: str, kind: str = "", value: str = "", error: str = "") -> str:
+    choices = "".join(
+        f'<label style="display:block;margin:8px 0"><input type="radio" name="kind" '
+        f'value="{k}"{" checked" if k == kind else ""} required> <b>{label}</b>: '
+        f"{KIND_HELP[k]}</label>"
+        for k, label in privacy_requests.KINDS.items()
+    )
+    if channel == "sms":
+        field = (
+            '<label for="value">Uw mobiele nummer</label><input id="value" name="value" '
+            f'type="tel" autocomplete="tel" required value="{html.escape(value)}" '
+            'style="display:block;width:100%;font-size:1.1rem;padding:10px;box-sizing:border-box">'
+        )
+        switch = _where_codes_go() + (
+            f'<p class="muted">Werkt u bij een praktijk? <a href="{VERZOEK_PATH}?via=email">'
+            "Bevestig met uw e-mailadres</a>.</p>"
+        )
+    else:
+        field = (
+            '<label for="value">Uw e-mailadres</label><input id="value" name="value" '
+            f'type="email" autocomplete="email" required value="{html.escape(value)}" '
+            'style="display:block;width:100%;font-size:1.1rem;padding:10px;box-sizing:border-box">'
+        )
+        switch = (
+            f'<p class="muted">Staat u op een wachtlijst? <a href="{VERZOEK_PATH}">'
+            "Bevestig met uw mobiele nummer</a>.</p>"
+        )
+    return (
+        "<h1>Privacyverzoek</h1><p>Onder de AVG kunt u uw gegevens inzien, laten corrigeren "
+        "of verwijderen, meenemen, of bezwaar maken. Wij sturen eerst een code om te "
+        "controleren dat het om uw gegevens gaat.</p>"
+        + (_error(error) if error else "")
+        + f'<form method="post" action="{VERZOEK_PATH}" class="card">'
+        f'<input type="hidden" name="channel" value="{channel}">'
+        f"<fieldset style='border:0;padding:0'><legend>Wat wilt u?</legend>{choices}</fieldset>"
+        f'{field}<button type="submit">Stuur mij een code</button></form>{switch}'
+    )
+
+
+def verzoek_form(request: Request) -> Response:
+    return page("Privacyverzoek", _start_form(_channel(request)))
+
+
+def _code_form(kind: str, channel: str, value: str, ref: str, notice: str, error: str = "") -> str:
+    needs_text = kind == "correctie" or (channel == "email" and kind != "inzage")
+    text_field = (
+        '<label for="message">Uw toelichting (wat moet er anders?)</label>'
+        '<textarea id="message" name="message" rows="4" maxlength="2000" '
+        'style="display:block;width:100%;box-sizing:border-box"></textarea>'
+        if needs_text
+        else ""
+    )
+    return (
+        f"<h1>Vul uw code in</h1><p>{html.escape(notice)}</p>"
+        + (_error(error) if error else "")
+        + f'<form method="post" action="{CONFIRM_PATH}" class="card">'
+        f'<input type="hidden" name="ref" value="{html.escape(ref)}">'
+        f'<input type="hidden" name="value" value="{html.escape(value)}">'
+        f'<input type="hidden" name="kind" value="{html.escape(kind)}">'
+        f'<input type="hidden" name="channel" value="{html.escape(channel)}">'
+        '<label for="code">Code (6 cijfers)</label><input id="code" name="code" '
+        'inputmode="numeric" autocomplete="one-time-code" maxlength="6" required '
+        'style="display:block;width:100%;font-size:1.4rem;padding:10px;box-sizing:border-box">'
+        f'{text_field}<button type="submit">Bevestigen</button></form>'
+        + (_where_codes_go() if channel == "sms" else "")
+        + f'<p class="muted"><a href="{VERZOEK_PATH}">Nieuwe code aanvragen</a></p>'
+    )
+
+
+def _queue_code(request_: privacy_requests.CodeRequest) -> None:
+    """After the commit, for every number alike: the job decides whether the code goes out."""
+    try:
+        scheduler.send_privacy_code_task(
+            request_.code_id, request_.channel, request_.value, request_.code
+        )
+    except Exception as exc:  # the queue is down: the answer stays the same, the log says so
+        log.error("privacy request: queueing the code failed (%s)", type(exc).__name__)
+
+
+async def verzoek_start(request: Request) -> Response:
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    channel = _channel(request, form)
+    kind, value = form.get("kind", ""), form.get("value", "")[:254]
+    try:
+        with session_scope() as db:
+            sent = privacy_requests.request_code(
+                db,
+                kind=kind,
+                channel=channel,
+                raw=value,
+                client=client_host(request),
+                secret=get_settings().secret_key,
+                now=clock.now(),
+            )
+    except DomainError as exc:
+        status = 429 if "Te veel" in exc.message or "al 3 codes" in exc.message else 400
+        return page("Privacyverzoek", _start_form(channel, kind, value, exc.message), status)
+    await run_in_threadpool(_queue_code, sent)
+    return page("Vul uw code in", _code_form(kind, channel, sent.value, sent.ref, sent.answer))
+
+
+def _result(outcome: privacy_requests.Outcome) -> str:
+    parts = [
+        f"<h1>{privacy_requests.KINDS[outcome.kind]}</h1><p>{html.escape(outcome.summary)}</p>"
+    ]
+    if outcome.practices:
+        listed = "".join(f"<li>{html.escape(n)}</li>" for n in outcome.practices)
+        parts.append(f'<div class="card"><p>Betreft:</p><ul id="praktijken">{listed}</ul></div>')
+    elif outcome.kind != "correctie":
+        parts.append('<p class="muted">Wij vonden bij geen enkele praktijk gegevens.</p>')
+    if outcome.data is not None:
+        payload = json.dumps(outcome.data, ensure_ascii=False, indent=2)
+        encoded = base64.b64encode(payload.encode()).decode()
+        parts.append(
+            f'<pre class="card" id="gegevens" style="white-space:pre-wrap;overflow-wrap:anywhere">'
+            f"{html.escape(payload)}</pre>"
+            f'<a class="button" download="mijn-gegevens-pakjeplekje.json" '
+            f'href="data:application/json;charset=utf-8;base64,{encoded}">Download (JSON)</a>'
+        )
+    return "".join(parts)
+
+
+async def verzoek_confirm(request: Request) -> Response:
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    channel = _channel(request, form)
+    kind, value, ref = form.get("kind", ""), form.get("value", "")[:254], form.get("ref", "")
+    message = form.get("message", "")
+
+    def work() -> tuple[privacy_requests.Verified, privacy_requests.Outcome | None]:
+        with session_scope() as db:
+            now, secret = clock.now(), get_settings().secret_key
+            verified = privacy_requests.verify(
+                db, ref=ref, raw=value, code=form.get("code", ""), secret=secret, now=now
+            )
+            if not verified.ok:
+                return verified, None
+            if verified.channel == "sms":
+                outcome = privacy_requests.fulfil_patient(
+                    db, verified.kind, verified.value, message, secret, now
+                )
+            else:
+                outcome = privacy_requests.fulfil_staff(
+                    db, verified.kind, verified.value, message, now
+                )
+            return verified, outcome
+
+    if kind == "correctie" and not message.strip():
+        notice = "Schrijf wat er gecorrigeerd moet worden."
+        return page("Vul uw code in", _code_form(kind, channel, value, ref, notice), 400)
+    verified, outcome = await run_in_threadpool(work)
+    if outcome is None:
+        return page(
+            "Vul uw code in",
+            _code_form(
+                kind, channel, value, ref, "Controleer de code uit het bericht.", verified.error
+            ),
+            400,
+        )
+    return page("Verzoek ontvangen", _result(outcome))
+
+
+def verzoek_routes() -> list[Route]:
+    return [
+        Route(VERZOEK_PATH, verzoek_form, methods=["GET"]),
+        Route(VERZOEK_PATH, verzoek_start, methods=["POST"]),
+        Route(CONFIRM_PATH, verzoek_confirm, methods=["POST"]),
+    ]
