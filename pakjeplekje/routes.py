@@ -1,4 +1,9 @@
-"""Route constants, so pages, links and redirects agree on one spelling."""
+"""Route constants and URL builders, so pages, links and redirects agree on one spelling.
+
+Plain strings only: the UI, the HTTP routes and the services may all import this module.
+"""
+
+from urllib.parse import urlencode
 
 HOME = "/"
 SIGNUP = "/account-aanmaken"
@@ -18,3 +23,9 @@ SETTINGS = "/instellingen"
 TEAM = "/instellingen/medewerkers"
 
 LOGOUT = "/api/auth/uitloggen"
+EXPORT_PATH = "/api/privacy/export.zip"  # the practice's ZIP, behind a one-use token
+
+
+def login(melding: str = "") -> str:
+    """The login page, with the notice (`verlopen`, `uitgelogd`, …) it shows on arrival."""
+    return f"{LOGIN}?{urlencode({'melding': melding})}" if melding else LOGIN

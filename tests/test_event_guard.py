@@ -24,7 +24,16 @@ import pakjeplekje.app  # noqa: F401  (importing the app registers every state)
 from pakjeplekje import clock
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain.accounts.sessions import start_session
-from pakjeplekje.ui.state.guard import BAD_REQUEST, PUBLIC, STAFF, framework_error, guard_kind
+from pakjeplekje.domain.errors import PermissionDenied
+from pakjeplekje.ui.state.guard import (
+    BAD_REQUEST,
+    OWNER,
+    PUBLIC,
+    STAFF,
+    error_var,
+    framework_error,
+    guard_kind,
+)
 from tests.conftest import AppEnv, Factory
 from tests.test_state_events import connected, run
 
@@ -69,7 +78,10 @@ def _client_params(registered: RegisteredEventHandler) -> dict[str, Any]:
 
 
 HANDLERS = _ours()
-STAFF_HANDLERS = sorted(name for name, r in HANDLERS.items() if guard_kind(r.handler) == STAFF)
+STAFF_HANDLERS = sorted(
+    name for name, r in HANDLERS.items() if guard_kind(r.handler) in (STAFF, OWNER)
+)
+OWNER_HANDLERS = sorted(name for name, r in HANDLERS.items() if guard_kind(r.handler) == OWNER)
 WITH_ARGUMENTS = [name for name in STAFF_HANDLERS if _client_params(HANDLERS[name])]
 
 
@@ -123,9 +135,26 @@ def _spec_text(result: object) -> str:
 def test_every_registered_handler_is_guarded_or_public_by_design() -> None:
     assert len(HANDLERS) > 60  # the walk found the app's handlers, not an empty registry
     unguarded = sorted(name for name, r in HANDLERS.items() if guard_kind(r.handler) is None)
-    assert unguarded == [], "use @staff_event or @public_event"
+    assert unguarded == [], "use @staff_event, @owner_event or @public_event"
     public = {name for name, r in HANDLERS.items() if guard_kind(r.handler) == PUBLIC}
     assert public == PUBLIC_BY_DESIGN
+
+
+def test_refusals_go_to_a_var_the_state_has() -> None:
+    """`error="..."` names a text var of the handler's own state (a typo would be a toast)."""
+    named = {name: error_var(r.handler) for name, r in HANDLERS.items() if error_var(r.handler)}
+    assert len(named) > 20
+    for name, var in named.items():
+        state = HANDLERS[name].handler.state
+        assert state is not None
+        assert state.__fields__[var].default == "", f"{name}: {var}"  # type: ignore[index]
+
+
+def test_owner_pages_are_owner_events() -> None:
+    """Team, Abonnement and the audit log: a staff member is refused before any work."""
+    for state in ("TeamState", "BillingState", "AuditLogState"):
+        assert {n for n in HANDLERS if n.startswith(f"{state}.")} <= set(OWNER_HANDLERS), state
+    assert {"PrivacyState.delete_practice", "PrivacyState.download"} <= set(OWNER_HANDLERS)
 
 
 def test_helpers_are_private() -> None:
@@ -156,6 +185,32 @@ def test_staff_handlers_send_strangers_to_login_and_change_nothing(
     result = run(_send(state, registered, payload))
     assert "/inloggen?melding=" in _spec_text(result)
     assert state.dirty_vars == set()  # nothing on the page changed either
+    assert _row_counts() == before
+
+
+@pytest.fixture
+def staff_token(app_env: AppEnv, factory: Factory) -> str:
+    with session_scope() as db:
+        practice = factory.practice(db, "Tandartspraktijk Delta")
+        staff = factory.user(db, practice, "assistent@delta.nl", role="staff")
+        return start_session(db, staff, clock.now())
+
+
+@pytest.mark.parametrize("name", OWNER_HANDLERS)
+def test_owner_handlers_refuse_staff_and_change_nothing(staff_token: str, name: str) -> None:
+    registered = HANDLERS[name]
+    state = _state_for(registered, staff_token)
+    payload = {arg: _plausible(hint) for arg, hint in _client_params(registered).items()}
+    before = _row_counts()
+    result = run(_send(state, registered, payload))
+    refusal = PermissionDenied().message
+    var = error_var(registered.handler)
+    if var is None:
+        assert refusal in _spec_text(result)
+        assert state.dirty_vars == set()
+    else:
+        assert getattr(state, var) == refusal
+        assert state.dirty_vars == {var}
     assert _row_counts() == before
 
 

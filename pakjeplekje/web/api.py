@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from pakjeplekje import clock
+from pakjeplekje import clock, routes
 from pakjeplekje.adapters.mail import ConsoleOutbox
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import get_engine, session_scope
@@ -76,7 +76,7 @@ def start_session(request: Request) -> Response:
         with session_scope() as db:
             token = auth.redeem_login_grant(db, grant, clock.now())
     except DomainError:
-        response = _redirect("/inloggen?melding=verlopen")
+        response = _redirect(routes.login("verlopen"))
     else:
         response = _redirect(target)
         set_session_cookie(response, token)
@@ -90,7 +90,7 @@ def end_session(request: Request) -> Response:
         actor = resolve_session(db, raw, clock.now())
         if actor is not None:
             auth.log_out(db, actor, clock.now())
-    response = _redirect("/inloggen?melding=uitgelogd")
+    response = _redirect(routes.login("uitgelogd"))
     clear_session_cookie(response)
     return response
 

@@ -28,13 +28,12 @@ from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.privacy import correction, practice_deletion
 from pakjeplekje.domain.privacy import export as privacy_export
 from pakjeplekje.domain.privacy import requests as privacy_requests
-from pakjeplekje.routes import PRIVACY_REQUEST
+from pakjeplekje.routes import EXPORT_PATH, PRIVACY_REQUEST
 from pakjeplekje.services import scheduler
 from pakjeplekje.session_cookie import token_from_cookie_header
 from pakjeplekje.web.html_pages import NO_STORE, client_host, page
 
 log = logging.getLogger(__name__)
-EXPORT_PATH = "/api/privacy/export.zip"
 
 
 def _stream(practice_id: int) -> Iterator[bytes]:

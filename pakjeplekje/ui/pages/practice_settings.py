@@ -7,7 +7,7 @@ import reflex as rx
 from pakjeplekje import routes
 from pakjeplekje.ui.components.forms import error_callout, field, submit_button
 from pakjeplekje.ui.components.layout import staff_page
-from pakjeplekje.ui.state.my_account import AccountState
+from pakjeplekje.ui.state.practice_settings import AccountState
 from pakjeplekje.ui.state.practice_settings import PracticeSettingsState as S
 from pakjeplekje.ui.state.session import SessionState
 

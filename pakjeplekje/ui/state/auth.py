@@ -80,22 +80,19 @@ class LoginState(rx.State):
 class SignupState(rx.State):
     error: str = ""
 
-    @public_event
+    @public_event(error="error")
     async def submit(self, form: dict) -> rx.event.EventSpec | None:
         client, settings = client_id(self), get_settings()
-        try:  # counted in a transaction of its own: a refused sign-up still counts
-            await in_transaction(
-                lambda db: auth.count_signup_attempt(
-                    db,
-                    client=client,
-                    secret=settings.secret_key,
-                    limit=settings.signups_per_client_per_hour,
-                    now=clock.now(),
-                )
+        # counted in a transaction of its own: a refused sign-up still counts
+        await in_transaction(
+            lambda db: auth.count_signup_attempt(
+                db,
+                client=client,
+                secret=settings.secret_key,
+                limit=settings.signups_per_client_per_hour,
+                now=clock.now(),
             )
-        except DomainError as exc:
-            self.error = exc.message
-            return None
+        )
 
         outbox: list[Email] = []
 
@@ -112,11 +109,7 @@ class SignupState(rx.State):
             outbox.append(email_confirmation.start(db, user, link, now))  # before the 1st SMS
             return auth.issue_login_grant(db, user, now)
 
-        try:
-            grant = await in_transaction(work)
-        except DomainError as exc:
-            self.error = exc.message
-            return None
+        grant = await in_transaction(work)
         try:
             await send_after_commit(outbox)
         except Exception as exc:  # the practice exists: "stuur opnieuw" on the dashboard
@@ -133,25 +126,21 @@ class ForgotPasswordState(rx.State):
     def load(self) -> None:
         self.error, self.sent = "", False
 
-    @public_event
+    @public_event(error="error")
     async def submit(self, form: dict) -> None:
         outbox: list[Email] = []
         client, secret = client_id(self), get_settings().secret_key
-        try:
-            await in_transaction(
-                lambda db: auth.request_password_reset(
-                    db,
-                    email=_field(form, "email"),
-                    client=client,
-                    secret=secret,
-                    send_mail=outbox.append,
-                    link=link,
-                    now=clock.now(),
-                )
+        await in_transaction(
+            lambda db: auth.request_password_reset(
+                db,
+                email=_field(form, "email"),
+                client=client,
+                secret=secret,
+                send_mail=outbox.append,
+                link=link,
+                now=clock.now(),
             )
-        except DomainError as exc:
-            self.error = exc.message
-            return
+        )
         await send_after_commit(outbox)
         self.error, self.sent = "", True
 
@@ -183,17 +172,13 @@ class _LinkFormState(rx.State, mixin=True):
     def _complete(self, db: Session, password: str) -> str:
         raise NotImplementedError
 
-    @public_event
+    @public_event(error="error")
     async def submit(self, form: dict) -> rx.event.EventSpec | None:
         password = _field(form, "password")
         if password != _field(form, "password_repeat"):
             self.error = "De twee wachtwoorden zijn niet gelijk."
             return None
-        try:
-            grant = await in_transaction(lambda db: self._complete(db, password))
-        except DomainError as exc:
-            self.error = exc.message
-            return None
+        grant = await in_transaction(lambda db: self._complete(db, password))
         return _enter_app(grant)
 
 

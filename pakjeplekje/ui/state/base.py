@@ -10,7 +10,7 @@ from typing import TypeVar
 import reflex as rx
 from sqlmodel import Session
 
-from pakjeplekje import clock
+from pakjeplekje import clock, routes
 from pakjeplekje.adapters.mail import get_mailer
 from pakjeplekje.client_address import client_address, limit_key
 from pakjeplekje.config import get_settings
@@ -92,4 +92,10 @@ def full_page_post(url: str) -> rx.event.EventSpec:
 
 
 def login_redirect(reason: str) -> rx.event.EventSpec:
-    return rx.redirect(f"/inloggen?melding={reason}", replace=True)
+    """To the login page, saying why (`verlopen`, `inloggen`)."""
+    return rx.redirect(routes.login(reason), replace=True)
+
+
+def no_session_redirect(state: rx.State) -> rx.event.EventSpec:
+    """A caller without a valid session: "verlopen" if it still sent a (stale) cookie."""
+    return login_redirect("verlopen" if session_token(state) else "inloggen")

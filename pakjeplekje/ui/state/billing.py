@@ -18,10 +18,9 @@ from pakjeplekje.config import get_settings
 from pakjeplekje.domain import billing
 from pakjeplekje.domain.accounts.sessions import Actor
 from pakjeplekje.domain.dutch_dates import AMSTERDAM, long_date
-from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.services import billing as subscriptions
 from pakjeplekje.ui.state.base import current_actor, full_page_redirect, in_transaction
-from pakjeplekje.ui.state.guard import staff_event
+from pakjeplekje.ui.state.guard import owner_event, staff_event
 
 WAIT_FOR_WEBHOOK_S = 120
 POLL_EVERY_S = 2
@@ -162,23 +161,21 @@ class BillingState(rx.State):
         self._show(found, running)
         return running
 
-    @staff_event
+    @owner_event(error="error")  # for staff the page guard shows "geen toegang" instead
     async def load(self, actor: Actor) -> rx.event.EventSpec | None:
-        if not actor.is_owner:
-            return None  # the page guard shows the 403 page
         self.error = ""
         running = await self._refresh(actor)
         back_from_checkout = self.router.url.query_parameters.get("betaling") == "verwerken"
         self.processing = back_from_checkout and not running
         return BillingState.wait_for_webhook if self.processing else None
 
-    @staff_event(background=True)
+    @owner_event(background=True)
     async def wait_for_webhook(self, actor: Actor) -> None:
         """Back from Checkout: the page says "we verwerken je betaling…" until the webhook
         has made the subscription real (the redirect itself grants nothing)."""
         for _ in range(WAIT_FOR_WEBHOOK_S // POLL_EVERY_S):
             await asyncio.sleep(POLL_EVERY_S)
-            actor = await current_actor(self)
+            actor = await current_actor(self)  # each poll: a revoked session stops it
             if actor is None or not actor.is_owner:
                 return
             async with self:
@@ -188,7 +185,7 @@ class BillingState(rx.State):
                     self.processing = False
                     return
 
-    @staff_event
+    @owner_event(error="error")
     def set_plan(self, actor: Actor, value: str) -> None:
         self.chosen_plan = value if value in ("basis", "pro") else "basis"
 
@@ -199,16 +196,16 @@ class BillingState(rx.State):
                 url = await asyncio.to_thread(subscriptions.start_checkout, actor, plan)
             else:
                 url = await asyncio.to_thread(subscriptions.open_portal, actor)
-        except (DomainError, PaymentsError) as exc:
+        except PaymentsError as exc:  # Stripe refused or is down: the guard shows domain errors
             self.error = exc.message
             return None
         self.error = ""
         return full_page_redirect(url)
 
-    @staff_event
+    @owner_event(error="error")
     async def checkout(self, actor: Actor) -> rx.event.EventSpec | None:
         return await self._to_stripe(actor, "checkout")
 
-    @staff_event
+    @owner_event(error="error")
     async def portal(self, actor: Actor) -> rx.event.EventSpec | None:
         return await self._to_stripe(actor, "portal")

@@ -5,13 +5,18 @@ with any arguments, logged in or not. So no handler is written bare: each is dec
 
 - `staff_event`: the caller must be a logged-in staff member; the handler receives the `Actor`
   (resolved from the session cookie of the websocket handshake) as its first argument, which
-  the client can neither see nor send;
+  the client can neither see nor send. No session: a redirect to the login page;
+- `owner_event`: the same, for handlers of owner-only pages and sections; a staff member gets
+  the `PermissionDenied` message before the handler runs (the domain checks again);
 - `public_event`: deliberately callable without a session (log in, sign up, reset, boot).
 
-Both check the client's arguments against the handler's signature and type hints before any
-work is done, turn a `DomainError` into its Dutch message, and never let an exception reach
-Reflex (whose handler logs the request, cookies included, and shows "An error occurred").
-`tests/test_event_guard.py` walks every registered handler and fails on one that is neither.
+All three check the client's arguments against the handler's signature and type hints before
+any work is done, and never let an exception reach Reflex (whose handler logs the request,
+cookies included, and shows "An error occurred"). A `DomainError` becomes its Dutch message:
+in the state var named by `error=` (the one the page shows next to the form), or else a toast.
+So handlers just call the domain and let it raise; they catch a `DomainError` only when a
+refusal must change more than one message.
+`tests/test_event_guard.py` walks every registered handler and fails on one that is unguarded.
 """
 
 from __future__ import annotations
@@ -26,13 +31,14 @@ from typing import Any
 import reflex as rx
 from reflex.event import EventSpec
 
-from pakjeplekje.domain.errors import DomainError
-from pakjeplekje.ui.state.base import current_actor, login_redirect, session_token
+from pakjeplekje.domain.errors import DomainError, PermissionDenied
+from pakjeplekje.ui.state.base import current_actor, no_session_redirect
 
 log = logging.getLogger(__name__)
 
 GUARD = "__pakjeplekje_guard__"
-STAFF, PUBLIC = "staff", "public"
+ERROR_VAR = "__pakjeplekje_error_var__"
+STAFF, OWNER, PUBLIC = "staff", "owner", "public"
 
 BAD_REQUEST = "Dit verzoek klopt niet. Herlaad de pagina en probeer het opnieuw."
 FAILED = "Er ging iets mis aan onze kant. Probeer het over een minuut opnieuw."
@@ -114,8 +120,22 @@ def _client_view(
     return signature.replace(parameters=[params[0], *own]), client_hints
 
 
-def _guard(fn: Callable[..., Any], kind: str, background: bool) -> Any:
-    takes_actor = kind == STAFF
+async def _show_refusal(
+    state: rx.State, error: str | None, message: str, background: bool
+) -> Reply:
+    """A refusal the person can act on: in the page's own error var, or as a toast."""
+    if error is None:
+        return refuse(message)
+    if background:
+        async with state:
+            setattr(state, error, message)
+    else:
+        setattr(state, error, message)
+    return None
+
+
+def _guard(fn: Callable[..., Any], kind: str, error: str | None, background: bool) -> Any:
+    takes_actor = kind in (STAFF, OWNER)
     signature, hints = _client_view(fn, takes_actor)
     name = fn.__qualname__
 
@@ -134,14 +154,16 @@ def _guard(fn: Callable[..., Any], kind: str, background: bool) -> Any:
             if takes_actor:
                 actor = await current_actor(self)
                 if actor is None:
-                    return login_redirect("verlopen" if session_token(self) else "inloggen")
+                    return no_session_redirect(self)
+                if kind == OWNER and not actor.is_owner:
+                    raise PermissionDenied()
                 result = fn(self, actor, *given, **named)
             else:
                 result = fn(self, *given, **named)
             if inspect.isawaitable(result):
                 result = await result
         except DomainError as exc:
-            return refuse(exc.message)
+            return await _show_refusal(self, error, exc.message, background)
         except Exception:
             log.exception("event %s failed", name)  # our bug: the traceback is for us
             return refuse(FAILED)
@@ -154,25 +176,47 @@ def _guard(fn: Callable[..., Any], kind: str, background: bool) -> Any:
     handler.__signature__ = signature  # type: ignore[attr-defined]
     handler.__annotations__ = hints
     setattr(handler, GUARD, kind)
+    setattr(handler, ERROR_VAR, error)
     return rx.event(background=True)(handler) if background else rx.event(handler)
 
 
-def staff_event(fn: Callable[..., Any] | None = None, *, background: bool = False) -> Any:
-    """A handler for logged-in staff; it gets the `Actor` after `self`."""
+def _declare(fn: Callable[..., Any] | None, kind: str, error: str | None, background: bool) -> Any:
+    """`@x_event` and `@x_event(error=..., background=...)` alike."""
     if fn is None:
-        return lambda f: _guard(f, STAFF, background)
-    return _guard(fn, STAFF, background)
+        return lambda f: _guard(f, kind, error, background)
+    return _guard(fn, kind, error, background)
 
 
-def public_event(fn: Callable[..., Any]) -> Any:
+def staff_event(
+    fn: Callable[..., Any] | None = None, *, error: str | None = None, background: bool = False
+) -> Any:
+    """A handler for logged-in staff; it gets the `Actor` after `self`. `error`: the state var
+    a `DomainError`'s message goes to (else a toast)."""
+    return _declare(fn, STAFF, error, background)
+
+
+def owner_event(
+    fn: Callable[..., Any] | None = None, *, error: str | None = None, background: bool = False
+) -> Any:
+    """A handler of an owner-only page or section: staff get the owner-only message instead."""
+    return _declare(fn, OWNER, error, background)
+
+
+def public_event(fn: Callable[..., Any] | None = None, *, error: str | None = None) -> Any:
     """A handler deliberately open to anyone (it checks what it needs itself)."""
-    return _guard(fn, PUBLIC, background=False)
+    return _declare(fn, PUBLIC, error, background=False)
 
 
 def guard_kind(handler: object) -> str | None:
-    """`staff`, `public`, or None for a handler that skipped the guard."""
+    """`staff`, `owner`, `public`, or None for a handler that skipped the guard."""
     fn = getattr(handler, "fn", handler)
     return getattr(fn, GUARD, None)
+
+
+def error_var(handler: object) -> str | None:
+    """The state var a handler's refusals are shown in (None: a toast)."""
+    fn = getattr(handler, "fn", handler)
+    return getattr(fn, ERROR_VAR, None)
 
 
 def framework_error(exception: Exception) -> EventSpec:  # reflex evals this annotation

@@ -1,4 +1,4 @@
-"""Instellingen: the practice's treatments, practitioners and SMS rules."""
+"""Instellingen: the practice's treatments, practitioners and SMS rules; one's own password."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import reflex as rx
 from sqlmodel import Session
 
 from pakjeplekje import clock
+from pakjeplekje.domain.accounts import auth
 from pakjeplekje.domain.accounts import practice_settings as rules
 from pakjeplekje.domain.accounts.sessions import Actor
-from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.ui.state.base import in_transaction, record_id
 from pakjeplekje.ui.state.guard import RecordId, staff_event
 
@@ -27,7 +27,6 @@ class PracticeSettingsState(rx.State):
         actor: Actor,
         action: Callable[[Session, Actor], object],
         *,
-        outreach: bool = False,
         saved: str = "",
     ) -> rx.event.EventSpec | None:
         """Apply the change, reload what the page shows."""
@@ -36,14 +35,7 @@ class PracticeSettingsState(rx.State):
             action(db, actor)
             return rules.view(db, actor)
 
-        try:
-            settings = await in_transaction(work)
-        except DomainError as exc:
-            if outreach:
-                self.outreach_error = exc.message
-            else:
-                self.error = exc.message
-            return None
+        settings = await in_transaction(work)  # refused: the guard shows the message
         self.error = self.outreach_error = ""
         self.treatments = [
             {
@@ -70,11 +62,11 @@ class PracticeSettingsState(rx.State):
         }
         return rx.toast.success(saved) if saved else None
 
-    @staff_event
+    @staff_event(error="error")
     async def load(self, actor: Actor) -> None:
         await self._run(actor, lambda db, actor: None)
 
-    @staff_event
+    @staff_event(error="error")
     async def add_treatment(self, actor: Actor, form: dict) -> rx.event.EventSpec | None:
         name, duration = str(form.get("name", "")), str(form.get("duration", ""))
         return await self._run(
@@ -85,7 +77,7 @@ class PracticeSettingsState(rx.State):
             saved="Behandeling toegevoegd.",
         )
 
-    @staff_event
+    @staff_event(error="error")
     async def save_treatment(
         self, actor: Actor, treatment_id: RecordId, duration: str, active: bool
     ) -> rx.event.EventSpec | None:
@@ -106,7 +98,7 @@ class PracticeSettingsState(rx.State):
             saved="Behandeling opgeslagen.",
         )
 
-    @staff_event
+    @staff_event(error="error")
     async def add_practitioner(self, actor: Actor, form: dict) -> rx.event.EventSpec | None:
         name = str(form.get("name", ""))
         return await self._run(
@@ -115,7 +107,7 @@ class PracticeSettingsState(rx.State):
             saved="Behandelaar toegevoegd.",
         )
 
-    @staff_event
+    @staff_event(error="error")
     async def set_practitioner_active(
         self, actor: Actor, practitioner_id: RecordId, active: bool
     ) -> rx.event.EventSpec | None:
@@ -130,7 +122,7 @@ class PracticeSettingsState(rx.State):
             ),
         )
 
-    @staff_event
+    @staff_event(error="outreach_error")
     async def save_outreach(self, actor: Actor, form: dict) -> rx.event.EventSpec | None:
         values = {
             k: str(form.get(k, ""))
@@ -158,6 +150,28 @@ class PracticeSettingsState(rx.State):
                 sender_name=values["sender"],
                 now=clock.now(),
             ),
-            outreach=True,
             saved="SMS-regels opgeslagen.",
         )
+
+
+class AccountState(rx.State):
+    """Instellingen → "Wachtwoord wijzigen": one's own password, whatever the role."""
+
+    error: str = ""
+
+    @staff_event(error="error")
+    async def change_password(self, actor: Actor, form: dict) -> rx.event.EventSpec | list | None:
+        current, new = str(form.get("current", "")), str(form.get("new", ""))
+        if new != str(form.get("new_repeat", "")):
+            self.error = "De twee nieuwe wachtwoorden zijn niet gelijk."
+            return None
+        await in_transaction(
+            lambda db: auth.change_password(db, actor, current=current, new=new, now=clock.now())
+        )
+        self.error = ""
+        return [
+            rx.toast.success("Wachtwoord gewijzigd. Andere apparaten zijn uitgelogd."),
+            rx.set_value("current", ""),
+            rx.set_value("new", ""),
+            rx.set_value("new_repeat", ""),
+        ]

@@ -9,7 +9,7 @@ from datetime import timedelta
 import reflex as rx
 from sqlmodel import Session
 
-from pakjeplekje import clock
+from pakjeplekje import clock, routes
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain.accounts.sessions import Actor
 from pakjeplekje.domain.errors import DomainError
@@ -25,8 +25,7 @@ from pakjeplekje.ui.state.base import (
     record_id,
     send_after_commit,
 )
-from pakjeplekje.ui.state.guard import RecordId, staff_event
-from pakjeplekje.web.privacy import EXPORT_PATH
+from pakjeplekje.ui.state.guard import RecordId, owner_event, staff_event
 
 FLAGGED_SHOWN = 20
 SUBJECTS = {"patient": "Patiënt", "staff": "Medewerker"}
@@ -85,68 +84,54 @@ class PrivacyState(rx.State):
         self.error = self.deletion_error = ""
         await self._refresh(actor)
 
-    @staff_event
+    @owner_event(error="error")
     async def download(self, actor: Actor) -> rx.event.EventSpec | None:
         """A two-minute, single-use token, then a real navigation to the streaming route."""
-        try:
-            token = await in_transaction(
-                lambda db: privacy_export.start_export(db, actor, clock.now())
-            )
-        except DomainError as exc:
-            self.error = exc.message
-            return None
+        token = await in_transaction(lambda db: privacy_export.start_export(db, actor, clock.now()))
         self.error = ""
-        return full_page_redirect(f"{EXPORT_PATH}?token={token}")
+        return full_page_redirect(f"{routes.EXPORT_PATH}?token={token}")
 
-    @staff_event
+    @staff_event(error="error")
     async def resolve(self, actor: Actor, form: dict) -> rx.event.EventSpec | list | None:
         request_id = record_id(form.get("request_id", ""))
         status, note = str(form.get("status", "")), str(form.get("resolution", ""))
         if request_id is None:
             self.error = "Dit verzoek bestaat niet (meer)."
             return None
-        try:
-            await in_transaction(
-                lambda db: privacy_requests.resolve(
-                    db,
-                    actor,
-                    request_id=request_id,
-                    status=status,
-                    resolution=note,
-                    now=clock.now(),
-                )
+        await in_transaction(
+            lambda db: privacy_requests.resolve(
+                db,
+                actor,
+                request_id=request_id,
+                status=status,
+                resolution=note,
+                now=clock.now(),
             )
-        except DomainError as exc:
-            self.error = exc.message
-            return None
+        )
         self.error = ""
         await self._refresh(actor)
         return rx.toast.success("Verzoek bijgewerkt.")
 
-    @staff_event
+    @owner_event(error="deletion_error")
     async def delete_practice(self, actor: Actor, form: dict) -> rx.event.EventSpec | list | None:
-        """Owner only: re-enter the password and type the practice name; logs everyone out."""
+        """Re-enter the password and type the practice name; logs everyone out."""
         now, settings = clock.now(), get_settings()
-        try:
-            requested = await in_transaction(
-                lambda db: practice_deletion.request_deletion(
-                    db,
-                    actor,
-                    password=str(form.get("password", "")),
-                    typed_name=str(form.get("practice_name", "")),
-                    immediately=bool(form.get("immediately")),
-                    link=link,
-                    now=now,
-                    grace=timedelta(days=settings.practice_deletion_days),
-                    secret=settings.secret_key,
-                )
+        requested = await in_transaction(
+            lambda db: practice_deletion.request_deletion(
+                db,
+                actor,
+                password=str(form.get("password", "")),
+                typed_name=str(form.get("practice_name", "")),
+                immediately=bool(form.get("immediately")),
+                link=link,
+                now=now,
+                grace=timedelta(days=settings.practice_deletion_days),
+                secret=settings.secret_key,
             )
-        except DomainError as exc:
-            self.deletion_error = exc.message
-            return None
+        )
         await send_after_commit(requested.emails)
         await asyncio.to_thread(subscriptions.cancel_stripe, requested.stripe_subscriptions)
-        return full_page_redirect("/inloggen?melding=verwijderd")
+        return full_page_redirect(routes.login("verwijderd"))
 
     @staff_event
     async def keep_flagged(self, actor: Actor) -> rx.event.EventSpec | None:
@@ -154,16 +139,12 @@ class PrivacyState(rx.State):
         await self._refresh(actor)
         return rx.toast.success(f"{kept} inschrijving(en) behouden.")
 
-    @staff_event
+    @staff_event(error="error")
     async def keep_one(self, actor: Actor, patient_id: RecordId) -> rx.event.EventSpec | None:
         pid = record_id(patient_id)
-        try:
-            if pid is None:
-                raise DomainError("Deze inschrijving staat niet (meer) ter controle.")
-            await in_transaction(lambda db: retention.keep_one(db, actor, pid, clock.now()))
-        except DomainError as exc:
-            self.error = exc.message
-            return None
+        if pid is None:
+            raise DomainError("Deze inschrijving staat niet (meer) ter controle.")
+        await in_transaction(lambda db: retention.keep_one(db, actor, pid, clock.now()))
         self.error = ""
         await self._refresh(actor)
         return rx.toast.success("Inschrijving behouden.")

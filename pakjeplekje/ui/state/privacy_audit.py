@@ -6,10 +6,9 @@ import reflex as rx
 from sqlmodel import Session
 
 from pakjeplekje.domain.accounts.sessions import Actor
-from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.privacy import audit_log
 from pakjeplekje.ui.state.base import in_transaction, record_id
-from pakjeplekje.ui.state.guard import PageNumber, page_number, refuse, staff_event
+from pakjeplekje.ui.state.guard import PageNumber, owner_event, page_number, refuse
 
 
 class AuditLogState(rx.State):
@@ -27,9 +26,7 @@ class AuditLogState(rx.State):
     error: str = ""
 
     async def _refresh(self, actor: Actor) -> None:
-        if not actor.is_owner:
-            self.rows, self.staff = [], []
-            return
+        """Reload the page of rows; a refusal (the guard shows it) leaves an empty page."""
         user_id = record_id(self.user) if self.user else None
         query = audit_log.AuditQuery(
             date_from=self.date_from,
@@ -45,11 +42,8 @@ class AuditLogState(rx.State):
         def work(db: Session) -> tuple[audit_log.AuditPage, list[tuple[int, str]]]:
             return audit_log.page(db, actor, query), audit_log.staff_choices(db, actor)
 
-        try:
-            result, staff = await in_transaction(work)
-        except DomainError as exc:
-            self.error, self.rows, self.total = exc.message, [], 0
-            return
+        self.rows, self.total = [], 0
+        result, staff = await in_transaction(work)
         self.error = ""
         self.staff = [{"id": str(uid), "name": name} for uid, name in staff]
         self.total, self.page, self.pages = result.total, result.page, result.pages
@@ -65,12 +59,12 @@ class AuditLogState(rx.State):
             for r in result.rows
         ]
 
-    @staff_event
+    @owner_event(error="error")
     async def load(self, actor: Actor) -> None:
         self.page, self.error = 1, ""
         await self._refresh(actor)
 
-    @staff_event
+    @owner_event(error="error")
     async def apply(self, actor: Actor, form: dict) -> None:
         self.date_from = str(form.get("date_from", ""))[:10]
         self.date_to = str(form.get("date_to", ""))[:10]
@@ -79,7 +73,7 @@ class AuditLogState(rx.State):
         self.page = 1
         await self._refresh(actor)
 
-    @staff_event
+    @owner_event(error="error")
     async def go_to_page(self, actor: Actor, page: PageNumber) -> rx.event.EventSpec | None:
         chosen = page_number(page, self.pages)
         if chosen is None:

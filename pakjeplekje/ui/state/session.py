@@ -6,7 +6,7 @@ import reflex as rx
 
 from pakjeplekje.domain.accounts.sessions import Actor
 from pakjeplekje.ui import live
-from pakjeplekje.ui.state.base import current_actor, login_redirect, session_token
+from pakjeplekje.ui.state.base import current_actor, no_session_redirect
 from pakjeplekje.ui.state.guard import public_event
 
 
@@ -34,7 +34,7 @@ class SessionState(rx.State):
         actor = await current_actor(self)
         if actor is None:
             self._clear()
-            return login_redirect("verlopen" if session_token(self) else "inloggen")
+            return no_session_redirect(self)
         self._show(actor)
         self.access_denied = owner_only and not actor.is_owner
         live.subscribe(actor.practice_id, self.router.session.client_token)

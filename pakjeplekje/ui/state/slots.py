@@ -12,7 +12,6 @@ from pakjeplekje.domain.accounts import practice_settings
 from pakjeplekje.domain.accounts.sessions import Actor
 from pakjeplekje.domain.core_loop import slots
 from pakjeplekje.domain.dutch_dates import short_moment
-from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.services import scheduler
 from pakjeplekje.ui import live
@@ -88,7 +87,7 @@ class SlotsState(rx.State):
         self.previewing, self.error = False, ""
         await self._reload(actor.practice_id)
 
-    @staff_event
+    @staff_event(error="error")
     async def preview(self, actor: Actor, form: dict) -> None:
         data = {
             k: str(form.get(k, ""))
@@ -97,13 +96,8 @@ class SlotsState(rx.State):
         slot_form = slots.SlotForm(
             data["day"], data["start"], data["duration"], data["treatment"], data["practitioner"]
         )
-        try:
-            result = await in_transaction(
-                lambda db: slots.preview(db, actor, slot_form, clock.now())
-            )
-        except DomainError as exc:
-            self.error, self.previewing = exc.message, False
-            return
+        self.previewing = False  # until this form's matches are in
+        result = await in_transaction(lambda db: slots.preview(db, actor, slot_form, clock.now()))
         self._form, self.error, self.previewing = data, "", True
         self.match_total, self.wave_plan = result.total, result.wave_plan
         self.matches = [
@@ -120,7 +114,7 @@ class SlotsState(rx.State):
     def cancel_preview(self, actor: Actor) -> None:
         self.previewing, self.matches = False, []
 
-    @staff_event
+    @staff_event(error="error")
     async def open_slot(self, actor: Actor) -> rx.event.EventSpec | None:
         f = self._form
         slot_form = slots.SlotForm(
@@ -136,18 +130,14 @@ class SlotsState(rx.State):
             slot, offer_ids = slots.open_slot(db, a, slot_form, now)
             return offer_ids, slots.opened_notice(db, slot, len(offer_ids), now)
 
-        try:
-            offer_ids, notice = await in_transaction(work)
-        except DomainError as exc:
-            self.error = exc.message
-            return None
+        offer_ids, notice = await in_transaction(work)
         self.previewing, self.matches, self._form = False, [], {}
         await self._changed(actor)
         if offer_ids:  # texting waits on the provider: a job does it, the page hears back live
             await asyncio.to_thread(scheduler.send_offers_task, offer_ids)
         return rx.toast.success(notice)
 
-    @staff_event
+    @staff_event(error="error")
     async def close(self, actor: Actor, slot_id: str, reason: str) -> None:
         sid = record_id(slot_id)
         if sid is None:
@@ -157,11 +147,7 @@ class SlotsState(rx.State):
         def work(db: Session) -> None:
             slots.close_slot(db, actor, slot_id=sid, reason=reason, now=clock.now())
 
-        try:
-            await in_transaction(work)
-        except DomainError as exc:
-            self.error = exc.message
-            return
+        await in_transaction(work)
         self.error = ""
         await self._changed(actor)
 
@@ -170,18 +156,12 @@ class SlotsState(rx.State):
         self.period = value if value in PERIODS else "14"
         await self._reload(actor.practice_id)
 
-    @staff_event
+    @staff_event(error="error")
     async def reopen(self, actor: Actor, slot_id: str) -> None:
         sid = record_id(slot_id)
         if sid is None:
             self.error = "Deze plek bestaat niet (meer)."
             return
-        try:
-            await in_transaction(
-                lambda db: slots.reopen_slot(db, actor, slot_id=sid, now=clock.now())
-            )
-        except DomainError as exc:
-            self.error = exc.message
-            return
+        await in_transaction(lambda db: slots.reopen_slot(db, actor, slot_id=sid, now=clock.now()))
         self.error = ""
         await self._changed(actor)

@@ -11,14 +11,13 @@ from pakjeplekje import clock
 from pakjeplekje.domain.accounts import team
 from pakjeplekje.domain.accounts.sessions import Actor
 from pakjeplekje.domain.emails import Email
-from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.ui.state.base import (
     in_transaction,
     link,
     record_id,
     send_after_commit,
 )
-from pakjeplekje.ui.state.guard import RecordId, staff_event
+from pakjeplekje.ui.state.guard import RecordId, owner_event
 
 ROLE_LABELS = {"owner": "Eigenaar", "staff": "Medewerker"}
 STATUS_LABELS = {"active": "Actief", "invited": "Uitgenodigd", "disabled": "Geblokkeerd"}
@@ -44,21 +43,16 @@ class TeamState(rx.State):
     members: list[dict[str, str]] = []
     error: str = ""
 
-    async def _run(self, actor: Actor, action: Action) -> bool:
-        """Run the domain action, refresh the list; False when it was refused."""
+    async def _run(self, actor: Actor, action: Action) -> None:
+        """Run the domain action, refresh the list (a refusal raises: the guard shows it)."""
 
         def work(db: Session) -> list[team.TeamMember]:
             action(db, actor)
             return team.list_team(db, actor)
 
-        try:
-            members = await in_transaction(work)
-        except DomainError as exc:
-            self.error = exc.message
-            return False
+        members = await in_transaction(work)
         self.error = ""
         self.members = [_row(member, actor) for member in members]
-        return True
 
     async def _on_member(
         self, actor: Actor, user_id: RecordId, action: Callable[[Session, Actor, int], object]
@@ -69,16 +63,16 @@ class TeamState(rx.State):
             return
         await self._run(actor, lambda db, actor: action(db, actor, member))
 
-    @staff_event
+    @owner_event(error="error")
     async def load(self, actor: Actor) -> None:
         self.members = []
         await self._run(actor, lambda db, actor: None)
 
-    @staff_event
+    @owner_event(error="error")
     async def invite(self, actor: Actor, form: dict) -> list | None:
         outbox: list[Email] = []
         email, name = str(form.get("email", "")), str(form.get("name", ""))
-        invited = await self._run(
+        await self._run(
             actor,
             lambda db, actor: team.invite_staff(
                 db,
@@ -90,8 +84,6 @@ class TeamState(rx.State):
                 now=clock.now(),
             ),
         )
-        if not invited:
-            return None
         await send_after_commit(outbox)
         return [
             rx.toast.success(f"Uitnodiging verstuurd naar {email.strip().lower()}."),
@@ -99,7 +91,7 @@ class TeamState(rx.State):
             rx.set_value("invite_name", ""),
         ]
 
-    @staff_event
+    @owner_event(error="error")
     async def set_role(self, actor: Actor, user_id: RecordId, role: str) -> None:
         await self._on_member(
             actor,
@@ -109,7 +101,7 @@ class TeamState(rx.State):
             ),
         )
 
-    @staff_event
+    @owner_event(error="error")
     async def deactivate(self, actor: Actor, user_id: RecordId) -> None:
         await self._on_member(
             actor,
@@ -117,7 +109,7 @@ class TeamState(rx.State):
             lambda db, actor, member: team.deactivate(db, actor, user_id=member, now=clock.now()),
         )
 
-    @staff_event
+    @owner_event(error="error")
     async def reactivate(self, actor: Actor, user_id: RecordId) -> None:
         await self._on_member(
             actor,

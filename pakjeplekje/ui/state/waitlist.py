@@ -200,19 +200,16 @@ class WaitlistState(rx.State):
     def open_new(self, actor: Actor) -> None:
         self._open(0, patients.PatientInput(duration_minutes=30), "")
 
-    @staff_event
+    @staff_event(error="error")
     async def open_edit(self, actor: Actor, patient_id: RecordId) -> None:
         await self._open_existing(actor, patient_id)
 
     async def _open_existing(self, actor: Actor, patient_id: RecordId) -> None:
+        """Open the dialog on a stored patient (not found: the guard shows it in `error`)."""
         pid = record_id(patient_id)
         if pid is None:
             return
-        try:
-            detail = await in_transaction(lambda db: patients.get(db, actor, pid))
-        except DomainError as exc:
-            self.error = exc.message
-            return
+        detail = await in_transaction(lambda db: patients.get(db, actor, pid))
         last_offer = patients.local_date(detail.last_offer_at) or "nooit"
         last_claim = patients.local_date(detail.last_claim_at) or "nooit"
         history = (
@@ -271,7 +268,7 @@ class WaitlistState(rx.State):
         verb = "bijgewerkt" if editing else "toegevoegd"
         return rx.toast.success(f"{name} is {verb}.")
 
-    @staff_event
+    @staff_event(error="error")
     async def open_duplicate(self, actor: Actor) -> None:
         await self._open_existing(actor, self.duplicate_id)
 
@@ -304,19 +301,13 @@ class WaitlistState(rx.State):
         self.removed_id = 0
         await self._refresh(actor)
 
-    @staff_event
+    @staff_event(error="error")
     async def delete(self, actor: Actor, patient_id: RecordId) -> rx.event.EventSpec | None:
         pid = record_id(patient_id)
         if pid is None:
             self.error = patients.NOT_FOUND
             return None
-        try:
-            await in_transaction(
-                lambda db: patients.delete_permanently(db, actor, pid, clock.now())
-            )
-        except DomainError as exc:
-            self.error = exc.message
-            return None
+        await in_transaction(lambda db: patients.delete_permanently(db, actor, pid, clock.now()))
         self.dialog_open, self.removed_id = False, 0
         await self._refresh(actor)
         return rx.toast.success("Patiënt definitief verwijderd.")

@@ -7,7 +7,6 @@ import reflex as rx
 from pakjeplekje import clock
 from pakjeplekje.adapters import private_uploads
 from pakjeplekje.domain.accounts.sessions import Actor
-from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.waitlist import patient_csv
 from pakjeplekje.ui.state.base import in_transaction
 from pakjeplekje.ui.state.guard import staff_event
@@ -46,19 +45,13 @@ class ImportState(rx.State):
     def cancel(self, actor: Actor) -> None:
         self._forget(actor.practice_id)
 
-    @staff_event
+    @staff_event(error="error")
     async def upload(self, actor: Actor, files: list[rx.UploadFile]) -> None:
         self._forget(actor.practice_id)
         if not files:
             return
         data = await files[0].read(patient_csv.MAX_BYTES + 1)
-        try:
-            preview = await in_transaction(
-                lambda db: patient_csv.parse(db, actor.practice_id, data)
-            )
-        except DomainError as exc:
-            self.error = exc.message
-            return
+        preview = await in_transaction(lambda db: patient_csv.parse(db, actor.practice_id, data))
         self._key = private_uploads.save(actor.practice_id, data)
         self.file_name = (files[0].filename or "bestand.csv")[:100]
         self.ready, self.error_rows = len(preview.valid), preview.error_rows
@@ -71,22 +64,18 @@ class ImportState(rx.State):
         ]
         self.problems = sorted(problems, key=lambda p: int(p["row"]))[:SHOWN_PROBLEMS]
 
-    @staff_event
+    @staff_event(error="error")
     async def confirm(self, actor: Actor) -> list | None:
         data = private_uploads.load(actor.practice_id, self._key) if self._key else None
         if data is None:
             self._forget(actor.practice_id)
             self.error = "Het bestand is niet meer beschikbaar. Upload het opnieuw."
             return None
-        try:
-            added = await in_transaction(
-                lambda db: patient_csv.import_rows(
-                    db, actor, patient_csv.parse(db, actor.practice_id, data), clock.now()
-                )
+        added = await in_transaction(
+            lambda db: patient_csv.import_rows(
+                db, actor, patient_csv.parse(db, actor.practice_id, data), clock.now()
             )
-        except DomainError as exc:
-            self.error = exc.message
-            return None
+        )
         self._forget(actor.practice_id)
         self.dialog_open = False
         word = "patiënt" if added == 1 else "patiënten"
