@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
+from sqlalchemy.exc import NoResultFound
 from sqlmodel import Session, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
@@ -199,3 +200,25 @@ def test_confirmation_page_get_shows_post_confirms_and_login_moves(
 
     assert login("olga@nieuw.nl").user is not None
     assert login("olga@oud.nl").error == auth.INVALID_LOGIN
+
+
+def test_the_forms_show_the_actors_own_details_within_their_practice(
+    db: Session, factory: Factory, now: datetime
+) -> None:
+    owner, actor = _owner(db, factory)
+    correction.request_email_change(
+        db, actor, new_email="olga@nieuw.nl", password=PASSWORD, link=_link, now=now
+    )
+    shown = correction.details(db, actor)
+    assert (shown.practice_name, shown.name, shown.email, shown.pending_email) == (
+        "Tandartspraktijk Oud",
+        owner.name,
+        "olga@oud.nl",
+        "olga@nieuw.nl",
+    )
+    other = factory.practice(db, "Tandartspraktijk Ander")
+    stranger = factory.user(db, other, "sven@ander.nl", role="owner")
+    _, theirs = factory.login(db, stranger)
+    forged = Actor(**{**vars(theirs), "user_id": owner.id})  # another practice's user id
+    with pytest.raises(NoResultFound):  # nothing of Oud comes back
+        correction.details(db, forged)

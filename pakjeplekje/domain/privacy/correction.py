@@ -17,6 +17,7 @@ Every change is an audit event (ids only).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -37,6 +38,30 @@ EMAIL_LINK = "email_change"
 EMAIL_LINK_VALIDITY = timedelta(hours=24)
 CONFIRM_PATH = "/privacy/email-bevestigen"
 TAKEN = "Dit e-mailadres heeft al een account bij PakJePlekje."
+
+
+@dataclass(frozen=True)
+class Details:
+    """What the Correctie forms show: the practice's and the actor's own stored details."""
+
+    practice_name: str
+    sender_name: str
+    name: str
+    email: str
+    pending_email: str  # "" when no change waits for its confirmation link
+
+
+def details(db: Session, actor: Actor) -> Details:
+    """The actor's practice and own account, each looked up within the actor's practice."""
+    practice = db.exec(select(Practice).where(Practice.id == actor.practice_id)).one()
+    user = _me(db, actor)
+    return Details(
+        practice_name=practice.name,
+        sender_name=practice.sms_sender_name,
+        name=user.name,
+        email=user.email,
+        pending_email=user.pending_email or "",
+    )
 
 
 def rename_practice(db: Session, actor: Actor, *, name: str, now: datetime) -> Practice:

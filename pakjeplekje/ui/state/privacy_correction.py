@@ -9,9 +9,7 @@ from sqlmodel import Session
 
 from pakjeplekje import clock
 from pakjeplekje.domain.accounts.sessions import Actor
-from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.privacy import correction, objections
-from pakjeplekje.models import Practice, User
 from pakjeplekje.ui.state.base import in_transaction, link, send_after_commit
 from pakjeplekje.ui.state.guard import staff_event
 from pakjeplekje.ui.state.session import SessionState
@@ -30,18 +28,11 @@ class CorrectionState(rx.State):
     email_error: str = ""
 
     async def _refresh(self, actor: Actor) -> None:
-        def work(db: Session) -> tuple[Practice, User]:
-            practice = db.get(Practice, actor.practice_id)
-            user = db.get(User, actor.user_id)
-            assert practice is not None and user is not None
-            return practice, user
-
-        practice, user = await in_transaction(work)
-        self.practice_name, self.sender_name = practice.name, practice.sms_sender_name
-        self.name, self.email = user.name, user.email
-        self.pending_email = user.pending_email or ""
-        session = await self.get_state(SessionState)
-        session.practice_name, session.user_name = practice.name, user.name
+        shown = await in_transaction(lambda db: correction.details(db, actor))
+        self.practice_name, self.sender_name = shown.practice_name, shown.sender_name
+        self.name, self.email, self.pending_email = shown.name, shown.email, shown.pending_email
+        session = await self.get_state(SessionState)  # the shell shows both names too
+        session.practice_name, session.user_name = shown.practice_name, shown.name
 
     @staff_event
     async def load(self, actor: Actor) -> None:
@@ -51,17 +42,14 @@ class CorrectionState(rx.State):
     async def _save(
         self, actor: Actor, change: Callable[[Session, Actor], object], error: str, done: str
     ) -> rx.event.EventSpec | None:
-        """Run one correction; a refusal shows in the form's own `error` field."""
-        try:
-            await in_transaction(lambda db: change(db, actor))
-        except DomainError as exc:
-            setattr(self, error, exc.message)
-            return None
+        """Run one correction; a refusal (the guard puts it in the form's own `error` var)
+        leaves the form as it was."""
+        await in_transaction(lambda db: change(db, actor))
         setattr(self, error, "")
         await self._refresh(actor)
         return rx.toast.success(done)
 
-    @staff_event
+    @staff_event(error="practice_error")
     async def save_practice(self, actor: Actor, form: dict) -> rx.event.EventSpec | None:
         name = str(form.get("practice_name", ""))
         return await self._save(
@@ -71,7 +59,7 @@ class CorrectionState(rx.State):
             "Praktijkgegevens opgeslagen.",
         )
 
-    @staff_event
+    @staff_event(error="name_error")
     async def save_name(self, actor: Actor, form: dict) -> rx.event.EventSpec | None:
         name = str(form.get("name", ""))
         return await self._save(
@@ -81,18 +69,14 @@ class CorrectionState(rx.State):
             "Uw naam is opgeslagen.",
         )
 
-    @staff_event
+    @staff_event(error="email_error")
     async def change_email(self, actor: Actor, form: dict) -> rx.event.EventSpec | list | None:
         new_email, password = str(form.get("new_email", "")), str(form.get("email_password", ""))
-        try:
-            outbox = await in_transaction(
-                lambda db: correction.request_email_change(
-                    db, actor, new_email=new_email, password=password, link=link, now=clock.now()
-                )
+        outbox = await in_transaction(
+            lambda db: correction.request_email_change(
+                db, actor, new_email=new_email, password=password, link=link, now=clock.now()
             )
-        except DomainError as exc:
-            self.email_error = exc.message
-            return None
+        )
         await send_after_commit(outbox)
         self.email_error = ""
         await self._refresh(actor)
@@ -124,18 +108,14 @@ class ObjectionState(rx.State):
         self.product_emails, self.usage_statistics = prefs.product_emails, prefs.usage_statistics
         self.version += 1
 
-    @staff_event
+    @staff_event(error="error")
     async def save(self, actor: Actor, form: dict) -> rx.event.EventSpec | None:
         product, usage = bool(form.get("product_emails")), bool(form.get("usage_statistics"))
-        try:
-            prefs = await in_transaction(
-                lambda db: objections.set_preferences(
-                    db, actor, product_emails=product, usage_statistics=usage, now=clock.now()
-                )
+        prefs = await in_transaction(
+            lambda db: objections.set_preferences(
+                db, actor, product_emails=product, usage_statistics=usage, now=clock.now()
             )
-        except DomainError as exc:
-            self.error = exc.message
-            return None
+        )
         self.error = ""
         self.product_emails, self.usage_statistics = prefs.product_emails, prefs.usage_statistics
         self.version += 1
