@@ -155,12 +155,12 @@ def test_past_due_works_for_seven_days_then_sending_stops(desk: Desk, now: datet
     during = billing.entitlement(db, pid, now + 6 * DAY)
     assert during.can_send_sms and during.label == "betaling mislukt"
     assert during.grace_ends_at == now + 7 * DAY
-    assert [b["kind"] for b in banners_for(during, is_owner=True)] == ["betaling-mislukt"]
+    assert [b.kind for b in banners_for(during, is_owner=True)] == ["betaling-mislukt"]
     assert banners_for(during, is_owner=False) == []
     after = billing.entitlement(db, pid, now + 7 * DAY)
     assert not after.can_send_sms and not after.read_only
     assert after.reason == billing.PAST_DUE_STOPPED
-    assert [b["kind"] for b in banners_for(after, is_owner=False)] == ["versturen-gestopt"]
+    assert [b.kind for b in banners_for(after, is_owner=False)] == ["versturen-gestopt"]
     with pytest.raises(DomainError) as refused:
         slots.open_slot(db, desk.actor, desk.form, now + 7 * DAY)
     assert refused.value.message == billing.PAST_DUE_STOPPED
@@ -181,12 +181,12 @@ def test_sms_allowance_counts_only_sent_texts_of_this_period(
     messages(db, pid, 60, now)
     found = billing.entitlement(db, pid, now + DAY)
     assert found.sms_warning and found.can_send_sms
-    assert [b["kind"] for b in banners_for(found, is_owner=True)] == ["sms-bijna-op"]
+    assert [b.kind for b in banners_for(found, is_owner=True)] == ["sms-bijna-op"]
     assert banners_for(found, is_owner=False) == []
     messages(db, pid, 40, now)
     used_up = billing.entitlement(db, pid, now + DAY)
     assert not used_up.can_send_sms and used_up.reason == billing.SMS_USED_UP
-    assert [b["kind"] for b in banners_for(used_up, is_owner=False)] == ["sms-op"]
+    assert [b.kind for b in banners_for(used_up, is_owner=False)] == ["sms-op"]
     with pytest.raises(DomainError) as refused:
         slots.preview(db, desk.actor, desk.form, now + DAY)
     assert refused.value.message == billing.SMS_USED_UP

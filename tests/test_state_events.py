@@ -94,7 +94,7 @@ def test_owner_sees_only_their_own_team(practices: tuple[Practice, Practice]) ->
     a, b = practices
     team = connected(TeamState, b.owner_token)
     run(team.load())
-    emails = {m["email"] for m in team.members}
+    emails = {m.email for m in team.members}
     assert emails == {"eigenaar@beta.nl", "assistent@beta.nl"}
     assert a.staff_email not in emails
 
@@ -110,7 +110,7 @@ def test_other_practice_ids_are_not_found(practices: tuple[Practice, Practice], 
     assert team.error == "Deze medewerker bestaat niet (meer)."
     victim = _user(a.staff_id)
     assert (victim.role, victim.status) == ("staff", "active")
-    assert a.staff_email not in {m["email"] for m in team.members}
+    assert a.staff_email not in {m.email for m in team.members}
 
 
 def test_staff_cannot_use_owner_events(practices: tuple[Practice, Practice]) -> None:
@@ -229,7 +229,7 @@ def test_settings_events_never_reach_another_practice(
         a_treatment_id, before = a_treatment.id, a_treatment.default_duration_minutes
     settings = connected(PracticeSettingsState, b.owner_token)
     run(settings.load())
-    assert str(a_treatment_id) not in {t["id"] for t in settings.treatments}
+    assert str(a_treatment_id) not in {t.id for t in settings.treatments}
     run(settings.save_treatment(str(a_treatment_id), "240", False))
     assert settings.error
     with session_scope() as db:

@@ -219,7 +219,7 @@ def test_without_stripe_keys_nothing_is_called(
     run(page.load())
     assert not page.configured and page.status_label == "proefperiode"
     assert page.sms_text == "0 van 200 SMS'jes gebruikt deze periode"
-    assert [p["key"] for p in page.plans] == ["basis", "pro"]
+    assert [p.key for p in page.plans] == ["basis", "pro"]
     assert fake.requests == []
 
 
@@ -373,7 +373,7 @@ def test_deleted_makes_read_only_and_schedules_deletion_undone_by_subscribing_ag
     assert found.read_only and found.label == "opgezegd" and not found.can_send_sms
     deletion = practice_row(alfa.practice_id).deletion_scheduled_at
     assert deletion is not None and int(deletion.timestamp()) == ended_at + 30 * 86400
-    assert [b["kind"] for b in banners_for(found, is_owner=False)] == ["alleen-lezen"]
+    assert [b.kind for b in banners_for(found, is_owner=False)] == ["alleen-lezen"]
     page = connected(BillingState, alfa.token)
     run(page.load())
     assert page.deletion_text.startswith("Zonder abonnement worden de gegevens")
@@ -400,7 +400,7 @@ def test_payment_failed_gives_the_owner_a_banner_and_seven_days(
     now = clock.now()
     found = entitlement(alfa.practice_id, now)
     assert found.label == "betaling mislukt" and found.can_send_sms
-    assert [b["kind"] for b in banners_for(found, is_owner=True)] == ["betaling-mislukt"]
+    assert [b.kind for b in banners_for(found, is_owner=True)] == ["betaling-mislukt"]
     assert entitlement(alfa.practice_id, now + 6 * DAY).can_send_sms
     assert not entitlement(alfa.practice_id, now + 7 * DAY + timedelta(minutes=1)).can_send_sms
     # paid after all: back to active

@@ -114,7 +114,7 @@ def test_a_trial_practice_texts_only_allowed_countries_and_shows_the_rest(
         view = dashboard.overview(db, place.practice_id, clock.now())
         assert f"1 {SKIPPED_LABEL}" in view.open_slots[0].progress
     run(state.load())  # what staff see on Plekken
-    labels = sorted(o["status"] for o in state.rows[0]["offers"])  # type: ignore[union-attr]
+    labels = sorted(o.status for o in state.rows[0].offers)
     assert labels == sorted(["verstuurd", "verstuurd", SKIPPED_LABEL])
 
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pakjeplekje.ui.state.email_confirmation import EmailConfirmationState as E
+from pakjeplekje.ui.state.email_confirmation import EmailConfirmationState
 
 
 def email_confirmation_callout() -> rx.Component:
     return rx.cond(
-        E.pending,
+        EmailConfirmationState.pending,
         rx.callout(
             rx.vstack(
                 rx.cond(
-                    E.owner,
+                    EmailConfirmationState.owner,
                     rx.text(
                         "Bevestig eerst uw e-mailadres: wij stuurden een link naar ",
-                        rx.el.b(E.email),
+                        rx.el.b(EmailConfirmationState.email),
                         ". Pas als u daarop klikt, kunt u plekken vrijgeven en gaan er "
                         "SMS'jes uit.",
                     ),
@@ -27,15 +27,23 @@ def email_confirmation_callout() -> rx.Component:
                     ),
                 ),
                 rx.cond(
-                    E.owner,
+                    EmailConfirmationState.owner,
                     rx.hstack(
-                        rx.button("Stuur opnieuw", on_click=E.resend, variant="soft", size="2"),
-                        rx.text(E.notice, size="2", role="status"),
+                        rx.button(
+                            "Stuur opnieuw",
+                            on_click=EmailConfirmationState.resend,
+                            variant="soft",
+                            size="2",
+                        ),
+                        rx.text(EmailConfirmationState.notice, size="2", role="status"),
                         align="center",
                         wrap="wrap",
                     ),
                 ),
-                rx.cond(E.error != "", rx.text(E.error, size="2", color_scheme="red")),
+                rx.cond(
+                    EmailConfirmationState.error != "",
+                    rx.text(EmailConfirmationState.error, size="2", color_scheme="red"),
+                ),
                 spacing="2",
             ),
             icon="mail",

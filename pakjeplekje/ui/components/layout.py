@@ -9,7 +9,7 @@ import reflex as rx
 from pakjeplekje import routes
 from pakjeplekje.ui.components.forms import privacy_links
 from pakjeplekje.ui.state.base import full_page_post
-from pakjeplekje.ui.state.billing import BannerState
+from pakjeplekje.ui.state.billing import Banner, BannerState
 from pakjeplekje.ui.state.session import SessionState
 
 NAV = [
@@ -106,10 +106,10 @@ def footer() -> rx.Component:
     )
 
 
-def _billing_banner(banner: rx.Var[dict[str, str]]) -> rx.Component:
+def _billing_banner(banner: rx.Var[Banner]) -> rx.Component:
     return rx.callout(
         rx.hstack(
-            rx.text(banner["text"]),
+            rx.text(banner.text),
             rx.spacer(),
             rx.link(
                 "Naar abonnement", href=routes.SUBSCRIPTION, weight="bold", white_space="nowrap"
@@ -118,9 +118,9 @@ def _billing_banner(banner: rx.Var[dict[str, str]]) -> rx.Component:
             align="center",
         ),
         icon="triangle_alert",
-        color_scheme=banner["color"],
+        color_scheme=banner.color,
         role="alert",
-        data_banner=banner["kind"],
+        data_banner=banner.kind,
         margin_top="1em",
     )
 

@@ -7,7 +7,7 @@ import reflex as rx
 from pakjeplekje import routes
 from pakjeplekje.ui.components.forms import error_callout, labelled
 from pakjeplekje.ui.components.layout import staff_page
-from pakjeplekje.ui.state.billing import BillingState as S
+from pakjeplekje.ui.state.billing import BillingState
 
 
 def _fact(label: str, value: rx.Var | str, test_id: str) -> rx.Component:
@@ -21,14 +21,14 @@ def _fact(label: str, value: rx.Var | str, test_id: str) -> rx.Component:
 def _usage() -> rx.Component:
     return rx.vstack(
         rx.heading("SMS-verbruik", size="3", as_="h3"),
-        rx.text(S.sms_text, id="sms-verbruik"),
+        rx.text(BillingState.sms_text, id="sms-verbruik"),
         rx.cond(
-            S.sms_included > 0,
+            BillingState.sms_included > 0,
             rx.progress(
-                value=S.sms_share,
+                value=BillingState.sms_share,
                 max=100,
                 width="100%",
-                color_scheme=rx.cond(S.sms_share >= 80, "amber", "teal"),
+                color_scheme=rx.cond(BillingState.sms_share >= 80, "amber", "teal"),
                 aria_label="SMS-verbruik",
             ),
         ),
@@ -39,18 +39,18 @@ def _usage() -> rx.Component:
 
 def _stripe_actions() -> rx.Component:
     plan_select = rx.el.select(
-        rx.foreach(S.plans, lambda p: rx.el.option(p["label"], value=p["key"])),
+        rx.foreach(BillingState.plans, lambda p: rx.el.option(p.label, value=p.key)),
         id="plan",
-        value=S.chosen_plan,
-        on_change=S.set_plan,
+        value=BillingState.chosen_plan,
+        on_change=BillingState.set_plan,
         class_name="pjp-native-select",
     )
     return rx.vstack(
         rx.cond(
-            S.can_checkout,
+            BillingState.can_checkout,
             rx.vstack(
                 labelled("Abonnement", plan_select, "plan"),
-                rx.button("Abonnement kiezen", size="3", on_click=S.checkout),
+                rx.button("Abonnement kiezen", size="3", on_click=BillingState.checkout),
                 spacing="3",
                 width="100%",
             ),
@@ -59,7 +59,7 @@ def _stripe_actions() -> rx.Component:
             "Betaalgegevens en facturen beheren",
             size="3",
             variant="soft",
-            on_click=S.portal,
+            on_click=BillingState.portal,
         ),
         rx.text(
             "Betalen gaat via Stripe; wij zien en bewaren geen kaartgegevens.",
@@ -81,7 +81,7 @@ def _not_configured() -> rx.Component:
             ),
             rx.code("python -m pakjeplekje billing set-status <praktijk> <status>"),
             rx.text("Beschikbare abonnementen:", weight="bold"),
-            rx.foreach(S.plans, lambda p: rx.text("• ", p["label"])),
+            rx.foreach(BillingState.plans, lambda p: rx.text("• ", p.label)),
             spacing="2",
         ),
         icon="info",
@@ -90,11 +90,11 @@ def _not_configured() -> rx.Component:
     )
 
 
-@staff_page(routes.SUBSCRIPTION, "Abonnement", owner_only=True, on_load=[S.load])
+@staff_page(routes.SUBSCRIPTION, "Abonnement", owner_only=True, on_load=[BillingState.load])
 def subscription() -> rx.Component:
     return rx.vstack(
         rx.cond(
-            S.processing,
+            BillingState.processing,
             rx.callout(
                 "We verwerken je betaling… Deze pagina werkt zichzelf bij zodra Stripe de "
                 "betaling heeft bevestigd.",
@@ -104,17 +104,20 @@ def subscription() -> rx.Component:
                 id="betaling-verwerken",
             ),
         ),
-        error_callout(S.error),
+        error_callout(BillingState.error),
         rx.card(
             rx.vstack(
                 rx.heading("Uw abonnement", size="4", as_="h2"),
-                _fact("Abonnement", S.plan_label, "abonnement-plan"),
-                _fact("Status", S.status_label, "abonnement-status"),
-                rx.cond(S.period_text != "", rx.text(S.period_text, id="abonnement-periode")),
+                _fact("Abonnement", BillingState.plan_label, "abonnement-plan"),
+                _fact("Status", BillingState.status_label, "abonnement-status"),
                 rx.cond(
-                    S.deletion_text != "",
+                    BillingState.period_text != "",
+                    rx.text(BillingState.period_text, id="abonnement-periode"),
+                ),
+                rx.cond(
+                    BillingState.deletion_text != "",
                     rx.callout(
-                        S.deletion_text,
+                        BillingState.deletion_text,
                         icon="trash-2",
                         color_scheme="red",
                         id="verwijderdatum",
@@ -129,7 +132,7 @@ def subscription() -> rx.Component:
             width="100%",
         ),
         rx.card(
-            rx.cond(S.configured, _stripe_actions(), _not_configured()),
+            rx.cond(BillingState.configured, _stripe_actions(), _not_configured()),
             max_width="720px",
             width="100%",
         ),

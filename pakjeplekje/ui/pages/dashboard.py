@@ -7,7 +7,7 @@ import reflex as rx
 from pakjeplekje import routes
 from pakjeplekje.ui.components.email_confirmation import email_confirmation_callout
 from pakjeplekje.ui.components.layout import staff_page
-from pakjeplekje.ui.state.dashboard import DashboardState as D
+from pakjeplekje.ui.state.dashboard import DashboardState, OpenSlot, RecentFill
 from pakjeplekje.ui.state.email_confirmation import EmailConfirmationState
 from pakjeplekje.ui.state.session import SessionState
 
@@ -23,20 +23,20 @@ def _figure(label: str, value: rx.Var | str, figure_id: str) -> rx.Component:
     )
 
 
-def _open_slot(row: rx.Var[dict[str, str]]) -> rx.Component:
+def _open_slot(row: rx.Var[OpenSlot]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(row["when"], white_space="nowrap"),
-        rx.table.cell(row["treatment"]),
-        rx.table.cell(row["progress"]),
-        data_open_slot=row["id"],
+        rx.table.cell(row.when, white_space="nowrap"),
+        rx.table.cell(row.treatment),
+        rx.table.cell(row.progress),
+        data_open_slot=row.id,
     )
 
 
-def _fill(row: rx.Var[dict[str, str]]) -> rx.Component:
+def _fill(row: rx.Var[RecentFill]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(row["when"], white_space="nowrap"),
-        rx.table.cell(row["winner"]),
-        rx.table.cell(row["fill"]),
+        rx.table.cell(row.when, white_space="nowrap"),
+        rx.table.cell(row.winner),
+        rx.table.cell(row.fill),
     )
 
 
@@ -53,7 +53,9 @@ def _table(headers: list[str], rows: rx.Var, render, empty: str, table_id: str) 
     )
 
 
-@staff_page(routes.DASHBOARD, "Dashboard", on_load=[D.load, EmailConfirmationState.load])
+@staff_page(
+    routes.DASHBOARD, "Dashboard", on_load=[DashboardState.load, EmailConfirmationState.load]
+)
 def dashboard() -> rx.Component:
     return rx.vstack(
         email_confirmation_callout(),
@@ -65,9 +67,10 @@ def dashboard() -> rx.Component:
             align="center",
         ),
         rx.cond(
-            D.unsure_sms > 0,
+            DashboardState.unsure_sms > 0,
             rx.callout(
-                D.unsure_sms.to_string() + " SMS'je(s) met onbekende afloop: de verbinding met de "
+                DashboardState.unsure_sms.to_string()
+                + " SMS'je(s) met onbekende afloop: de verbinding met de "
                 "SMS-dienst viel weg tijdens het versturen. Ze worden niet opnieuw verstuurd "
                 "(dan kreeg iemand het bericht misschien twee keer); kijk zo nodig in het "
                 "logboek van de SMS-dienst.",
@@ -77,16 +80,16 @@ def dashboard() -> rx.Component:
             ),
         ),
         rx.flex(
-            _figure("Op de wachtlijst", D.waiting.to_string(), "aantal-wachtend"),
-            _figure("Via de wachtlijst gevuld (30 dagen)", D.fill_rate, "vulgraad"),
-            _figure("Mediane tijd tot gevuld", D.median_fill, "tijd-tot-gevuld"),
+            _figure("Op de wachtlijst", DashboardState.waiting.to_string(), "aantal-wachtend"),
+            _figure("Via de wachtlijst gevuld (30 dagen)", DashboardState.fill_rate, "vulgraad"),
+            _figure("Mediane tijd tot gevuld", DashboardState.median_fill, "tijd-tot-gevuld"),
             spacing="4",
             wrap="wrap",
         ),
         rx.heading("Open plekken", size="4", as_="h3"),
         _table(
             ["Wanneer", "Behandeling", "SMS'jes"],
-            D.open_slots,
+            DashboardState.open_slots,
             _open_slot,
             "Er staan geen plekken open.",
             "open-plekken",
@@ -94,7 +97,7 @@ def dashboard() -> rx.Component:
         rx.heading("Recent gevuld", size="4", as_="h3"),
         _table(
             ["Wanneer", "Gevuld door", "Tijd tot gevuld"],
-            D.recent_fills,
+            DashboardState.recent_fills,
             _fill,
             "Nog geen plekken gevuld.",
             "recent-gevuld",

@@ -7,42 +7,46 @@ import reflex as rx
 from pakjeplekje import routes
 from pakjeplekje.ui.components.forms import error_callout, field, submit_button
 from pakjeplekje.ui.components.layout import staff_page
-from pakjeplekje.ui.state.practice_settings import AccountState
-from pakjeplekje.ui.state.practice_settings import PracticeSettingsState as S
+from pakjeplekje.ui.state.practice_settings import (
+    AccountState,
+    PracticeSettingsState,
+    PractitionerSetting,
+    TreatmentSetting,
+)
 from pakjeplekje.ui.state.session import SessionState
 
 
-def _treatment_row(t: rx.Var[dict[str, str]]) -> rx.Component:
+def _treatment_row(t: rx.Var[TreatmentSetting]) -> rx.Component:
     """One treatment. The duration field is uncontrolled (`default_value`, saved on blur), so
     React must know which treatment a row is: `rx.foreach` keys rows by position, and a
     treatment added above would leave every field below showing (and, on blur, saving) the
     value of the row that used to be there. The row is keyed by the treatment's id, the field
     also by its saved value, so it shows what was stored after every save."""
-    duration_id = "duur-" + t["id"]
+    duration_id = "duur-" + t.id
     return rx.table.row(
-        rx.table.cell(t["name"]),
+        rx.table.cell(t.name),
         rx.table.cell(
             rx.input(
-                key=t["id"] + ":" + t["duration"],
+                key=t.id + ":" + t.duration,
                 id=duration_id,
-                default_value=t["duration"],
+                default_value=t.duration,
                 type="number",
                 min=5,
                 max=240,
                 width="90px",
-                aria_label="Duur " + t["name"],
-                on_blur=lambda v: S.save_treatment(t["id"], v, t["active"] != ""),
+                aria_label="Duur " + t.name,
+                on_blur=lambda v: PracticeSettingsState.save_treatment(t.id, v, t.active),
             )
         ),
         rx.table.cell(
             rx.switch(
-                checked=t["active"] != "",
-                aria_label="Actief " + t["name"],
-                on_change=lambda v: S.save_treatment(t["id"], t["duration"], v),
+                checked=t.active,
+                aria_label="Actief " + t.name,
+                on_change=lambda v: PracticeSettingsState.save_treatment(t.id, t.duration, v),
             )
         ),
-        data_treatment=t["name"],
-        key=t["id"],
+        data_treatment=t.name,
+        key=t.id,
     )
 
 
@@ -64,7 +68,7 @@ def treatments_card() -> rx.Component:
                         rx.table.column_header_cell("Actief"),
                     )
                 ),
-                rx.table.body(rx.foreach(S.treatments, _treatment_row)),
+                rx.table.body(rx.foreach(PracticeSettingsState.treatments, _treatment_row)),
                 size="1",
             ),
             rx.form(
@@ -80,7 +84,7 @@ def treatments_card() -> rx.Component:
                     submit_button("Toevoegen", size="2", width="auto"),
                     align="end",
                 ),
-                on_submit=S.add_treatment,
+                on_submit=PracticeSettingsState.add_treatment,
                 reset_on_submit=True,
             ),
             spacing="3",
@@ -89,14 +93,14 @@ def treatments_card() -> rx.Component:
     )
 
 
-def _practitioner_row(p: rx.Var[dict[str, str]]) -> rx.Component:
+def _practitioner_row(p: rx.Var[PractitionerSetting]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(p["name"]),
+        rx.table.cell(p.name),
         rx.table.cell(
             rx.switch(
-                checked=p["active"] != "",
-                aria_label="Actief " + p["name"],
-                on_change=lambda v: S.set_practitioner_active(p["id"], v),
+                checked=p.active,
+                aria_label="Actief " + p.name,
+                on_change=lambda v: PracticeSettingsState.set_practitioner_active(p.id, v),
             )
         ),
     )
@@ -106,14 +110,17 @@ def practitioners_card() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Behandelaars", size="4", as_="h2"),
-            rx.table.root(rx.table.body(rx.foreach(S.practitioners, _practitioner_row)), size="1"),
+            rx.table.root(
+                rx.table.body(rx.foreach(PracticeSettingsState.practitioners, _practitioner_row)),
+                size="1",
+            ),
             rx.form(
                 rx.hstack(
                     field("Nieuwe behandelaar", "name", id="nieuwe-behandelaar", max_length=100),
                     submit_button("Toevoegen", size="2", width="auto"),
                     align="end",
                 ),
-                on_submit=S.add_practitioner,
+                on_submit=PracticeSettingsState.add_practitioner,
                 reset_on_submit=True,
             ),
             spacing="3",
@@ -127,7 +134,7 @@ def _outreach_field(label: str, name: str, hint: str = "", **props) -> rx.Compon
         label,
         name,
         id=f"sms-{name}",
-        default_value=S.outreach[name],
+        default_value=PracticeSettingsState.outreach[name],
         hint=hint,
         disabled=~SessionState.is_owner,
         **props,
@@ -166,15 +173,15 @@ def outreach_card() -> rx.Component:
                     spacing="3",
                     width="100%",
                 ),
-                error_callout(S.outreach_error),
+                error_callout(PracticeSettingsState.outreach_error),
                 rx.cond(
                     SessionState.is_owner,
                     submit_button("SMS-regels opslaan", size="2", width="auto"),
                 ),
                 spacing="3",
             ),
-            on_submit=S.save_outreach,
-            key=S.outreach["sender"],
+            on_submit=PracticeSettingsState.save_outreach,
+            key=PracticeSettingsState.outreach["sender"],
         ),
         width="100%",
     )
@@ -234,11 +241,11 @@ def team_card() -> rx.Component:
     )
 
 
-@staff_page(routes.SETTINGS, "Instellingen", on_load=[S.load])
+@staff_page(routes.SETTINGS, "Instellingen", on_load=[PracticeSettingsState.load])
 def settings() -> rx.Component:
     return rx.vstack(
         team_card(),
-        error_callout(S.error),
+        error_callout(PracticeSettingsState.error),
         treatments_card(),
         practitioners_card(),
         outreach_card(),

@@ -9,10 +9,14 @@ from pakjeplekje.ui.components.forms import error_callout, field, submit_button
 from pakjeplekje.ui.components.layout import section, staff_page
 from pakjeplekje.ui.pages.privacy_audit import audit_log
 from pakjeplekje.ui.pages.privacy_correction import bezwaar, correctie
-from pakjeplekje.ui.state.privacy import PrivacyState
+from pakjeplekje.ui.state.privacy import DataCount, FlaggedRow, PrivacyState, RequestRow
 from pakjeplekje.ui.state.privacy_audit import AuditLogState
 from pakjeplekje.ui.state.privacy_correction import CorrectionState, ObjectionState
 from pakjeplekje.ui.state.session import SessionState
+
+
+def _count_row(row: rx.Var[DataCount]) -> rx.Component:
+    return rx.table.row(rx.table.cell(row.label), rx.table.cell(row.rows), data_table=row.table)
 
 
 def inzage() -> rx.Component:
@@ -29,16 +33,7 @@ def inzage() -> rx.Component:
                     rx.table.column_header_cell("Aantal"),
                 )
             ),
-            rx.table.body(
-                rx.foreach(
-                    PrivacyState.counts,
-                    lambda row: rx.table.row(
-                        rx.table.cell(row["label"]),
-                        rx.table.cell(row["rows"]),
-                        data_table=row["table"],
-                    ),
-                )
-            ),
+            rx.table.body(rx.foreach(PrivacyState.counts, _count_row)),
             id="inzage",
             width="100%",
         ),
@@ -67,24 +62,24 @@ def overdracht() -> rx.Component:
     )
 
 
-def _request_row(row: rx.Var[dict[str, str]]) -> rx.Component:
-    overdue = row["overdue"] != ""
+def _request_row(row: rx.Var[RequestRow]) -> rx.Component:
+    overdue = row.overdue
     return rx.table.row(
-        rx.table.cell(rx.text(row["kind"], weight="bold"), rx.text(row["subject"], size="1")),
-        rx.table.cell(row["received"]),
+        rx.table.cell(rx.text(row.kind, weight="bold"), rx.text(row.subject, size="1")),
+        rx.table.cell(row.received),
         rx.table.cell(
             rx.hstack(
-                rx.text(row["due"]),
+                rx.text(row.due),
                 rx.cond(overdue, rx.badge("Te laat", color_scheme="red")),
                 spacing="2",
             )
         ),
-        rx.table.cell(rx.badge(row["status_label"])),
-        rx.table.cell(rx.text(row["message"], size="2"), rx.text(row["resolution"], size="1")),
+        rx.table.cell(rx.badge(row.status_label)),
+        rx.table.cell(rx.text(row.message, size="2"), rx.text(row.resolution, size="1")),
         rx.table.cell(
             rx.form(
                 rx.hstack(
-                    rx.el.input(type="hidden", name="request_id", value=row["id"]),
+                    rx.el.input(type="hidden", name="request_id", value=row.id),
                     rx.el.select(
                         rx.el.option("Afgehandeld", value="done"),
                         rx.el.option("Afwijzen", value="rejected"),
@@ -101,7 +96,7 @@ def _request_row(row: rx.Var[dict[str, str]]) -> rx.Component:
             )
         ),
         background=rx.cond(overdue, "var(--red-3)", "transparent"),
-        data_overdue=row["overdue"],
+        data_overdue=rx.cond(overdue, "1", ""),
         class_name="verzoek",
     )
 
@@ -136,18 +131,18 @@ def verzoeken() -> rx.Component:
     )
 
 
-def _flagged_row(row: rx.Var[dict[str, str]]) -> rx.Component:
+def _flagged_row(row: rx.Var[FlaggedRow]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(row["name"]),
-        rx.table.cell(row["updated"]),
-        rx.table.cell(row["removal"]),
+        rx.table.cell(row.name),
+        rx.table.cell(row.updated),
+        rx.table.cell(row.removal),
         rx.table.cell(
             rx.button(
                 "Behouden",
                 size="1",
                 variant="soft",
-                on_click=PrivacyState.keep_one(row["id"]),
-                aria_label="Behouden: " + row["name"],
+                on_click=PrivacyState.keep_one(row.id),
+                aria_label="Behouden: " + row.name,
             )
         ),
         class_name="ter-controle",

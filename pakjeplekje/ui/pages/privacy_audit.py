@@ -7,16 +7,16 @@ import reflex as rx
 from pakjeplekje.domain.privacy.audit_log import KINDS
 from pakjeplekje.ui.components.forms import error_callout
 from pakjeplekje.ui.components.layout import section
-from pakjeplekje.ui.state.privacy_audit import AuditLogState
+from pakjeplekje.ui.state.privacy_audit import AuditLogState, AuditRow
 
 
-def _audit_row(row: rx.Var[dict[str, str]]) -> rx.Component:
+def _audit_row(row: rx.Var[AuditRow]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(row["when"], white_space="nowrap"),
-        rx.table.cell(row["who"]),
-        rx.table.cell(row["what"]),
-        rx.table.cell(row["record"]),
-        rx.table.cell(rx.text(row["detail"], size="1")),
+        rx.table.cell(row.when, white_space="nowrap"),
+        rx.table.cell(row.who),
+        rx.table.cell(row.what),
+        rx.table.cell(row.record),
+        rx.table.cell(rx.text(row.detail, size="1")),
         class_name="audit-rij",
     )
 
@@ -35,7 +35,7 @@ def audit_log() -> rx.Component:
     ]
     users = [
         rx.el.option("Iedereen", value=""),
-        rx.foreach(AuditLogState.staff, lambda u: rx.el.option(u["name"], value=u["id"])),
+        rx.foreach(AuditLogState.staff, lambda u: rx.el.option(u.name, value=u.id)),
     ]
     return section(
         "Audit-log",

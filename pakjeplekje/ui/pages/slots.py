@@ -9,14 +9,14 @@ from pakjeplekje.ui.components.email_confirmation import email_confirmation_call
 from pakjeplekje.ui.components.forms import error_callout, field, labelled, submit_button
 from pakjeplekje.ui.components.layout import staff_page
 from pakjeplekje.ui.state.email_confirmation import EmailConfirmationState
-from pakjeplekje.ui.state.slots import PERIODS
-from pakjeplekje.ui.state.slots import SlotsState as S
+from pakjeplekje.ui.state.rows import Choice
+from pakjeplekje.ui.state.slots import PERIODS, Match, OfferLine, SlotCard, SlotsState
 
 
-def _native(name: str, label: str, items: rx.Var, placeholder: str) -> rx.Component:
+def _native(name: str, label: str, items: rx.Var[list[Choice]], placeholder: str) -> rx.Component:
     select = rx.el.select(
         rx.el.option(placeholder, value=""),
-        rx.foreach(items, lambda i: rx.el.option(i["name"], value=i["id"])),
+        rx.foreach(items, lambda i: rx.el.option(i.name, value=i.id)),
         id=name,
         name=name,
         class_name="pjp-native-select",
@@ -46,51 +46,64 @@ def slot_form() -> rx.Component:
                     width="100%",
                 ),
                 rx.flex(
-                    _native("treatment", "Behandeling", S.treatments, "Kies een behandeling"),
-                    _native("practitioner", "Behandelaar", S.practitioners, "Maakt niet uit"),
+                    _native(
+                        "treatment", "Behandeling", SlotsState.treatments, "Kies een behandeling"
+                    ),
+                    _native(
+                        "practitioner", "Behandelaar", SlotsState.practitioners, "Maakt niet uit"
+                    ),
                     gap="3",
                     wrap="wrap",
                 ),
-                error_callout(S.error),
+                error_callout(SlotsState.error),
                 submit_button("Bekijk wie er past", size="2", width="auto"),
                 spacing="3",
             ),
-            on_submit=S.preview,
+            on_submit=SlotsState.preview,
         ),
         width="100%",
     )
 
 
-def _match(m: rx.Var[dict[str, str]]) -> rx.Component:
+def _match(m: rx.Var[Match]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(m["name"]),
-        rx.table.cell(rx.cond(m["urgency"] != "", rx.badge("urgent", color_scheme="red"), "")),
-        rx.table.cell("wacht sinds ", m["since"]),
-        rx.table.cell(m["recent"], " aanbod(en) deze week"),
+        rx.table.cell(m.name),
+        rx.table.cell(rx.cond(m.urgent, rx.badge("urgent", color_scheme="red"), "")),
+        rx.table.cell("wacht sinds ", m.since),
+        rx.table.cell(m.recent, " aanbod(en) deze week"),
     )
 
 
 def preview_card() -> rx.Component:
     return rx.cond(
-        S.previewing,
+        SlotsState.previewing,
         rx.card(
             rx.vstack(
                 rx.heading(
-                    S.match_total, " patiënten passen", size="4", as_="h2", id="aantal-kandidaten"
+                    SlotsState.match_total,
+                    " patiënten passen",
+                    size="4",
+                    as_="h2",
+                    id="aantal-kandidaten",
                 ),
                 rx.text(
                     "Golven: ",
-                    S.wave_plan,
+                    SlotsState.wave_plan,
                     ". De volgorde: urgentie, dan wie het langst "
                     "wacht, dan wie deze week de minste aanbiedingen kreeg.",
                 ),
-                rx.table.root(rx.table.body(rx.foreach(S.matches, _match)), size="1"),
+                rx.table.root(rx.table.body(rx.foreach(SlotsState.matches, _match)), size="1"),
                 rx.hstack(
                     rx.button(
-                        "Annuleren", variant="soft", color_scheme="gray", on_click=S.cancel_preview
+                        "Annuleren",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=SlotsState.cancel_preview,
                     ),
                     rx.button(
-                        "Verstuur de SMS'jes", on_click=S.open_slot, disabled=S.match_total == 0
+                        "Verstuur de SMS'jes",
+                        on_click=SlotsState.open_slot,
+                        disabled=SlotsState.match_total == 0,
                     ),
                     spacing="3",
                 ),
@@ -101,78 +114,76 @@ def preview_card() -> rx.Component:
     )
 
 
-def _offer(o: rx.Var[dict[str, str]]) -> rx.Component:
+def _offer(o: rx.Var[OfferLine]) -> rx.Component:
     return rx.hstack(
-        rx.text(o["name"], size="2"),
-        rx.badge(o["status"], size="1"),
+        rx.text(o.name, size="2"),
+        rx.badge(o.status, size="1"),
         spacing="2",
-        data_offer=o["name"],
+        data_offer=o.name,
     )
 
 
-def _slot(row: rx.Var[dict]) -> rx.Component:
+def _slot(row: rx.Var[SlotCard]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.heading(row["when"].to(str), size="3", as_="h3"),
-                rx.text(row["duration"].to(str), " min · ", row["treatment"].to(str)),
+                rx.heading(row.when, size="3", as_="h3"),
+                rx.text(row.duration, " min · ", row.treatment),
                 rx.badge(
-                    row["status_label"].to(str),
-                    color_scheme=rx.cond(row["status"].to(str) == "claimed", "green", "gray"),
+                    row.status_label,
+                    color_scheme=rx.cond(row.status == "claimed", "green", "gray"),
                 ),
                 rx.spacer(),
                 rx.cond(
-                    row["status"].to(str) == "open",
+                    row.status == "open",
                     rx.hstack(
                         rx.button(
                             "Zelf ingevuld",
                             size="1",
                             variant="soft",
-                            on_click=S.close(row["id"].to(str), "zelf_ingevuld"),
+                            on_click=SlotsState.close(row.id, "zelf_ingevuld"),
                         ),
                         rx.button(
                             "Gaat niet door",
                             size="1",
                             variant="soft",
                             color_scheme="red",
-                            on_click=S.close(row["id"].to(str), "gaat_niet_door"),
+                            on_click=SlotsState.close(row.id, "gaat_niet_door"),
                         ),
                     ),
                 ),
                 rx.cond(
-                    row["status"].to(str) == "claimed",
+                    row.status == "claimed",
                     rx.button(
                         "Opnieuw vrijgeven",
                         size="1",
                         variant="soft",
                         title="De patiënt komt toch niet: de plek gaat terug naar de wachtlijst.",
-                        on_click=S.reopen(row["id"].to(str)),
+                        on_click=SlotsState.reopen(row.id),
                     ),
                 ),
                 align="center",
                 width="100%",
             ),
             rx.cond(
-                row["winner"].to(str) != "",
+                row.winner != "",
                 rx.text(
                     "Gevuld door ",
-                    rx.text.strong(row["winner"].to(str)),
+                    rx.text.strong(row.winner),
                     " in ",
-                    row["fill"].to(str),
+                    row.fill,
                     class_name="gevuld",
                 ),
             ),
-            rx.flex(
-                rx.foreach(row["offers"].to(list[dict[str, str]]), _offer), gap="3", wrap="wrap"
-            ),
+            rx.flex(rx.foreach(row.offers, _offer), gap="3", wrap="wrap"),
             spacing="2",
         ),
         width="100%",
-        data_slot=row["id"].to(str),
+        data_slot=row.id,
     )
 
 
-@staff_page(routes.SLOTS, "Plekken", on_load=[S.load, EmailConfirmationState.load])
+@staff_page(routes.SLOTS, "Plekken", on_load=[SlotsState.load, EmailConfirmationState.load])
 def slots_page() -> rx.Component:
     return rx.vstack(
         email_confirmation_callout(),
@@ -186,16 +197,17 @@ def slots_page() -> rx.Component:
                 rx.select.content(
                     *[rx.select.item(label, value=key) for key, label in PERIODS.items()]
                 ),
-                value=S.period,
-                on_change=S.set_period,
+                value=SlotsState.period,
+                on_change=SlotsState.set_period,
             ),
             width="100%",
             align="center",
         ),
         rx.cond(
-            S.rows.length() == 0, rx.text("Nog geen plekken vrijgegeven.", color_scheme="gray")
+            SlotsState.rows.length() == 0,
+            rx.text("Nog geen plekken vrijgegeven.", color_scheme="gray"),
         ),
-        rx.foreach(S.rows, _slot),
+        rx.foreach(SlotsState.rows, _slot),
         spacing="4",
         width="100%",
         max_width="900px",

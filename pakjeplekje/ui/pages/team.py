@@ -7,25 +7,25 @@ import reflex as rx
 from pakjeplekje import routes
 from pakjeplekje.ui.components.forms import error_callout, field, submit_button
 from pakjeplekje.ui.components.layout import staff_page
-from pakjeplekje.ui.state.team import TeamState
+from pakjeplekje.ui.state.team import MemberRow, TeamState
 
 
 def _action(label: str, event: rx.event.EventSpec, color: str = "teal") -> rx.Component:
     return rx.button(label, size="1", variant="soft", color_scheme=color, on_click=event)
 
 
-def _member_actions(member: rx.Var[dict[str, str]]) -> rx.Component:
+def _member_actions(member: rx.Var[MemberRow]) -> rx.Component:
     """What the owner can do to a colleague (never to themself)."""
-    member_id = member["id"]
+    member_id = member.id
     return rx.cond(
-        member["is_self"] != "",
+        member.is_self,
         rx.text("—", color_scheme="gray"),
         rx.cond(
-            member["status"] == "disabled",
+            member.status == "disabled",
             _action("Deblokkeren", TeamState.reactivate(member_id)),
             rx.hstack(
                 rx.cond(
-                    member["role"] == "staff",
+                    member.role == "staff",
                     _action("Maak eigenaar", TeamState.set_role(member_id, "owner")),
                     _action("Maak medewerker", TeamState.set_role(member_id, "staff")),
                 ),
@@ -36,14 +36,14 @@ def _member_actions(member: rx.Var[dict[str, str]]) -> rx.Component:
     )
 
 
-def _member_row(member: rx.Var[dict[str, str]]) -> rx.Component:
+def _member_row(member: rx.Var[MemberRow]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(member["name"]),
-        rx.table.cell(member["email"]),
-        rx.table.cell(rx.badge(member["role_label"])),
-        rx.table.cell(member["status_label"]),
+        rx.table.cell(member.name),
+        rx.table.cell(member.email),
+        rx.table.cell(rx.badge(member.role_label)),
+        rx.table.cell(member.status_label),
         rx.table.cell(_member_actions(member)),
-        data_email=member["email"],
+        data_email=member.email,
     )
 
 

@@ -9,7 +9,7 @@ from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.ui.components.forms import error_callout, field_message, labelled, submit_button
 from pakjeplekje.ui.components.layout import staff_page
 from pakjeplekje.ui.pages.waitlist_import import import_dialog
-from pakjeplekje.ui.state.waitlist import WaitlistState as W
+from pakjeplekje.ui.state.waitlist import PatientRow, WaitlistState
 
 ALL = "alle"
 
@@ -23,7 +23,7 @@ def _select(
             rx.select.trigger(aria_label=label, min_width="130px"),
             rx.select.content(*[rx.select.item(text, value=key) for key, text in items]),
             value=value,
-            on_change=lambda v: W.set_filter(name, v),
+            on_change=lambda v: WaitlistState.set_filter(name, v),
         ),
         spacing="1",
     )
@@ -36,10 +36,10 @@ def _treatment_filter() -> rx.Component:
             rx.select.trigger(aria_label="Behandeling", min_width="150px"),
             rx.select.content(
                 rx.select.item("Alle behandelingen", value=ALL),
-                rx.foreach(W.treatments, lambda t: rx.select.item(t["name"], value=t["id"])),
+                rx.foreach(WaitlistState.treatments, lambda t: rx.select.item(t.name, value=t.id)),
             ),
-            value=W.treatment,
-            on_change=lambda v: W.set_filter("treatment", v),
+            value=WaitlistState.treatment,
+            on_change=lambda v: WaitlistState.set_filter("treatment", v),
         ),
         spacing="1",
     )
@@ -52,8 +52,8 @@ def toolbar() -> rx.Component:
             rx.text("Zoeken", size="1", color_scheme="gray"),
             rx.input(
                 placeholder="Naam of telefoonnummer",
-                value=W.search,
-                on_change=W.set_search,
+                value=WaitlistState.search,
+                on_change=WaitlistState.set_search,
                 debounce_timeout=300,
                 aria_label="Zoeken op naam of telefoonnummer",
                 width="240px",
@@ -61,13 +61,20 @@ def toolbar() -> rx.Component:
             spacing="1",
         ),
         _treatment_filter(),
-        _select("Urgentie", "urgency", W.urgency, [(ALL, "Alle"), *patients.URGENCIES.items()]),
-        _select("Status", "status", W.status, [*patients.STATUSES.items(), (ALL, "Alle")]),
-        _select("Dag", "day", W.day, days),
+        _select(
+            "Urgentie",
+            "urgency",
+            WaitlistState.urgency,
+            [(ALL, "Alle"), *patients.URGENCIES.items()],
+        ),
+        _select(
+            "Status", "status", WaitlistState.status, [*patients.STATUSES.items(), (ALL, "Alle")]
+        ),
+        _select("Dag", "day", WaitlistState.day, days),
         _select(
             "Sorteren op",
             "sort",
-            W.sort,
+            WaitlistState.sort,
             [
                 ("added", "Toegevoegd"),
                 ("name", "Naam"),
@@ -77,17 +84,24 @@ def toolbar() -> rx.Component:
         ),
         rx.button(
             rx.cond(
-                W.descending, rx.icon("arrow-down-wide-narrow"), rx.icon("arrow-up-narrow-wide")
+                WaitlistState.descending,
+                rx.icon("arrow-down-wide-narrow"),
+                rx.icon("arrow-up-narrow-wide"),
             ),
             variant="soft",
-            on_click=W.toggle_direction,
-            aria_label=rx.cond(W.descending, "Aflopend gesorteerd", "Oplopend gesorteerd"),
+            on_click=WaitlistState.toggle_direction,
+            aria_label=rx.cond(
+                WaitlistState.descending, "Aflopend gesorteerd", "Oplopend gesorteerd"
+            ),
             align_self="end",
         ),
         rx.cond(
-            W.filtered,
+            WaitlistState.filtered,
             rx.button(
-                "Filters wissen", variant="ghost", on_click=W.reset_filters, align_self="end"
+                "Filters wissen",
+                variant="ghost",
+                on_click=WaitlistState.reset_filters,
+                align_self="end",
             ),
         ),
         gap="3",
@@ -96,48 +110,46 @@ def toolbar() -> rx.Component:
     )
 
 
-def _row(row: rx.Var[dict[str, str]]) -> rx.Component:
+def _row(row: rx.Var[PatientRow]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
-            rx.link(row["name"], on_click=W.open_edit(row["id"]), href="#", underline="hover")
+            rx.link(row.name, on_click=WaitlistState.open_edit(row.id), href="#", underline="hover")
         ),
-        rx.table.cell(row["phone"], white_space="nowrap"),
-        rx.table.cell(row["treatments"]),
-        rx.table.cell(row["duration"], " min", white_space="nowrap"),
-        rx.table.cell(row["availability"], max_width="220px"),
+        rx.table.cell(row.phone, white_space="nowrap"),
+        rx.table.cell(row.treatments),
+        rx.table.cell(row.duration, " min", white_space="nowrap"),
+        rx.table.cell(row.availability, max_width="220px"),
         rx.table.cell(
-            rx.badge(
-                row["urgency_label"], color_scheme=rx.cond(row["urgency"] == "hoog", "red", "gray")
-            )
+            rx.badge(row.urgency_label, color_scheme=rx.cond(row.urgency == "hoog", "red", "gray"))
         ),
         rx.table.cell(
             rx.vstack(
-                rx.text(row["status_label"]),
+                rx.text(row.status_label),
                 rx.cond(
-                    row["sms_problem"] != "",
-                    rx.badge(row["sms_problem"], color_scheme="orange", class_name="sms-probleem"),
+                    row.sms_problem != "",
+                    rx.badge(row.sms_problem, color_scheme="orange", class_name="sms-probleem"),
                 ),
                 spacing="1",
             )
         ),
-        rx.table.cell(row["added"]),
-        rx.table.cell(row["last_offer"]),
+        rx.table.cell(row.added),
+        rx.table.cell(row.last_offer),
         rx.table.cell(
             rx.hstack(
                 rx.cond(
-                    row["status"] != "removed",
+                    row.status != "removed",
                     rx.button(
                         "Verwijderen",
                         size="1",
                         variant="soft",
                         color_scheme="red",
-                        on_click=W.remove(row["id"]),
+                        on_click=WaitlistState.remove(row.id),
                     ),
                 ),
                 spacing="2",
             )
         ),
-        data_patient=row["name"],
+        data_patient=row.name,
     )
 
 
@@ -157,7 +169,7 @@ def grid() -> rx.Component:
     return rx.box(
         rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-            rx.table.body(rx.foreach(W.rows, _row)),
+            rx.table.body(rx.foreach(WaitlistState.rows, _row)),
             width="100%",
             variant="surface",
             size="1",
@@ -170,24 +182,34 @@ def grid() -> rx.Component:
 def pager() -> rx.Component:
     return rx.hstack(
         rx.button(
-            "Vorige", variant="soft", disabled=W.page <= 1, on_click=W.go_to_page(W.page - 1)
+            "Vorige",
+            variant="soft",
+            disabled=WaitlistState.page <= 1,
+            on_click=WaitlistState.go_to_page(WaitlistState.page - 1),
         ),
         rx.text(
-            "Pagina ", W.page, " van ", W.pages, " · ", W.total, " resultaten", id="pagina-info"
+            "Pagina ",
+            WaitlistState.page,
+            " van ",
+            WaitlistState.pages,
+            " · ",
+            WaitlistState.total,
+            " resultaten",
+            id="pagina-info",
         ),
         rx.button(
             "Volgende",
             variant="soft",
-            disabled=W.page >= W.pages,
-            on_click=W.go_to_page(W.page + 1),
+            disabled=WaitlistState.page >= WaitlistState.pages,
+            on_click=WaitlistState.go_to_page(WaitlistState.page + 1),
         ),
         rx.spacer(),
         rx.text("Per pagina", size="2"),
         rx.select.root(
             rx.select.trigger(aria_label="Per pagina"),
             rx.select.content(*[rx.select.item(n, value=n) for n in ("25", "50", "100")]),
-            value=W.page_size,
-            on_change=lambda v: W.set_filter("page_size", v),
+            value=WaitlistState.page_size,
+            on_change=lambda v: WaitlistState.set_filter("page_size", v),
         ),
         align="center",
         width="100%",
@@ -204,7 +226,7 @@ def empty_state() -> rx.Component:
                 "praktijksysteem ('Importeren'). Leg bij elke patiënt vast hoe hij "
                 "toestemming gaf voor SMS'jes."
             ),
-            rx.button("Patiënt toevoegen", on_click=W.open_new),
+            rx.button("Patiënt toevoegen", on_click=WaitlistState.open_new),
             spacing="3",
         ),
         max_width="640px",
@@ -213,12 +235,12 @@ def empty_state() -> rx.Component:
 
 def _labelled(label: str, control: rx.Component, key: str, hint: str = "") -> rx.Component:
     """A dialog field whose validation message comes from the state's errors."""
-    return labelled(label, control, key, hint=hint, error=W.errors.get(key, ""))
+    return labelled(label, control, key, hint=hint, error=WaitlistState.errors.get(key, ""))
 
 
 def _text_input(key: str, **props) -> rx.Component:  # type: ignore[no-untyped-def]
     """An uncontrolled input prefilled from the dialog's form: edits survive a failed save."""
-    return rx.input(id=key, name=key, default_value=W.form[key], **props)
+    return rx.input(id=key, name=key, default_value=WaitlistState.form[key], **props)
 
 
 def _native_select(
@@ -243,7 +265,7 @@ def _availability_grid() -> rx.Component:
                 rx.table.cell(
                     rx.checkbox(
                         name=f"cell-{patients.cell_key(d, p)}",
-                        default_checked=W.form_cells.contains(patients.cell_key(d, p)),
+                        default_checked=WaitlistState.form_cells.contains(patients.cell_key(d, p)),
                         aria_label=f"{patients.DAY_NAMES[d]} {patients.PARTS[p]}",
                     )
                 )
@@ -273,12 +295,12 @@ def patient_form() -> rx.Component:
                 width="100%",
             ),
             rx.cond(
-                W.duplicate_id != 0,
+                WaitlistState.duplicate_id != 0,
                 rx.button(
                     "Open de bestaande patiënt",
                     size="1",
                     variant="outline",
-                    on_click=W.open_duplicate,
+                    on_click=WaitlistState.open_duplicate,
                     type="button",
                 ),
             ),
@@ -286,14 +308,14 @@ def patient_form() -> rx.Component:
                 "Behandelingen",
                 rx.flex(
                     rx.foreach(
-                        W.treatments,
+                        WaitlistState.treatments,
                         lambda t: rx.el.label(
                             rx.hstack(
                                 rx.checkbox(
-                                    name="treatment-" + t["id"],
-                                    default_checked=W.form_treatments.contains(t["id"]),
+                                    name="treatment-" + t.id,
+                                    default_checked=WaitlistState.form_treatments.contains(t.id),
                                 ),
-                                rx.text(t["name"], size="2"),
+                                rx.text(t.name, size="2"),
                                 spacing="1",
                                 align="center",
                             )
@@ -312,7 +334,7 @@ def patient_form() -> rx.Component:
                 ),
                 _labelled(
                     "Urgentie",
-                    _native_select("urgency", W.form["urgency"], patients.URGENCIES),
+                    _native_select("urgency", WaitlistState.form["urgency"], patients.URGENCIES),
                     "urgency",
                 ),
                 _labelled(
@@ -320,20 +342,20 @@ def patient_form() -> rx.Component:
                     rx.el.select(
                         rx.el.option("Geen voorkeur", value=""),
                         rx.foreach(
-                            W.practitioners, lambda p: rx.el.option(p["name"], value=p["id"])
+                            WaitlistState.practitioners, lambda p: rx.el.option(p.name, value=p.id)
                         ),
                         id="practitioner",
                         name="practitioner",
-                        default_value=W.form["practitioner"],
+                        default_value=WaitlistState.form["practitioner"],
                         class_name="pjp-native-select",
                     ),
                     "practitioner",
                 ),
                 rx.cond(
-                    W.editing_id != 0,
+                    WaitlistState.editing_id != 0,
                     _labelled(
                         "Status",
-                        _native_select("status", W.form["status"], patients.STATUSES),
+                        _native_select("status", WaitlistState.form["status"], patients.STATUSES),
                         "status",
                     ),
                 ),
@@ -345,7 +367,7 @@ def patient_form() -> rx.Component:
                 "Toestemming voor SMS",
                 _native_select(
                     "consent",
-                    W.form["consent"],
+                    WaitlistState.form["consent"],
                     patients.CONSENT_METHODS,
                     placeholder="Kies hoe de patiënt toestemming gaf…",
                 ),
@@ -356,15 +378,18 @@ def patient_form() -> rx.Component:
                 rx.text_area(
                     id="note",
                     name="note",
-                    default_value=W.form["note"],
+                    default_value=WaitlistState.form["note"],
                     max_length=500,
                     width="100%",
                 ),
                 "note",
                 hint="Geen medische details: die horen in het patiëntendossier, niet hier.",
             ),
-            rx.cond(W.history != "", rx.text(W.history, size="1", color_scheme="gray")),
-            field_message(W.errors.get("form", "")),
+            rx.cond(
+                WaitlistState.history != "",
+                rx.text(WaitlistState.history, size="1", color_scheme="gray"),
+            ),
+            field_message(WaitlistState.errors.get("form", "")),
             rx.hstack(
                 rx.dialog.close(
                     rx.button("Annuleren", variant="soft", color_scheme="gray", type="button")
@@ -375,21 +400,23 @@ def patient_form() -> rx.Component:
             ),
             spacing="3",
         ),
-        on_submit=W.save,
-        key=W.editing_id,
+        on_submit=WaitlistState.save,
+        key=WaitlistState.editing_id,
     )
 
 
 def patient_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(rx.cond(W.editing_id == 0, "Patiënt toevoegen", "Patiënt bewerken")),
+            rx.dialog.title(
+                rx.cond(WaitlistState.editing_id == 0, "Patiënt toevoegen", "Patiënt bewerken")
+            ),
             patient_form(),
-            rx.cond(W.editing_id != 0, rx.box(delete_button(), padding_top="1em")),
+            rx.cond(WaitlistState.editing_id != 0, rx.box(delete_button(), padding_top="1em")),
             max_width="760px",
         ),
-        open=W.dialog_open,
-        on_open_change=W.set_dialog_open,
+        open=WaitlistState.dialog_open,
+        on_open_change=WaitlistState.set_dialog_open,
     )
 
 
@@ -410,7 +437,7 @@ def delete_button() -> rx.Component:
                     rx.button(
                         "Ja, definitief verwijderen",
                         color_scheme="red",
-                        on_click=W.delete(W.editing_id),
+                        on_click=WaitlistState.delete(WaitlistState.editing_id),
                     )
                 ),
                 justify="end",
@@ -422,11 +449,13 @@ def delete_button() -> rx.Component:
 
 def removed_banner() -> rx.Component:
     return rx.cond(
-        W.removed_id != 0,
+        WaitlistState.removed_id != 0,
         rx.callout(
             rx.hstack(
-                rx.text(W.removed_name, " is van de wachtlijst gehaald."),
-                rx.button("Ongedaan maken", size="1", variant="soft", on_click=W.undo_remove),
+                rx.text(WaitlistState.removed_name, " is van de wachtlijst gehaald."),
+                rx.button(
+                    "Ongedaan maken", size="1", variant="soft", on_click=WaitlistState.undo_remove
+                ),
                 align="center",
             ),
             icon="undo-2",
@@ -436,22 +465,24 @@ def removed_banner() -> rx.Component:
     )
 
 
-@staff_page(routes.WAITLIST, "Wachtlijst", on_load=[W.load])
+@staff_page(routes.WAITLIST, "Wachtlijst", on_load=[WaitlistState.load])
 def waitlist() -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.heading(W.waiting_label, size="5", as_="h2", id="wachtlijst-teller"),
+            rx.heading(WaitlistState.waiting_label, size="5", as_="h2", id="wachtlijst-teller"),
             rx.spacer(),
-            rx.button(rx.icon("download"), "Exporteren", variant="soft", on_click=W.export),
+            rx.button(
+                rx.icon("download"), "Exporteren", variant="soft", on_click=WaitlistState.export
+            ),
             import_dialog(),
-            rx.button(rx.icon("user-plus"), "Patiënt toevoegen", on_click=W.open_new),
+            rx.button(rx.icon("user-plus"), "Patiënt toevoegen", on_click=WaitlistState.open_new),
             align="center",
             width="100%",
         ),
-        error_callout(W.error),
+        error_callout(WaitlistState.error),
         removed_banner(),
         rx.cond(
-            (W.total == 0) & ~W.filtered,
+            (WaitlistState.total == 0) & ~WaitlistState.filtered,
             empty_state(),
             rx.vstack(toolbar(), grid(), pager(), spacing="4", width="100%"),
         ),

@@ -7,7 +7,7 @@ import reflex as rx
 from pakjeplekje.domain.waitlist import patient_csv
 from pakjeplekje.ui.components.forms import error_callout
 from pakjeplekje.ui.state.base import full_page_redirect
-from pakjeplekje.ui.state.waitlist_import import ImportState as I
+from pakjeplekje.ui.state.waitlist_import import ImportState, Problem
 
 UPLOAD_ID = "wachtlijst-csv"
 COLUMNS_HELP = (
@@ -17,29 +17,29 @@ COLUMNS_HELP = (
 )
 
 
-def _problem_row(problem: rx.Var[dict[str, str]]) -> rx.Component:
+def _problem_row(problem: rx.Var[Problem]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(problem["row"]),
-        rx.table.cell(problem["column"]),
-        rx.table.cell(problem["message"]),
+        rx.table.cell(problem.row),
+        rx.table.cell(problem.column),
+        rx.table.cell(problem.message),
     )
 
 
 def preview() -> rx.Component:
     return rx.vstack(
         rx.text(
-            rx.text.strong(I.file_name),
+            rx.text.strong(ImportState.file_name),
             ": ",
-            I.ready,
+            ImportState.ready,
             " rij(en) klaar om te importeren, ",
-            I.error_rows,
+            ImportState.error_rows,
             " met fouten, ",
-            I.duplicates,
+            ImportState.duplicates,
             " dubbel.",
             id="import-samenvatting",
         ),
         rx.cond(
-            I.problems.length() > 0,
+            ImportState.problems.length() > 0,
             rx.box(
                 rx.table.root(
                     rx.table.header(
@@ -49,7 +49,7 @@ def preview() -> rx.Component:
                             rx.table.column_header_cell("Probleem"),
                         )
                     ),
-                    rx.table.body(rx.foreach(I.problems, _problem_row)),
+                    rx.table.body(rx.foreach(ImportState.problems, _problem_row)),
                     size="1",
                 ),
                 max_height="260px",
@@ -63,9 +63,15 @@ def preview() -> rx.Component:
             color_scheme="gray",
         ),
         rx.hstack(
-            rx.button("Annuleren", variant="soft", color_scheme="gray", on_click=I.cancel),
             rx.button(
-                "Importeer ", I.ready, " patiënt(en)", on_click=I.confirm, disabled=I.ready == 0
+                "Annuleren", variant="soft", color_scheme="gray", on_click=ImportState.cancel
+            ),
+            rx.button(
+                "Importeer ",
+                ImportState.ready,
+                " patiënt(en)",
+                on_click=ImportState.confirm,
+                disabled=ImportState.ready == 0,
             ),
             justify="end",
             width="100%",
@@ -94,7 +100,7 @@ def upload_zone() -> rx.Component:
             accept={"text/csv": [".csv"], "text/plain": [".txt"]},
             max_files=1,
             multiple=False,
-            on_drop=I.upload,
+            on_drop=ImportState.upload,
             border="2px dashed var(--gray-7)",
             border_radius="var(--radius-3)",
             padding="2em",
@@ -112,12 +118,12 @@ def import_dialog() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title("Patiënten importeren"),
             rx.vstack(
-                error_callout(I.error),
-                rx.cond(I.has_preview, preview(), upload_zone()),
+                error_callout(ImportState.error),
+                rx.cond(ImportState.has_preview, preview(), upload_zone()),
                 spacing="3",
             ),
             max_width="720px",
         ),
-        open=I.dialog_open,
-        on_open_change=I.set_dialog_open,
+        open=ImportState.dialog_open,
+        on_open_change=ImportState.set_dialog_open,
     )

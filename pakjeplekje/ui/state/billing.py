@@ -7,6 +7,7 @@ Both only show what `domain.billing.entitlement` says; Stripe is called off the 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import datetime
 
 import reflex as rx
@@ -34,46 +35,59 @@ def _days(n: int) -> str:
     return "1 dag" if n == 1 else f"{n} dagen"
 
 
-def banners_for(found: billing.Entitlement, is_owner: bool) -> list[dict[str, str]]:
+@dataclass(frozen=True)
+class Banner:
+    """A subscription notice above every staff page; `kind` names it for tests and styling."""
+
+    kind: str
+    color: str
+    text: str
+
+
+@dataclass(frozen=True)
+class PlanChoice:
+    """A plan in the Abonnement select."""
+
+    key: str
+    label: str
+
+
+def banners_for(found: billing.Entitlement, is_owner: bool) -> list[Banner]:
     """The shell's banners: read-only / stopped for everyone, past-due and SMS for the owner.
 
     An unconfirmed e-mail address has its own callout (with "stuur opnieuw") on the dashboard
     and Plekken, not a banner pointing at the subscription."""
-    shown: list[dict[str, str]] = []
+    shown: list[Banner] = []
     if found.read_only:
-        shown.append({"kind": "alleen-lezen", "color": "red", "text": found.reason})
+        shown.append(Banner("alleen-lezen", "red", found.reason))
     elif found.reason and found.reason not in (billing.SMS_USED_UP, billing.UNCONFIRMED):
-        shown.append({"kind": "versturen-gestopt", "color": "red", "text": found.reason})
+        shown.append(Banner("versturen-gestopt", "red", found.reason))
     elif found.status == "past_due" and is_owner:
         shown.append(
-            {
-                "kind": "betaling-mislukt",
-                "color": "amber",
-                "text": (
-                    "De betaling van uw abonnement is mislukt. Alles werkt nog tot "
-                    f"{_date(found.grace_ends_at)}; werk uw betaalgegevens bij, anders "
-                    "stopt het versturen dan."
-                ),
-            }
+            Banner(
+                "betaling-mislukt",
+                "amber",
+                "De betaling van uw abonnement is mislukt. Alles werkt nog tot "
+                f"{_date(found.grace_ends_at)}; werk uw betaalgegevens bij, anders "
+                "stopt het versturen dan.",
+            )
         )
     if found.reason == billing.SMS_USED_UP:
-        shown.append({"kind": "sms-op", "color": "red", "text": found.reason})
+        shown.append(Banner("sms-op", "red", found.reason))
     elif found.sms_warning and not found.metered and is_owner and not found.read_only:
         shown.append(
-            {
-                "kind": "sms-bijna-op",
-                "color": "amber",
-                "text": (
-                    f"U heeft {found.sms_used} van de {found.sms_included} SMS'jes van deze "
-                    "periode gebruikt. Als ze op zijn, stopt het versturen."
-                ),
-            }
+            Banner(
+                "sms-bijna-op",
+                "amber",
+                f"U heeft {found.sms_used} van de {found.sms_included} SMS'jes van deze "
+                "periode gebruikt. Als ze op zijn, stopt het versturen.",
+            )
         )
     return shown
 
 
 class BannerState(rx.State):
-    banners: list[dict[str, str]] = []
+    banners: list[Banner] = []
 
     @staff_event
     async def load_banner(self, actor: Actor) -> None:
@@ -98,19 +112,15 @@ class BillingState(rx.State):
     processing: bool = False
     error: str = ""
     chosen_plan: str = "basis"
-    plans: list[dict[str, str]] = []
+    plans: list[PlanChoice] = []
 
     def _show(self, found: billing.Entitlement, running: bool) -> None:
         settings = get_settings()
         self.configured = settings.stripe_configured
         self.plans = [
-            {
-                "key": p.key,
-                "name": p.name,
-                "price": p.display_price,
-                "sms": str(p.included_sms),
-                "label": f"{p.name} — {p.display_price}, {p.included_sms} SMS per maand",
-            }
+            PlanChoice(
+                key=p.key, label=f"{p.name} — {p.display_price}, {p.included_sms} SMS per maand"
+            )
             for p in settings.plans
             if p.price_id or not self.configured
         ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import reflex as rx
 
 from pakjeplekje import clock
@@ -12,10 +14,29 @@ from pakjeplekje.ui.state.guard import staff_event
 from pakjeplekje.ui.state.slots import slot_when
 
 
+@dataclass(frozen=True)
+class OpenSlot:
+    """An open slot and how far its SMS waves got."""
+
+    id: str
+    when: str
+    treatment: str
+    progress: str
+
+
+@dataclass(frozen=True)
+class RecentFill:
+    """A slot the waitlist filled: when, by whom, how fast."""
+
+    when: str
+    winner: str
+    fill: str
+
+
 class DashboardState(rx.State):
     waiting: int = 0
-    open_slots: list[dict[str, str]] = []
-    recent_fills: list[dict[str, str]] = []
+    open_slots: list[OpenSlot] = []
+    recent_fills: list[RecentFill] = []
     fill_rate: str = "—"
     median_fill: str = "—"
     unsure_sms: int = 0
@@ -25,21 +46,20 @@ class DashboardState(rx.State):
         view = await in_transaction(lambda db: dashboard.overview(db, practice_id, clock.now()))
         self.waiting = view.waiting
         self.open_slots = [
-            {
-                "id": str(o.slot.id),
-                "when": slot_when(o.slot),
-                "treatment": o.slot.treatment,
-                "progress": o.progress,
-            }
+            OpenSlot(
+                id=str(o.slot.id),
+                when=slot_when(o.slot),
+                treatment=o.slot.treatment,
+                progress=o.progress,
+            )
             for o in view.open_slots
         ]
         self.recent_fills = [
-            {
-                "id": str(r.id),
-                "when": slot_when(r),
-                "winner": r.winner,
-                "fill": "" if r.minutes_to_fill is None else f"{r.minutes_to_fill} min",
-            }
+            RecentFill(
+                when=slot_when(r),
+                winner=r.winner,
+                fill="" if r.minutes_to_fill is None else f"{r.minutes_to_fill} min",
+            )
             for r in view.recent_fills
         ]
         self.unsure_sms = view.unsure_sms

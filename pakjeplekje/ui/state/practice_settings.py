@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import reflex as rx
 from sqlmodel import Session
@@ -15,9 +16,26 @@ from pakjeplekje.ui.state.base import in_transaction, record_id
 from pakjeplekje.ui.state.guard import RecordId, staff_event
 
 
+@dataclass(frozen=True)
+class TreatmentSetting:
+    """A treatment row: its usual duration (as the field shows it) and whether it is offered."""
+
+    id: str
+    name: str
+    duration: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class PractitionerSetting:
+    id: str
+    name: str
+    active: bool
+
+
 class PracticeSettingsState(rx.State):
-    treatments: list[dict[str, str]] = []
-    practitioners: list[dict[str, str]] = []
+    treatments: list[TreatmentSetting] = []
+    practitioners: list[PractitionerSetting] = []
     outreach: dict[str, str] = {}
     error: str = ""
     outreach_error: str = ""
@@ -38,16 +56,16 @@ class PracticeSettingsState(rx.State):
         settings = await in_transaction(work)  # refused: the guard shows the message
         self.error = self.outreach_error = ""
         self.treatments = [
-            {
-                "id": str(t.id),
-                "name": t.name,
-                "duration": str(t.default_duration_minutes),
-                "active": "1" if t.active else "",
-            }
+            TreatmentSetting(
+                id=str(t.id),
+                name=t.name,
+                duration=str(t.default_duration_minutes),
+                active=t.active,
+            )
             for t in settings.treatments
         ]
         self.practitioners = [
-            {"id": str(p.id), "name": p.name, "active": "1" if p.active else ""}
+            PractitionerSetting(id=str(p.id), name=p.name, active=p.active)
             for p in settings.practitioners
         ]
         o = settings.outreach

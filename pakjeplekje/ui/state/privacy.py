@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import timedelta
 
 import reflex as rx
@@ -32,32 +33,64 @@ SUBJECTS = {"patient": "Patiënt", "staff": "Medewerker"}
 VERIFIED = {"sms": "SMS-code", "email": "e-mailcode"}
 
 
-def _inbox_rows(db: Session, actor: Actor) -> list[dict[str, str]]:
+@dataclass(frozen=True)
+class DataCount:
+    """Inzage: how many rows of one kind the practice has with us."""
+
+    table: str
+    label: str
+    rows: str
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    """A privacy request in the Verzoeken inbox."""
+
+    id: str
+    kind: str
+    subject: str
+    message: str
+    status_label: str
+    received: str
+    due: str
+    resolution: str
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class FlaggedRow:
+    """A waitlist entry up for removal under the retention rule, until someone keeps it."""
+
+    id: str
+    name: str
+    updated: str
+    removal: str
+
+
+def _inbox_rows(db: Session, actor: Actor) -> list[RequestRow]:
     return [
-        {
-            "id": str(r.id),
-            "kind": privacy_requests.KINDS.get(r.kind, r.kind),
-            "subject": SUBJECTS.get(r.subject, r.subject),
-            "verified": VERIFIED.get(r.verified_by, r.verified_by),
-            "message": r.message,
-            "status": r.status,
-            "status_label": privacy_requests.STATUSES.get(r.status, r.status),
-            "received": local_date(r.received_at),
-            "due": local_date(r.due_at),
-            "resolution": r.resolution,
-            "overdue": "1" if r.overdue else "",
-        }
+        RequestRow(
+            id=str(r.id),
+            kind=privacy_requests.KINDS.get(r.kind, r.kind),
+            subject=SUBJECTS.get(r.subject, r.subject),
+            message=r.message,
+            status_label=privacy_requests.STATUSES.get(r.status, r.status),
+            received=local_date(r.received_at),
+            due=local_date(r.due_at),
+            resolution=r.resolution,
+            overdue=r.overdue,
+        )
         for r in privacy_requests.inbox(db, actor.practice_id, clock.now())
     ]
 
 
 class PrivacyState(rx.State):
-    counts: list[dict[str, str]] = []
-    requests: list[dict[str, str]] = []
+    counts: list[DataCount] = []
+    requests: list[RequestRow] = []
     error: str = ""
     deletion_error: str = ""
     review_count: int = 0
-    flagged: list[dict[str, str]] = []  # the first entries to review, never the whole list
+    flagged: list[FlaggedRow] = []  # the first entries to review, never the whole list
 
     async def _refresh(self, actor: Actor) -> None:
         def work(db: Session) -> tuple[list, list, int, list]:
@@ -68,15 +101,15 @@ class PrivacyState(rx.State):
 
         counts, requests, self.review_count, first = await in_transaction(work)
         self.flagged = [
-            {
-                "id": str(f.id),
-                "name": f.name,
-                "updated": local_date(f.updated_at),
-                "removal": local_date(f.removal_after),
-            }
+            FlaggedRow(
+                id=str(f.id),
+                name=f.name,
+                updated=local_date(f.updated_at),
+                removal=local_date(f.removal_after),
+            )
             for f in first
         ]
-        self.counts = [{"table": r.table, "label": r.label, "rows": str(r.rows)} for r in counts]
+        self.counts = [DataCount(table=r.table, label=r.label, rows=str(r.rows)) for r in counts]
         self.requests = requests
 
     @staff_event

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import reflex as rx
 from sqlmodel import Session
 
@@ -9,12 +11,24 @@ from pakjeplekje.domain.accounts.sessions import Actor
 from pakjeplekje.domain.privacy import audit_log
 from pakjeplekje.ui.state.base import in_transaction, record_id
 from pakjeplekje.ui.state.guard import PageNumber, owner_event, page_number, refuse
+from pakjeplekje.ui.state.rows import Choice
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One audit event: ids of records only, never their contents."""
+
+    when: str
+    who: str
+    what: str
+    record: str
+    detail: str
 
 
 class AuditLogState(rx.State):
     """Owner only: one page of the audit log and the filters that chose it."""
 
-    rows: list[dict[str, str]] = []
+    rows: list[AuditRow] = []
     total: int = 0
     page: int = 1
     pages: int = 1
@@ -22,7 +36,7 @@ class AuditLogState(rx.State):
     date_to: str = ""
     kind: str = ""
     user: str = ""
-    staff: list[dict[str, str]] = []
+    staff: list[Choice] = []
     error: str = ""
 
     async def _refresh(self, actor: Actor) -> None:
@@ -45,17 +59,10 @@ class AuditLogState(rx.State):
         self.rows, self.total = [], 0
         result, staff = await in_transaction(work)
         self.error = ""
-        self.staff = [{"id": str(uid), "name": name} for uid, name in staff]
+        self.staff = [Choice(id=str(uid), name=name) for uid, name in staff]
         self.total, self.page, self.pages = result.total, result.page, result.pages
         self.rows = [
-            {
-                "id": str(r.id),
-                "when": r.when,
-                "who": r.who,
-                "what": r.what,
-                "record": r.record,
-                "detail": r.detail,
-            }
+            AuditRow(when=r.when, who=r.who, what=r.what, record=r.record, detail=r.detail)
             for r in result.rows
         ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 import reflex as rx
 from sqlmodel import Session
@@ -17,6 +18,40 @@ from pakjeplekje.services import scheduler
 from pakjeplekje.ui import live
 from pakjeplekje.ui.state.base import in_transaction, record_id
 from pakjeplekje.ui.state.guard import staff_event
+from pakjeplekje.ui.state.rows import Choice, choices
+
+
+@dataclass(frozen=True)
+class OfferLine:
+    """Who a slot was offered to, and how that offer stands."""
+
+    name: str
+    status: str
+
+
+@dataclass(frozen=True)
+class SlotCard:
+    """A released slot as the Plekken list shows it."""
+
+    id: str
+    when: str
+    duration: str
+    treatment: str
+    status: str
+    status_label: str
+    winner: str
+    fill: str
+    offers: tuple[OfferLine, ...]
+
+
+@dataclass(frozen=True)
+class Match:
+    """A patient the preview would text."""
+
+    name: str
+    urgent: bool
+    since: str
+    recent: str
 
 
 def slot_when(row: slots.SlotRow) -> str:
@@ -24,35 +59,31 @@ def slot_when(row: slots.SlotRow) -> str:
     return short_moment(row.starts_local)
 
 
-def _row(row: slots.SlotRow) -> dict[str, object]:
-    return {
-        "id": str(row.id),
-        "when": slot_when(row),
-        "duration": str(row.duration_minutes),
-        "treatment": row.treatment,
-        "status": row.status,
-        "status_label": slots.SLOT_LABELS.get(row.status, row.status),
-        "winner": row.winner,
-        "fill": "" if row.minutes_to_fill is None else f"{row.minutes_to_fill} min",
-        "offers": [
-            {
-                "name": o.name,
-                "status": slots.OFFER_LABELS.get(o.status, o.status),
-                "wave": str(o.wave),
-            }
+def _card(row: slots.SlotRow) -> SlotCard:
+    return SlotCard(
+        id=str(row.id),
+        when=slot_when(row),
+        duration=str(row.duration_minutes),
+        treatment=row.treatment,
+        status=row.status,
+        status_label=slots.SLOT_LABELS.get(row.status, row.status),
+        winner=row.winner,
+        fill="" if row.minutes_to_fill is None else f"{row.minutes_to_fill} min",
+        offers=tuple(
+            OfferLine(name=o.name, status=slots.OFFER_LABELS.get(o.status, o.status))
             for o in row.offers
-        ],
-    }
+        ),
+    )
 
 
 PERIODS = {"7": "7 dagen", "14": "14 dagen", "30": "30 dagen", "90": "90 dagen"}
 
 
 class SlotsState(rx.State):
-    rows: list[dict] = []
-    treatments: list[dict[str, str]] = []
-    practitioners: list[dict[str, str]] = []
-    matches: list[dict[str, str]] = []
+    rows: list[SlotCard] = []
+    treatments: list[Choice] = []
+    practitioners: list[Choice] = []
+    matches: list[Match] = []
     match_total: int = 0
     wave_plan: str = ""
     previewing: bool = False
@@ -66,7 +97,7 @@ class SlotsState(rx.State):
         rows = await in_transaction(
             lambda db: slots.list_recent(db, practice_id, clock.now(), limit=50, days=days)
         )
-        self.rows = [_row(r) for r in rows]
+        self.rows = [_card(r) for r in rows]
 
     async def _changed(self, actor: Actor) -> None:
         """This tab refreshes itself now; the practice's other tabs after this event."""
@@ -79,11 +110,7 @@ class SlotsState(rx.State):
             return practice_settings.choices(db, actor.practice_id)
 
         treatments, practitioners = await in_transaction(options)
-        self.treatments = [
-            {"id": str(t.id), "name": t.name, "duration": str(t.default_duration_minutes)}
-            for t in treatments
-        ]
-        self.practitioners = [{"id": str(p.id), "name": p.name} for p in practitioners]
+        self.treatments, self.practitioners = choices(treatments), choices(practitioners)
         self.previewing, self.error = False, ""
         await self._reload(actor.practice_id)
 
@@ -101,12 +128,12 @@ class SlotsState(rx.State):
         self._form, self.error, self.previewing = data, "", True
         self.match_total, self.wave_plan = result.total, result.wave_plan
         self.matches = [
-            {
-                "name": m.name,
-                "urgency": "hoog" if m.urgency == "hoog" else "",
-                "since": patients.local_date(m.added_at),  # the Amsterdam date
-                "recent": str(m.recent_offers),
-            }
+            Match(
+                name=m.name,
+                urgent=m.urgency == "hoog",
+                since=patients.local_date(m.added_at),  # the Amsterdam date
+                recent=str(m.recent_offers),
+            )
             for m in result.matches
         ]
 

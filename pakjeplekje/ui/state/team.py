@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import reflex as rx
 from sqlmodel import Session
@@ -26,21 +27,35 @@ UNKNOWN_MEMBER = "Deze medewerker bestaat niet (meer)."
 Action = Callable[[Session, Actor], object]
 
 
-def _row(member: team.TeamMember, actor: Actor) -> dict[str, str]:
-    return {
-        "id": str(member.id),
-        "name": member.name,
-        "email": member.email,
-        "role": member.role,
-        "role_label": ROLE_LABELS[member.role],
-        "status": member.status,
-        "status_label": STATUS_LABELS.get(member.status, member.status),
-        "is_self": "1" if member.id == actor.user_id else "",
-    }
+@dataclass(frozen=True)
+class MemberRow:
+    """A colleague in the team list; `is_self`: the owner's own row (no actions)."""
+
+    id: str
+    name: str
+    email: str
+    role: str
+    role_label: str
+    status: str
+    status_label: str
+    is_self: bool
+
+
+def _row(member: team.TeamMember, actor: Actor) -> MemberRow:
+    return MemberRow(
+        id=str(member.id),
+        name=member.name,
+        email=member.email,
+        role=member.role,
+        role_label=ROLE_LABELS[member.role],
+        status=member.status,
+        status_label=STATUS_LABELS.get(member.status, member.status),
+        is_self=member.id == actor.user_id,
+    )
 
 
 class TeamState(rx.State):
-    members: list[dict[str, str]] = []
+    members: list[MemberRow] = []
     error: str = ""
 
     async def _run(self, actor: Actor, action: Action) -> None:

@@ -6,6 +6,7 @@ the session and calls domain/patients.py, which scopes every query by practice.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -18,26 +19,40 @@ from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.ui.state.base import full_page_redirect, in_transaction, record_id
 from pakjeplekje.ui.state.guard import PageNumber, RecordId, page_number, refuse, staff_event
+from pakjeplekje.ui.state.rows import Choice, choices
 
 
 def _dutch_count(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
-def _options(db: Session, actor: Actor) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+@dataclass(frozen=True)
+class PatientRow:
+    """One patient in the grid, every field as the page shows it."""
+
+    id: str
+    name: str
+    phone: str
+    treatments: str
+    duration: str
+    urgency: str
+    urgency_label: str
+    status: str
+    status_label: str
+    sms_problem: str
+    added: str
+    last_offer: str
+    availability: str
+
+
+def _options(db: Session, actor: Actor) -> tuple[list[Choice], list[Choice]]:
     treatments, practitioners = practice_settings.choices(db, actor.practice_id)
-    return (
-        [
-            {"id": str(t.id), "name": t.name, "duration": str(t.default_duration_minutes)}
-            for t in treatments
-        ],
-        [{"id": str(p.id), "name": p.name} for p in practitioners],
-    )
+    return choices(treatments), choices(practitioners)
 
 
 class WaitlistState(rx.State):
     # the grid: one page
-    rows: list[dict[str, str]] = []
+    rows: list[PatientRow] = []
     total: int = 0
     waiting: int = 0
     page: int = 1
@@ -52,8 +67,8 @@ class WaitlistState(rx.State):
     sort: str = "added"
     descending: bool = False
     # choices for filters and the dialog
-    treatments: list[dict[str, str]] = []
-    practitioners: list[dict[str, str]] = []
+    treatments: list[Choice] = []
+    practitioners: list[Choice] = []
     # the add/edit dialog
     dialog_open: bool = False
     editing_id: int = 0
@@ -106,21 +121,21 @@ class WaitlistState(rx.State):
         page, self.waiting = await in_transaction(work)
         self.total, self.page, self.pages = page.total, page.page, page.pages
         self.rows = [
-            {
-                "id": str(r.id),
-                "name": r.name,
-                "phone": r.phone,
-                "treatments": r.treatments,
-                "duration": str(r.duration_minutes),
-                "urgency": r.urgency,
-                "urgency_label": patients.URGENCIES[r.urgency],
-                "status_label": patients.STATUSES[r.status],
-                "status": r.status,
-                "sms_problem": r.sms_problem,
-                "added": r.added_on,
-                "last_offer": r.last_offer_on or "—",
-                "availability": r.availability,
-            }
+            PatientRow(
+                id=str(r.id),
+                name=r.name,
+                phone=r.phone,
+                treatments=r.treatments,
+                duration=str(r.duration_minutes),
+                urgency=r.urgency,
+                urgency_label=patients.URGENCIES[r.urgency],
+                status=r.status,
+                status_label=patients.STATUSES[r.status],
+                sms_problem=r.sms_problem,
+                added=r.added_on,
+                last_offer=r.last_offer_on or "—",
+                availability=r.availability,
+            )
             for r in page.rows
         ]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import reflex as rx
 
 from pakjeplekje import clock
@@ -15,6 +17,15 @@ from pakjeplekje.ui.state.waitlist import WaitlistState
 SHOWN_PROBLEMS = 100
 
 
+@dataclass(frozen=True)
+class Problem:
+    """Why one CSV row will be skipped."""
+
+    row: int
+    column: str
+    message: str
+
+
 class ImportState(rx.State):
     dialog_open: bool = False
     error: str = ""
@@ -22,7 +33,7 @@ class ImportState(rx.State):
     ready: int = 0
     error_rows: int = 0
     duplicates: int = 0
-    problems: list[dict[str, str]] = []
+    problems: list[Problem] = []
     _key: str = ""
 
     @rx.var
@@ -56,13 +67,10 @@ class ImportState(rx.State):
         self.file_name = (files[0].filename or "bestand.csv")[:100]
         self.ready, self.error_rows = len(preview.valid), preview.error_rows
         self.duplicates = len(preview.duplicates)
-        problems = [
-            {"row": str(e.row), "column": e.column, "message": e.message} for e in preview.errors
-        ] + [
-            {"row": str(d.row), "column": "Telefoon", "message": d.message}
-            for d in preview.duplicates
+        problems = [Problem(e.row, e.column, e.message) for e in preview.errors] + [
+            Problem(d.row, "Telefoon", d.message) for d in preview.duplicates
         ]
-        self.problems = sorted(problems, key=lambda p: int(p["row"]))[:SHOWN_PROBLEMS]
+        self.problems = sorted(problems, key=lambda p: p.row)[:SHOWN_PROBLEMS]
 
     @staff_event(error="error")
     async def confirm(self, actor: Actor) -> list | None:
