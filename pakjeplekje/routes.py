@@ -22,7 +22,10 @@ PRIVACY = "/privacy"
 SETTINGS = "/instellingen"
 TEAM = "/instellingen/medewerkers"
 
+LOGIN_GRANT = "/api/auth/sessie"  # ?grant=…: trades a login grant for the session cookie
 LOGOUT = "/api/auth/uitloggen"
+WAITLIST_EXPORT = "/api/wachtlijst/export.csv"
+WAITLIST_TEMPLATE = "/api/wachtlijst/sjabloon.csv"
 EXPORT_PATH = "/api/privacy/export.zip"  # the practice's ZIP, behind a one-use token
 
 

@@ -130,9 +130,9 @@ def create_api() -> Starlette:
         middleware=[Middleware(SecurityHeaders), Middleware(UploadGuard)],
         routes=[
             Route("/api/health", health, methods=["GET"]),
-            Route("/api/auth/sessie", start_session, methods=["GET"]),
+            Route(routes.LOGIN_GRANT, start_session, methods=["GET"]),
             # POST only: the SameSite=Lax cookie is not sent on a cross-site POST (no logout CSRF)
-            Route("/api/auth/uitloggen", end_session, methods=["POST"]),
+            Route(routes.LOGOUT, end_session, methods=["POST"]),
             Route("/dev/mail", dev_mail, methods=["GET"]),
             *api_waitlist.routes(),
             *api_claim.routes(),

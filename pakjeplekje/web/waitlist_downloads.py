@@ -25,6 +25,7 @@ from pakjeplekje.domain.waitlist.patients import (
     URGENCIES,
     PatientQuery,
 )
+from pakjeplekje.routes import WAITLIST_EXPORT, WAITLIST_TEMPLATE
 from pakjeplekje.session_cookie import token_from_cookie_header
 
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -117,6 +118,6 @@ def template(request: Request) -> Response:
 
 def routes() -> list[Route]:
     return [
-        Route("/api/wachtlijst/export.csv", export_waitlist, methods=["GET"]),
-        Route("/api/wachtlijst/sjabloon.csv", template, methods=["GET"]),
+        Route(WAITLIST_EXPORT, export_waitlist, methods=["GET"]),
+        Route(WAITLIST_TEMPLATE, template, methods=["GET"]),
     ]

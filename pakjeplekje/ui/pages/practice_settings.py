@@ -134,7 +134,7 @@ def _outreach_field(label: str, name: str, hint: str = "", **props) -> rx.Compon
         label,
         name,
         id=f"sms-{name}",
-        default_value=PracticeSettingsState.outreach[name],
+        default_value=getattr(PracticeSettingsState.outreach, name),
         hint=hint,
         disabled=~SessionState.is_owner,
         **props,
@@ -181,7 +181,7 @@ def outreach_card() -> rx.Component:
                 spacing="3",
             ),
             on_submit=PracticeSettingsState.save_outreach,
-            key=PracticeSettingsState.outreach["sender"],
+            key=PracticeSettingsState.outreach.sender,
         ),
         width="100%",
     )

@@ -107,7 +107,7 @@ def verzoeken() -> rx.Component:
         rx.text(
             "Privacyverzoeken van patiënten en medewerkers over uw praktijk. De AVG geeft u "
             "een maand (art. 12). Patiënten doen een verzoek via ",
-            rx.el.a("/privacy/verzoek", href="/privacy/verzoek"),
+            rx.el.a(routes.PRIVACY_REQUEST, href=routes.PRIVACY_REQUEST),
             ".",
         ),
         rx.cond(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pakjeplekje import routes
 from pakjeplekje.domain.waitlist import patient_csv
 from pakjeplekje.ui.components.forms import error_callout
 from pakjeplekje.ui.state.base import full_page_redirect
@@ -88,7 +89,7 @@ def upload_zone() -> rx.Component:
             "Sjabloon downloaden",
             variant="outline",
             size="1",
-            on_click=full_page_redirect("/api/wachtlijst/sjabloon.csv"),
+            on_click=full_page_redirect(routes.WAITLIST_TEMPLATE),
         ),
         rx.upload(
             rx.vstack(

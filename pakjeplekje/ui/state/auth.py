@@ -10,7 +10,7 @@ from typing import ClassVar
 import reflex as rx
 from sqlmodel import Session
 
-from pakjeplekje import clock
+from pakjeplekje import clock, routes
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain.accounts import auth, email_confirmation, links, team
 from pakjeplekje.domain.emails import Email
@@ -50,7 +50,7 @@ def _enter_app(grant: str) -> rx.event.EventSpec:
     the short-lived SameSite=Strict cookie that `/api/auth/sessie` requires, so the grant
     sent to anyone else's browser logs nobody in there (login CSRF)."""
     binding = auth.login_grant_binding(get_settings().secret_key, grant)
-    url = f"/api/auth/sessie?grant={grant}"
+    url = f"{routes.LOGIN_GRANT}?grant={grant}"
     return rx.call_script(
         f"document.cookie = {json.dumps(binding_cookie_for_script(binding))}; "
         f"window.location.assign({json.dumps(url)})"

@@ -33,10 +33,23 @@ class PractitionerSetting:
     active: bool
 
 
+@dataclass(frozen=True)
+class OutreachForm:
+    """The SMS rules as the form's fields show them (all text: they prefill inputs)."""
+
+    wave_size: str = ""
+    wave_interval: str = ""
+    quiet_start: str = ""
+    quiet_end: str = ""
+    min_notice: str = ""
+    max_offers: str = ""
+    sender: str = ""
+
+
 class PracticeSettingsState(rx.State):
     treatments: list[TreatmentSetting] = []
     practitioners: list[PractitionerSetting] = []
-    outreach: dict[str, str] = {}
+    outreach: OutreachForm = OutreachForm()
     error: str = ""
     outreach_error: str = ""
 
@@ -69,15 +82,15 @@ class PracticeSettingsState(rx.State):
             for p in settings.practitioners
         ]
         o = settings.outreach
-        self.outreach = {
-            "wave_size": str(o.wave_size),
-            "wave_interval": str(o.wave_interval_minutes),
-            "quiet_start": o.quiet_start,
-            "quiet_end": o.quiet_end,
-            "min_notice": str(o.min_notice_minutes),
-            "max_offers": str(o.max_offers_per_week),
-            "sender": o.sms_sender_name,
-        }
+        self.outreach = OutreachForm(
+            wave_size=str(o.wave_size),
+            wave_interval=str(o.wave_interval_minutes),
+            quiet_start=o.quiet_start,
+            quiet_end=o.quiet_end,
+            min_notice=str(o.min_notice_minutes),
+            max_offers=str(o.max_offers_per_week),
+            sender=o.sms_sender_name,
+        )
         return rx.toast.success(saved) if saved else None
 
     @staff_event(error="error")

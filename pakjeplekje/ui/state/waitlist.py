@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import reflex as rx
 from sqlmodel import Session
 
-from pakjeplekje import clock
+from pakjeplekje import clock, routes
 from pakjeplekje.domain.accounts import practice_settings
 from pakjeplekje.domain.accounts.sessions import Actor
 from pakjeplekje.domain.errors import DomainError
@@ -185,7 +185,7 @@ class WaitlistState(rx.State):
             "sort": q.sort,
             "desc": "1" if q.descending else "",
         }
-        return full_page_redirect(f"/api/wachtlijst/export.csv?{urlencode(params)}")
+        return full_page_redirect(f"{routes.WAITLIST_EXPORT}?{urlencode(params)}")
 
     @staff_event
     async def reset_filters(self, actor: Actor) -> None:
