@@ -33,6 +33,7 @@ from pakjeplekje.ui.state.guard import (
     error_var,
     framework_error,
     guard_kind,
+    staff_event,
 )
 from tests.conftest import AppEnv, Factory
 from tests.test_state_events import connected, run
@@ -148,6 +149,14 @@ def test_refusals_go_to_a_var_the_state_has() -> None:
         state = HANDLERS[name].handler.state
         assert state is not None
         assert state.__fields__[var].default == "", f"{name}: {var}"  # type: ignore[index]
+
+
+def test_a_background_event_cannot_name_an_error_var() -> None:
+    """Outside `async with self` a background state is read-only: refusals there are toasts."""
+    with pytest.raises(TypeError, match="background"):
+
+        @staff_event(error="error", background=True)
+        async def poll(self: rx.State, actor: object) -> None: ...
 
 
 def test_owner_pages_are_owner_events() -> None:

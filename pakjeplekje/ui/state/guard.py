@@ -120,21 +120,18 @@ def _client_view(
     return signature.replace(parameters=[params[0], *own]), client_hints
 
 
-async def _show_refusal(
-    state: rx.State, error: str | None, message: str, background: bool
-) -> Reply:
+def _show_refusal(state: rx.State, error: str | None, message: str) -> Reply:
     """A refusal the person can act on: in the page's own error var, or as a toast."""
     if error is None:
         return refuse(message)
-    if background:
-        async with state:
-            setattr(state, error, message)
-    else:
-        setattr(state, error, message)
+    setattr(state, error, message)
     return None
 
 
 def _guard(fn: Callable[..., Any], kind: str, error: str | None, background: bool) -> Any:
+    if background and error is not None:  # a background state is only writable under its lock
+        msg = f"{fn.__qualname__}: a background event shows refusals as a toast, not error="
+        raise TypeError(msg)
     takes_actor = kind in (STAFF, OWNER)
     signature, hints = _client_view(fn, takes_actor)
     name = fn.__qualname__
@@ -163,7 +160,7 @@ def _guard(fn: Callable[..., Any], kind: str, error: str | None, background: boo
             if inspect.isawaitable(result):
                 result = await result
         except DomainError as exc:
-            return await _show_refusal(self, error, exc.message, background)
+            return _show_refusal(self, error, exc.message)
         except Exception:
             log.exception("event %s failed", name)  # our bug: the traceback is for us
             return refuse(FAILED)
