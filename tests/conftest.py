@@ -25,7 +25,8 @@ from sqlmodel import Session, SQLModel
 from pakjeplekje import config, migrations
 from pakjeplekje import db as app_db
 from pakjeplekje.domain.accounts.passwords import hash_password
-from pakjeplekje.domain.accounts.sessions import Actor, resolve_session, start_session
+from pakjeplekje.domain.accounts.sessions import resolve_session, start_session
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.models import Practice, User
 from pakjeplekje.web.claim import CONFIRMATION_THREAD
 from tests import timeplan

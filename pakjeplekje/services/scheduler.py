@@ -19,13 +19,13 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 
 from pakjeplekje import clock
+from pakjeplekje.adapters import live_bus
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain.core_loop import dispatch, waves
 from pakjeplekje.logmask import configure_logging
 from pakjeplekje.services import billing as subscriptions
-from pakjeplekje.services import jobs
-from pakjeplekje.ui import live
+from pakjeplekje.services import jobs, privacy_purge
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def tick(now: datetime | None = None) -> list[int]:
             len(again),
         )
     for practice_id in expired:
-        live.publish(practice_id)
+        live_bus.publish(practice_id)
     if new_ids or again:
         jobs.send_offers(new_ids + again)
     return new_ids
@@ -134,12 +134,10 @@ def run_worker(workers: int = 2) -> int:
     return 0
 
 
-# --- AVG retention and deletion, daily (logic in privacy_jobs.py) -----------------
+# --- AVG retention and deletion, daily (logic in privacy_purge.py) -----------------
 
 
 @huey.periodic_task(crontab(hour="3", minute="17"))
 @huey.lock_task("pakjeplekje-privacy-daily")
 def privacy_daily() -> None:
-    from pakjeplekje.services import privacy_purge as privacy_jobs
-
-    privacy_jobs.run_daily()
+    privacy_purge.run_daily()

@@ -16,12 +16,12 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from pakjeplekje import clock
+from pakjeplekje.adapters import live_bus
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import read_scope, session_scope
 from pakjeplekje.domain.core_loop import claims
 from pakjeplekje.domain.dutch_dates import long_moment
 from pakjeplekje.services import jobs
-from pakjeplekje.ui import live
 from pakjeplekje.web.html_pages import NO_STORE, client_host, page
 
 API_STATUS = {
@@ -58,7 +58,7 @@ def claim_by_link(token: str, channel: str, client: str) -> claims.ClaimResult:
             now=clock.now(),
         )
     if result.practice_id is not None:  # a winner: every staff browser of that practice
-        live.publish(result.practice_id, result.filled_message)
+        live_bus.publish(result.practice_id, result.filled_message)
     if result.offer_id is not None:  # the patient's page must not wait for the provider
         threading.Thread(
             target=jobs.send_confirmation,
@@ -151,7 +151,7 @@ def claim_page(request: Request) -> Response:
         with session_scope() as db:
             view = claims.view(db, token, clock.now())
         if view is not None and view.first_view_of is not None:
-            live.publish(view.first_view_of)  # "bekeken" on the staff page
+            live_bus.publish(view.first_view_of)  # "bekeken" on the staff page
     return not_found() if view is None else _result_page(token, view)
 
 

@@ -30,8 +30,8 @@ from pakjeplekje.domain.privacy import export as privacy_export
 from pakjeplekje.domain.privacy import requests as privacy_requests
 from pakjeplekje.routes import PRIVACY_REQUEST
 from pakjeplekje.services import scheduler
-from pakjeplekje.session_cookie import token_from_cookie_header
 from pakjeplekje.web.html_pages import NO_STORE, client_host, page
+from pakjeplekje.web.session_cookie import token_from_cookie_header
 
 log = logging.getLogger(__name__)
 EXPORT_PATH = "/api/privacy/export.zip"

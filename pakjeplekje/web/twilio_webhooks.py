@@ -16,11 +16,11 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from pakjeplekje import clock
+from pakjeplekje.adapters import live_bus
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain.core_loop import replies
 from pakjeplekje.logmask import mask_phone
-from pakjeplekje.ui import live
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ async def inbound_sms(request: Request) -> Response:
     reply = await run_in_threadpool(handle)
     log.info("inbound sms from %s handled", mask_phone(phone))
     if reply.practice_id is not None:
-        await live.practice_changed(reply.practice_id, reply.filled_message)
+        await live_bus.practice_changed(reply.practice_id, reply.filled_message)
     twiml = MessagingResponse()
     if reply.text:
         twiml.message(reply.text)
@@ -80,7 +80,7 @@ async def status_callback(request: Request) -> Response:
 
     practice_id = await run_in_threadpool(apply)
     if practice_id is not None:  # afgeleverd / mislukt on the staff page
-        await live.practice_changed(practice_id)
+        await live_bus.practice_changed(practice_id)
     return Response(status_code=204)
 
 
