@@ -30,6 +30,7 @@ from pakjeplekje.domain.privacy import correction, practice_deletion
 from pakjeplekje.domain.privacy import export as privacy_export
 from pakjeplekje.domain.privacy import requests as privacy_requests
 from pakjeplekje.routes import PRIVACY_REQUEST
+from pakjeplekje.services import practice_deletion as practice_deletion_service
 from pakjeplekje.services import privacy_requests as privacy_requests_service
 from pakjeplekje.web.html_pages import NO_STORE, client_host, page
 from pakjeplekje.web.session_cookie import token_from_cookie_header
@@ -73,11 +74,7 @@ def undo_page(request: Request) -> Response:
     restores the practice."""
     token = request.query_params.get("token", "")
     try:
-        with session_scope() as db:
-            if request.method == "POST":
-                practice = practice_deletion.undo_deletion(db, token, clock.now())
-            else:
-                practice = practice_deletion.undo_check(db, token, clock.now())
+        practice = practice_deletion_service.undo(token, confirmed=request.method == "POST")
     except DomainError as exc:
         return page("Herstellen", f"<h1>Herstellen lukt niet</h1>{_error(exc.message)}", 400)
     name = html.escape(practice.name)
