@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from pakjeplekje import clock
+from pakjeplekje import clock, routes
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import audit
 from pakjeplekje.domain.accounts.passwords import hash_password
@@ -32,8 +32,8 @@ from pakjeplekje.models import (
     OneTimeToken,
     User,
 )
-from pakjeplekje.session_cookie import COOKIE_NAME
 from pakjeplekje.web import privacy as api_privacy
+from pakjeplekje.web.session_cookie import COOKIE_NAME
 from tests.test_tenant_isolation import Tenant, make_tenant
 
 if TYPE_CHECKING:
@@ -190,16 +190,16 @@ def test_route_streams_the_zip_once_for_the_owner(
         assert actor is not None
         token = privacy_export.start_export(db, actor, clock.now())
 
-    assert client.get(api_privacy.EXPORT_PATH, params={"token": token}).status_code == 403
+    assert client.get(routes.PRIVACY_EXPORT, params={"token": token}).status_code == 403
     client.cookies.set(COOKIE_NAME, cookie)
-    response = client.get(api_privacy.EXPORT_PATH, params={"token": token})
+    response = client.get(routes.PRIVACY_EXPORT, params={"token": token})
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/zip"
     assert "attachment" in response.headers["content-disposition"]
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     data = json.loads(archive.read("pakjeplekje-export.json"))
     assert data["tables"]["practice"][0]["name"] == "Tandartspraktijk Route"
-    again = client.get(api_privacy.EXPORT_PATH, params={"token": token})
+    again = client.get(routes.PRIVACY_EXPORT, params={"token": token})
     assert again.status_code == 403 and "al gebruikt" in again.json()["error"]
     with session_scope() as db:
         actions = db.exec(select(AuditEvent.action)).all()

@@ -16,7 +16,6 @@ from pakjeplekje.domain.accounts import auth, email_confirmation, links, team
 from pakjeplekje.domain.emails import Email
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.services import logins
-from pakjeplekje.session_cookie import binding_cookie_for_script
 from pakjeplekje.ui.state.base import (
     client_id,
     in_transaction,
@@ -24,6 +23,7 @@ from pakjeplekje.ui.state.base import (
     send_after_commit,
 )
 from pakjeplekje.ui.state.guard import public_event
+from pakjeplekje.web.session_cookie import binding_cookie_for_script
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def _enter_app(grant: str) -> rx.event.EventSpec:
     the short-lived SameSite=Strict cookie that `/api/auth/sessie` requires, so the grant
     sent to anyone else's browser logs nobody in there (login CSRF)."""
     binding = auth.login_grant_binding(get_settings().secret_key, grant)
-    url = f"{routes.LOGIN_GRANT}?grant={grant}"
+    url = f"{routes.SESSION_GRANT}?grant={grant}"
     return rx.call_script(
         f"document.cookie = {json.dumps(binding_cookie_for_script(binding))}; "
         f"window.location.assign({json.dumps(url)})"

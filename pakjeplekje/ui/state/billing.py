@@ -17,7 +17,7 @@ from pakjeplekje import clock
 from pakjeplekje.adapters.payments import PaymentsError
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain import billing
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.dutch_dates import AMSTERDAM, long_date
 from pakjeplekje.services import billing as subscriptions
 from pakjeplekje.ui.state.base import current_actor, full_page_redirect, in_transaction

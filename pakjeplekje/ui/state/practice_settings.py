@@ -11,7 +11,7 @@ from sqlmodel import Session
 from pakjeplekje import clock
 from pakjeplekje.domain.accounts import auth
 from pakjeplekje.domain.accounts import practice_settings as rules
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.ui.state.base import in_transaction, record_id
 from pakjeplekje.ui.state.guard import RecordId, staff_event
 

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from pakjeplekje import clock, routes
 from pakjeplekje.config import get_settings
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.privacy import export as privacy_export
 from pakjeplekje.domain.privacy import practice_deletion, retention
@@ -122,7 +122,7 @@ class PrivacyState(rx.State):
         """A two-minute, single-use token, then a real navigation to the streaming route."""
         token = await in_transaction(lambda db: privacy_export.start_export(db, actor, clock.now()))
         self.error = ""
-        return full_page_redirect(f"{routes.EXPORT_PATH}?token={token}")
+        return full_page_redirect(f"{routes.PRIVACY_EXPORT}?token={token}")
 
     @staff_event(error="error")
     async def resolve(self, actor: Actor, form: dict) -> rx.event.EventSpec | list | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import reflex as rx
 from sqlmodel import Session
 
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.privacy import audit_log
 from pakjeplekje.ui.state.base import in_transaction, record_id
 from pakjeplekje.ui.state.guard import PageNumber, owner_event, page_number, refuse

@@ -8,7 +8,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from pakjeplekje import clock
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.privacy import correction, objections
 from pakjeplekje.ui.state.base import in_transaction, link, send_after_commit
 from pakjeplekje.ui.state.guard import staff_event
