@@ -58,9 +58,12 @@ test: install
 bench: install
 	$(BIN)/python -m bench
 
+# mypy reads its files and per-package strictness from pyproject.toml ([tool.mypy]). It runs
+# after ruff (cheap first) and in CI too: ~20 s on a cold .mypy_cache, a few seconds warm.
 lint: $(STAMP)
 	$(BIN)/ruff check pakjeplekje tests bench alembic rxconfig.py
 	$(BIN)/ruff format --check pakjeplekje tests bench alembic rxconfig.py
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix pakjeplekje tests bench alembic rxconfig.py

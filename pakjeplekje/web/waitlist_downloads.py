@@ -16,9 +16,9 @@ from starlette.routing import Route
 from pakjeplekje import clock
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain.accounts.sessions import Actor, resolve_session
+from pakjeplekje.domain.dutch_dates import AMSTERDAM
 from pakjeplekje.domain.waitlist import patient_csv
 from pakjeplekje.domain.waitlist.patients import (
-    AMSTERDAM,
     DAYS,
     SORTS,
     STATUSES,

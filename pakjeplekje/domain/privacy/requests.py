@@ -236,7 +236,7 @@ def verify(db: Session, *, ref: str, raw: str, code: str, secret: str, now: date
         db.add(row)
         db.flush()
         return Verified(False, LOCKED if row.attempts >= MAX_ATTEMPTS else WRONG_CODE)
-    spent = db.exec(  # type: ignore[call-overload]
+    spent = db.exec(
         update(VerificationCode)
         .where(col(VerificationCode.id) == row.id, col(VerificationCode.used_at).is_(None))
         .values(used_at=now)
@@ -307,7 +307,7 @@ def patient_data(db: Session, phone: str) -> dict[str, Any]:
     """Everything about one mobile number, per practice (active practices only)."""
     rows = db.exec(
         select(Patient, Practice)
-        .join(Practice, Practice.id == Patient.practice_id)  # type: ignore[arg-type]
+        .join(Practice, col(Practice.id) == Patient.practice_id)
         .where(Patient.phone == phone, Practice.status == "active")
         .order_by(Practice.name)
     ).all()
@@ -315,7 +315,7 @@ def patient_data(db: Session, phone: str) -> dict[str, Any]:
     for patient, practice in rows:
         treatments = db.exec(
             select(Treatment.name)
-            .join(PatientTreatment, PatientTreatment.treatment_id == Treatment.id)  # type: ignore[arg-type]
+            .join(PatientTreatment, col(PatientTreatment.treatment_id) == Treatment.id)
             .where(PatientTreatment.patient_id == patient.id)
         ).all()
         messages = db.exec(
@@ -358,7 +358,7 @@ def _patients_by_phone(db: Session, phone: str) -> list[tuple[Patient, Practice]
     return list(
         db.exec(
             select(Patient, Practice)
-            .join(Practice, Practice.id == Patient.practice_id)  # type: ignore[arg-type]
+            .join(Practice, col(Practice.id) == Patient.practice_id)
             .where(Patient.phone == phone, Practice.status == "active")
         ).all()
     )
@@ -385,7 +385,7 @@ def _file_at_each(
     for patient, practice in found:
         _file(
             db,
-            practice.id,  # type: ignore[arg-type]
+            practice.id,  # type: ignore[arg-type]  # stored rows have an id
             kind,
             "patient",
             "sms",
@@ -440,21 +440,19 @@ def fulfil_patient(
             keep_patient=kind != "verwijdering",  # the entry itself is deleted below
         )
         if ids:
-            db.exec(  # type: ignore[call-overload]
+            db.exec(
                 update(Offer)
                 .where(col(Offer.patient_id).in_(ids), col(Offer.status).in_(("queued",)))
                 .values(status="expired")
             )
         if kind == "verwijdering":
             # The delivery record stays (billing); who it went to and what it said do not.
-            db.exec(  # type: ignore[call-overload]
-                update(Message).where(col(Message.phone) == phone).values(phone="", body="")
-            )
+            db.exec(update(Message).where(col(Message.phone) == phone).values(phone="", body=""))
             if ids:
-                db.exec(delete(Patient).where(col(Patient.id).in_(ids)))  # type: ignore[call-overload]
+                db.exec(delete(Patient).where(col(Patient.id).in_(ids)))
         else:
             if ids:
-                db.exec(  # type: ignore[call-overload]
+                db.exec(
                     update(Patient)
                     .where(col(Patient.id).in_(ids))
                     .values(status="removed", opted_out_at=now, updated_at=now)
@@ -488,7 +486,7 @@ def fulfil_staff(db: Session, kind: str, email: str, message: str, now: datetime
     rest go to the practice's inbox (the employer decides, e.g. about deleting an account)."""
     row = db.exec(
         select(User, Practice)
-        .join(Practice, Practice.id == User.practice_id)  # type: ignore[arg-type]
+        .join(Practice, col(Practice.id) == User.practice_id)
         .where(User.email == email, Practice.status == "active")
     ).first()
     if row is None:
@@ -497,13 +495,13 @@ def fulfil_staff(db: Session, kind: str, email: str, message: str, now: datetime
     if kind in ("inzage", "overdracht"):
         _file(
             db,
-            practice.id,
+            practice.id,  # type: ignore[arg-type]  # stored rows have an id
             kind,
             "staff",
             "email",
             now,
             status="done",
-            user_id=user.id,  # type: ignore[arg-type]
+            user_id=user.id,
             resolution="Accountgegevens na e-mailverificatie getoond en als JSON aangeboden.",
         )
         return Outcome(
@@ -517,13 +515,13 @@ def fulfil_staff(db: Session, kind: str, email: str, message: str, now: datetime
         raise DomainError("Schrijf wat er gecorrigeerd moet worden.", field="message")
     _file(
         db,
-        practice.id,
+        practice.id,  # type: ignore[arg-type]  # stored rows have an id
         kind,
         "staff",
         "email",
         now,
         status="open",
-        user_id=user.id,  # type: ignore[arg-type]
+        user_id=user.id,
         message=text,
         resolution="",
     )
@@ -560,7 +558,7 @@ def inbox(db: Session, practice_id: int, now: datetime, status: str = "") -> lis
     ).all()
     return [
         InboxRow(
-            r.id,  # type: ignore[arg-type]
+            r.id,  # type: ignore[arg-type]  # stored rows have an id
             r.kind,
             r.subject,
             r.verified_by,

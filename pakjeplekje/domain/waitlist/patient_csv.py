@@ -316,8 +316,8 @@ def _lookups(db: Session, practice_id: int) -> _Lookups:
         )
     ).all()
     return _Lookups(
-        {_words(t.name): (t.id, t.default_duration_minutes) for t in treatments},  # type: ignore[misc]
-        {_words(p.name): p.id for p in practitioners},  # type: ignore[misc]
+        {_words(t.name): (t.id, t.default_duration_minutes) for t in treatments},  # type: ignore[misc]  # stored rows have an id
+        {_words(p.name): p.id for p in practitioners},  # type: ignore[misc]  # stored rows have an id
     )
 
 
@@ -342,7 +342,7 @@ def _row_input(cells: dict[str, str], lookups: _Lookups) -> tuple[PatientInput, 
         errors["treatments"] = f"Onbekende behandeling: {', '.join(unknown)[:80]}."
 
     duration: int | str = cells.get("duration", "")
-    if match := _DURATION.match(duration.lower()):
+    if match := _DURATION.match(duration.lower()):  # type: ignore[union-attr]  # a str here: mypy keeps the declared union on the first assignment
         duration = int(match[1])
     elif not duration and durations:
         duration = max(durations)
@@ -559,15 +559,15 @@ def export_csv(
         ).all()
     )
     for chunk in _batches(patients.all_matching(db, practice_id, query, batch), batch):
-        names = patients.treatment_names(db, [p.id for p in chunk])  # type: ignore[misc]
+        names = patients.treatment_names(db, [p.id for p in chunk])  # type: ignore[misc]  # stored rows have an id
         yield _lines(
             (
                 p.name,
                 _phone_out(p.phone),
-                "|".join(names[p.id]),  # type: ignore[index]
+                "|".join(names[p.id]),  # type: ignore[index]  # stored rows have an id
                 str(p.duration_minutes),
                 "|".join(key for key, bit in CELLS.items() if p.availability & bit),
-                practitioners.get(p.preferred_practitioner_id, ""),  # type: ignore[arg-type]
+                practitioners.get(p.preferred_practitioner_id, ""),
                 p.urgency,
                 p.note,
                 p.consent_method,
