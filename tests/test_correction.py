@@ -16,7 +16,8 @@ from pakjeplekje import clock
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain.accounts import auth
 from pakjeplekje.domain.accounts.passwords import hash_password
-from pakjeplekje.domain.accounts.sessions import Actor, resolve_session
+from pakjeplekje.domain.accounts.sessions import resolve_session
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
 from pakjeplekje.domain.privacy import correction
 from pakjeplekje.models import AuditEvent, Practice, User

@@ -26,7 +26,7 @@ from pakjeplekje.adapters.payments import (
 from pakjeplekje.config import Settings, get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import audit, billing
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
 from pakjeplekje.models import StripeEvent, Subscription
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from pakjeplekje import clock
+from pakjeplekje.adapters import live_bus
 from pakjeplekje.adapters.mail import get_mailer
 from pakjeplekje.adapters.sms import SmsError, get_sms_sender, status_callback_url
 from pakjeplekje.config import get_settings
@@ -16,7 +17,6 @@ from pakjeplekje.domain.emails import code_email
 from pakjeplekje.domain.privacy import code_delivery
 from pakjeplekje.domain.privacy import requests as privacy_requests
 from pakjeplekje.logmask import mask_phone
-from pakjeplekje.ui import live
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def send_offers(offer_ids: list[int]) -> int:
             dispatch.record_sent(db, sms, result.provider_id, result.status, clock.now())
         sent += 1
     for practice_id in touched:
-        live.publish(practice_id)
+        live_bus.publish(practice_id)
     return sent
 
 

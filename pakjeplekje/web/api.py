@@ -21,14 +21,6 @@ from pakjeplekje.db import get_engine, session_scope
 from pakjeplekje.domain.accounts import auth
 from pakjeplekje.domain.accounts.sessions import resolve_session
 from pakjeplekje.domain.errors import DomainError
-from pakjeplekje.session_cookie import (
-    binding_cookie_name,
-    clear_binding_cookie,
-    clear_session_cookie,
-    cookie_from_header,
-    set_session_cookie,
-    token_from_cookie_header,
-)
 from pakjeplekje.web import claim as api_claim
 from pakjeplekje.web import dev_sms as api_dev_sms
 from pakjeplekje.web import email_confirmation as api_account
@@ -38,6 +30,14 @@ from pakjeplekje.web import twilio_webhooks as api_webhooks
 from pakjeplekje.web import waitlist_downloads as api_waitlist
 from pakjeplekje.web.html_pages import from_this_machine
 from pakjeplekje.web.security_headers import SecurityHeaders
+from pakjeplekje.web.session_cookie import (
+    binding_cookie_name,
+    clear_binding_cookie,
+    clear_session_cookie,
+    cookie_from_header,
+    set_session_cookie,
+    token_from_cookie_header,
+)
 from pakjeplekje.web.upload_guard import UploadGuard
 
 log = logging.getLogger(__name__)

@@ -13,6 +13,7 @@ import html
 import json
 import logging
 from collections.abc import Iterator
+from functools import partial
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -29,9 +30,9 @@ from pakjeplekje.domain.privacy import correction, practice_deletion
 from pakjeplekje.domain.privacy import export as privacy_export
 from pakjeplekje.domain.privacy import requests as privacy_requests
 from pakjeplekje.routes import PRIVACY_REQUEST
-from pakjeplekje.services import scheduler
-from pakjeplekje.session_cookie import token_from_cookie_header
+from pakjeplekje.services import privacy_requests as privacy_requests_service
 from pakjeplekje.web.html_pages import NO_STORE, client_host, page
+from pakjeplekje.web.session_cookie import token_from_cookie_header
 
 log = logging.getLogger(__name__)
 EXPORT_PATH = "/api/privacy/export.zip"
@@ -234,35 +235,17 @@ def _code_form(kind: str, channel: str, value: str, ref: str, notice: str, error
     )
 
 
-def _queue_code(request_: privacy_requests.CodeRequest) -> None:
-    """After the commit, for every number alike: the job decides whether the code goes out."""
-    try:
-        scheduler.send_privacy_code_task(
-            request_.code_id, request_.channel, request_.value, request_.code
-        )
-    except Exception as exc:  # the queue is down: the answer stays the same, the log says so
-        log.error("privacy request: queueing the code failed (%s)", type(exc).__name__)
-
-
 async def verzoek_start(request: Request) -> Response:
     form = {k: str(v) for k, v in (await request.form()).items()}
     channel = _channel(request, form)
     kind, value = form.get("kind", ""), form.get("value", "")[:254]
     try:
-        with session_scope() as db:
-            sent = privacy_requests.request_code(
-                db,
-                kind=kind,
-                channel=channel,
-                raw=value,
-                client=client_host(request),
-                secret=get_settings().secret_key,
-                now=clock.now(),
-            )
+        sent = await run_in_threadpool(
+            privacy_requests_service.request_code, kind, channel, value, client_host(request)
+        )
     except DomainError as exc:
         status = 429 if "Te veel" in exc.message or "al 3 codes" in exc.message else 400
         return page("Privacyverzoek", _start_form(channel, kind, value, exc.message), status)
-    await run_in_threadpool(_queue_code, sent)
     return page("Vul uw code in", _code_form(kind, channel, sent.value, sent.ref, sent.answer))
 
 
@@ -293,28 +276,18 @@ async def verzoek_confirm(request: Request) -> Response:
     kind, value, ref = form.get("kind", ""), form.get("value", "")[:254], form.get("ref", "")
     message = form.get("message", "")
 
-    def work() -> tuple[privacy_requests.Verified, privacy_requests.Outcome | None]:
-        with session_scope() as db:
-            now, secret = clock.now(), get_settings().secret_key
-            verified = privacy_requests.verify(
-                db, ref=ref, raw=value, code=form.get("code", ""), secret=secret, now=now
-            )
-            if not verified.ok:
-                return verified, None
-            if verified.channel == "sms":
-                outcome = privacy_requests.fulfil_patient(
-                    db, verified.kind, verified.value, message, secret, now
-                )
-            else:
-                outcome = privacy_requests.fulfil_staff(
-                    db, verified.kind, verified.value, message, now
-                )
-            return verified, outcome
-
     if kind == "correctie" and not message.strip():
         notice = "Schrijf wat er gecorrigeerd moet worden."
         return page("Vul uw code in", _code_form(kind, channel, value, ref, notice), 400)
-    verified, outcome = await run_in_threadpool(work)
+    verified, outcome = await run_in_threadpool(
+        partial(
+            privacy_requests_service.confirm,
+            ref=ref,
+            raw=value,
+            code=form.get("code", ""),
+            message=message,
+        )
+    )
     if outcome is None:
         return page(
             "Vul uw code in",

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 
+from reflex_base.event import resolve_upload_chunk_handler_param, resolve_upload_handler_param
+from reflex_base.registry import RegistrationContext
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,12 +23,6 @@ REFUSED = "Deze upload is niet geldig. Vernieuw de pagina en probeer het opnieuw
 
 def _takes_an_upload(handler_name: str) -> bool:
     """Whether the registered handler accepts files the way reflex will call it."""
-    from reflex_base.event import (
-        resolve_upload_chunk_handler_param,
-        resolve_upload_handler_param,
-    )
-    from reflex_base.registry import RegistrationContext
-
     try:
         registered = RegistrationContext.get().event_handlers.get(handler_name)
     except LookupError:

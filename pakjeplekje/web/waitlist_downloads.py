@@ -15,7 +15,8 @@ from starlette.routing import Route
 
 from pakjeplekje import clock
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain.accounts.sessions import Actor, resolve_session
+from pakjeplekje.domain.accounts.sessions import resolve_session
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.dutch_dates import AMSTERDAM
 from pakjeplekje.domain.waitlist import patient_csv
 from pakjeplekje.domain.waitlist.patients import (
@@ -25,7 +26,7 @@ from pakjeplekje.domain.waitlist.patients import (
     URGENCIES,
     PatientQuery,
 )
-from pakjeplekje.session_cookie import token_from_cookie_header
+from pakjeplekje.web.session_cookie import token_from_cookie_header
 
 CSV_TYPE = "text/csv; charset=utf-8"
 _MAX_ID = 2**31 - 1  # an INTEGER column: larger ids would make PostgreSQL raise

@@ -10,7 +10,7 @@ from typing import TypeVar
 from sqlmodel import Session, col, func, select
 
 from pakjeplekje.domain import audit
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError, NotFound, PermissionDenied
 from pakjeplekje.models import Practice, Practitioner, Treatment
 

@@ -27,7 +27,7 @@ from pakjeplekje.domain.accounts import links
 from pakjeplekje.domain.accounts.auth import email_taken
 from pakjeplekje.domain.accounts.identity import clean_name, normalize_email
 from pakjeplekje.domain.accounts.passwords import check_password
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.emails import Email, email_change_confirm, email_change_notice
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
 from pakjeplekje.logmask import mask_email

@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select, update
 from pakjeplekje.domain import audit, billing
 from pakjeplekje.domain.accounts import links
 from pakjeplekje.domain.accounts.passwords import check_password
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.emails import Email, deletion_email
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
 from pakjeplekje.domain.privacy import export as privacy_export
