@@ -26,7 +26,7 @@ from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 from urllib3.exceptions import ConnectTimeoutError
 
-from pakjeplekje import clock
+from pakjeplekje import clock, routes
 from pakjeplekje.config import Settings, get_settings
 from pakjeplekje.logmask import mask_phone
 
@@ -38,7 +38,6 @@ INVALID_NUMBER = 21211
 NOT_A_MOBILE = 21614
 PERMANENT_CODES = frozenset({UNSUBSCRIBED, INVALID_NUMBER, NOT_A_MOBILE})
 
-STATUS_CALLBACK_PATH = "/api/webhooks/twilio/status"
 DEFAULT_TIMEOUT = 10.0  # seconds; the SDK's own default is no timeout at all
 
 
@@ -70,7 +69,7 @@ class SmsSender(Protocol):
 
 def status_callback_url(settings: Settings) -> str:
     """Where Twilio posts delivery updates: always under PUBLIC_BASE_URL, never a proxy URL."""
-    return settings.url(STATUS_CALLBACK_PATH)
+    return settings.url(routes.TWILIO_STATUS)
 
 
 class ConsoleSms:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from pakjeplekje import clock
+from pakjeplekje import clock, routes
 from pakjeplekje.adapters import live_bus
 from pakjeplekje.adapters.mail import get_mailer
 from pakjeplekje.adapters.sms import SmsError, get_sms_sender, status_callback_url
@@ -33,7 +33,11 @@ def send_offers(offer_ids: list[int]) -> int:
     for offer_id in offer_ids:
         with session_scope() as db:
             sms = dispatch.claim_for_sending(
-                db, offer_id, settings.url("/c/"), clock.now(), settings.sms_allowed_countries
+                db,
+                offer_id,
+                settings.url(routes.claim("")),
+                clock.now(),
+                settings.sms_allowed_countries,
             )
         if sms is None:
             continue

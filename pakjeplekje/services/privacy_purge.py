@@ -11,7 +11,8 @@ from datetime import datetime
 from pakjeplekje import clock
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain.privacy import objections, practice_deletion, retention
+from pakjeplekje.domain.privacy import objections, retention
+from pakjeplekje.services import practice_deletion
 from pakjeplekje.services.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -19,12 +20,7 @@ log = logging.getLogger(__name__)
 
 def run_daily(now: datetime | None = None) -> dict[str, int]:
     now = now or clock.now()
-    secret = get_settings().secret_key
-    with session_scope() as db:
-        due = practice_deletion.due_for_purge(db, now)
-    for practice_id in due:
-        with session_scope() as db:
-            practice_deletion.purge_practice(db, practice_id, now, secret=secret)
+    purged = practice_deletion.purge_due(now)
     with session_scope() as db:
         blanked = retention.blank_old_sms(db, now)
     with session_scope() as db:
@@ -34,7 +30,7 @@ def run_daily(now: datetime | None = None) -> dict[str, int]:
     with session_scope() as db:
         usage = objections.record_usage_day(db, objections.yesterday(now), now)
     counts = {
-        "purged": len(due),
+        "purged": purged,
         "sms_blanked": blanked,
         "flagged": flagged,
         "removed": removed,

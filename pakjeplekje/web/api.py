@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from pakjeplekje import clock
+from pakjeplekje import clock, routes
 from pakjeplekje.adapters.mail import ConsoleOutbox
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import get_engine, session_scope
@@ -129,11 +129,11 @@ def create_api() -> Starlette:
     return Starlette(
         middleware=[Middleware(SecurityHeaders), Middleware(UploadGuard)],
         routes=[
-            Route("/api/health", health, methods=["GET"]),
-            Route("/api/auth/sessie", start_session, methods=["GET"]),
+            Route(routes.HEALTH, health, methods=["GET"]),
+            Route(routes.SESSION_GRANT, start_session, methods=["GET"]),
             # POST only: the SameSite=Lax cookie is not sent on a cross-site POST (no logout CSRF)
-            Route("/api/auth/uitloggen", end_session, methods=["POST"]),
-            Route("/dev/mail", dev_mail, methods=["GET"]),
+            Route(routes.LOGOUT, end_session, methods=["POST"]),
+            Route(routes.DEV_MAIL, dev_mail, methods=["GET"]),
             *api_waitlist.routes(),
             *api_claim.routes(),
             *api_dev_sms.routes(),

@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from pakjeplekje import clock
+from pakjeplekje import routes as paths
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain.core_loop import claims
 from pakjeplekje.domain.dutch_dates import long_moment
@@ -76,10 +77,10 @@ def _result_page(token: str, view: claims.ClaimView) -> HTMLResponse:
             f'</form><p class="muted">Wie het eerst bevestigt, krijgt de plek.</p>'
         )
     elif view.state == "claimed_by_you":
+        calendar = paths.CLAIM_CALENDAR.format(token=html.escape(token))
         body = (
             f"<h1>De afspraak is van u!</h1>{card}<p>U krijgt ook een bevestiging per "
-            f'SMS.</p><a class="button secondary" href="/c/{html.escape(token)}/afspraak.ics"'
-            f">Zet in mijn agenda</a>"
+            f'SMS.</p><a class="button secondary" href="{calendar}">Zet in mijn agenda</a>'
         )
     elif view.state == "taken":
         body = (
@@ -98,7 +99,7 @@ def _result_page(token: str, view: claims.ClaimView) -> HTMLResponse:
             f"of door de praktijk gesloten. U blijft op de wachtlijst staan.</p>"
         )
     leave = (
-        f'<form method="post" action="/c/{html.escape(token)}/afmelden">'
+        f'<form method="post" action="{paths.CLAIM_OPT_OUT.format(token=html.escape(token))}">'
         '<button class="secondary" type="submit">Afmelden voor deze praktijk</button>'
         "</form>"
     )
@@ -150,8 +151,8 @@ def calendar_file(request: Request) -> Response:
 
 def routes() -> list[Route]:
     return [
-        Route("/api/claim/{token}", api_claim, methods=["POST"]),
-        Route("/c/{token}", claim_page, methods=["GET", "POST"]),
-        Route("/c/{token}/afspraak.ics", calendar_file, methods=["GET"]),
-        Route("/c/{token}/afmelden", opt_out, methods=["POST"]),
+        Route(paths.CLAIM_API, api_claim, methods=["POST"]),
+        Route(paths.CLAIM, claim_page, methods=["GET", "POST"]),
+        Route(paths.CLAIM_CALENDAR, calendar_file, methods=["GET"]),
+        Route(paths.CLAIM_OPT_OUT, opt_out, methods=["POST"]),
     ]

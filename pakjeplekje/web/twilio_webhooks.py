@@ -16,6 +16,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from pakjeplekje import clock
+from pakjeplekje import routes as paths
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain.core_loop import replies
 from pakjeplekje.logmask import mask_phone
@@ -83,6 +84,6 @@ async def status_callback(request: Request) -> Response:
 
 def routes() -> list[Route]:
     return [
-        Route("/api/webhooks/twilio/sms", inbound_sms, methods=["POST"]),
-        Route("/api/webhooks/twilio/status", status_callback, methods=["POST"]),
+        Route(paths.TWILIO_INBOUND, inbound_sms, methods=["POST"]),
+        Route(paths.TWILIO_STATUS, status_callback, methods=["POST"]),
     ]

@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from pakjeplekje import clock
+from pakjeplekje import routes as paths
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain.accounts.sessions import resolve_session
 from pakjeplekje.domain.actor import Actor
@@ -118,6 +119,6 @@ def template(request: Request) -> Response:
 
 def routes() -> list[Route]:
     return [
-        Route("/api/wachtlijst/export.csv", export_waitlist, methods=["GET"]),
-        Route("/api/wachtlijst/sjabloon.csv", template, methods=["GET"]),
+        Route(paths.WAITLIST_EXPORT, export_waitlist, methods=["GET"]),
+        Route(paths.WAITLIST_TEMPLATE, template, methods=["GET"]),
     ]

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from pakjeplekje import routes
 from pakjeplekje.domain import audit
 from pakjeplekje.domain.accounts import links
 from pakjeplekje.domain.actor import Actor
@@ -26,7 +27,6 @@ from pakjeplekje.models import OneTimeToken, Practice, User
 PURPOSE = "confirm_email"
 VALIDITY = timedelta(days=7)
 MAILS_PER_HOUR = 3  # the sign-up mail included
-CONFIRM_PATH = "/account/bevestigen"
 
 ALREADY = "Het e-mailadres is al bevestigd."
 OWNER_ONLY = "Alleen de eigenaar kan de bevestigingsmail opnieuw laten sturen."
@@ -58,7 +58,7 @@ def start(db: Session, owner: User, link: Link, now: datetime) -> Email:
     assert practice is not None
     raw = links.issue(db, owner, PURPOSE, VALIDITY, now)
     return signup_confirm_email(
-        owner.email, owner.name, practice.name, link(f"{CONFIRM_PATH}?token={raw}")
+        owner.email, owner.name, practice.name, link(f"{routes.CONFIRM_EMAIL}?token={raw}")
     )
 
 

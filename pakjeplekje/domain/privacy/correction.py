@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
+from pakjeplekje import routes
 from pakjeplekje.domain import audit
 from pakjeplekje.domain.accounts import links
 from pakjeplekje.domain.accounts.auth import email_taken
@@ -35,7 +36,6 @@ from pakjeplekje.models import OneTimeToken, Practice, User
 
 EMAIL_LINK = "email_change"
 EMAIL_LINK_VALIDITY = timedelta(hours=24)
-CONFIRM_PATH = "/privacy/email-bevestigen"
 TAKEN = "Dit e-mailadres heeft al een account bij PakJePlekje."
 
 
@@ -105,7 +105,7 @@ def request_email_change(
     raw = links.issue(db, user, EMAIL_LINK, EMAIL_LINK_VALIDITY, now)
     audit.on_user(db, "account.email_change_requested", user, now, actor_user_id=actor.user_id)
     return [
-        email_change_confirm(email, user.name, link(f"{CONFIRM_PATH}?token={raw}")),
+        email_change_confirm(email, user.name, link(f"{routes.PRIVACY_CONFIRM_EMAIL}?token={raw}")),
         email_change_notice(user.email, user.name, mask_email(email)),
     ]
 

@@ -27,6 +27,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult
 from sqlmodel import Session, col, select, update
 
+from pakjeplekje import routes
 from pakjeplekje.domain import audit, billing
 from pakjeplekje.domain.accounts import links
 from pakjeplekje.domain.accounts.passwords import check_password
@@ -41,7 +42,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_GRACE = timedelta(days=30)
 UNDO_LINK = "undo_deletion"
-UNDO_PATH = "/privacy/herstel"
 OPEN_OFFERS = ("queued", "sent", "delivered", "clicked")
 
 
@@ -111,7 +111,7 @@ def request_deletion(
         purge_practice(db, practice.id, now, secret=secret)  # type: ignore[arg-type]  # stored rows have an id
         return DeletionRequested([mail], billed)
     raw = links.issue(db, user, UNDO_LINK, grace, now)
-    undo = link(f"{UNDO_PATH}?token={raw}")
+    undo = link(f"{routes.PRIVACY_UNDO_DELETION}?token={raw}")
     return DeletionRequested([deletion_email(user.email, practice.name, final, undo)], billed)
 
 
