@@ -62,7 +62,7 @@ def purge_due(now: datetime) -> int:
         due = practice_deletion.due_for_purge(db, now)
     for practice_id in due:
         unit_of_work.run(
-            lambda work, pid=practice_id: practice_deletion.purge_practice(
+            lambda work, pid=practice_id: practice_deletion.purge_practice(  # type: ignore[misc]  # mypy cannot infer a lambda with a default argument
                 work.db, pid, now, secret=secret
             )
         )
