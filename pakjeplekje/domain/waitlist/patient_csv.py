@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from pakjeplekje.domain import audit
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError
-from pakjeplekje.domain.privacy import requests as privacy_requests
+from pakjeplekje.domain.privacy import suppression
 from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.domain.waitlist.patients import (
     CELLS,
@@ -431,13 +431,13 @@ def parse(db: Session, practice_id: int, data: bytes) -> ImportPreview:
             valid.append((number, clean))
 
     listed = _existing_phones(db, practice_id, (c.phone for _, c in valid))
-    blocked = privacy_requests.suppressed_phones(db, [c.phone for _, c in valid])
+    blocked = suppression.suppressed_phones(db, [c.phone for _, c in valid])
     first_row: dict[str, int] = {}
     kept: list[CleanPatient] = []
     duplicates: list[DuplicateRow] = []
     for number, clean in valid:
         if clean.phone in blocked:
-            duplicates.append(DuplicateRow(number, privacy_requests.SUPPRESSED))
+            duplicates.append(DuplicateRow(number, suppression.SUPPRESSED))
         elif clean.phone in listed:
             duplicates.append(DuplicateRow(number, ALREADY_LISTED))
         elif clean.phone in first_row:

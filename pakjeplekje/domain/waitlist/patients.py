@@ -23,7 +23,7 @@ from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.dutch_dates import AMSTERDAM
 from pakjeplekje.domain.errors import DomainError, NotFound
 from pakjeplekje.domain.phones import display, parse_mobile, search_digits
-from pakjeplekje.domain.privacy import requests as privacy_requests
+from pakjeplekje.domain.privacy import suppression
 from pakjeplekje.models import Patient, PatientTreatment, Practitioner, Treatment
 
 # The waitlist's days: Monday to Saturday (practices are closed on Sunday).
@@ -289,8 +289,8 @@ def add(db: Session, actor: Actor, data: PatientInput, now: datetime) -> Patient
     clean = validate(db, actor.practice_id, data)
     if (existing := _existing_with_phone(db, actor.practice_id, clean.phone)) is not None:
         raise DuplicatePhone(existing)
-    if privacy_requests.suppressed_phones(db, [clean.phone]):  # AVG suppression list
-        raise ValidationFailed({"phone": privacy_requests.SUPPRESSED})
+    if suppression.suppressed_phones(db, [clean.phone]):  # AVG suppression list
+        raise ValidationFailed({"phone": suppression.SUPPRESSED})
     patient = insert(db, actor.practice_id, clean, now)
     audit.by_actor(db, actor, "patient.added", "patient", patient.id, now)
     return patient
