@@ -173,7 +173,7 @@ def _queued_offers(practice_id: int) -> list[int]:
             .limit(DISPATCH)
         ).all()
         return [
-            claims.create_offer(db, slot, pid, wave=1, now=now)[0].id  # type: ignore[misc]
+            claims.create_offer(db, slot, pid, wave=1, now=now)[0].id  # type: ignore[arg-type,misc]  # stored rows have an id
             for pid in people
         ]
 

@@ -59,7 +59,7 @@ def seed_demo(db: Session) -> str | None:
         db,
         owner.practice_id,
         [
-            waiting_patient(name, f"+3161000{i:04d}", treatments[treatment])
+            waiting_patient(name, f"+3161000{i:04d}", treatments[treatment])  # type: ignore[arg-type]  # stored rows have an id
             for i, (name, treatment) in enumerate(DEMO_PATIENTS)
         ],
         now,
@@ -131,5 +131,5 @@ def offered_slot(
     db.add(slot)
     db.flush()
     assert slot.id is not None
-    tokens = [claims.create_offer(db, slot, p.id, wave=1, now=now)[1] for p in people]  # type: ignore[arg-type]
-    return OfferedSlot(slot.id, tokens, [p.id for p in people])  # type: ignore[misc]
+    tokens = [claims.create_offer(db, slot, p.id, wave=1, now=now)[1] for p in people]  # type: ignore[arg-type]  # stored rows have an id
+    return OfferedSlot(slot.id, tokens, [p.id for p in people])  # type: ignore[misc]  # stored rows have an id

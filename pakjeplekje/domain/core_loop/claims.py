@@ -48,8 +48,8 @@ def create_offer(
     raw, digest = new_token()
     offer = Offer(
         practice_id=slot.practice_id,
-        slot_id=slot.id,
-        patient_id=patient_id,  # type: ignore[arg-type]
+        slot_id=slot.id,  # type: ignore[arg-type]  # stored rows have an id
+        patient_id=patient_id,
         token_hash=digest,
         wave=wave,
         created_at=now,
@@ -63,8 +63,8 @@ def create_offer(
 def _find(db: Session, which: ColumnElement[bool]) -> tuple[Offer, Slot, Practice] | None:
     return db.exec(
         select(Offer, Slot, Practice)
-        .join(Slot, Slot.id == Offer.slot_id)  # type: ignore[arg-type]
-        .join(Practice, Practice.id == Offer.practice_id)  # type: ignore[arg-type]
+        .join(Slot, col(Slot.id) == Offer.slot_id)
+        .join(Practice, col(Practice.id) == Offer.practice_id)
         .where(which, Practice.status == "active")
     ).first()
 
@@ -92,7 +92,7 @@ def _state(offer: Offer, slot: Slot, now: datetime) -> str:
 def _claim_state(db: Session, offer: Offer, slot: Slot, practice: Practice, now: datetime) -> str:
     """`_state`, and an open offer of a practice that takes no claims is `unavailable`."""
     state = _state(offer, slot, now)
-    if state == "open" and not billing.takes_claims(db, practice.id, now):  # type: ignore[arg-type]
+    if state == "open" and not billing.takes_claims(db, practice.id, now):  # type: ignore[arg-type]  # stored rows have an id
         return "unavailable"
     return state
 
@@ -182,7 +182,7 @@ def _claim(
     if found is None:
         return None
     offer, slot, practice = found
-    if not billing.takes_claims(db, practice.id, now):  # type: ignore[arg-type]
+    if not billing.takes_claims(db, practice.id, now):  # type: ignore[arg-type]  # stored rows have an id
         return _answer(_claim_state(db, offer, slot, practice, now), slot, practice)
     offer_open = (
         select(Offer.id)
@@ -194,7 +194,7 @@ def _claim(
         .exists()
     )
     won = (
-        db.exec(  # type: ignore[call-overload]
+        db.exec(
             update(Slot)
             .where(col(Slot.id) == slot.id, col(Slot.status) == "open", offer_open)
             .values(
@@ -220,7 +220,7 @@ def _claim(
 
     offer.status, offer.claimed_at = "claimed", now
     db.add(offer)
-    db.exec(  # type: ignore[call-overload]
+    db.exec(
         update(Offer)
         .where(
             col(Offer.slot_id) == slot.id,
@@ -229,7 +229,7 @@ def _claim(
         )
         .values(status="lost")
     )
-    db.exec(  # type: ignore[call-overload]
+    db.exec(
         update(Patient)
         .where(col(Patient.id) == offer.patient_id, col(Patient.practice_id) == slot.practice_id)
         .values(status="booked", last_claim_at=now)
@@ -291,7 +291,7 @@ def opt_out(db: Session, raw: str, now: datetime) -> str | None:
     if found is None:
         return None
     offer, _, practice = found
-    db.exec(  # type: ignore[call-overload]
+    db.exec(
         update(Patient)
         .where(col(Patient.id) == offer.patient_id, col(Patient.practice_id) == practice.id)
         .values(opted_out_at=now)

@@ -168,7 +168,7 @@ def add_wave(
     ]
     db.add_all(offers)
     db.flush()
-    return [o.id for o in offers if o.status == "queued"]  # type: ignore[misc]
+    return [o.id for o in offers if o.status == "queued"]  # type: ignore[misc]  # stored rows have an id
 
 
 def _outside(
@@ -183,7 +183,7 @@ def _outside(
             col(Patient.id).in_(patient_ids), Patient.practice_id == practice_id
         )
     ).all()
-    return {pid for pid, phone in numbers if not phones.in_countries(phone, allowed)}  # type: ignore[misc]
+    return {pid for pid, phone in numbers if not phones.in_countries(phone, allowed)}  # type: ignore[misc]  # stored rows have an id
 
 
 def open_slot(db: Session, actor: Actor, form: SlotForm, now: datetime) -> tuple[Slot, list[int]]:
@@ -239,7 +239,7 @@ def close_slot(db: Session, actor: Actor, *, slot_id: int, reason: str, now: dat
     db.exec(
         update(Offer)
         .where(
-            col(Offer.slot_id) == slot.id,  # type: ignore[call-overload]
+            col(Offer.slot_id) == slot.id,
             col(Offer.status).in_(OPEN_OFFER),
         )
         .values(status="expired")
@@ -298,11 +298,11 @@ def list_recent(
     ids = [s.id for s in slots]
     offers = db.exec(
         select(Offer, Patient.name)
-        .join(Patient, Patient.id == Offer.patient_id)  # type: ignore[arg-type]
+        .join(Patient, col(Patient.id) == Offer.patient_id)
         .where(col(Offer.slot_id).in_(ids), Offer.practice_id == practice_id)
-        .order_by(Offer.wave, Offer.id)
+        .order_by(col(Offer.wave), col(Offer.id))
     ).all()
-    by_slot: dict[int, list[OfferRow]] = {i: [] for i in ids}  # type: ignore[misc]
+    by_slot: dict[int, list[OfferRow]] = {i: [] for i in ids}  # type: ignore[misc]  # stored rows have an id
     winners: dict[int, str] = {}
     for offer, name in offers:
         by_slot[offer.slot_id].append(OfferRow(name, offer.status, offer.wave))
@@ -315,16 +315,16 @@ def list_recent(
     )
     return [
         SlotRow(
-            id=s.id,
-            starts_local=s.starts_at.astimezone(zone),  # type: ignore[arg-type]
+            id=s.id,  # type: ignore[arg-type]  # stored rows have an id
+            starts_local=s.starts_at.astimezone(zone),
             duration_minutes=s.duration_minutes,
             treatment=treatments.get(s.treatment_id, ""),
             status=s.status,
-            winner=winners.get(s.id, ""),  # type: ignore[arg-type]
+            winner=winners.get(s.id, ""),  # type: ignore[arg-type]  # stored rows have an id
             minutes_to_fill=(
                 int((s.claimed_at - s.created_at).total_seconds() // 60) if s.claimed_at else None
             ),
-            offers=by_slot[s.id],  # type: ignore[index]
+            offers=by_slot[s.id],  # type: ignore[index]  # stored rows have an id
         )
         for s in slots
     ]
@@ -341,7 +341,7 @@ def reopen_slot(db: Session, actor: Actor, *, slot_id: int, now: datetime) -> Sl
         raise DomainError("Te kort dag om de plek opnieuw aan te bieden.")
     db.exec(
         update(Patient)
-        .where(  # type: ignore[call-overload]
+        .where(
             col(Patient.id) == slot.claimed_patient_id,
             col(Patient.practice_id) == actor.practice_id,
         )
@@ -349,12 +349,10 @@ def reopen_slot(db: Session, actor: Actor, *, slot_id: int, now: datetime) -> Sl
     )
     db.exec(
         update(Offer)
-        .where(  # type: ignore[call-overload]
-            col(Offer.slot_id) == slot.id, col(Offer.status) == "claimed"
-        )
+        .where(col(Offer.slot_id) == slot.id, col(Offer.status) == "claimed")
         .values(status="lost")
     )
-    db.exec(  # type: ignore[call-overload]
+    db.exec(
         update(Slot)
         .where(col(Slot.id) == slot.id)
         .values(status="open", claimed_patient_id=None, claimed_at=None, claimed_via=None)

@@ -16,32 +16,32 @@ from pakjeplekje.ui.state.practice_settings import (
 from pakjeplekje.ui.state.session import SessionState
 
 
-def _treatment_row(t: rx.Var[TreatmentSetting]) -> rx.Component:
+def _treatment_row(t: rx.vars.ObjectVar[TreatmentSetting]) -> rx.Component:
     """One treatment. The duration field is uncontrolled (`default_value`, saved on blur), so
     React must know which treatment a row is: `rx.foreach` keys rows by position, and a
     treatment added above would leave every field below showing (and, on blur, saving) the
     value of the row that used to be there. The row is keyed by the treatment's id, the field
     also by its saved value, so it shows what was stored after every save."""
-    duration_id = "duur-" + t.id
+    duration_id = f"duur-{t.id}"
     return rx.table.row(
         rx.table.cell(t.name),
         rx.table.cell(
             rx.input(
-                key=t.id + ":" + t.duration,
+                key=f"{t.id}:{t.duration}",
                 id=duration_id,
                 default_value=t.duration,
                 type="number",
                 min=5,
                 max=240,
                 width="90px",
-                aria_label="Duur " + t.name,
+                aria_label=f"Duur {t.name}",
                 on_blur=lambda v: PracticeSettingsState.save_treatment(t.id, v, t.active),
             )
         ),
         rx.table.cell(
             rx.switch(
                 checked=t.active,
-                aria_label="Actief " + t.name,
+                aria_label=f"Actief {t.name}",
                 on_change=lambda v: PracticeSettingsState.save_treatment(t.id, t.duration, v),
             )
         ),
@@ -93,13 +93,13 @@ def treatments_card() -> rx.Component:
     )
 
 
-def _practitioner_row(p: rx.Var[PractitionerSetting]) -> rx.Component:
+def _practitioner_row(p: rx.vars.ObjectVar[PractitionerSetting]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(p.name),
         rx.table.cell(
             rx.switch(
                 checked=p.active,
-                aria_label="Actief " + p.name,
+                aria_label=f"Actief {p.name}",
                 on_change=lambda v: PracticeSettingsState.set_practitioner_active(p.id, v),
             )
         ),
@@ -129,7 +129,7 @@ def practitioners_card() -> rx.Component:
     )
 
 
-def _outreach_field(label: str, name: str, hint: str = "", **props) -> rx.Component:  # type: ignore[no-untyped-def]
+def _outreach_field(label: str, name: str, hint: str = "", **props) -> rx.Component:
     return field(
         label,
         name,
@@ -173,7 +173,7 @@ def outreach_card() -> rx.Component:
                     spacing="3",
                     width="100%",
                 ),
-                error_callout(PracticeSettingsState.outreach_error),
+                error_callout(PracticeSettingsState.outreach_error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                 rx.cond(
                     SessionState.is_owner,
                     submit_button("SMS-regels opslaan", size="2", width="auto"),
@@ -213,7 +213,7 @@ def account_card() -> rx.Component:
                     autocomplete="new-password",
                     required=True,
                 ),
-                error_callout(AccountState.error),
+                error_callout(AccountState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                 submit_button("Wachtwoord wijzigen", size="2", width="auto"),
                 spacing="3",
             ),
@@ -245,7 +245,7 @@ def team_card() -> rx.Component:
 def settings() -> rx.Component:
     return rx.vstack(
         team_card(),
-        error_callout(PracticeSettingsState.error),
+        error_callout(PracticeSettingsState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
         treatments_card(),
         practitioners_card(),
         outreach_card(),

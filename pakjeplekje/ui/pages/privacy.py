@@ -15,7 +15,7 @@ from pakjeplekje.ui.state.privacy_correction import CorrectionState, ObjectionSt
 from pakjeplekje.ui.state.session import SessionState
 
 
-def _count_row(row: rx.Var[DataCount]) -> rx.Component:
+def _count_row(row: rx.vars.ObjectVar[DataCount]) -> rx.Component:
     return rx.table.row(rx.table.cell(row.label), rx.table.cell(row.rows), data_table=row.table)
 
 
@@ -62,7 +62,7 @@ def overdracht() -> rx.Component:
     )
 
 
-def _request_row(row: rx.Var[RequestRow]) -> rx.Component:
+def _request_row(row: rx.vars.ObjectVar[RequestRow]) -> rx.Component:
     overdue = row.overdue
     return rx.table.row(
         rx.table.cell(rx.text(row.kind, weight="bold"), rx.text(row.subject, size="1")),
@@ -111,7 +111,7 @@ def verzoeken() -> rx.Component:
             ".",
         ),
         rx.cond(
-            PrivacyState.requests.length() == 0,
+            PrivacyState.requests.length() == 0,  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)
             rx.text("Geen verzoeken.", color_scheme="gray", id="geen-verzoeken"),
             rx.table.root(
                 rx.table.header(
@@ -131,7 +131,7 @@ def verzoeken() -> rx.Component:
     )
 
 
-def _flagged_row(row: rx.Var[FlaggedRow]) -> rx.Component:
+def _flagged_row(row: rx.vars.ObjectVar[FlaggedRow]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row.name),
         rx.table.cell(row.updated),
@@ -142,7 +142,7 @@ def _flagged_row(row: rx.Var[FlaggedRow]) -> rx.Component:
                 size="1",
                 variant="soft",
                 on_click=PrivacyState.keep_one(row.id),
-                aria_label="Behouden: " + row.name,
+                aria_label=f"Behouden: {row.name}",
             )
         ),
         class_name="ter-controle",
@@ -177,10 +177,10 @@ def bewaartermijn() -> rx.Component:
                     id="ter-controle",
                 ),
                 rx.cond(
-                    PrivacyState.review_count > PrivacyState.flagged.length(),
+                    PrivacyState.review_count > PrivacyState.flagged.length(),  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                     rx.text(
                         "De eerste ",
-                        PrivacyState.flagged.length(),
+                        PrivacyState.flagged.length(),  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                         " staan hierboven; behoud of verwijder ze om de volgende te zien.",
                         size="1",
                     ),
@@ -202,7 +202,7 @@ def verwijdering() -> rx.Component:
             "gaan geen SMS'jes meer uit. Na 30 dagen worden alle gegevens definitief gewist; "
             "tot dan kunt u het ongedaan maken via de link in de bevestigingsmail."
         ),
-        error_callout(PrivacyState.deletion_error),
+        error_callout(PrivacyState.deletion_error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
         rx.form(
             rx.vstack(
                 field(
@@ -249,7 +249,7 @@ def verwijdering() -> rx.Component:
 )
 def privacy() -> rx.Component:
     return rx.vstack(
-        error_callout(PrivacyState.error),
+        error_callout(PrivacyState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
         bewaartermijn(),
         inzage(),
         overdracht(),

@@ -47,15 +47,21 @@ def slot_form() -> rx.Component:
                 ),
                 rx.flex(
                     _native(
-                        "treatment", "Behandeling", SlotsState.treatments, "Kies een behandeling"
+                        "treatment",
+                        "Behandeling",
+                        SlotsState.treatments,  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
+                        "Kies een behandeling",
                     ),
                     _native(
-                        "practitioner", "Behandelaar", SlotsState.practitioners, "Maakt niet uit"
+                        "practitioner",
+                        "Behandelaar",
+                        SlotsState.practitioners,  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
+                        "Maakt niet uit",
                     ),
                     gap="3",
                     wrap="wrap",
                 ),
-                error_callout(SlotsState.error),
+                error_callout(SlotsState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                 submit_button("Bekijk wie er past", size="2", width="auto"),
                 spacing="3",
             ),
@@ -65,7 +71,7 @@ def slot_form() -> rx.Component:
     )
 
 
-def _match(m: rx.Var[Match]) -> rx.Component:
+def _match(m: rx.vars.ObjectVar[Match]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(m.name),
         rx.table.cell(rx.cond(m.urgent, rx.badge("urgent", color_scheme="red"), "")),
@@ -114,7 +120,7 @@ def preview_card() -> rx.Component:
     )
 
 
-def _offer(o: rx.Var[OfferLine]) -> rx.Component:
+def _offer(o: rx.vars.ObjectVar[OfferLine]) -> rx.Component:
     return rx.hstack(
         rx.text(o.name, size="2"),
         rx.badge(o.status, size="1"),
@@ -123,7 +129,7 @@ def _offer(o: rx.Var[OfferLine]) -> rx.Component:
     )
 
 
-def _slot(row: rx.Var[SlotCard]) -> rx.Component:
+def _slot(row: rx.vars.ObjectVar[SlotCard]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
@@ -204,7 +210,7 @@ def slots_page() -> rx.Component:
             align="center",
         ),
         rx.cond(
-            SlotsState.rows.length() == 0,
+            SlotsState.rows.length() == 0,  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)
             rx.text("Nog geen plekken vrijgegeven.", color_scheme="gray"),
         ),
         rx.foreach(SlotsState.rows, _slot),

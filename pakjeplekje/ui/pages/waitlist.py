@@ -64,17 +64,20 @@ def toolbar() -> rx.Component:
         _select(
             "Urgentie",
             "urgency",
-            WaitlistState.urgency,
+            WaitlistState.urgency,  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
             [(ALL, "Alle"), *patients.URGENCIES.items()],
         ),
         _select(
-            "Status", "status", WaitlistState.status, [*patients.STATUSES.items(), (ALL, "Alle")]
+            "Status",
+            "status",
+            WaitlistState.status,  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
+            [*patients.STATUSES.items(), (ALL, "Alle")],
         ),
-        _select("Dag", "day", WaitlistState.day, days),
+        _select("Dag", "day", WaitlistState.day, days),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
         _select(
             "Sorteren op",
             "sort",
-            WaitlistState.sort,
+            WaitlistState.sort,  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
             [
                 ("added", "Toegevoegd"),
                 ("name", "Naam"),
@@ -110,7 +113,7 @@ def toolbar() -> rx.Component:
     )
 
 
-def _row(row: rx.Var[PatientRow]) -> rx.Component:
+def _row(row: rx.vars.ObjectVar[PatientRow]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
             rx.link(row.name, on_click=WaitlistState.open_edit(row.id), href="#", underline="hover")
@@ -235,10 +238,10 @@ def empty_state() -> rx.Component:
 
 def _labelled(label: str, control: rx.Component, key: str, hint: str = "") -> rx.Component:
     """A dialog field whose validation message comes from the state's errors."""
-    return labelled(label, control, key, hint=hint, error=WaitlistState.errors.get(key, ""))
+    return labelled(label, control, key, hint=hint, error=WaitlistState.errors.get(key, ""))  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
 
 
-def _text_input(key: str, **props) -> rx.Component:  # type: ignore[no-untyped-def]
+def _text_input(key: str, **props) -> rx.Component:
     """An uncontrolled input prefilled from the dialog's form: edits survive a failed save."""
     return rx.input(id=key, name=key, default_value=WaitlistState.form[key], **props)
 
@@ -265,7 +268,7 @@ def _availability_grid() -> rx.Component:
                 rx.table.cell(
                     rx.checkbox(
                         name=f"cell-{patients.cell_key(d, p)}",
-                        default_checked=WaitlistState.form_cells.contains(patients.cell_key(d, p)),
+                        default_checked=WaitlistState.form_cells.contains(patients.cell_key(d, p)),  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                         aria_label=f"{patients.DAY_NAMES[d]} {patients.PARTS[p]}",
                     )
                 )
@@ -313,7 +316,7 @@ def patient_form() -> rx.Component:
                             rx.hstack(
                                 rx.checkbox(
                                     name="treatment-" + t.id,
-                                    default_checked=WaitlistState.form_treatments.contains(t.id),
+                                    default_checked=WaitlistState.form_treatments.contains(t.id),  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                                 ),
                                 rx.text(t.name, size="2"),
                                 spacing="1",
@@ -334,7 +337,7 @@ def patient_form() -> rx.Component:
                 ),
                 _labelled(
                     "Urgentie",
-                    _native_select("urgency", WaitlistState.form["urgency"], patients.URGENCIES),
+                    _native_select("urgency", WaitlistState.form["urgency"], patients.URGENCIES),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                     "urgency",
                 ),
                 _labelled(
@@ -355,7 +358,7 @@ def patient_form() -> rx.Component:
                     WaitlistState.editing_id != 0,
                     _labelled(
                         "Status",
-                        _native_select("status", WaitlistState.form["status"], patients.STATUSES),
+                        _native_select("status", WaitlistState.form["status"], patients.STATUSES),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                         "status",
                     ),
                 ),
@@ -367,7 +370,7 @@ def patient_form() -> rx.Component:
                 "Toestemming voor SMS",
                 _native_select(
                     "consent",
-                    WaitlistState.form["consent"],
+                    WaitlistState.form["consent"],  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                     patients.CONSENT_METHODS,
                     placeholder="Kies hoe de patiënt toestemming gaf…",
                 ),
@@ -389,7 +392,7 @@ def patient_form() -> rx.Component:
                 WaitlistState.history != "",
                 rx.text(WaitlistState.history, size="1", color_scheme="gray"),
             ),
-            field_message(WaitlistState.errors.get("form", "")),
+            field_message(WaitlistState.errors.get("form", "")),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
             rx.hstack(
                 rx.dialog.close(
                     rx.button("Annuleren", variant="soft", color_scheme="gray", type="button")
@@ -479,7 +482,7 @@ def waitlist() -> rx.Component:
             align="center",
             width="100%",
         ),
-        error_callout(WaitlistState.error),
+        error_callout(WaitlistState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
         removed_banner(),
         rx.cond(
             (WaitlistState.total == 0) & ~WaitlistState.filtered,

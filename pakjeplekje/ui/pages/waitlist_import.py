@@ -18,7 +18,7 @@ COLUMNS_HELP = (
 )
 
 
-def _problem_row(problem: rx.Var[Problem]) -> rx.Component:
+def _problem_row(problem: rx.vars.ObjectVar[Problem]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(problem.row),
         rx.table.cell(problem.column),
@@ -40,7 +40,7 @@ def preview() -> rx.Component:
             id="import-samenvatting",
         ),
         rx.cond(
-            ImportState.problems.length() > 0,
+            ImportState.problems.length() > 0,  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)
             rx.box(
                 rx.table.root(
                     rx.table.header(
@@ -119,7 +119,7 @@ def import_dialog() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title("Patiënten importeren"),
             rx.vstack(
-                error_callout(ImportState.error),
+                error_callout(ImportState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                 rx.cond(ImportState.has_preview, preview(), upload_zone()),
                 spacing="3",
             ),

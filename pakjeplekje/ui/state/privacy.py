@@ -15,6 +15,7 @@ from pakjeplekje.config import get_settings
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.privacy import export as privacy_export
+from pakjeplekje.domain.privacy import inbox as privacy_inbox
 from pakjeplekje.domain.privacy import practice_deletion, retention
 from pakjeplekje.domain.privacy import requests as privacy_requests
 from pakjeplekje.domain.waitlist.patients import local_date
@@ -30,7 +31,6 @@ from pakjeplekje.ui.state.guard import RecordId, owner_event, staff_event
 
 FLAGGED_SHOWN = 20
 SUBJECTS = {"patient": "Patiënt", "staff": "Medewerker"}
-VERIFIED = {"sms": "SMS-code", "email": "e-mailcode"}
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def _inbox_rows(db: Session, actor: Actor) -> list[RequestRow]:
             resolution=r.resolution,
             overdue=r.overdue,
         )
-        for r in privacy_requests.inbox(db, actor.practice_id, clock.now())
+        for r in privacy_inbox.inbox(db, actor.practice_id, clock.now())
     ]
 
 
@@ -132,7 +132,7 @@ class PrivacyState(rx.State):
             self.error = "Dit verzoek bestaat niet (meer)."
             return None
         await in_transaction(
-            lambda db: privacy_requests.resolve(
+            lambda db: privacy_inbox.resolve(
                 db,
                 actor,
                 request_id=request_id,
