@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select, update
 
 from pakjeplekje.domain import billing, phones
 from pakjeplekje.domain.core_loop.sms_texts import confirmation_text, offer_text
+from pakjeplekje.domain.offers import OfferStatus
 from pakjeplekje.domain.tokens import new_token
 from pakjeplekje.models import Message, Offer, Patient, Practice, Slot
 
@@ -81,10 +82,10 @@ def claim_for_sending(
         update(Offer)
         .where(
             col(Offer.id) == offer_id,
-            col(Offer.status) == "queued",
+            col(Offer.status) == OfferStatus.QUEUED,
             col(Offer.slot_id).in_(open_slot),
         )
-        .values(status="sending", token_hash=digest)
+        .values(status=OfferStatus.SENDING, token_hash=digest)
     ).rowcount
     context = _context(db, col(Offer.id) == offer_id) if moved == 1 else None
     if context is None:
@@ -96,7 +97,7 @@ def claim_for_sending(
         db.exec(
             update(Offer)
             .where(col(Offer.id) == offer_id)  # type: ignore[call-overload]
-            .values(status="skipped", retry_at=None)
+            .values(status=OfferStatus.SKIPPED, retry_at=None)
         )
         return None
     return _outgoing(
@@ -121,7 +122,7 @@ def _hold_back(db: Session, offer_id: int, now: datetime) -> None:
     db.exec(
         update(Offer)
         .where(col(Offer.id) == offer_id)  # type: ignore[call-overload]
-        .values(status="queued", retry_at=now + RETRY_MAX)
+        .values(status=OfferStatus.QUEUED, retry_at=now + RETRY_MAX)
     )
 
 
@@ -129,7 +130,7 @@ def confirmation_for(
     db: Session, offer_id: int, now: datetime, countries: frozenset[str] | None = None
 ) -> OutgoingSms | None:
     """The confirmation text for the winner of a slot (only for a claimed offer)."""
-    context = _context(db, col(Offer.id) == offer_id, col(Offer.status) == "claimed")
+    context = _context(db, col(Offer.id) == offer_id, col(Offer.status) == OfferStatus.CLAIMED)
     if context is None:
         return None
     if not billing.can_send_sms(db, context[2].id, now):  # type: ignore[arg-type]
@@ -172,7 +173,7 @@ def record_sent(
     db.exec(
         update(Offer)
         .where(col(Offer.id) == sms.offer_id)  # type: ignore[call-overload]
-        .values(status="sent", sent_at=now, retry_at=None)
+        .values(status=OfferStatus.SENT, sent_at=now, retry_at=None)
     )
     db.exec(
         update(Patient)
@@ -196,7 +197,7 @@ def record_failed(
     assert offer is not None
     offer.attempts += 1
     again = retryable and offer.attempts < MAX_ATTEMPTS
-    offer.status = "queued" if again else "failed"
+    offer.status = OfferStatus.QUEUED if again else OfferStatus.FAILED
     offer.retry_at = now + retry_delay(offer.attempts) if again else None
     db.add(offer)
     apply_provider_error(db, sms.patient_id, code, now)
@@ -224,7 +225,7 @@ def due_for_sending(db: Session, now: datetime, lost_after: timedelta = LOST_AFT
         db.exec(
             select(Offer.id)
             .where(
-                Offer.status == "queued",
+                Offer.status == OfferStatus.QUEUED,
                 col(Offer.slot_id).in_(open_slot),
                 or_(
                     col(Offer.retry_at) <= now,
@@ -245,7 +246,7 @@ def stuck_offers(
         db.exec(
             select(Offer.id).where(
                 Offer.practice_id == practice_id,
-                Offer.status == "sending",
+                Offer.status == OfferStatus.SENDING,
                 Offer.created_at < now - older_than,
             )
         ).all()

@@ -15,13 +15,12 @@ from pakjeplekje.domain.accounts.sessions import Actor
 from pakjeplekje.domain.core_loop import matching
 from pakjeplekje.domain.core_loop.quiet_hours import first_wave_held_until
 from pakjeplekje.domain.errors import DomainError, NotFound
-from pakjeplekje.domain.tokens import new_token
+from pakjeplekje.domain.offers import CLAIMABLE, OfferStatus, add_offers
 from pakjeplekje.models import Offer, Patient, Practice, Practitioner, Slot, Treatment
 
 DURATION_MIN, DURATION_MAX = 5, 240
 MAX_AHEAD = timedelta(days=60)
 EARLIEST, LATEST = time(7, 0), time(22, 0)
-OPEN_OFFER = ("queued", "sending", "sent", "delivered", "clicked")
 CLOSE_REASONS = {"zelf_ingevuld": "Zelf ingevuld", "gaat_niet_door": "Gaat niet door"}
 
 
@@ -151,24 +150,10 @@ def add_wave(
         slot.practitioner_id,
         slot.id,
     )
-    chosen = matching.ranked(db, shape, now, practice.wave_size)
-    abroad = _outside(db, [m.patient_id for m in chosen], slot.practice_id, countries)
-    offers = [
-        Offer(
-            practice_id=slot.practice_id,
-            slot_id=slot.id,
-            patient_id=m.patient_id,
-            token_hash=new_token()[1],
-            wave=wave,
-            status="skipped" if m.patient_id in abroad else "queued",
-            created_at=now,
-            expires_at=slot.starts_at,
-        )
-        for m in chosen
-    ]
-    db.add_all(offers)
-    db.flush()
-    return [o.id for o in offers if o.status == "queued"]  # type: ignore[misc]
+    chosen = [m.patient_id for m in matching.ranked(db, shape, now, practice.wave_size)]
+    abroad = _outside(db, chosen, slot.practice_id, countries)
+    offers = add_offers(db, slot, chosen, wave=wave, now=now, skipped=abroad)
+    return [o.id for o, _ in offers if o.status == OfferStatus.QUEUED]  # type: ignore[misc]
 
 
 def _outside(
@@ -240,25 +225,25 @@ def close_slot(db: Session, actor: Actor, *, slot_id: int, reason: str, now: dat
         update(Offer)
         .where(
             col(Offer.slot_id) == slot.id,  # type: ignore[call-overload]
-            col(Offer.status).in_(OPEN_OFFER),
+            col(Offer.status).in_(CLAIMABLE),
         )
-        .values(status="expired")
+        .values(status=OfferStatus.EXPIRED)
     )
     audit.by_actor(db, actor, "slot.closed", "slot", slot.id, now, detail=reason)
     return slot
 
 
-OFFER_LABELS = {
-    "queued": "in wachtrij",
-    "sending": "verzenden…",
-    "sent": "verstuurd",
-    "delivered": "afgeleverd",
-    "failed": "mislukt",
-    "clicked": "bekeken",
-    "claimed": "geclaimd",
-    "lost": "te laat",
-    "expired": "verlopen",
-    "skipped": "niet verstuurd: buitenlands nummer (proefperiode)",
+OFFER_LABELS: dict[str, str] = {
+    OfferStatus.QUEUED: "in wachtrij",
+    OfferStatus.SENDING: "verzenden…",
+    OfferStatus.SENT: "verstuurd",
+    OfferStatus.DELIVERED: "afgeleverd",
+    OfferStatus.FAILED: "mislukt",
+    OfferStatus.CLICKED: "bekeken",
+    OfferStatus.CLAIMED: "geclaimd",
+    OfferStatus.LOST: "te laat",
+    OfferStatus.EXPIRED: "verlopen",
+    OfferStatus.SKIPPED: "niet verstuurd: buitenlands nummer (proefperiode)",
 }
 SLOT_LABELS = {"open": "Open", "claimed": "Gevuld", "closed": "Gesloten", "expired": "Verlopen"}
 
@@ -308,7 +293,7 @@ def list_recent(
     winners: dict[int, str] = {}
     for offer, name in offers:
         by_slot[offer.slot_id].append(OfferRow(name, offer.status, offer.wave))
-        if offer.status == "claimed":
+        if offer.status == OfferStatus.CLAIMED:
             winners[offer.slot_id] = name
     treatments = dict(
         db.exec(
@@ -354,9 +339,9 @@ def reopen_slot(db: Session, actor: Actor, *, slot_id: int, now: datetime) -> Sl
     db.exec(
         update(Offer)
         .where(  # type: ignore[call-overload]
-            col(Offer.slot_id) == slot.id, col(Offer.status) == "claimed"
+            col(Offer.slot_id) == slot.id, col(Offer.status) == OfferStatus.CLAIMED
         )
-        .values(status="lost")
+        .values(status=OfferStatus.LOST)
     )
     db.exec(  # type: ignore[call-overload]
         update(Slot)

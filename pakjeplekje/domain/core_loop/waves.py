@@ -32,9 +32,8 @@ from sqlmodel import Session, col, select, update
 
 from pakjeplekje.domain.core_loop import slots
 from pakjeplekje.domain.core_loop.quiet_hours import quiet_period_end
+from pakjeplekje.domain.offers import WAITING_FOR_ANSWER, OfferStatus
 from pakjeplekje.models import Offer, Practice, Slot
-
-WAITING_FOR_ANSWER = ("queued", "sent", "delivered", "clicked")
 
 
 def next_wave_at(
@@ -117,7 +116,7 @@ def expire_offers(db: Session, now: datetime) -> dict[int, int]:
                 col(Offer.id).in_([offer_id for offer_id, _ in stale]),
                 col(Offer.status).in_(WAITING_FOR_ANSWER),
             )
-            .values(status="expired")
+            .values(status=OfferStatus.EXPIRED)
         )
         changed.update(practice_id for _, practice_id in stale)
     return dict(changed)

@@ -31,6 +31,7 @@ from pakjeplekje.domain.accounts.passwords import check_password
 from pakjeplekje.domain.accounts.sessions import Actor
 from pakjeplekje.domain.emails import Email, deletion_email
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
+from pakjeplekje.domain.offers import WAITING_FOR_ANSWER, OfferStatus
 from pakjeplekje.domain.privacy import export as privacy_export
 from pakjeplekje.domain.tokens import keyed_hash
 from pakjeplekje.models import AuthSession, LoginThrottle, Offer, Practice, Slot, User
@@ -40,15 +41,14 @@ log = logging.getLogger(__name__)
 DEFAULT_GRACE = timedelta(days=30)
 UNDO_LINK = "undo_deletion"
 UNDO_PATH = "/privacy/herstel"
-OPEN_OFFERS = ("queued", "sent", "delivered", "clicked")
 
 
 def _stop_outreach(db: Session, practice_id: int, now: datetime) -> None:
     """Open slots close and their open offers expire: no wave, no text, no claim."""
     db.exec(  # type: ignore[call-overload]
         update(Offer)
-        .where(col(Offer.practice_id) == practice_id, col(Offer.status).in_(OPEN_OFFERS))
-        .values(status="expired")
+        .where(col(Offer.practice_id) == practice_id, col(Offer.status).in_(WAITING_FOR_ANSWER))
+        .values(status=OfferStatus.EXPIRED)
     )
     db.exec(  # type: ignore[call-overload]
         update(Slot)

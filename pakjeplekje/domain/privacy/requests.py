@@ -39,6 +39,7 @@ from pakjeplekje.domain.accounts.identity import normalize_email
 from pakjeplekje.domain.accounts.sessions import Actor
 from pakjeplekje.domain.dutch_dates import add_months
 from pakjeplekje.domain.errors import DomainError, NotFound
+from pakjeplekje.domain.offers import OfferStatus
 from pakjeplekje.domain.tokens import hash_token, keyed_hash, new_token
 from pakjeplekje.models import (
     Message,
@@ -442,8 +443,8 @@ def fulfil_patient(
         if ids:
             db.exec(  # type: ignore[call-overload]
                 update(Offer)
-                .where(col(Offer.patient_id).in_(ids), col(Offer.status).in_(("queued",)))
-                .values(status="expired")
+                .where(col(Offer.patient_id).in_(ids), col(Offer.status) == OfferStatus.QUEUED)
+                .values(status=OfferStatus.EXPIRED)
             )
         if kind == "verwijdering":
             # The delivery record stays (billing); who it went to and what it said do not.
