@@ -16,13 +16,12 @@ from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, select, update
 
 from pakjeplekje.domain import billing, phones
+from pakjeplekje.domain.core_loop.provider_errors import INVALID_NUMBER_CODES, OPTED_OUT_CODES
 from pakjeplekje.domain.core_loop.sms_texts import confirmation_text, offer_text
 from pakjeplekje.domain.offers import OfferStatus
 from pakjeplekje.domain.tokens import new_token
 from pakjeplekje.models import Message, Offer, Patient, Practice, Slot
 
-OPTED_OUT_CODES = frozenset({21610})
-INVALID_NUMBER_CODES = frozenset({21211, 21614})
 MAX_ATTEMPTS = 5  # a retryable failure after the fifth attempt is final
 RETRY_FIRST = timedelta(seconds=30)
 RETRY_MAX = timedelta(minutes=10)
