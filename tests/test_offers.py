@@ -15,6 +15,7 @@ from pakjeplekje.domain.offers import (
     NOT_VIEWED,
     WAITING_FOR_ANSWER,
     OfferStatus,
+    SlotStatus,
     add_offers,
 )
 from pakjeplekje.domain.tokens import hash_token
@@ -43,6 +44,7 @@ def test_stored_values_are_the_plain_strings() -> None:
         "skipped",
     ]
     assert OfferStatus.CLAIMED == "claimed" and f"{OfferStatus.LOST}" == "lost"
+    assert [s.value for s in SlotStatus] == ["open", "claimed", "closed", "expired"]
 
 
 def test_groups_are_parts_of_claimable_and_every_status_has_a_label() -> None:
@@ -51,6 +53,7 @@ def test_groups_are_parts_of_claimable_and_every_status_has_a_label() -> None:
     assert OfferStatus.SENDING not in WAITING_FOR_ANSWER
     assert set(AWAITING_DELIVERY) < set(CLAIMABLE)
     assert set(slots.OFFER_LABELS) == set(OfferStatus)
+    assert set(slots.SLOT_LABELS) == set(SlotStatus)
 
 
 def test_add_offers_returns_working_claim_tokens(world: World) -> None:

@@ -1,16 +1,18 @@
-"""The offer lifecycle, typed: every status an Offer row can have, and the groups the rules use.
+"""The offer lifecycle, typed: every status an Offer (and a Slot) row can have, and the groups
+of statuses the rules use, each named once.
 
-    queued ─▶ sending ─▶ sent ─▶ delivered ─▶ clicked ─▶ claimed
-       ▲         │         └─────────┴────────────┴──────▶ lost | expired
-       └─────────┴─▶ failed (provider)    skipped (free trial, number abroad)
+The way forward is queued → sending → sent → delivered → clicked → claimed. On the way:
+`sending` falls back to `queued` after a retryable provider failure or while the practice may
+not text (`dispatch`), or ends `failed` (provider) or `skipped` (free trial, number abroad; an
+offer can also be created `skipped`); a delivery callback moves `sending`/`sent` to `delivered`
+or `failed`; a claimable offer ends `lost` when another one wins and `expired` when its slot
+closes or starts; a claimed offer turns `lost` when staff reopen the slot (a no-show).
 
-`queued` also holds a retry after a retryable provider failure and a text held back
-(`dispatch`); `lost` is also the winner's offer after staff reopen the slot (a no-show).
-A status is stored as its plain string (the column stays `str`); a member compares equal to
+A status is stored as its plain string (the columns stay `str`, no migration); a member equals
 that string, so rows read back as `str` match the members and the groups below.
 
-One constructor, `add_offers`, creates offers for production (`slots.add_wave`) as well as
-for the demo, the benchmarks and the tests, so they all build the same row.
+One constructor, `add_offers`, creates offers for production (`slots.add_wave`) as well as for
+the demo, the benchmarks and the tests, so they all build the same row.
 """
 
 from __future__ import annotations
@@ -38,6 +40,15 @@ class OfferStatus(StrEnum):
     LOST = "lost"  # another offer won, or staff reopened the slot after this one won
     EXPIRED = "expired"  # the slot started, closed or was claimed before an answer came
     SKIPPED = "skipped"  # never texted: a free trial may not text this number abroad
+
+
+class SlotStatus(StrEnum):
+    """Where a freed slot stands; the value is what the `slot.status` column stores."""
+
+    OPEN = "open"  # offered to the waitlist: waves go out, the first claim wins
+    CLAIMED = "claimed"  # a patient won it (staff may reopen it after a no-show)
+    CLOSED = "closed"  # staff filled it themselves or called it off, or the practice left
+    EXPIRED = "expired"  # its start passed while it was still open
 
 
 # Still in the race: may win the slot (link or SMS), turns `lost` when another offer wins and

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select, update
 
 from pakjeplekje.domain import audit, billing, throttle
 from pakjeplekje.domain.dutch_dates import short_moment
-from pakjeplekje.domain.offers import CLAIMABLE, NOT_VIEWED, OfferStatus
+from pakjeplekje.domain.offers import CLAIMABLE, NOT_VIEWED, OfferStatus, SlotStatus
 from pakjeplekje.domain.tokens import hash_token, keyed_hash
 from pakjeplekje.models import Offer, Patient, Practice, Slot
 
@@ -59,13 +59,13 @@ def _by_token(raw: str) -> ColumnElement[bool] | None:
 def _state(offer: Offer, slot: Slot, now: datetime) -> str:
     """What this offer's link means now. A lost offer stays lost, even when staff reopen the
     slot after a no-show: the reopened slot gets new offers, old links cannot take it back."""
-    if offer.status == OfferStatus.CLAIMED and slot.status == "claimed":
+    if offer.status == OfferStatus.CLAIMED and slot.status == SlotStatus.CLAIMED:
         return "claimed_by_you" if slot.claimed_patient_id == offer.patient_id else "taken"
     if offer.status == OfferStatus.LOST:  # lost the race, or won and was given back (the no-show)
         return "expired" if offer.claimed_at is not None else "taken"
-    if slot.status == "claimed":
+    if slot.status == SlotStatus.CLAIMED:
         return "taken"
-    if slot.status != "open" or now >= offer.expires_at or offer.status not in CLAIMABLE:
+    if slot.status != SlotStatus.OPEN or now >= offer.expires_at or offer.status not in CLAIMABLE:
         return "expired"
     return "open"
 
@@ -177,9 +177,9 @@ def _claim(
     won = (
         db.exec(  # type: ignore[call-overload]
             update(Slot)
-            .where(col(Slot.id) == slot.id, col(Slot.status) == "open", offer_open)
+            .where(col(Slot.id) == slot.id, col(Slot.status) == SlotStatus.OPEN, offer_open)
             .values(
-                status="claimed",
+                status=SlotStatus.CLAIMED,
                 claimed_patient_id=offer.patient_id,
                 claimed_at=now,
                 claimed_via=channel,

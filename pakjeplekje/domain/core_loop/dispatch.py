@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select, update
 from pakjeplekje.domain import billing, phones
 from pakjeplekje.domain.core_loop.provider_errors import INVALID_NUMBER_CODES, OPTED_OUT_CODES
 from pakjeplekje.domain.core_loop.sms_texts import confirmation_text, offer_text
-from pakjeplekje.domain.offers import OfferStatus
+from pakjeplekje.domain.offers import OfferStatus, SlotStatus
 from pakjeplekje.domain.tokens import new_token
 from pakjeplekje.models import Message, Offer, Patient, Practice, Slot
 
@@ -76,7 +76,7 @@ def claim_for_sending(
     or when the rules say no text: a trial practice's offer to a number outside `countries`
     (SMS_ALLOWED_COUNTRIES) ends `skipped`, whoever queued it."""
     raw, digest = new_token()
-    open_slot = select(Slot.id).where(Slot.status == "open", Slot.starts_at > now)
+    open_slot = select(Slot.id).where(Slot.status == SlotStatus.OPEN, Slot.starts_at > now)
     moved = db.exec(  # type: ignore[call-overload]
         update(Offer)
         .where(
@@ -219,7 +219,7 @@ def due_for_sending(db: Session, now: datetime, lost_after: timedelta = LOST_AFT
     passed, and first attempts whose send job never ran (queued for longer than `lost_after`,
     e.g. the job queue lost it). Sending them twice is impossible: `claim_for_sending` wins once.
     """
-    open_slot = select(Slot.id).where(Slot.status == "open", Slot.starts_at > now)
+    open_slot = select(Slot.id).where(Slot.status == SlotStatus.OPEN, Slot.starts_at > now)
     return list(
         db.exec(
             select(Offer.id)

@@ -20,7 +20,7 @@ from pakjeplekje.domain.core_loop.sms_texts import (
     opted_in_text,
     opted_out_text,
 )
-from pakjeplekje.domain.offers import ANSWERABLE_BY_SMS, AWAITING_DELIVERY, OfferStatus
+from pakjeplekje.domain.offers import ANSWERABLE_BY_SMS, AWAITING_DELIVERY, OfferStatus, SlotStatus
 from pakjeplekje.models import Message, Offer, Patient, Practice, Slot
 
 STOP_WORDS = {"STOP", "STOPPEN", "AFMELDEN", "STOPALL", "UNSUBSCRIBE"}
@@ -71,7 +71,7 @@ def _newest_open_offer(db: Session, phone: str, now: datetime) -> tuple[Offer, P
             Practice.status == "active",
             col(Offer.status).in_(ANSWERABLE_BY_SMS),
             Offer.expires_at > now,
-            Slot.status == "open",
+            Slot.status == SlotStatus.OPEN,
             Slot.starts_at > now,
         )
     )

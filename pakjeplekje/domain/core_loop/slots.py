@@ -15,7 +15,7 @@ from pakjeplekje.domain.accounts.sessions import Actor
 from pakjeplekje.domain.core_loop import matching
 from pakjeplekje.domain.core_loop.quiet_hours import first_wave_held_until
 from pakjeplekje.domain.errors import DomainError, NotFound
-from pakjeplekje.domain.offers import CLAIMABLE, OfferStatus, add_offers
+from pakjeplekje.domain.offers import CLAIMABLE, OfferStatus, SlotStatus, add_offers
 from pakjeplekje.models import Offer, Patient, Practice, Practitioner, Slot, Treatment
 
 DURATION_MIN, DURATION_MAX = 5, 240
@@ -217,9 +217,9 @@ def close_slot(db: Session, actor: Actor, *, slot_id: int, reason: str, now: dat
     if reason not in CLOSE_REASONS:
         raise DomainError("Kies waarom de plek sluit.")
     slot = _own_slot(db, actor, slot_id)
-    if slot.status != "open":
+    if slot.status != SlotStatus.OPEN:
         raise DomainError("Deze plek is al gevuld of gesloten.")
-    slot.status, slot.closed_reason = "closed", reason
+    slot.status, slot.closed_reason = SlotStatus.CLOSED, reason
     db.add(slot)
     db.exec(
         update(Offer)
@@ -245,7 +245,12 @@ OFFER_LABELS: dict[str, str] = {
     OfferStatus.EXPIRED: "verlopen",
     OfferStatus.SKIPPED: "niet verstuurd: buitenlands nummer (proefperiode)",
 }
-SLOT_LABELS = {"open": "Open", "claimed": "Gevuld", "closed": "Gesloten", "expired": "Verlopen"}
+SLOT_LABELS: dict[str, str] = {
+    SlotStatus.OPEN: "Open",
+    SlotStatus.CLAIMED: "Gevuld",
+    SlotStatus.CLOSED: "Gesloten",
+    SlotStatus.EXPIRED: "Verlopen",
+}
 
 
 @dataclass(frozen=True)
@@ -323,7 +328,7 @@ def reopen_slot(db: Session, actor: Actor, *, slot_id: int, now: datetime) -> Sl
     from pakjeplekje.models import Patient
 
     slot = _own_slot(db, actor, slot_id)
-    if slot.status != "claimed":
+    if slot.status != SlotStatus.CLAIMED:
         raise DomainError("Alleen een gevulde plek kan opnieuw worden vrijgegeven.")
     practice = _practice(db, actor)
     if slot.starts_at - now < timedelta(minutes=practice.min_notice_minutes):
@@ -346,7 +351,7 @@ def reopen_slot(db: Session, actor: Actor, *, slot_id: int, now: datetime) -> Sl
     db.exec(  # type: ignore[call-overload]
         update(Slot)
         .where(col(Slot.id) == slot.id)
-        .values(status="open", claimed_patient_id=None, claimed_at=None, claimed_via=None)
+        .values(status=SlotStatus.OPEN, claimed_patient_id=None, claimed_at=None, claimed_via=None)
     )
     db.refresh(slot)
     audit.by_actor(db, actor, "slot.reopened", "slot", slot.id, now)

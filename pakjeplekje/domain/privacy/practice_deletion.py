@@ -31,7 +31,7 @@ from pakjeplekje.domain.accounts.passwords import check_password
 from pakjeplekje.domain.accounts.sessions import Actor
 from pakjeplekje.domain.emails import Email, deletion_email
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
-from pakjeplekje.domain.offers import WAITING_FOR_ANSWER, OfferStatus
+from pakjeplekje.domain.offers import WAITING_FOR_ANSWER, OfferStatus, SlotStatus
 from pakjeplekje.domain.privacy import export as privacy_export
 from pakjeplekje.domain.tokens import keyed_hash
 from pakjeplekje.models import AuthSession, LoginThrottle, Offer, Practice, Slot, User
@@ -52,8 +52,8 @@ def _stop_outreach(db: Session, practice_id: int, now: datetime) -> None:
     )
     db.exec(  # type: ignore[call-overload]
         update(Slot)
-        .where(col(Slot.practice_id) == practice_id, col(Slot.status) == "open")
-        .values(status="closed", closed_reason="praktijk_verwijderd")
+        .where(col(Slot.practice_id) == practice_id, col(Slot.status) == SlotStatus.OPEN)
+        .values(status=SlotStatus.CLOSED, closed_reason="praktijk_verwijderd")
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pakjeplekje import routes
+from pakjeplekje.domain.offers import SlotStatus
 from pakjeplekje.ui.components.email_confirmation import email_confirmation_callout
 from pakjeplekje.ui.components.forms import error_callout, field, labelled, submit_button
 from pakjeplekje.ui.components.layout import staff_page
@@ -118,11 +119,13 @@ def _slot(row: rx.Var[dict]) -> rx.Component:
                 rx.text(row["duration"].to(str), " min · ", row["treatment"].to(str)),
                 rx.badge(
                     row["status_label"].to(str),
-                    color_scheme=rx.cond(row["status"].to(str) == "claimed", "green", "gray"),
+                    color_scheme=rx.cond(
+                        row["status"].to(str) == SlotStatus.CLAIMED.value, "green", "gray"
+                    ),
                 ),
                 rx.spacer(),
                 rx.cond(
-                    row["status"].to(str) == "open",
+                    row["status"].to(str) == SlotStatus.OPEN.value,
                     rx.hstack(
                         rx.button(
                             "Zelf ingevuld",
@@ -140,7 +143,7 @@ def _slot(row: rx.Var[dict]) -> rx.Component:
                     ),
                 ),
                 rx.cond(
-                    row["status"].to(str) == "claimed",
+                    row["status"].to(str) == SlotStatus.CLAIMED.value,
                     rx.button(
                         "Opnieuw vrijgeven",
                         size="1",
