@@ -61,6 +61,8 @@ bench: install
 lint: $(STAMP)
 	$(BIN)/ruff check pakjeplekje tests bench alembic rxconfig.py
 	$(BIN)/ruff format --check pakjeplekje tests bench alembic rxconfig.py
+	# The layer rules of README "Architecture", as import-linter contracts (pyproject.toml).
+	$(BIN)/lint-imports --no-cache
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix pakjeplekje tests bench alembic rxconfig.py

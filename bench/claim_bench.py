@@ -19,8 +19,8 @@ from typing import Any
 from pakjeplekje import clock, migrations
 from pakjeplekje.db import get_engine, session_scope
 from pakjeplekje.models import Practice
+from pakjeplekje.services import claiming
 from pakjeplekje.services.demo import offered_slot
-from pakjeplekje.web import claim as api_claim
 
 CLIENTS = 200
 
@@ -61,7 +61,7 @@ def _worker(tokens: list[str], first: int, barrier: Barrier, results: Any) -> No
         start = time.perf_counter()
         try:
             with in_flight:  # as `POST /api/claim/{token}` runs it: a read, then the race
-                result = api_claim.claim_by_link(token, "api", f"10.0.0.{i}").result
+                result = claiming.claim_by_link(token, "api", f"10.0.0.{i}").result
         except Exception as exc:
             result = f"error:{type(exc).__name__}"
         with lock:

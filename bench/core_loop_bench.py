@@ -27,7 +27,8 @@ from bench.waitlist_bench import _seed_practice
 from pakjeplekje import clock, migrations
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain.accounts.sessions import Actor, resolve_session, start_session
+from pakjeplekje.domain.accounts.sessions import resolve_session, start_session
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.core_loop import slots
 from pakjeplekje.domain.offers import OfferStatus, add_offers
 from pakjeplekje.models import Offer, Patient, Practice, Slot, Treatment, User

@@ -7,7 +7,34 @@ FORGOT_PASSWORD = "/wachtwoord-vergeten"
 RESET_PASSWORD = "/wachtwoord-herstellen"
 ACCEPT_INVITE = "/uitnodiging"
 PRIVACY_POLICY = "/privacybeleid"
-PRIVACY_REQUEST = "/privacy/verzoek"  # server-rendered (api_privacy), not a Reflex page
+PRIVACY_REQUEST = "/privacy/verzoek"  # server-rendered (web/privacy.py), not a Reflex page
+
+# Served by web/ (Starlette routes beside the Reflex app): pages a patient or a mail link
+# opens, the API, webhooks and the dev inboxes.
+CLAIM = "/c/{token}"
+CLAIM_OPT_OUT = "/c/{token}/afmelden"
+CLAIM_CALENDAR = "/c/{token}/afspraak.ics"
+CLAIM_API = "/api/claim/{token}"
+PRIVACY_REQUEST_CONFIRM = "/privacy/verzoek/bevestigen"
+PRIVACY_UNDO_DELETION = "/privacy/herstel"
+PRIVACY_CONFIRM_EMAIL = "/privacy/email-bevestigen"
+CONFIRM_EMAIL = "/account/bevestigen"
+SESSION_GRANT = "/api/auth/sessie"
+HEALTH = "/api/health"
+WAITLIST_EXPORT = "/api/wachtlijst/export.csv"
+WAITLIST_TEMPLATE = "/api/wachtlijst/sjabloon.csv"
+STRIPE_WEBHOOK = "/api/webhooks/stripe"
+TWILIO_INBOUND = "/api/webhooks/twilio/sms"
+TWILIO_STATUS = "/api/webhooks/twilio/status"
+DEV_MAIL = "/dev/mail"
+DEV_SMS = "/dev/sms"
+UPLOAD = "/_upload"  # Reflex's own upload endpoint, guarded by web/upload_guard.py
+
+
+def claim(token: str) -> str:
+    """The link in an offer text."""
+    return CLAIM.format(token=token)
+
 
 DASHBOARD = "/dashboard"
 WAITLIST = "/wachtlijst"

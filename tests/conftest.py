@@ -8,7 +8,6 @@ engine at the backend for code that commits through `session_scope()`.
 from __future__ import annotations
 
 import os
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,9 +24,9 @@ from sqlmodel import Session, SQLModel
 from pakjeplekje import config, migrations
 from pakjeplekje import db as app_db
 from pakjeplekje.domain.accounts.passwords import hash_password
-from pakjeplekje.domain.accounts.sessions import Actor, resolve_session, start_session
+from pakjeplekje.domain.accounts.sessions import resolve_session, start_session
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.models import Practice, User
-from pakjeplekje.web.claim import CONFIRMATION_THREAD
 from tests import timeplan
 
 TEST_SECRET = "test-secret-key-niet-voor-productie"
@@ -159,9 +158,6 @@ def app_env(
     try:
         yield AppEnv(url=backend_url, data_dir=data_dir)
     finally:
-        for thread in threading.enumerate():  # a claim's confirmation SMS still being recorded
-            if thread.name == CONFIRMATION_THREAD:
-                thread.join(timeout=10)
         reset_app_caches()
         delete_all_rows(test_engine)
 

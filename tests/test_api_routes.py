@@ -20,8 +20,8 @@ from pakjeplekje.domain.accounts import auth
 from pakjeplekje.domain.accounts.sessions import resolve_session
 from pakjeplekje.domain.emails import Email
 from pakjeplekje.models import AuditEvent, AuthSession
-from pakjeplekje.session_cookie import COOKIE_NAME, binding_cookie_name
 from pakjeplekje.web.api import create_api
+from pakjeplekje.web.session_cookie import COOKIE_NAME, binding_cookie_name
 
 if TYPE_CHECKING:
     from conftest import AppEnv, Factory

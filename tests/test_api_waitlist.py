@@ -22,12 +22,13 @@ from pakjeplekje import clock
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain.accounts import auth
 from pakjeplekje.domain.accounts.practice_settings import create_default_treatments
-from pakjeplekje.domain.accounts.sessions import Actor, resolve_session, start_session
+from pakjeplekje.domain.accounts.sessions import resolve_session, start_session
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.domain.waitlist.patients import PatientInput
 from pakjeplekje.models import AuditEvent, Treatment
-from pakjeplekje.session_cookie import COOKIE_NAME
 from pakjeplekje.web import waitlist_downloads as api_waitlist
+from pakjeplekje.web.session_cookie import COOKIE_NAME
 
 if TYPE_CHECKING:
     from conftest import AppEnv, Factory

@@ -28,10 +28,10 @@ from pakjeplekje.domain.accounts.passwords import (
 from pakjeplekje.domain.accounts.sessions import (
     ABSOLUTE_TIMEOUT,
     IDLE_TIMEOUT,
-    Actor,
     resolve_session,
     start_session,
 )
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.emails import Email
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
 from pakjeplekje.models import (

@@ -67,7 +67,7 @@ def test_sign_up_starts_a_14_day_trial(db: Session, now: datetime) -> None:
     assert sub.trial_ends_at == now + timedelta(days=14)
     found = billing.entitlement(db, owner.practice_id, now)
     assert (found.label, found.trial_days_left, found.sms_included) == ("proefperiode", 14, 200)
-    assert (found.can_open_slots, found.reason) == (False, email_confirmation.UNCONFIRMED)
+    assert (found.can_open_slots, found.reason) == (False, billing.UNCONFIRMED)
     email_confirmation.mark_confirmed(db, owner.practice_id, now)  # the owner clicked the link
     found = billing.entitlement(db, owner.practice_id, now)
     assert found.can_open_slots and found.can_send_sms and not found.read_only

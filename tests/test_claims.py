@@ -15,10 +15,12 @@ from pakjeplekje import clock
 from pakjeplekje.db import get_engine, session_scope
 from pakjeplekje.domain.core_loop import claims
 from pakjeplekje.models import Offer, Patient, Slot
+from pakjeplekje.services import claiming
 from pakjeplekje.services.demo import OfferedSlot, offered_slot
 from pakjeplekje.web import claim as api_claim
 from tests import timeplan
 from tests.conftest import AppEnv, Factory
+from tests.job_queue import JobQueue, job_queue_fixture  # noqa: F401  (fixture)
 
 
 def make_slot(
@@ -43,7 +45,7 @@ def make_slot(
 
 def claim(token: str, client: str = "10.0.0.1") -> str:
     """A claim exactly as the page and the API make one (read first, then race)."""
-    return api_claim.claim_by_link(token, "api", client).result
+    return claiming.claim_by_link(token, "api", client).result
 
 
 @pytest.fixture
@@ -182,6 +184,25 @@ def test_a_token_only_ever_shows_its_own_practice(client: TestClient, factory: F
     make_slot(factory, "Beta", 1)
     page = client.get(f"/c/{alfa.tokens[0]}")
     assert "Tandartspraktijk Alfa" in page.text and "Beta" not in page.text
+
+
+def test_a_claim_over_http_texts_the_winner_from_the_job_queue_after_the_commit(
+    client: TestClient, factory: Factory, app_env: AppEnv, job_queue: JobQueue
+) -> None:
+    """The page answers before the provider is called: the confirmation is a queued job, and
+    it texts the winner only (the loser's claim queues nothing)."""
+    setup = make_slot(factory, "Wachtrij", 2)
+    assert "is van u" in client.post(f"/c/{setup.tokens[0]}").text
+    assert client.post(f"/c/{setup.tokens[1]}").status_code == 200  # too late: taken
+    assert job_queue.pending() == ["send_confirmation_task"]
+    outbox = app_env.data_dir / "outbox" / "sms.jsonl"
+    assert not outbox.exists() or "bevestigd" not in outbox.read_text()
+    assert job_queue.run() == 1
+    texts = [json.loads(line) for line in outbox.read_text().splitlines()]
+    with session_scope() as db:
+        winner = db.get(Patient, setup.patient_ids[0])
+    assert winner is not None
+    assert [t["to"] for t in texts if "bevestigd" in t["body"]] == [winner.phone]
 
 
 def test_the_winner_gets_a_confirmation_text(

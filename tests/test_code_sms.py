@@ -23,7 +23,7 @@ import time_machine
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from pakjeplekje import clock
+from pakjeplekje import clock, routes
 from pakjeplekje.adapters.mail import ConsoleOutbox
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain.accounts.practice_settings import create_default_treatments
@@ -31,7 +31,6 @@ from pakjeplekje.domain.privacy import requests as privacy_requests
 from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.models import CodeSms, Treatment
 from pakjeplekje.services.demo import waiting_patient
-from pakjeplekje.web import privacy as api_privacy
 from pakjeplekje.web.api import create_api
 from tests.fake_twilio import twilio_texts_fixture  # noqa: F401  (fixture)
 from tests.job_queue import JobQueue, job_queue_fixture  # noqa: F401  (fixture)
@@ -70,7 +69,7 @@ def waitlist(factory: Factory, name: str, *numbers: str) -> int:
 
 def ask(client: TestClient, value: str, kind: str = "inzage", channel: str = "sms") -> str:
     response = client.post(
-        api_privacy.VERZOEK_PATH, data={"kind": kind, "value": value, "channel": channel}
+        routes.PRIVACY_REQUEST, data={"kind": kind, "value": value, "channel": channel}
     )
     assert response.status_code == 200, response.text
     return response.text
@@ -103,7 +102,7 @@ def test_the_code_leaves_from_a_job_and_known_and_unknown_look_the_same(
     code = re.search(r"\b(\d{6})\b", twilio_texts[0]["body"]).group(1)  # type: ignore[union-attr]
     ref = re.search(r'name="ref" value="([^"]+)"', known).group(1)  # type: ignore[union-attr]
     done = client.post(
-        api_privacy.CONFIRM_PATH,
+        routes.PRIVACY_REQUEST_CONFIRM,
         data={"ref": ref, "value": KNOWN, "kind": "inzage", "channel": "sms", "code": code},
     )
     assert done.status_code == 200 and "Tandartspraktijk Alfa" in done.text

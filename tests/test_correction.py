@@ -12,11 +12,12 @@ from sqlmodel import Session, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from pakjeplekje import clock
+from pakjeplekje import clock, routes
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain.accounts import auth
 from pakjeplekje.domain.accounts.passwords import hash_password
-from pakjeplekje.domain.accounts.sessions import Actor, resolve_session
+from pakjeplekje.domain.accounts.sessions import resolve_session
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
 from pakjeplekje.domain.privacy import correction
 from pakjeplekje.models import AuditEvent, Practice, User
@@ -103,7 +104,7 @@ def test_email_change_waits_for_the_link_to_the_new_address(
         db, actor, new_email=" Olga@Nieuw.NL ", password=PASSWORD, link=_link, now=now
     )
     confirm, notice = mails
-    assert confirm.to == "olga@nieuw.nl" and correction.CONFIRM_PATH in confirm.body
+    assert confirm.to == "olga@nieuw.nl" and routes.PRIVACY_CONFIRM_EMAIL in confirm.body
     assert notice.to == "olga@oud.nl" and "o***@n***" in notice.body
     assert "olga@nieuw.nl" not in notice.body and "token" not in notice.body
     # until confirmed, the old address is the login
@@ -180,7 +181,7 @@ def test_confirmation_page_get_shows_post_confirms_and_login_moves(
         mail = correction.request_email_change(
             db, actor, new_email="olga@nieuw.nl", password=PASSWORD, link=_link, now=clock.now()
         )[0]
-    url = correction.CONFIRM_PATH + "?token=" + _token(mail.body)
+    url = routes.PRIVACY_CONFIRM_EMAIL + "?token=" + _token(mail.body)
     with TestClient(Starlette(routes=api_privacy.routes())) as client:
         shown = client.get(url)
         assert shown.status_code == 200 and "olga@nieuw.nl" in shown.text
@@ -189,7 +190,7 @@ def test_confirmation_page_get_shows_post_confirms_and_login_moves(
         done = client.post(url)
         assert done.status_code == 200 and "E-mailadres gewijzigd" in done.text
         assert client.post(url).status_code == 400
-        assert client.get(correction.CONFIRM_PATH + "?token=onzin").status_code == 400
+        assert client.get(routes.PRIVACY_CONFIRM_EMAIL + "?token=onzin").status_code == 400
 
     def login(email: str) -> auth.LoginResult:
         with session_scope() as db:

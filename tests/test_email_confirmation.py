@@ -117,7 +117,7 @@ def test_a_new_practice_confirms_its_email_before_it_can_open_a_slot(
     link = link_in(mail)
 
     refused = preview(place)
-    assert refused.error == email_confirmation.UNCONFIRMED and not refused.previewing
+    assert refused.error == billing.UNCONFIRMED and not refused.previewing
     run(refused.open_slot())  # a tampered client skipping the preview gets no further
     with session_scope() as db:
         assert db.exec(select(Slot)).all() == []
@@ -125,7 +125,7 @@ def test_a_new_practice_confirms_its_email_before_it_can_open_a_slot(
 
     shown = client.get(path_of(link))  # a mail scanner's GET changes nothing
     assert shown.status_code == 200 and "<form" in shown.text
-    assert preview(place).error == email_confirmation.UNCONFIRMED
+    assert preview(place).error == billing.UNCONFIRMED
 
     confirmed = client.post(path_of(link))
     assert confirmed.status_code == 200 and "bevestigd" in confirmed.text
@@ -187,7 +187,7 @@ def test_a_link_older_than_a_week_has_expired(
     with session_scope() as db:  # a week later the owner logs in again
         owner = db.exec(select(User).where(User.email == place.email)).one()
         token = start_session(db, owner, clock.now())
-    assert preview(replace(place, owner_token=token)).error == email_confirmation.UNCONFIRMED
+    assert preview(replace(place, owner_token=token)).error == billing.UNCONFIRMED
 
 
 def test_the_demo_practice_counts_as_confirmed(app_env: AppEnv) -> None:

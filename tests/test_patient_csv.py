@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from pakjeplekje.domain.accounts.practice_settings import create_default_treatments
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.waitlist import patient_csv, patients
 from pakjeplekje.domain.waitlist.patient_csv import ImportPreview, RowError

@@ -15,7 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from pakjeplekje.domain.accounts import practice_settings
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError, NotFound
 from pakjeplekje.domain.phones import INVALID, NOT_MOBILE
 from pakjeplekje.domain.waitlist import patients

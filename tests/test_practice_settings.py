@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from pakjeplekje.domain.accounts import auth, practice_settings
 from pakjeplekje.domain.accounts.practice_settings import Outreach
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
 from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.domain.waitlist.patients import PatientInput, ValidationFailed

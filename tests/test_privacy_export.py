@@ -32,8 +32,8 @@ from pakjeplekje.models import (
     OneTimeToken,
     User,
 )
-from pakjeplekje.session_cookie import COOKIE_NAME
 from pakjeplekje.web import privacy as api_privacy
+from pakjeplekje.web.session_cookie import COOKIE_NAME
 from tests.test_tenant_isolation import Tenant, make_tenant
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from pakjeplekje import clock
+from pakjeplekje import clock, routes
 from pakjeplekje.adapters.mail import ConsoleOutbox
 from pakjeplekje.adapters.sms import ConsoleSms
 from pakjeplekje.db import session_scope
@@ -123,7 +123,7 @@ def _code(app_env: AppEnv, number: str = NUMBER) -> str:
 
 def _ask(client: TestClient, kind: str, value: str = TYPED, channel: str = "sms") -> str:
     response = client.post(
-        api_privacy.VERZOEK_PATH, data={"kind": kind, "value": value, "channel": channel}
+        routes.PRIVACY_REQUEST, data={"kind": kind, "value": value, "channel": channel}
     )
     assert response.status_code == 200, response.text
     return response.text
@@ -142,11 +142,11 @@ def _confirm(client: TestClient, page: str, code: str, kind: str, **extra: str):
         "code": code,
         **extra,
     }
-    return client.post(api_privacy.CONFIRM_PATH, data=data)
+    return client.post(routes.PRIVACY_REQUEST_CONFIRM, data=data)
 
 
 def test_form_is_public_and_links_back(client: TestClient) -> None:
-    page = client.get(api_privacy.VERZOEK_PATH)
+    page = client.get(routes.PRIVACY_REQUEST)
     assert page.status_code == 200
     for kind in privacy_requests.KINDS:
         assert f'value="{kind}"' in page.text

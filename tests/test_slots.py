@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.core_loop import slots, waves
 from pakjeplekje.domain.core_loop.slots import SlotForm
 from pakjeplekje.domain.errors import DomainError

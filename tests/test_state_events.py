@@ -26,11 +26,11 @@ from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.models import Patient, Treatment, User
 from pakjeplekje.models import Practice as Practice_
 from pakjeplekje.services.demo import waiting_patient
-from pakjeplekje.session_cookie import COOKIE_NAME
 from pakjeplekje.ui.state.practice_settings import PracticeSettingsState
 from pakjeplekje.ui.state.session import SessionState
 from pakjeplekje.ui.state.team import TeamState
 from pakjeplekje.ui.state.waitlist import WaitlistState
+from pakjeplekje.web.session_cookie import COOKIE_NAME
 from tests.conftest import AppEnv, Factory
 
 S = TypeVar("S", bound=rx.State)

@@ -19,7 +19,7 @@ from pakjeplekje import clock
 from pakjeplekje.adapters.payments import NotConfigured
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import billing
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.core_loop import slots
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
 from pakjeplekje.domain.privacy import practice_deletion

@@ -20,7 +20,8 @@ from sqlmodel import Session, select
 import pakjeplekje.domain
 from pakjeplekje.domain.accounts import practice_settings, team
 from pakjeplekje.domain.accounts.passwords import hash_password
-from pakjeplekje.domain.accounts.sessions import Actor, resolve_session
+from pakjeplekje.domain.accounts.sessions import resolve_session
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.core_loop import slots
 from pakjeplekje.domain.errors import DomainError, NotFound
 from pakjeplekje.domain.offers import add_offers

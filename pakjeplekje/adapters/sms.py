@@ -26,14 +26,13 @@ from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 from urllib3.exceptions import ConnectTimeoutError
 
-from pakjeplekje import clock
+from pakjeplekje import clock, routes
 from pakjeplekje.config import Settings, get_settings
 from pakjeplekje.domain.core_loop.provider_errors import PERMANENT_CODES
 from pakjeplekje.logmask import mask_phone
 
 log = logging.getLogger(__name__)
 
-STATUS_CALLBACK_PATH = "/api/webhooks/twilio/status"
 DEFAULT_TIMEOUT = 10.0  # seconds; the SDK's own default is no timeout at all
 
 
@@ -65,7 +64,7 @@ class SmsSender(Protocol):
 
 def status_callback_url(settings: Settings) -> str:
     """Where Twilio posts delivery updates: always under PUBLIC_BASE_URL, never a proxy URL."""
-    return settings.url(STATUS_CALLBACK_PATH)
+    return settings.url(routes.TWILIO_STATUS)
 
 
 class ConsoleSms:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from pakjeplekje import clock
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.models import AuditEvent, User
 
 

@@ -37,11 +37,17 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from pakjeplekje.domain import audit
-from pakjeplekje.domain.accounts.email_confirmation import UNCONFIRMED
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.dutch_dates import AMSTERDAM, add_months
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
 from pakjeplekje.models import Message, Practice, Subscription, User
+
+# Why a practice whose e-mail is not confirmed yet cannot open slots (accounts/email_confirmation).
+UNCONFIRMED = (
+    "Bevestig eerst het e-mailadres van de praktijk: klik op de link in de e-mail die wij bij "
+    "het aanmelden stuurden. Pas daarna kunt u plekken vrijgeven en gaan er SMS'jes uit. Geen "
+    "e-mail gekregen? Op het dashboard kunt u hem opnieuw laten sturen."
+)
 
 TRIAL_DAYS = 14
 TRIAL_SMS = 200

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from pakjeplekje import clock
+from pakjeplekje import clock, routes
 from pakjeplekje.adapters.payments import (
     BadSignature,
     CheckoutRequest,
@@ -26,7 +26,7 @@ from pakjeplekje.adapters.payments import (
 from pakjeplekje.config import Settings, get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import audit, billing
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
 from pakjeplekje.models import StripeEvent, Subscription
 
@@ -40,7 +40,6 @@ SUBSCRIPTION_EVENTS = (
     "customer.subscription.trial_will_end",
 )
 INVOICE_EVENTS = ("invoice.paid", "invoice.payment_failed")
-RETURN_PATH = "/abonnement"
 
 
 def _plans(settings: Settings) -> list[billing.PlanRule]:
@@ -85,8 +84,8 @@ def start_checkout(actor: Actor, plan_key: str, now: datetime | None = None) -> 
             customer_id=customer,
             price_id=plan.price_id,
             practice_id=actor.practice_id,
-            success_url=settings.url(f"{RETURN_PATH}?betaling=verwerken"),
-            cancel_url=settings.url(f"{RETURN_PATH}?betaling=geannuleerd"),
+            success_url=settings.url(f"{routes.SUBSCRIPTION}?betaling=verwerken"),
+            cancel_url=settings.url(f"{routes.SUBSCRIPTION}?betaling=geannuleerd"),
             meter_price_id=settings.stripe_price_sms_meter,
         )
     )
@@ -100,7 +99,7 @@ def open_portal(actor: Actor, now: datetime | None = None) -> str:
     if not settings.stripe_configured:
         raise NotConfigured
     customer = _customer(settings, actor, now)
-    return get_payments(settings).create_portal_session(customer, settings.url(RETURN_PATH))
+    return get_payments(settings).create_portal_session(customer, settings.url(routes.SUBSCRIPTION))
 
 
 # --- Webhook -------------------------------------------------------------------------------

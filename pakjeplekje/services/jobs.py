@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import logging
 
-from pakjeplekje import clock
+from pakjeplekje import clock, routes
+from pakjeplekje.adapters import live_bus
 from pakjeplekje.adapters.mail import get_mailer
 from pakjeplekje.adapters.sms import SmsError, get_sms_sender, status_callback_url
 from pakjeplekje.config import get_settings
@@ -16,7 +17,6 @@ from pakjeplekje.domain.emails import code_email
 from pakjeplekje.domain.privacy import code_delivery
 from pakjeplekje.domain.privacy import requests as privacy_requests
 from pakjeplekje.logmask import mask_phone
-from pakjeplekje.ui import live
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,11 @@ def send_offers(offer_ids: list[int]) -> int:
     for offer_id in offer_ids:
         with session_scope() as db:
             sms = dispatch.claim_for_sending(
-                db, offer_id, settings.url("/c/"), clock.now(), settings.sms_allowed_countries
+                db,
+                offer_id,
+                settings.url(routes.claim("")),
+                clock.now(),
+                settings.sms_allowed_countries,
             )
         if sms is None:
             continue
@@ -58,7 +62,7 @@ def send_offers(offer_ids: list[int]) -> int:
             dispatch.record_sent(db, sms, result.provider_id, result.status, clock.now())
         sent += 1
     for practice_id in touched:
-        live.publish(practice_id)
+        live_bus.publish(practice_id)
     return sent
 
 

@@ -9,22 +9,18 @@ import logging
 from datetime import datetime
 
 from pakjeplekje import clock
-from pakjeplekje.adapters.mail import get_mailer
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain.privacy import objections, practice_deletion, retention
+from pakjeplekje.domain.privacy import objections, retention
+from pakjeplekje.services import practice_deletion
+from pakjeplekje.services.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
 
 def run_daily(now: datetime | None = None) -> dict[str, int]:
     now = now or clock.now()
-    secret = get_settings().secret_key
-    with session_scope() as db:
-        due = practice_deletion.due_for_purge(db, now)
-    for practice_id in due:
-        with session_scope() as db:
-            practice_deletion.purge_practice(db, practice_id, now, secret=secret)
+    purged = practice_deletion.purge_due(now)
     with session_scope() as db:
         blanked = retention.blank_old_sms(db, now)
     with session_scope() as db:
@@ -34,7 +30,7 @@ def run_daily(now: datetime | None = None) -> dict[str, int]:
     with session_scope() as db:
         usage = objections.record_usage_day(db, objections.yesterday(now), now)
     counts = {
-        "purged": len(due),
+        "purged": purged,
         "sms_blanked": blanked,
         "flagged": flagged,
         "removed": removed,
@@ -47,19 +43,16 @@ def run_daily(now: datetime | None = None) -> dict[str, int]:
 
 def send_monthly_summaries(now: datetime | None = None) -> int:
     """Last month's summary to every practice that did not object; one transaction per
-    practice, marked as sent before the mail leaves (at most once, never twice)."""
+    practice, marked as sent before the mail leaves (at most once, never twice). Returns how
+    many mails were handed to the mailer."""
     now = now or clock.now()
     settings = get_settings()
     with session_scope() as db:
         due = objections.summaries_due(db, now)
     sent = 0
     for practice_id in due:
-        with session_scope() as db:
-            mails = objections.monthly_summary(db, practice_id, now, settings.url)
-        for mail in mails:
-            try:
-                get_mailer(settings).send(mail)
+        with unit_of_work() as work:
+            for mail in objections.monthly_summary(work.db, practice_id, now, settings.url):
+                work.send_mail(mail)
                 sent += 1
-            except Exception:
-                log.exception("monthly summary for practice %s: sending failed", practice_id)
     return sent

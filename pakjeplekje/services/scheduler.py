@@ -20,12 +20,11 @@ from huey.consumer import Consumer
 
 from pakjeplekje import clock
 from pakjeplekje.config import get_settings
-from pakjeplekje.db import session_scope
 from pakjeplekje.domain.core_loop import dispatch, waves
 from pakjeplekje.logmask import configure_logging
 from pakjeplekje.services import billing as subscriptions
-from pakjeplekje.services import jobs
-from pakjeplekje.ui import live
+from pakjeplekje.services import jobs, privacy_purge
+from pakjeplekje.services.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +52,13 @@ def tick(now: datetime | None = None) -> list[int]:
 
     Texting happens after the commit: the provider is never called inside a transaction."""
     now = now or clock.now()
-    with session_scope() as db:
-        expired = waves.expire_offers(db, now)
-        new_ids = waves.run_due_waves(db, now)
+    with unit_of_work() as work:
+        expired = waves.expire_offers(work.db, now)
+        new_ids = waves.run_due_waves(work.db, now)
         fresh = set(new_ids)
-        again = [i for i in dispatch.due_for_sending(db, now) if i not in fresh]
+        again = [i for i in dispatch.due_for_sending(work.db, now) if i not in fresh]
+        for practice_id in expired:
+            work.practice_changed(practice_id)
     if expired or new_ids or again:
         log.info(
             "waves tick: %s offer(s) expired, %s new, %s retried",
@@ -65,8 +66,6 @@ def tick(now: datetime | None = None) -> list[int]:
             len(new_ids),
             len(again),
         )
-    for practice_id in expired:
-        live.publish(practice_id)
     if new_ids or again:
         jobs.send_offers(new_ids + again)
     return new_ids
@@ -89,6 +88,12 @@ def billing_tick() -> None:
 def send_offers_task(offer_ids: list[int]) -> int:
     """Text queued offers off the request path; safe to run twice (dispatch claims each)."""
     return jobs.send_offers(offer_ids)
+
+
+@huey.task()
+def send_confirmation_task(offer_id: int) -> bool:
+    """The winner's "the slot is yours" text, off the claim's request path."""
+    return jobs.send_confirmation(offer_id)
 
 
 @huey.task()
@@ -134,12 +139,10 @@ def run_worker(workers: int = 2) -> int:
     return 0
 
 
-# --- AVG retention and deletion, daily (logic in privacy_jobs.py) -----------------
+# --- AVG retention and deletion, daily (logic in privacy_purge.py) -----------------
 
 
 @huey.periodic_task(crontab(hour="3", minute="17"))
 @huey.lock_task("pakjeplekje-privacy-daily")
 def privacy_daily() -> None:
-    from pakjeplekje.services import privacy_purge as privacy_jobs
-
-    privacy_jobs.run_daily()
+    privacy_purge.run_daily()

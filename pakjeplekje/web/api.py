@@ -14,21 +14,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from pakjeplekje import clock
+from pakjeplekje import clock, routes
 from pakjeplekje.adapters.mail import ConsoleOutbox
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import get_engine, session_scope
 from pakjeplekje.domain.accounts import auth
 from pakjeplekje.domain.accounts.sessions import resolve_session
 from pakjeplekje.domain.errors import DomainError
-from pakjeplekje.session_cookie import (
-    binding_cookie_name,
-    clear_binding_cookie,
-    clear_session_cookie,
-    cookie_from_header,
-    set_session_cookie,
-    token_from_cookie_header,
-)
 from pakjeplekje.web import claim as api_claim
 from pakjeplekje.web import dev_sms as api_dev_sms
 from pakjeplekje.web import email_confirmation as api_account
@@ -38,6 +30,14 @@ from pakjeplekje.web import twilio_webhooks as api_webhooks
 from pakjeplekje.web import waitlist_downloads as api_waitlist
 from pakjeplekje.web.html_pages import from_this_machine
 from pakjeplekje.web.security_headers import SecurityHeaders
+from pakjeplekje.web.session_cookie import (
+    binding_cookie_name,
+    clear_binding_cookie,
+    clear_session_cookie,
+    cookie_from_header,
+    set_session_cookie,
+    token_from_cookie_header,
+)
 from pakjeplekje.web.upload_guard import UploadGuard
 
 log = logging.getLogger(__name__)
@@ -129,11 +129,11 @@ def create_api() -> Starlette:
     return Starlette(
         middleware=[Middleware(SecurityHeaders), Middleware(UploadGuard)],
         routes=[
-            Route("/api/health", health, methods=["GET"]),
-            Route("/api/auth/sessie", start_session, methods=["GET"]),
+            Route(routes.HEALTH, health, methods=["GET"]),
+            Route(routes.SESSION_GRANT, start_session, methods=["GET"]),
             # POST only: the SameSite=Lax cookie is not sent on a cross-site POST (no logout CSRF)
-            Route("/api/auth/uitloggen", end_session, methods=["POST"]),
-            Route("/dev/mail", dev_mail, methods=["GET"]),
+            Route(routes.LOGOUT, end_session, methods=["POST"]),
+            Route(routes.DEV_MAIL, dev_mail, methods=["GET"]),
             *api_waitlist.routes(),
             *api_claim.routes(),
             *api_dev_sms.routes(),

@@ -9,19 +9,17 @@ without taking the write lock.
 from __future__ import annotations
 
 import html
-import threading
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from pakjeplekje import clock
-from pakjeplekje.config import get_settings
-from pakjeplekje.db import read_scope, session_scope
+from pakjeplekje import routes as paths
+from pakjeplekje.db import session_scope
 from pakjeplekje.domain.core_loop import claims
 from pakjeplekje.domain.dutch_dates import long_moment
-from pakjeplekje.services import jobs
-from pakjeplekje.ui import live
+from pakjeplekje.services import claiming
 from pakjeplekje.web.html_pages import NO_STORE, client_host, page
 
 API_STATUS = {
@@ -34,39 +32,10 @@ API_STATUS = {
 }
 # The API's contract knows four answers; a practice that takes no claims is "expired" there.
 API_RESULT = {"unavailable": "expired"}
-CONFIRMATION_THREAD = "pjp-confirmation"  # named so tests can wait for it
 
 
 def _run_claim(request: Request, token: str, channel: str) -> claims.ClaimResult:
-    return claim_by_link(token, channel, client_host(request))
-
-
-def claim_by_link(token: str, channel: str, client: str) -> claims.ClaimResult:
-    """One patient's claim, as the page and the API make it: a read first, the write only
-    when the claim can still win; then the staff and the winner's confirmation."""
-    with read_scope() as db:
-        early = claims.decided(db, token, clock.now())
-    if early is not None:  # taken, expired, unavailable: nothing to write, nothing to tell
-        return early
-    with session_scope() as db:
-        result = claims.claim(
-            db,
-            token,
-            channel=channel,
-            client=client,
-            secret=get_settings().secret_key,
-            now=clock.now(),
-        )
-    if result.practice_id is not None:  # a winner: every staff browser of that practice
-        live.publish(result.practice_id, result.filled_message)
-    if result.offer_id is not None:  # the patient's page must not wait for the provider
-        threading.Thread(
-            target=jobs.send_confirmation,
-            args=(result.offer_id,),
-            name=CONFIRMATION_THREAD,
-            daemon=True,
-        ).start()
-    return result
+    return claiming.claim_by_link(token, channel, client_host(request))
 
 
 def api_claim(request: Request) -> JSONResponse:
@@ -107,10 +76,10 @@ def _result_page(token: str, view: claims.ClaimView) -> HTMLResponse:
             f'</form><p class="muted">Wie het eerst bevestigt, krijgt de plek.</p>'
         )
     elif view.state == "claimed_by_you":
+        calendar = paths.CLAIM_CALENDAR.format(token=html.escape(token))
         body = (
             f"<h1>De afspraak is van u!</h1>{card}<p>U krijgt ook een bevestiging per "
-            f'SMS.</p><a class="button secondary" href="/c/{html.escape(token)}/afspraak.ics"'
-            f">Zet in mijn agenda</a>"
+            f'SMS.</p><a class="button secondary" href="{calendar}">Zet in mijn agenda</a>'
         )
     elif view.state == "taken":
         body = (
@@ -129,7 +98,7 @@ def _result_page(token: str, view: claims.ClaimView) -> HTMLResponse:
             f"of door de praktijk gesloten. U blijft op de wachtlijst staan.</p>"
         )
     leave = (
-        f'<form method="post" action="/c/{html.escape(token)}/afmelden">'
+        f'<form method="post" action="{paths.CLAIM_OPT_OUT.format(token=html.escape(token))}">'
         '<button class="secondary" type="submit">Afmelden voor deze praktijk</button>'
         "</form>"
     )
@@ -148,10 +117,7 @@ def claim_page(request: Request) -> Response:
             )
         view = result.view
     else:
-        with session_scope() as db:
-            view = claims.view(db, token, clock.now())
-        if view is not None and view.first_view_of is not None:
-            live.publish(view.first_view_of)  # "bekeken" on the staff page
+        view = claiming.view_offer(token)
     return not_found() if view is None else _result_page(token, view)
 
 
@@ -184,8 +150,8 @@ def calendar_file(request: Request) -> Response:
 
 def routes() -> list[Route]:
     return [
-        Route("/api/claim/{token}", api_claim, methods=["POST"]),
-        Route("/c/{token}", claim_page, methods=["GET", "POST"]),
-        Route("/c/{token}/afspraak.ics", calendar_file, methods=["GET"]),
-        Route("/c/{token}/afmelden", opt_out, methods=["POST"]),
+        Route(paths.CLAIM_API, api_claim, methods=["POST"]),
+        Route(paths.CLAIM, claim_page, methods=["GET", "POST"]),
+        Route(paths.CLAIM_CALENDAR, calendar_file, methods=["GET"]),
+        Route(paths.CLAIM_OPT_OUT, opt_out, methods=["POST"]),
     ]

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from pakjeplekje import routes as paths
 from pakjeplekje.adapters.sms import ConsoleSms
 from pakjeplekje.config import get_settings
 from pakjeplekje.web.html_pages import from_this_machine
@@ -62,7 +63,7 @@ def dev_sms(request: Request) -> Response:
         threads.setdefault(message["to"], []).append(message)
     columns = []
     for to, messages in threads.items():
-        href = "/dev/sms?nummer=" + quote(to, safe="")
+        href = f"{paths.DEV_SMS}?nummer=" + quote(to, safe="")
         columns.append(
             f'<section class="phone" data-number="{html.escape(to)}">'
             f'<h2><a href="{html.escape(href)}">{html.escape(to)}</a></h2>'
@@ -70,7 +71,7 @@ def dev_sms(request: Request) -> Response:
         )
     empty = "Nog geen SMS verstuurd" + (f" naar {html.escape(number)}" if number else "") + "."
     content = f'<div class="inbox">{"".join(columns)}</div>' if columns else f"<p>{empty}</p>"
-    show_all = ' · <a href="/dev/sms">alle nummers</a>' if number else ""
+    show_all = f' · <a href="{paths.DEV_SMS}">alle nummers</a>' if number else ""
     page = (
         '<!doctype html><html lang="nl"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -82,4 +83,4 @@ def dev_sms(request: Request) -> Response:
 
 
 def routes() -> list[Route]:
-    return [Route("/dev/sms", dev_sms, methods=["GET"])]
+    return [Route(paths.DEV_SMS, dev_sms, methods=["GET"])]

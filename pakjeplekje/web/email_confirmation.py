@@ -51,10 +51,10 @@ def confirm_page(request: Request) -> Response:
         "E-mailadres bevestigen",
         f"<h1>E-mailadres bevestigen</h1><p>Bevestig het e-mailadres van {name}; daarna "
         "kunt u plekken vrijgeven en SMS'jes versturen.</p>"
-        f'<form method="post" action="{email_confirmation.CONFIRM_PATH}?token='
+        f'<form method="post" action="{routes.CONFIRM_EMAIL}?token='
         f'{html.escape(token)}"><button type="submit">E-mailadres bevestigen</button></form>',
     )
 
 
 def account_routes() -> list[Route]:
-    return [Route(email_confirmation.CONFIRM_PATH, confirm_page, methods=["GET", "POST"])]
+    return [Route(routes.CONFIRM_EMAIL, confirm_page, methods=["GET", "POST"])]

@@ -13,6 +13,7 @@ import html
 import json
 import logging
 from collections.abc import Iterator
+from functools import partial
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -20,18 +21,19 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from pakjeplekje import clock
+from pakjeplekje import routes as paths
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import phones
 from pakjeplekje.domain.accounts.sessions import resolve_session
 from pakjeplekje.domain.errors import DomainError
-from pakjeplekje.domain.privacy import correction, practice_deletion
+from pakjeplekje.domain.privacy import correction
 from pakjeplekje.domain.privacy import export as privacy_export
 from pakjeplekje.domain.privacy import requests as privacy_requests
-from pakjeplekje.routes import PRIVACY_REQUEST
-from pakjeplekje.services import scheduler
-from pakjeplekje.session_cookie import token_from_cookie_header
+from pakjeplekje.services import practice_deletion as practice_deletion_service
+from pakjeplekje.services import privacy_requests as privacy_requests_service
 from pakjeplekje.web.html_pages import NO_STORE, client_host, page
+from pakjeplekje.web.session_cookie import token_from_cookie_header
 
 log = logging.getLogger(__name__)
 EXPORT_PATH = "/api/privacy/export.zip"
@@ -72,11 +74,7 @@ def undo_page(request: Request) -> Response:
     restores the practice."""
     token = request.query_params.get("token", "")
     try:
-        with session_scope() as db:
-            if request.method == "POST":
-                practice = practice_deletion.undo_deletion(db, token, clock.now())
-            else:
-                practice = practice_deletion.undo_check(db, token, clock.now())
+        practice = practice_deletion_service.undo(token, confirmed=request.method == "POST")
     except DomainError as exc:
         return page("Herstellen", f"<h1>Herstellen lukt niet</h1>{_error(exc.message)}", 400)
     name = html.escape(practice.name)
@@ -91,7 +89,7 @@ def undo_page(request: Request) -> Response:
         "Herstellen",
         f"<h1>Verwijdering ongedaan maken</h1><p>{name} staat op de lijst om verwijderd te "
         "worden. Wilt u het account herstellen?</p>"
-        f'<form method="post" action="{practice_deletion.UNDO_PATH}?token='
+        f'<form method="post" action="{paths.PRIVACY_UNDO_DELETION}?token='
         f'{html.escape(token)}"><button type="submit">Account herstellen</button></form>',
     )
 
@@ -119,7 +117,8 @@ def email_confirm_page(request: Request) -> Response:
     return page(
         "E-mailadres bevestigen",
         f"<h1>Nieuw e-mailadres bevestigen</h1><p>Wilt u voortaan inloggen met <b>{shown}</b>?"
-        f'</p><form method="post" action="{correction.CONFIRM_PATH}?token={html.escape(token)}">'
+        f'</p><form method="post" action="{paths.PRIVACY_CONFIRM_EMAIL}?token='
+        f'{html.escape(token)}">'
         '<button type="submit">Bevestigen</button></form>',
     )
 
@@ -127,16 +126,14 @@ def email_confirm_page(request: Request) -> Response:
 def routes() -> list[Route]:
     return [
         Route(EXPORT_PATH, export_zip, methods=["GET"]),
-        Route(practice_deletion.UNDO_PATH, undo_page, methods=["GET", "POST"]),
-        Route(correction.CONFIRM_PATH, email_confirm_page, methods=["GET", "POST"]),
+        Route(paths.PRIVACY_UNDO_DELETION, undo_page, methods=["GET", "POST"]),
+        Route(paths.PRIVACY_CONFIRM_EMAIL, email_confirm_page, methods=["GET", "POST"]),
         *verzoek_routes(),
     ]
 
 
 # --- /privacy/verzoek: the public request form (server-rendered, works without JavaScript) ---
 
-VERZOEK_PATH = PRIVACY_REQUEST
-CONFIRM_PATH = "/privacy/verzoek/bevestigen"
 KIND_HELP = {
     "inzage": "zien welke gegevens praktijken via PakJePlekje over u hebben",
     "overdracht": "uw gegevens downloaden (JSON)",
@@ -179,8 +176,8 @@ def _start_form(channel: str, kind: str = "", value: str = "", error: str = "") 
             'style="display:block;width:100%;font-size:1.1rem;padding:10px;box-sizing:border-box">'
         )
         switch = _where_codes_go() + (
-            f'<p class="muted">Werkt u bij een praktijk? <a href="{VERZOEK_PATH}?via=email">'
-            "Bevestig met uw e-mailadres</a>.</p>"
+            f'<p class="muted">Werkt u bij een praktijk? <a href="{paths.PRIVACY_REQUEST}'
+            '?via=email">Bevestig met uw e-mailadres</a>.</p>'
         )
     else:
         field = (
@@ -189,7 +186,7 @@ def _start_form(channel: str, kind: str = "", value: str = "", error: str = "") 
             'style="display:block;width:100%;font-size:1.1rem;padding:10px;box-sizing:border-box">'
         )
         switch = (
-            f'<p class="muted">Staat u op een wachtlijst? <a href="{VERZOEK_PATH}">'
+            f'<p class="muted">Staat u op een wachtlijst? <a href="{paths.PRIVACY_REQUEST}">'
             "Bevestig met uw mobiele nummer</a>.</p>"
         )
     return (
@@ -197,7 +194,7 @@ def _start_form(channel: str, kind: str = "", value: str = "", error: str = "") 
         "of verwijderen, meenemen, of bezwaar maken. Wij sturen eerst een code om te "
         "controleren dat het om uw gegevens gaat.</p>"
         + (_error(error) if error else "")
-        + f'<form method="post" action="{VERZOEK_PATH}" class="card">'
+        + f'<form method="post" action="{paths.PRIVACY_REQUEST}" class="card">'
         f'<input type="hidden" name="channel" value="{channel}">'
         f"<fieldset style='border:0;padding:0'><legend>Wat wilt u?</legend>{choices}</fieldset>"
         f'{field}<button type="submit">Stuur mij een code</button></form>{switch}'
@@ -220,7 +217,7 @@ def _code_form(kind: str, channel: str, value: str, ref: str, notice: str, error
     return (
         f"<h1>Vul uw code in</h1><p>{html.escape(notice)}</p>"
         + (_error(error) if error else "")
-        + f'<form method="post" action="{CONFIRM_PATH}" class="card">'
+        + f'<form method="post" action="{paths.PRIVACY_REQUEST_CONFIRM}" class="card">'
         f'<input type="hidden" name="ref" value="{html.escape(ref)}">'
         f'<input type="hidden" name="value" value="{html.escape(value)}">'
         f'<input type="hidden" name="kind" value="{html.escape(kind)}">'
@@ -230,18 +227,8 @@ def _code_form(kind: str, channel: str, value: str, ref: str, notice: str, error
         'style="display:block;width:100%;font-size:1.4rem;padding:10px;box-sizing:border-box">'
         f'{text_field}<button type="submit">Bevestigen</button></form>'
         + (_where_codes_go() if channel == "sms" else "")
-        + f'<p class="muted"><a href="{VERZOEK_PATH}">Nieuwe code aanvragen</a></p>'
+        + f'<p class="muted"><a href="{paths.PRIVACY_REQUEST}">Nieuwe code aanvragen</a></p>'
     )
-
-
-def _queue_code(request_: privacy_requests.CodeRequest) -> None:
-    """After the commit, for every number alike: the job decides whether the code goes out."""
-    try:
-        scheduler.send_privacy_code_task(
-            request_.code_id, request_.channel, request_.value, request_.code
-        )
-    except Exception as exc:  # the queue is down: the answer stays the same, the log says so
-        log.error("privacy request: queueing the code failed (%s)", type(exc).__name__)
 
 
 async def verzoek_start(request: Request) -> Response:
@@ -249,20 +236,12 @@ async def verzoek_start(request: Request) -> Response:
     channel = _channel(request, form)
     kind, value = form.get("kind", ""), form.get("value", "")[:254]
     try:
-        with session_scope() as db:
-            sent = privacy_requests.request_code(
-                db,
-                kind=kind,
-                channel=channel,
-                raw=value,
-                client=client_host(request),
-                secret=get_settings().secret_key,
-                now=clock.now(),
-            )
+        sent = await run_in_threadpool(
+            privacy_requests_service.request_code, kind, channel, value, client_host(request)
+        )
     except DomainError as exc:
         status = 429 if "Te veel" in exc.message or "al 3 codes" in exc.message else 400
         return page("Privacyverzoek", _start_form(channel, kind, value, exc.message), status)
-    await run_in_threadpool(_queue_code, sent)
     return page("Vul uw code in", _code_form(kind, channel, sent.value, sent.ref, sent.answer))
 
 
@@ -293,28 +272,18 @@ async def verzoek_confirm(request: Request) -> Response:
     kind, value, ref = form.get("kind", ""), form.get("value", "")[:254], form.get("ref", "")
     message = form.get("message", "")
 
-    def work() -> tuple[privacy_requests.Verified, privacy_requests.Outcome | None]:
-        with session_scope() as db:
-            now, secret = clock.now(), get_settings().secret_key
-            verified = privacy_requests.verify(
-                db, ref=ref, raw=value, code=form.get("code", ""), secret=secret, now=now
-            )
-            if not verified.ok:
-                return verified, None
-            if verified.channel == "sms":
-                outcome = privacy_requests.fulfil_patient(
-                    db, verified.kind, verified.value, message, secret, now
-                )
-            else:
-                outcome = privacy_requests.fulfil_staff(
-                    db, verified.kind, verified.value, message, now
-                )
-            return verified, outcome
-
     if kind == "correctie" and not message.strip():
         notice = "Schrijf wat er gecorrigeerd moet worden."
         return page("Vul uw code in", _code_form(kind, channel, value, ref, notice), 400)
-    verified, outcome = await run_in_threadpool(work)
+    verified, outcome = await run_in_threadpool(
+        partial(
+            privacy_requests_service.confirm,
+            ref=ref,
+            raw=value,
+            code=form.get("code", ""),
+            message=message,
+        )
+    )
     if outcome is None:
         return page(
             "Vul uw code in",
@@ -328,7 +297,7 @@ async def verzoek_confirm(request: Request) -> Response:
 
 def verzoek_routes() -> list[Route]:
     return [
-        Route(VERZOEK_PATH, verzoek_form, methods=["GET"]),
-        Route(VERZOEK_PATH, verzoek_start, methods=["POST"]),
-        Route(CONFIRM_PATH, verzoek_confirm, methods=["POST"]),
+        Route(paths.PRIVACY_REQUEST, verzoek_form, methods=["GET"]),
+        Route(paths.PRIVACY_REQUEST, verzoek_start, methods=["POST"]),
+        Route(paths.PRIVACY_REQUEST_CONFIRM, verzoek_confirm, methods=["POST"]),
     ]

@@ -25,6 +25,7 @@ import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from reflex.config import get_config
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -45,8 +46,6 @@ _FILE_EXTENSIONS = ("http.response.pathsend", "http.response.zerocopysend")
 def _connect_sources(public_base_url: str) -> str:
     """'self' plus the backend's origin over http(s) and ws(s) (reflex's env.json points the
     page at the configured api_url, which need not be the host the browser typed)."""
-    from reflex.config import get_config
-
     origins = ["'self'"]
     for url in (public_base_url, get_config().api_url):
         parts = urlsplit(url or "")

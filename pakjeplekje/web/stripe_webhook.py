@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from pakjeplekje import routes as paths
 from pakjeplekje.services import billing as subscriptions
 
 
@@ -24,4 +25,4 @@ async def stripe_webhook(request: Request) -> JSONResponse:
 
 
 def routes() -> list[Route]:
-    return [Route("/api/webhooks/stripe", stripe_webhook, methods=["POST"])]
+    return [Route(paths.STRIPE_WEBHOOK, stripe_webhook, methods=["POST"])]

@@ -16,11 +16,12 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from pakjeplekje import clock
+from pakjeplekje import routes as paths
 from pakjeplekje.config import get_settings
-from pakjeplekje.db import session_scope
 from pakjeplekje.domain.core_loop import replies
 from pakjeplekje.logmask import mask_phone
-from pakjeplekje.ui import live
+from pakjeplekje.services import unit_of_work
+from pakjeplekje.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +49,13 @@ async def inbound_sms(request: Request) -> Response:
         return _forbidden()
     phone, body = params.get("From", ""), params.get("Body", "")
 
-    def handle() -> replies.Reply:
-        with session_scope() as db:
-            return replies.handle_reply(db, phone, body, clock.now())
+    def handle(work: UnitOfWork) -> replies.Reply:
+        reply = replies.handle_reply(work.db, phone, body, clock.now())
+        work.practice_changed(reply.practice_id, reply.filled_message)
+        return reply
 
-    reply = await run_in_threadpool(handle)
+    reply = await run_in_threadpool(unit_of_work.run, handle)
     log.info("inbound sms from %s handled", mask_phone(phone))
-    if reply.practice_id is not None:
-        await live.practice_changed(reply.practice_id, reply.filled_message)
     twiml = MessagingResponse()
     if reply.text:
         twiml.message(reply.text)
@@ -68,24 +68,22 @@ async def status_callback(request: Request) -> Response:
         return _forbidden()
     code = params.get("ErrorCode", "")
 
-    def apply() -> int | None:
-        with session_scope() as db:
-            return replies.apply_status(
-                db,
-                params.get("MessageSid", ""),
-                params.get("MessageStatus", ""),
-                int(code) if code.isdecimal() else None,
-                clock.now(),
-            )
+    def apply(work: UnitOfWork) -> None:
+        practice_id = replies.apply_status(
+            work.db,
+            params.get("MessageSid", ""),
+            params.get("MessageStatus", ""),
+            int(code) if code.isdecimal() else None,
+            clock.now(),
+        )
+        work.practice_changed(practice_id)  # afgeleverd / mislukt on the staff page
 
-    practice_id = await run_in_threadpool(apply)
-    if practice_id is not None:  # afgeleverd / mislukt on the staff page
-        await live.practice_changed(practice_id)
+    await run_in_threadpool(unit_of_work.run, apply)
     return Response(status_code=204)
 
 
 def routes() -> list[Route]:
     return [
-        Route("/api/webhooks/twilio/sms", inbound_sms, methods=["POST"]),
-        Route("/api/webhooks/twilio/status", status_callback, methods=["POST"]),
+        Route(paths.TWILIO_INBOUND, inbound_sms, methods=["POST"]),
+        Route(paths.TWILIO_STATUS, status_callback, methods=["POST"]),
     ]

@@ -10,23 +10,20 @@ from __future__ import annotations
 
 import logging
 
+from reflex_base.event import resolve_upload_chunk_handler_param, resolve_upload_handler_param
+from reflex_base.registry import RegistrationContext
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pakjeplekje import routes
+
 log = logging.getLogger(__name__)
 
-UPLOAD_PATH = "/_upload"
 REFUSED = "Deze upload is niet geldig. Vernieuw de pagina en probeer het opnieuw."
 
 
 def _takes_an_upload(handler_name: str) -> bool:
     """Whether the registered handler accepts files the way reflex will call it."""
-    from reflex_base.event import (
-        resolve_upload_chunk_handler_param,
-        resolve_upload_handler_param,
-    )
-    from reflex_base.registry import RegistrationContext
-
     try:
         registered = RegistrationContext.get().event_handlers.get(handler_name)
     except LookupError:
@@ -51,7 +48,7 @@ class UploadGuard:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path") != UPLOAD_PATH:
+        if scope["type"] != "http" or scope.get("path") != routes.UPLOAD:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v for k, v in scope.get("headers", [])}

@@ -14,8 +14,10 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from pakjeplekje import clock
+from pakjeplekje import routes as paths
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain.accounts.sessions import Actor, resolve_session
+from pakjeplekje.domain.accounts.sessions import resolve_session
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.waitlist import patient_csv
 from pakjeplekje.domain.waitlist.patients import (
     AMSTERDAM,
@@ -25,7 +27,7 @@ from pakjeplekje.domain.waitlist.patients import (
     URGENCIES,
     PatientQuery,
 )
-from pakjeplekje.session_cookie import token_from_cookie_header
+from pakjeplekje.web.session_cookie import token_from_cookie_header
 
 CSV_TYPE = "text/csv; charset=utf-8"
 _MAX_ID = 2**31 - 1  # an INTEGER column: larger ids would make PostgreSQL raise
@@ -117,6 +119,6 @@ def template(request: Request) -> Response:
 
 def routes() -> list[Route]:
     return [
-        Route("/api/wachtlijst/export.csv", export_waitlist, methods=["GET"]),
-        Route("/api/wachtlijst/sjabloon.csv", template, methods=["GET"]),
+        Route(paths.WAITLIST_EXPORT, export_waitlist, methods=["GET"]),
+        Route(paths.WAITLIST_TEMPLATE, template, methods=["GET"]),
     ]

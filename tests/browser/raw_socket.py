@@ -218,7 +218,7 @@ class RawSocket:
 
 def cookie_header(session_token: str) -> str:
     """The Cookie header a logged-in browser sends with the websocket handshake."""
-    from pakjeplekje.session_cookie import COOKIE_NAME
+    from pakjeplekje.web.session_cookie import COOKIE_NAME
 
     return f"{COOKIE_NAME}={session_token}"
 

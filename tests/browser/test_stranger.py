@@ -246,7 +246,7 @@ def practice_b(page, app: App) -> PracticeB:  # type: ignore[no-untyped-def]
     """Signs up in the browser, as a new practice does, and takes the HttpOnly session cookie
     the browser got: the same cookie the raw client then sends with its handshake."""
     from pakjeplekje.models import User
-    from pakjeplekje.session_cookie import COOKIE_NAME
+    from pakjeplekje.web.session_cookie import COOKIE_NAME
 
     email = signed_up_owner(page, app, f"Tandartspraktijk Buurman {_tag()}")
     token = next(c["value"] for c in page.context.cookies() if c["name"] == COOKIE_NAME)

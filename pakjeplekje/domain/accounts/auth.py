@@ -25,7 +25,8 @@ from pakjeplekje.domain.accounts.passwords import (
     require_acceptable,
 )
 from pakjeplekje.domain.accounts.practice_settings import create_default_treatments
-from pakjeplekje.domain.accounts.sessions import Actor, revoke_all_sessions, start_session
+from pakjeplekje.domain.accounts.sessions import revoke_all_sessions, start_session
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.emails import Email, reset_email
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.tokens import keyed_hash

@@ -3,7 +3,7 @@
 Without it, a script could sign up with made-up addresses and spend each practice's trial
 texts. Sign-up mails a single-use link (the `links` machinery, purpose `confirm_email`, 7
 days); until the owner opens it, `billing.entitlement` refuses opening slots and sending,
-with `UNCONFIRMED` as the reason. The owner may ask for the link again, a few times an hour
+with `billing.UNCONFIRMED` as the reason. The owner may ask for the link again, a few times an hour
 (the address could be a stranger's: no mail bombing). Practices from before this rule, and
 the demo practice, count as confirmed.
 """
@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from pakjeplekje import routes
 from pakjeplekje.domain import audit
 from pakjeplekje.domain.accounts import links
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.emails import Email, signup_confirm_email
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
 from pakjeplekje.models import OneTimeToken, Practice, User
@@ -26,13 +27,7 @@ from pakjeplekje.models import OneTimeToken, Practice, User
 PURPOSE = "confirm_email"
 VALIDITY = timedelta(days=7)
 MAILS_PER_HOUR = 3  # the sign-up mail included
-CONFIRM_PATH = "/account/bevestigen"
 
-UNCONFIRMED = (
-    "Bevestig eerst het e-mailadres van de praktijk: klik op de link in de e-mail die wij bij "
-    "het aanmelden stuurden. Pas daarna kunt u plekken vrijgeven en gaan er SMS'jes uit. Geen "
-    "e-mail gekregen? Op het dashboard kunt u hem opnieuw laten sturen."
-)
 ALREADY = "Het e-mailadres is al bevestigd."
 OWNER_ONLY = "Alleen de eigenaar kan de bevestigingsmail opnieuw laten sturen."
 TOO_MANY = (
@@ -63,7 +58,7 @@ def start(db: Session, owner: User, link: Link, now: datetime) -> Email:
     assert practice is not None
     raw = links.issue(db, owner, PURPOSE, VALIDITY, now)
     return signup_confirm_email(
-        owner.email, owner.name, practice.name, link(f"{CONFIRM_PATH}?token={raw}")
+        owner.email, owner.name, practice.name, link(f"{routes.CONFIRM_EMAIL}?token={raw}")
     )
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlmodel import Session, col, func, select
 
 from pakjeplekje.domain import audit
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError, NotFound, PermissionDenied
 from pakjeplekje.models import Practice, Practitioner, Treatment
 

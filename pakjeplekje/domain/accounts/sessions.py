@@ -5,34 +5,17 @@ Idle expiry 12 hours, absolute expiry 7 days; logout, password change and reset 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select, update
 
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.tokens import hash_token, new_token
 from pakjeplekje.models import AuthSession, Practice, User
 
 IDLE_TIMEOUT = timedelta(hours=12)
 ABSOLUTE_TIMEOUT = timedelta(days=7)
 TOUCH_INTERVAL = timedelta(minutes=1)
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The logged-in staff member on whose behalf a request runs."""
-
-    user_id: int
-    practice_id: int
-    role: str
-    name: str
-    email: str
-    practice_name: str
-    session_id: int
-
-    @property
-    def is_owner(self) -> bool:
-        return self.role == "owner"
 
 
 def start_session(db: Session, user: User, now: datetime) -> str:

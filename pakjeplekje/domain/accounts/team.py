@@ -12,7 +12,8 @@ from pakjeplekje.domain.accounts import links
 from pakjeplekje.domain.accounts.auth import Link, SendMail, email_taken
 from pakjeplekje.domain.accounts.identity import clean_name, normalize_email
 from pakjeplekje.domain.accounts.passwords import hash_password, require_acceptable
-from pakjeplekje.domain.accounts.sessions import Actor, revoke_all_sessions
+from pakjeplekje.domain.accounts.sessions import revoke_all_sessions
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.emails import invite_email
 from pakjeplekje.domain.errors import DomainError, NotFound, PermissionDenied
 from pakjeplekje.models import User

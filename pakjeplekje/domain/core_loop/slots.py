@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select, update
 
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain import audit, billing, phones
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.core_loop import matching
 from pakjeplekje.domain.core_loop.quiet_hours import first_wave_held_until
 from pakjeplekje.domain.errors import DomainError, NotFound
@@ -276,8 +276,6 @@ def list_recent(
     db: Session, practice_id: int, now: datetime, limit: int = 20, days: int = 14
 ) -> list[SlotRow]:
     """Open and recent slots of one practice, newest first, with each offer's status."""
-    from pakjeplekje.models import Patient  # local: only the staff view needs patient names
-
     practice = db.get(Practice, practice_id)
     assert practice is not None
     zone = ZoneInfo(practice.timezone)
@@ -325,8 +323,6 @@ def list_recent(
 def reopen_slot(db: Session, actor: Actor, *, slot_id: int, now: datetime) -> Slot:
     """The claimer cancelled or did not come: back on the waitlist, the slot open again for
     the others (who were not offered it yet) while there is time."""
-    from pakjeplekje.models import Patient
-
     slot = _own_slot(db, actor, slot_id)
     if slot.status != SlotStatus.CLAIMED:
         raise DomainError("Alleen een gevulde plek kan opnieuw worden vrijgegeven.")

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session, and_, col, func, or_, select
 
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.dutch_dates import AMSTERDAM
 from pakjeplekje.domain.errors import DomainError, NotFound, PermissionDenied
 from pakjeplekje.models import AuditEvent, User

@@ -22,12 +22,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
+from pakjeplekje import routes
 from pakjeplekje.domain import audit
 from pakjeplekje.domain.accounts import links
 from pakjeplekje.domain.accounts.auth import email_taken
 from pakjeplekje.domain.accounts.identity import clean_name, normalize_email
 from pakjeplekje.domain.accounts.passwords import check_password
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.emails import Email, email_change_confirm, email_change_notice
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
 from pakjeplekje.logmask import mask_email
@@ -35,7 +36,6 @@ from pakjeplekje.models import OneTimeToken, Practice, User
 
 EMAIL_LINK = "email_change"
 EMAIL_LINK_VALIDITY = timedelta(hours=24)
-CONFIRM_PATH = "/privacy/email-bevestigen"
 TAKEN = "Dit e-mailadres heeft al een account bij PakJePlekje."
 
 
@@ -105,7 +105,7 @@ def request_email_change(
     raw = links.issue(db, user, EMAIL_LINK, EMAIL_LINK_VALIDITY, now)
     audit.on_user(db, "account.email_change_requested", user, now, actor_user_id=actor.user_id)
     return [
-        email_change_confirm(email, user.name, link(f"{CONFIRM_PATH}?token={raw}")),
+        email_change_confirm(email, user.name, link(f"{routes.PRIVACY_CONFIRM_EMAIL}?token={raw}")),
         email_change_notice(user.email, user.name, mask_email(email)),
     ]
 

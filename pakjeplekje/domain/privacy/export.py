@@ -31,7 +31,7 @@ from sqlmodel import Session, SQLModel, select
 import pakjeplekje.models  # noqa: F401  (registers every table in the metadata)
 from pakjeplekje.domain import audit
 from pakjeplekje.domain.accounts import links
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import PermissionDenied
 from pakjeplekje.models import Patient, User
 

@@ -24,7 +24,7 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session, col, func, select
 
 from pakjeplekje.domain import audit
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.dutch_dates import AMSTERDAM, MONTHS
 from pakjeplekje.domain.emails import Email
 from pakjeplekje.domain.errors import PermissionDenied

@@ -25,10 +25,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select, update
 
+from pakjeplekje import routes
 from pakjeplekje.domain import audit, billing
 from pakjeplekje.domain.accounts import links
 from pakjeplekje.domain.accounts.passwords import check_password
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.emails import Email, deletion_email
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
 from pakjeplekje.domain.offers import WAITING_FOR_ANSWER, OfferStatus, SlotStatus
@@ -40,7 +41,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_GRACE = timedelta(days=30)
 UNDO_LINK = "undo_deletion"
-UNDO_PATH = "/privacy/herstel"
 
 
 def _stop_outreach(db: Session, practice_id: int, now: datetime) -> None:
@@ -109,7 +109,7 @@ def request_deletion(
         purge_practice(db, practice.id, now, secret=secret)  # type: ignore[arg-type]
         return DeletionRequested([mail], billed)
     raw = links.issue(db, user, UNDO_LINK, grace, now)
-    undo = link(f"{UNDO_PATH}?token={raw}")
+    undo = link(f"{routes.PRIVACY_UNDO_DELETION}?token={raw}")
     return DeletionRequested([deletion_email(user.email, practice.name, final, undo)], billed)
 
 

@@ -36,7 +36,7 @@ from sqlmodel import Session, col, delete, select, update
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain import audit, phones, throttle
 from pakjeplekje.domain.accounts.identity import normalize_email
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.dutch_dates import add_months
 from pakjeplekje.domain.errors import DomainError, NotFound
 from pakjeplekje.domain.offers import OfferStatus

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, delete, func, or_, select, update
 
 from pakjeplekje.domain import audit
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.dutch_dates import add_months
 from pakjeplekje.domain.errors import NotFound
 from pakjeplekje.models import Message, Patient, Practice

@@ -18,7 +18,7 @@ import phonenumbers
 from sqlmodel import Session, col, select
 
 from pakjeplekje.domain import audit
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.privacy import requests as privacy_requests
 from pakjeplekje.domain.waitlist import patients

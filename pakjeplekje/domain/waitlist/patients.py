@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from pakjeplekje import clock
 from pakjeplekje.domain import audit, dutch_dates
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.dutch_dates import AMSTERDAM
 from pakjeplekje.domain.errors import DomainError, NotFound
 from pakjeplekje.domain.phones import display, parse_mobile, search_digits

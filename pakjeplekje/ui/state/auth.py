@@ -16,7 +16,6 @@ from pakjeplekje.domain.accounts import auth, email_confirmation, links, team
 from pakjeplekje.domain.emails import Email
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.services import logins
-from pakjeplekje.session_cookie import binding_cookie_for_script
 from pakjeplekje.ui.state.base import (
     client_id,
     in_transaction,
@@ -24,6 +23,7 @@ from pakjeplekje.ui.state.base import (
     send_after_commit,
 )
 from pakjeplekje.ui.state.guard import public_event
+from pakjeplekje.web.session_cookie import binding_cookie_for_script
 
 log = logging.getLogger(__name__)
 

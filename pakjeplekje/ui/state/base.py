@@ -15,9 +15,10 @@ from pakjeplekje.adapters.mail import get_mailer
 from pakjeplekje.client_address import client_address, limit_key
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain.accounts.sessions import Actor, resolve_session
+from pakjeplekje.domain.accounts.sessions import resolve_session
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.emails import Email
-from pakjeplekje.session_cookie import token_from_cookie_header
+from pakjeplekje.web.session_cookie import token_from_cookie_header
 
 T = TypeVar("T")
 

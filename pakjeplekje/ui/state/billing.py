@@ -16,7 +16,7 @@ from pakjeplekje import clock
 from pakjeplekje.adapters.payments import PaymentsError
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain import billing
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.dutch_dates import AMSTERDAM, long_date
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.services import billing as subscriptions

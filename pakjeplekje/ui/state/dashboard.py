@@ -1,11 +1,11 @@
-"""Dashboard: the practice at a glance; refreshed live (see live.py) when a slot changes."""
+"""Dashboard: the practice at a glance; refreshed live (see ui/live.py) when a slot changes."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from pakjeplekje import clock
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.core_loop import dashboard
 from pakjeplekje.ui.state.base import in_transaction
 from pakjeplekje.ui.state.guard import staff_event
@@ -21,7 +21,7 @@ class DashboardState(rx.State):
     unsure_sms: int = 0
 
     async def _reload(self, practice_id: int) -> None:
-        """Private: live.py calls it for every staff tab of this practice."""
+        """Private: the live refresher (ui/live.py) calls it for every staff tab."""
         view = await in_transaction(lambda db: dashboard.overview(db, practice_id, clock.now()))
         self.waiting = view.waiting
         self.open_slots = [

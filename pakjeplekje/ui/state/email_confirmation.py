@@ -8,7 +8,7 @@ import reflex as rx
 
 from pakjeplekje import clock
 from pakjeplekje.domain.accounts import email_confirmation
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.emails import Email
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.ui.state.base import in_transaction, link, send_after_commit

@@ -6,7 +6,7 @@ import reflex as rx
 
 from pakjeplekje import clock
 from pakjeplekje.domain.accounts import auth
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.ui.state.base import in_transaction
 from pakjeplekje.ui.state.guard import staff_event

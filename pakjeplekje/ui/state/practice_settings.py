@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from pakjeplekje import clock
 from pakjeplekje.domain.accounts import practice_settings as rules
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.ui.state.base import in_transaction, record_id
 from pakjeplekje.ui.state.guard import RecordId, staff_event

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from pakjeplekje import clock
 from pakjeplekje.config import get_settings
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.privacy import export as privacy_export
 from pakjeplekje.domain.privacy import practice_deletion, retention

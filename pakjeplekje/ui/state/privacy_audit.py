@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from sqlmodel import Session
 
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.privacy import audit_log
 from pakjeplekje.ui.state.base import in_transaction, record_id

@@ -8,7 +8,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from pakjeplekje import clock
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.privacy import correction, objections
 from pakjeplekje.models import Practice, User

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pakjeplekje.domain.accounts.sessions import Actor
-from pakjeplekje.ui import live
+from pakjeplekje.domain.actor import Actor
+from pakjeplekje.ui import live_clients
 from pakjeplekje.ui.state.base import current_actor, login_redirect, session_token
 from pakjeplekje.ui.state.guard import public_event
 
@@ -37,7 +37,7 @@ class SessionState(rx.State):
             return login_redirect("verlopen" if session_token(self) else "inloggen")
         self._show(actor)
         self.access_denied = owner_only and not actor.is_owner
-        live.subscribe(actor.practice_id, self.router.session.client_token)
+        live_clients.subscribe(actor.practice_id, self.router.session.client_token)
         return None
 
     @public_event

@@ -8,14 +8,14 @@ import reflex as rx
 from sqlmodel import Session
 
 from pakjeplekje import clock
+from pakjeplekje.adapters import live_bus
 from pakjeplekje.domain.accounts import practice_settings
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.core_loop import slots
 from pakjeplekje.domain.dutch_dates import short_moment
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.services import scheduler
-from pakjeplekje.ui import live
 from pakjeplekje.ui.state.base import in_transaction, record_id
 from pakjeplekje.ui.state.guard import staff_event
 
@@ -62,7 +62,7 @@ class SlotsState(rx.State):
     _form: dict[str, str] = {}
 
     async def _reload(self, practice_id: int) -> None:
-        """Private: live.py calls it for the other staff tabs of this practice."""
+        """Private: the live refresher (ui/live.py) calls it for the other staff tabs."""
         days = int(self.period) if self.period in PERIODS else 14
         rows = await in_transaction(
             lambda db: slots.list_recent(db, practice_id, clock.now(), limit=50, days=days)
@@ -72,7 +72,7 @@ class SlotsState(rx.State):
     async def _changed(self, actor: Actor) -> None:
         """This tab refreshes itself now; the practice's other tabs after this event."""
         await self._reload(actor.practice_id)
-        await live.practice_changed(actor.practice_id, skip=self.router.session.client_token)
+        await live_bus.practice_changed(actor.practice_id, skip=self.router.session.client_token)
 
     @staff_event
     async def load(self, actor: Actor) -> None:

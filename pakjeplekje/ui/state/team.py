@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from pakjeplekje import clock
 from pakjeplekje.domain.accounts import team
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.emails import Email
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.ui.state.base import (

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from pakjeplekje import clock
 from pakjeplekje.domain.accounts import practice_settings
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.ui.state.base import full_page_redirect, in_transaction, record_id

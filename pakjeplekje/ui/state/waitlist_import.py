@@ -6,7 +6,7 @@ import reflex as rx
 
 from pakjeplekje import clock
 from pakjeplekje.adapters import private_uploads
-from pakjeplekje.domain.accounts.sessions import Actor
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.waitlist import patient_csv
 from pakjeplekje.ui.state.base import in_transaction

@@ -1,0 +1,54 @@
+"""The /privacy/verzoek use cases (web/privacy.py is their form): ask for a code, then prove
+it and have the request carried out. Whether the number or address is known is decided in the
+code job, after the answer, so the form answers every requester alike."""
+
+from __future__ import annotations
+
+from pakjeplekje import clock
+from pakjeplekje.config import get_settings
+from pakjeplekje.domain.privacy import requests
+from pakjeplekje.services import unit_of_work
+from pakjeplekje.services.scheduler import send_privacy_code_task
+
+
+def request_code(kind: str, channel: str, raw: str, client: str) -> requests.CodeRequest:
+    """Raises DomainError (Dutch) when the input or the rate limits refuse it."""
+
+    def ask(work: unit_of_work.UnitOfWork) -> requests.CodeRequest:
+        sent = requests.request_code(
+            work.db,
+            kind=kind,
+            channel=channel,
+            raw=raw,
+            client=client,
+            secret=get_settings().secret_key,
+            now=clock.now(),
+        )
+        work.enqueue(send_privacy_code_task, sent.code_id, sent.channel, sent.value, sent.code)
+        return sent
+
+    return unit_of_work.run(ask)
+
+
+def confirm(
+    *, ref: str, raw: str, code: str, message: str
+) -> tuple[requests.Verified, requests.Outcome | None]:
+    """The code proves the requester; then the request is filed (and, where it can be, carried
+    out) at every practice that knows them. No outcome when the code did not verify."""
+
+    def carry_out(
+        work: unit_of_work.UnitOfWork,
+    ) -> tuple[requests.Verified, requests.Outcome | None]:
+        now, secret = clock.now(), get_settings().secret_key
+        verified = requests.verify(work.db, ref=ref, raw=raw, code=code, secret=secret, now=now)
+        if not verified.ok:
+            return verified, None
+        if verified.channel == "sms":
+            outcome = requests.fulfil_patient(
+                work.db, verified.kind, verified.value, message, secret, now
+            )
+        else:
+            outcome = requests.fulfil_staff(work.db, verified.kind, verified.value, message, now)
+        return verified, outcome
+
+    return unit_of_work.run(carry_out)

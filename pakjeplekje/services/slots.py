@@ -1,0 +1,41 @@
+"""Staff's slot use cases: open a freed slot (wave 1 is texted by a job after the commit),
+close it, reopen it. Every change refreshes the practice's other staff tabs after the commit;
+`skip` is the tab that made the change and refreshes itself."""
+
+from __future__ import annotations
+
+from pakjeplekje import clock
+from pakjeplekje.domain.actor import Actor
+from pakjeplekje.domain.core_loop import slots
+from pakjeplekje.services import unit_of_work
+from pakjeplekje.services.scheduler import send_offers_task
+
+
+def open_slot(actor: Actor, form: slots.SlotForm, *, skip: str = "") -> str:
+    """Returns the notice staff read (how many texts go out now, or when they will)."""
+
+    def open_(work: unit_of_work.UnitOfWork) -> str:
+        now = clock.now()
+        slot, offer_ids = slots.open_slot(work.db, actor, form, now)
+        if offer_ids:  # texting waits on the provider: a job does it, the page hears back live
+            work.enqueue(send_offers_task, offer_ids)
+        work.practice_changed(actor.practice_id, skip=skip)
+        return slots.opened_notice(work.db, slot, len(offer_ids), now)
+
+    return unit_of_work.run(open_)
+
+
+def close_slot(actor: Actor, slot_id: int, reason: str, *, skip: str = "") -> None:
+    def close(work: unit_of_work.UnitOfWork) -> None:
+        slots.close_slot(work.db, actor, slot_id=slot_id, reason=reason, now=clock.now())
+        work.practice_changed(actor.practice_id, skip=skip)
+
+    unit_of_work.run(close)
+
+
+def reopen_slot(actor: Actor, slot_id: int, *, skip: str = "") -> None:
+    def reopen(work: unit_of_work.UnitOfWork) -> None:
+        slots.reopen_slot(work.db, actor, slot_id=slot_id, now=clock.now())
+        work.practice_changed(actor.practice_id, skip=skip)
+
+    unit_of_work.run(reopen)
