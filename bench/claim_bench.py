@@ -39,20 +39,20 @@ def _setup() -> list[str]:
         db.flush()
         # a claim looks only at whether the slot is still ahead, not at its weekday or hour
         start = now + timedelta(days=1)
-        return offered_slot(db, practice.id, CLIENTS, now, starts_at=start, name="Storm").tokens  # type: ignore[arg-type]
+        return offered_slot(db, practice.id, CLIENTS, now, starts_at=start, name="Storm").tokens  # type: ignore[arg-type]  # stored rows have an id
 
 
 def _warm_pool() -> None:
     """Open the pooled connections first: a running server has them already."""
     engine = get_engine()
-    held = [engine.connect() for _ in range(engine.pool.size())]  # type: ignore[attr-defined]
+    held = [engine.connect() for _ in range(engine.pool.size())]  # type: ignore[attr-defined]  # the engine pools with a QueuePool; Pool has no size()
     for connection in held:
         connection.close()
 
 
 def _worker(tokens: list[str], first: int, barrier: Barrier, results: Any) -> None:
     """One app worker process: its clients' claims, at most `pool_size` at a time."""
-    in_flight = threading.Semaphore(get_engine().pool.size())
+    in_flight = threading.Semaphore(get_engine().pool.size())  # type: ignore[attr-defined]  # the engine pools with a QueuePool; Pool has no size()
     out: list[tuple[str, float]] = []
     lock = threading.Lock()
 

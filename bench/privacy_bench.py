@@ -56,7 +56,7 @@ def _seed() -> int:
             for i in range(PATIENTS)
         ]
         for start in range(0, PATIENTS, CHUNK):
-            db.execute(insert(Patient.__table__), patients[start : start + CHUNK])  # type: ignore[attr-defined]
+            db.execute(insert(Patient.__table__), patients[start : start + CHUNK])  # type: ignore[attr-defined]  # sqlmodel sets __table__ on table classes at runtime only
         slots = [
             {
                 "practice_id": practice_id,
@@ -67,7 +67,7 @@ def _seed() -> int:
             }
             for i in range(SLOTS)
         ]
-        db.execute(insert(Slot.__table__), slots)  # type: ignore[attr-defined]
+        db.execute(insert(Slot.__table__), slots)  # type: ignore[attr-defined]  # sqlmodel sets __table__ on table classes at runtime only
         ids = list(db.exec(select(Patient.id).where(Patient.practice_id == practice_id)).all())
     body = (
         "Tandartspraktijk Export: er is een plek vrij op di 3 dec om 10:30 (30 min). "
@@ -90,7 +90,7 @@ def _seed() -> int:
             for i in range(start, min(start + CHUNK, MESSAGES))
         ]
         with session_scope() as db:
-            db.execute(insert(Message.__table__), rows)  # type: ignore[attr-defined]
+            db.execute(insert(Message.__table__), rows)  # type: ignore[attr-defined]  # sqlmodel sets __table__ on table classes at runtime only
     if get_engine().dialect.name == "postgresql":
         with get_engine().begin() as conn:
             conn.execute(text("ANALYZE"))

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import insert, text
 from sqlmodel import Session, select
@@ -171,14 +172,14 @@ def _new_practice(db: Session, number: int) -> tuple[int, list[int], list[int]]:
     practitioners = db.exec(
         select(Practitioner.id).where(Practitioner.practice_id == practice.id)
     ).all()
-    return practice.id, list(treatments), list(practitioners)  # type: ignore[arg-type]
+    return practice.id, list(treatments), list(practitioners)  # type: ignore[arg-type]  # stored rows have an id
 
 
 def _seed_practice(db: Session, rng: random.Random, number: int) -> int:
     practice_id, treatment_ids, practitioner_ids = _new_practice(db, number)
     now = clock.now()
     phones: set[str] = set()
-    rows = []
+    rows: list[dict[str, Any]] = []
     wanted: dict[str, list[int]] = {}
     while len(rows) < PATIENTS:
         phone = _phone(rng)
@@ -212,7 +213,7 @@ def _seed_practice(db: Session, rng: random.Random, number: int) -> int:
             }
         )
         wanted[phone] = rng.sample(treatment_ids, rng.choice((1, 1, 1, 2, 2, 3)))
-    table = Patient.__table__  # type: ignore[attr-defined]
+    table = Patient.__table__  # type: ignore[attr-defined]  # sqlmodel sets __table__ on table classes at runtime only
     for start in range(0, len(rows), CHUNK):
         db.execute(insert(table), rows[start : start + CHUNK])
     ids = db.exec(select(Patient.phone, Patient.id).where(Patient.practice_id == practice_id))
@@ -221,7 +222,7 @@ def _seed_practice(db: Session, rng: random.Random, number: int) -> int:
         for phone, patient_id in ids
         for treatment_id in wanted[phone]
     ]
-    link_table = PatientTreatment.__table__  # type: ignore[attr-defined]
+    link_table = PatientTreatment.__table__  # type: ignore[attr-defined]  # sqlmodel sets __table__ on table classes at runtime only
     for start in range(0, len(links), CHUNK):
         db.execute(insert(link_table), links[start : start + CHUNK])
     return practice_id

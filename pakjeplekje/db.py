@@ -8,6 +8,7 @@ transaction on PostgreSQL.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -29,7 +30,7 @@ def make_engine(url: str) -> Engine:
         )
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
             # pysqlite's own transaction handling breaks SAVEPOINTs; let SQLAlchemy emit BEGIN.
             dbapi_conn.isolation_level = None
             # WAL lets the app read while a job writes; foreign keys are off by default.

@@ -18,7 +18,9 @@ import logging
 import re
 import sys
 import threading
+from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 MAX_CHARS = 32_000  # a whole record (message and traceback)
 MAX_LINE_CHARS = 4_000  # one line of it
@@ -111,7 +113,7 @@ def mask_record(record: logging.LogRecord) -> logging.LogRecord:
         return record
     record.msg, record.args = _masked_record_text(record), None
     record.exc_info, record.exc_text, record.stack_info = None, None, None
-    record._pjp_masked = True  # type: ignore[attr-defined]
+    record._pjp_masked = True
     return record
 
 
@@ -127,11 +129,13 @@ class PersonalDataFilter(logging.Filter):
 _install_lock = threading.Lock()
 
 
-def _masking_factory(base):  # type: ignore[no-untyped-def]
-    def factory(*args, **kwargs):  # type: ignore[no-untyped-def]
+def _masking_factory(
+    base: Callable[..., logging.LogRecord],
+) -> Callable[..., logging.LogRecord]:
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         return mask_record(base(*args, **kwargs))
 
-    factory._pjp_masking = True  # type: ignore[attr-defined]
+    factory._pjp_masking = True  # type: ignore[attr-defined]  # a marker on the function object
     return factory
 
 
@@ -149,7 +153,7 @@ def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
     logging.getLogger("pakjeplekje.uncaught").error(
         "Onverwachte fout in thread %s",
         args.thread.name if args.thread else "?",
-        exc_info=(args.exc_type, args.exc_value, args.exc_traceback),  # type: ignore[arg-type]
+        exc_info=(args.exc_type, args.exc_value, args.exc_traceback),  # type: ignore[arg-type]  # exc_value is typed optional; the hook only runs for a raised exception
     )
 
 

@@ -27,7 +27,7 @@ from pakjeplekje import clock, routes
 from pakjeplekje.adapters.mail import ConsoleOutbox
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain.accounts.practice_settings import create_default_treatments
-from pakjeplekje.domain.privacy import requests as privacy_requests
+from pakjeplekje.domain.privacy import request_codes
 from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.models import CodeSms, Treatment
 from pakjeplekje.services.demo import waiting_patient
@@ -215,6 +215,6 @@ def test_a_job_that_runs_after_the_code_expired_sends_nothing(
 ) -> None:
     waitlist(factory, "Eta", KNOWN)
     ask(client, KNOWN)
-    frozen_clock.shift(privacy_requests.CODE_VALIDITY + timedelta(seconds=1))
+    frozen_clock.shift(request_codes.CODE_VALIDITY + timedelta(seconds=1))
     job_queue.run()
     assert twilio_texts == []

@@ -21,6 +21,8 @@ from pakjeplekje.db import session_scope
 from pakjeplekje.domain.accounts.practice_settings import create_default_treatments
 from pakjeplekje.domain.accounts.sessions import resolve_session, start_session
 from pakjeplekje.domain.errors import DomainError, NotFound
+from pakjeplekje.domain.privacy import inbox as privacy_inbox
+from pakjeplekje.domain.privacy import request_codes, suppression
 from pakjeplekje.domain.privacy import requests as privacy_requests
 from pakjeplekje.domain.waitlist import patient_csv, patients
 from pakjeplekje.domain.waitlist.patients import PatientInput, ValidationFailed
@@ -201,7 +203,7 @@ def test_verwijdering_removes_the_number_everywhere_and_suppresses_it(
         ).encode()
         preview = patient_csv.parse(db, a.practice_id, csv_file)
         assert [c.name for c in preview.valid] == ["Nieuw Iemand"]
-        assert [d.message for d in preview.duplicates] == [privacy_requests.SUPPRESSED]
+        assert [d.message for d in preview.duplicates] == [suppression.SUPPRESSED]
 
 
 def test_bezwaar_takes_the_number_off_every_waitlist_and_opts_out(
@@ -241,12 +243,12 @@ def test_correctie_lands_in_each_inbox_and_b_sees_only_its_own(
     assert response.status_code == 200
     with session_scope() as db:
         for own in (a, b):
-            rows = privacy_requests.inbox(db, own.practice_id, clock.now())
+            rows = privacy_inbox.inbox(db, own.practice_id, clock.now())
             assert [(r.kind, r.status, r.message) for r in rows] == [
                 ("correctie", "open", "Mijn naam is Bèta")
             ]
             assert not rows[0].overdue
-            assert privacy_requests.inbox(db, own.practice_id, clock.now() + timedelta(days=32))[
+            assert privacy_inbox.inbox(db, own.practice_id, clock.now() + timedelta(days=32))[
                 0
             ].overdue
 
@@ -273,12 +275,12 @@ def test_wrong_code_then_too_many_attempts(
     code = _code(app_env)
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     first = _confirm(client, page, wrong, "verwijdering")
-    assert first.status_code == 400 and privacy_requests.WRONG_CODE in first.text
+    assert first.status_code == 400 and request_codes.WRONG_CODE in first.text
     for _ in range(4):
         last = _confirm(client, page, wrong, "verwijdering")
-    assert privacy_requests.LOCKED in last.text
+    assert request_codes.LOCKED in last.text
     locked = _confirm(client, page, code, "verwijdering")
-    assert locked.status_code == 400 and privacy_requests.LOCKED in locked.text
+    assert locked.status_code == 400 and request_codes.LOCKED in locked.text
     with session_scope() as db:
         assert len(db.exec(select(Patient).where(Patient.phone == NUMBER)).all()) == 2
 
@@ -310,7 +312,7 @@ def test_staff_request_by_email(
     code = re.search(r"\b(\d{6})\b", ConsoleOutbox(app_env.data_dir).messages()[0]["body"]).group(1)  # type: ignore[union-attr]
     assert _confirm(client, page, code, "verwijdering", message="Weg ermee").status_code == 200
     with session_scope() as db:
-        kinds = [(r.kind, r.status) for r in privacy_requests.inbox(db, a.practice_id, clock.now())]
+        kinds = [(r.kind, r.status) for r in privacy_inbox.inbox(db, a.practice_id, clock.now())]
         assert ("verwijdering", "open") in kinds and ("inzage", "done") in kinds
         assert db.exec(select(User).where(User.email == "eigenaar@alfa.nl")).one()
 
@@ -319,7 +321,7 @@ def test_staff_request_by_email(
 
 
 def _request(db: Session, now: datetime, raw: str = TYPED, client: str = "1.2.3.4"):  # type: ignore[no-untyped-def]
-    return privacy_requests.request_code(
+    return request_codes.request_code(
         db, kind="inzage", channel="sms", raw=raw, client=client, secret=SECRET, now=now
     )
 
@@ -327,10 +329,10 @@ def _request(db: Session, now: datetime, raw: str = TYPED, client: str = "1.2.3.
 def test_code_expires_after_ten_minutes(db: Session, now: datetime) -> None:
     sent = _request(db, now)
     code = sent.code or "000000"
-    late = privacy_requests.verify(
+    late = request_codes.verify(
         db, ref=sent.ref, raw=TYPED, code=code, secret=SECRET, now=now + timedelta(minutes=10)
     )
-    assert late.error == privacy_requests.EXPIRED
+    assert late.error == request_codes.EXPIRED
 
 
 def test_code_works_once(db: Session, factory: Factory, now: datetime) -> None:
@@ -338,14 +340,12 @@ def test_code_works_once(db: Session, factory: Factory, now: datetime) -> None:
     patients.insert(db, place.practice_id, waiting_patient("X", NUMBER, place.treatment_id), now)
     sent = _request(db, now)
     assert sent.code is not None
-    ok = privacy_requests.verify(
-        db, ref=sent.ref, raw=TYPED, code=sent.code, secret=SECRET, now=now
-    )
+    ok = request_codes.verify(db, ref=sent.ref, raw=TYPED, code=sent.code, secret=SECRET, now=now)
     assert ok.ok and ok.value == NUMBER and ok.kind == "inzage"
-    again = privacy_requests.verify(
+    again = request_codes.verify(
         db, ref=sent.ref, raw=TYPED, code=sent.code, secret=SECRET, now=now
     )
-    assert again.error == privacy_requests.USED
+    assert again.error == request_codes.USED
 
 
 def test_three_codes_per_number_per_hour(db: Session, now: datetime) -> None:
@@ -357,7 +357,7 @@ def test_three_codes_per_number_per_hour(db: Session, now: datetime) -> None:
 
 
 def test_per_client_limit(db: Session, now: datetime) -> None:
-    for i in range(privacy_requests.CLIENT_LIMIT):
+    for i in range(request_codes.CLIENT_LIMIT):
         _request(db, now, raw=f"06-{10000000 + i}")
     with pytest.raises(DomainError, match="Te veel aanvragen"):
         _request(db, now, raw="06-19999999")
@@ -413,14 +413,14 @@ def test_resolve_needs_a_reason_to_reject_and_stays_in_practice(
     db.flush()
     assert request.id
     with pytest.raises(DomainError):
-        privacy_requests.resolve(
+        privacy_inbox.resolve(
             db, owner, request_id=request.id, status="rejected", resolution="", now=now
         )
     with pytest.raises(NotFound):
-        privacy_requests.resolve(
+        privacy_inbox.resolve(
             db, intruder, request_id=request.id, status="done", resolution="", now=now
         )
-    done = privacy_requests.resolve(
+    done = privacy_inbox.resolve(
         db, owner, request_id=request.id, status="done", resolution="Aangepast", now=now
     )
     assert (done.status, done.resolution, done.resolved_at) == ("done", "Aangepast", now)

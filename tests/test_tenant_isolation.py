@@ -26,6 +26,7 @@ from pakjeplekje.domain.core_loop import slots
 from pakjeplekje.domain.errors import DomainError, NotFound
 from pakjeplekje.domain.offers import add_offers
 from pakjeplekje.domain.privacy import audit_log, correction, objections, retention
+from pakjeplekje.domain.privacy import inbox as privacy_inbox
 from pakjeplekje.domain.privacy import requests as privacy_requests
 from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.domain.waitlist.patients import PatientInput, PatientQuery, ValidationFailed
@@ -266,14 +267,14 @@ CROSS_TENANT: list[tuple[str, CrossTenantCall]] = [
         lambda db, b, a, now: retention.keep_one(db, b, a.patient_id, now),
     ),
     (
-        "requests.resolve: close A's privacy request",
-        lambda db, b, a, now: privacy_requests.resolve(
+        "inbox.resolve: close A's privacy request",
+        lambda db, b, a, now: privacy_inbox.resolve(
             db, b, request_id=_privacy_request_of(db, a), status="done", resolution="x", now=now
         ),
     ),
     (
-        "requests.resolve: reject A's privacy request",
-        lambda db, b, a, now: privacy_requests.resolve(
+        "inbox.resolve: reject A's privacy request",
+        lambda db, b, a, now: privacy_inbox.resolve(
             db, b, request_id=_privacy_request_of(db, a), status="rejected", resolution="x", now=now
         ),
     ),
@@ -291,7 +292,7 @@ COVERED = {
     "practice_settings.set_practitioner_active",
     "slots.close_slot",
     "slots.reopen_slot",
-    "requests.resolve",
+    "inbox.resolve",
     "retention.keep_one",
 }
 

@@ -114,7 +114,7 @@ async def _relay_from_redis(url: str, listener: Listener) -> None:
             if item.get("type") == "message" and (change := _decode(item["data"])) is not None:
                 _in_background(listener(*change))
     finally:
-        await pubsub.aclose()
+        await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis leaves PubSub.aclose unannotated
         await client.aclose()
 
 

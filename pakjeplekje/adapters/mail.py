@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 from pakjeplekje import clock
 from pakjeplekje.config import Settings, get_settings
@@ -51,7 +51,7 @@ class ConsoleOutbox:
         self.path = data_dir / "outbox" / "mail.jsonl"
 
     @contextmanager
-    def _locked(self, mode: str) -> Iterator[object]:
+    def _locked(self, mode: str) -> Iterator[IO[str]]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open(mode, encoding="utf-8") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX if "a" in mode else fcntl.LOCK_SH)
@@ -60,14 +60,14 @@ class ConsoleOutbox:
     def send(self, email: Email) -> None:
         record = {**asdict(email), "sent_at": clock.now().isoformat()}
         with self._locked("a") as handle:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")  # type: ignore[attr-defined]
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         log.info("mail to %s stored in the dev outbox: %s", mask_email(email.to), email.subject)
 
     def messages(self) -> list[dict[str, str]]:
         if not self.path.exists():
             return []
         with self._locked("r") as handle:
-            lines = handle.read().splitlines()  # type: ignore[attr-defined]
+            lines = handle.read().splitlines()
         return [json.loads(line) for line in reversed(lines) if line.strip()]
 
 

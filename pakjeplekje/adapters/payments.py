@@ -69,7 +69,7 @@ class Payments:
         self.client = stripe.StripeClient(
             settings.stripe_secret_key,
             stripe_version=STRIPE_API_VERSION,
-            base_addresses=addresses,  # type: ignore[arg-type]
+            base_addresses=addresses,  # type: ignore[arg-type]  # a TypedDict whose import path differs across the stripe majors we allow
             max_network_retries=NETWORK_RETRIES,
         )
 
@@ -104,11 +104,11 @@ class Payments:
         session = self._call(
             "checkout",
             lambda: self.client.v1.checkout.sessions.create(
-                params={
+                params={  # type: ignore[arg-type]  # SessionCreateParams lives at a different import path in each stripe major we allow
                     "mode": "subscription",
                     "customer": request.customer_id,
                     "client_reference_id": str(request.practice_id),
-                    "line_items": items,  # type: ignore[typeddict-item]
+                    "line_items": items,
                     "success_url": request.success_url,
                     "cancel_url": request.cancel_url,
                     "locale": "nl",

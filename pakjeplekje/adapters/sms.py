@@ -105,7 +105,7 @@ class ConsoleSms:
         return [r for r in records if number is None or r["to"] == number]
 
 
-class BaseUrlHttpClient(TwilioHttpClient):
+class BaseUrlHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no type information
     """Sends every SDK request to another host (a fake Twilio in tests, a proxy in ops).
 
     The SDK builds absolute https://api.twilio.com/... URLs and has no base-URL setting, so the

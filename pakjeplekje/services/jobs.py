@@ -14,8 +14,7 @@ from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain.core_loop import dispatch
 from pakjeplekje.domain.emails import code_email
-from pakjeplekje.domain.privacy import code_delivery
-from pakjeplekje.domain.privacy import requests as privacy_requests
+from pakjeplekje.domain.privacy import code_delivery, request_codes
 from pakjeplekje.logmask import mask_phone
 
 log = logging.getLogger(__name__)
@@ -117,7 +116,7 @@ def send_privacy_code(code_id: int, channel: str, value: str, code: str) -> bool
         return False
     try:
         if channel == "sms":
-            get_sms_sender(settings).send(value, privacy_requests.code_sms(code))
+            get_sms_sender(settings).send(value, request_codes.code_sms(code))
         else:
             get_mailer(settings).send(code_email(value, code))
     except Exception as exc:  # the exception's text may quote the number or the address

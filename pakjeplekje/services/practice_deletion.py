@@ -61,9 +61,9 @@ def purge_due(now: datetime) -> int:
     with read_scope() as db:
         due = practice_deletion.due_for_purge(db, now)
     for practice_id in due:
-        unit_of_work.run(
-            lambda work, pid=practice_id: practice_deletion.purge_practice(
-                work.db, pid, now, secret=secret
-            )
-        )
+
+        def purge(work: unit_of_work.UnitOfWork, pid: int = practice_id) -> object:
+            return practice_deletion.purge_practice(work.db, pid, now, secret=secret)
+
+        unit_of_work.run(purge)
     return len(due)

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from pakjeplekje import clock
 from pakjeplekje.config import get_settings
-from pakjeplekje.domain.privacy import requests
+from pakjeplekje.domain.privacy import fulfilment, request_codes
 from pakjeplekje.services import unit_of_work
 from pakjeplekje.services.scheduler import send_privacy_code_task
 
 
-def request_code(kind: str, channel: str, raw: str, client: str) -> requests.CodeRequest:
+def request_code(kind: str, channel: str, raw: str, client: str) -> request_codes.CodeRequest:
     """Raises DomainError (Dutch) when the input or the rate limits refuse it."""
 
-    def ask(work: unit_of_work.UnitOfWork) -> requests.CodeRequest:
-        sent = requests.request_code(
+    def ask(work: unit_of_work.UnitOfWork) -> request_codes.CodeRequest:
+        sent = request_codes.request_code(
             work.db,
             kind=kind,
             channel=channel,
@@ -32,23 +32,25 @@ def request_code(kind: str, channel: str, raw: str, client: str) -> requests.Cod
 
 def confirm(
     *, ref: str, raw: str, code: str, message: str
-) -> tuple[requests.Verified, requests.Outcome | None]:
+) -> tuple[request_codes.Verified, fulfilment.Outcome | None]:
     """The code proves the requester; then the request is filed (and, where it can be, carried
     out) at every practice that knows them. No outcome when the code did not verify."""
 
     def carry_out(
         work: unit_of_work.UnitOfWork,
-    ) -> tuple[requests.Verified, requests.Outcome | None]:
+    ) -> tuple[request_codes.Verified, fulfilment.Outcome | None]:
         now, secret = clock.now(), get_settings().secret_key
-        verified = requests.verify(work.db, ref=ref, raw=raw, code=code, secret=secret, now=now)
+        verified = request_codes.verify(
+            work.db, ref=ref, raw=raw, code=code, secret=secret, now=now
+        )
         if not verified.ok:
             return verified, None
         if verified.channel == "sms":
-            outcome = requests.fulfil_patient(
+            outcome = fulfilment.fulfil_patient(
                 work.db, verified.kind, verified.value, message, secret, now
             )
         else:
-            outcome = requests.fulfil_staff(work.db, verified.kind, verified.value, message, now)
+            outcome = fulfilment.fulfil_staff(work.db, verified.kind, verified.value, message, now)
         return verified, outcome
 
     return unit_of_work.run(carry_out)

@@ -71,32 +71,32 @@ def tick(now: datetime | None = None) -> list[int]:
     return new_ids
 
 
-@huey.periodic_task(crontab(minute="*"))
-@huey.lock_task("pakjeplekje-waves-tick")  # two consumers' schedulers never tick at once
+@huey.periodic_task(crontab(minute="*"))  # type: ignore[untyped-decorator]  # huey ships no type information
+@huey.lock_task("pakjeplekje-waves-tick")  # type: ignore[untyped-decorator]  # huey ships no type information; two consumers' schedulers never tick at once
 def waves_tick() -> None:
     tick()
 
 
-@huey.periodic_task(crontab(minute="*/5"))
-@huey.lock_task("pakjeplekje-billing-tick")
+@huey.periodic_task(crontab(minute="*/5"))  # type: ignore[untyped-decorator]  # huey ships no type information
+@huey.lock_task("pakjeplekje-billing-tick")  # type: ignore[untyped-decorator]  # huey ships no type information
 def billing_tick() -> None:
     """Ended trials get their deletion date; metered SMS overage goes to Stripe's meter."""
     subscriptions.billing_tick()
 
 
-@huey.task()
+@huey.task()  # type: ignore[untyped-decorator]  # huey ships no type information
 def send_offers_task(offer_ids: list[int]) -> int:
     """Text queued offers off the request path; safe to run twice (dispatch claims each)."""
     return jobs.send_offers(offer_ids)
 
 
-@huey.task()
+@huey.task()  # type: ignore[untyped-decorator]  # huey ships no type information
 def send_confirmation_task(offer_id: int) -> bool:
     """The winner's "the slot is yours" text, off the claim's request path."""
     return jobs.send_confirmation(offer_id)
 
 
-@huey.task()
+@huey.task()  # type: ignore[untyped-decorator]  # huey ships no type information
 def send_privacy_code_task(code_id: int, channel: str, value: str, code: str) -> None:
     """A /privacy/verzoek code, sent off the request path: the form answers every number in
     the same time, and whether the number is known is decided here (`code_delivery`).
@@ -107,7 +107,7 @@ def send_privacy_code_task(code_id: int, channel: str, value: str, code: str) ->
     jobs.send_privacy_code(code_id, channel, value, code)
 
 
-class _EmbeddedConsumer(Consumer):  # type: ignore[misc]
+class _EmbeddedConsumer(Consumer):  # type: ignore[misc]  # huey ships no type information
     """Runs beside the web server: the server owns the process signals, not huey."""
 
     def _set_signal_handlers(self) -> None:
@@ -142,7 +142,7 @@ def run_worker(workers: int = 2) -> int:
 # --- AVG retention and deletion, daily (logic in privacy_purge.py) -----------------
 
 
-@huey.periodic_task(crontab(hour="3", minute="17"))
-@huey.lock_task("pakjeplekje-privacy-daily")
+@huey.periodic_task(crontab(hour="3", minute="17"))  # type: ignore[untyped-decorator]  # huey ships no type information
+@huey.lock_task("pakjeplekje-privacy-daily")  # type: ignore[untyped-decorator]  # huey ships no type information
 def privacy_daily() -> None:
     privacy_purge.run_daily()

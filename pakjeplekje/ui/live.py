@@ -33,7 +33,7 @@ async def _still_watching(app: rx.App, token: str, practice_id: int) -> bool:
     """The tab's session (its websocket's cookie) still belongs to staff of this practice: a
     tab left on the login page after logging out gets no names of patients."""
     async with app.modify_state(rx.BaseStateToken(ident=token, cls=SessionState)) as root:
-        actor = await current_actor(root)
+        actor = await current_actor(root)  # type: ignore[arg-type]  # the root of modify_state is the app's rx.State, typed BaseState
     return actor is not None and actor.practice_id == practice_id
 
 
@@ -58,7 +58,7 @@ async def _refresh_client(app: rx.App, token: str, practice_id: int, message: st
                 return False
             for view in (SlotsState, DashboardState):  # the staff views that show slots
                 async with app.modify_state(rx.BaseStateToken(ident=token, cls=view)) as root:
-                    await (await root.get_state(view))._reload(practice_id)
+                    await (await root.get_state(view))._reload(practice_id)  # type: ignore[attr-defined]  # get_state returns a `view`, typed as its base
             if message and app.event_namespace is not None:
                 toast = rx.toast.success(message, duration=10_000, close_button=True)
                 update = StateUpdate(events=Event.from_event_type([toast]))

@@ -19,6 +19,7 @@ from pakjeplekje import routes as paths
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain.core_loop import claims
 from pakjeplekje.domain.dutch_dates import long_moment
+from pakjeplekje.domain.tokens import hash_token
 from pakjeplekje.services import claiming
 from pakjeplekje.web.html_pages import NO_STORE, client_host, page
 
@@ -140,7 +141,7 @@ def calendar_file(request: Request) -> Response:
         view = claims.view(db, token, clock.now())
     if view is None or view.state != "claimed_by_you":
         return not_found()
-    body = claims.ics(view, uid=claims.hash_token(token)[:24], now=clock.now())
+    body = claims.ics(view, uid=hash_token(token)[:24], now=clock.now())
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",

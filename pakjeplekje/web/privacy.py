@@ -27,7 +27,7 @@ from pakjeplekje.db import session_scope
 from pakjeplekje.domain import phones
 from pakjeplekje.domain.accounts.sessions import resolve_session
 from pakjeplekje.domain.errors import DomainError
-from pakjeplekje.domain.privacy import correction
+from pakjeplekje.domain.privacy import correction, fulfilment
 from pakjeplekje.domain.privacy import export as privacy_export
 from pakjeplekje.domain.privacy import requests as privacy_requests
 from pakjeplekje.services import practice_deletion as practice_deletion_service
@@ -245,7 +245,7 @@ async def verzoek_start(request: Request) -> Response:
     return page("Vul uw code in", _code_form(kind, channel, sent.value, sent.ref, sent.answer))
 
 
-def _result(outcome: privacy_requests.Outcome) -> str:
+def _result(outcome: fulfilment.Outcome) -> str:
     parts = [
         f"<h1>{privacy_requests.KINDS[outcome.kind]}</h1><p>{html.escape(outcome.summary)}</p>"
     ]

@@ -18,9 +18,9 @@ from pakjeplekje import routes as paths
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain.accounts.sessions import resolve_session
 from pakjeplekje.domain.actor import Actor
+from pakjeplekje.domain.dutch_dates import AMSTERDAM
 from pakjeplekje.domain.waitlist import patient_csv
 from pakjeplekje.domain.waitlist.patients import (
-    AMSTERDAM,
     DAYS,
     SORTS,
     STATUSES,

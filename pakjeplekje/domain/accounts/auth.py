@@ -57,9 +57,7 @@ def email_taken(db: Session, email: str) -> bool:
 
 def _unique_slug(db: Session, name: str) -> str:
     base = slugify(name)
-    taken = set(
-        db.exec(select(Practice.slug).where(Practice.slug.startswith(base))).all()  # type: ignore[attr-defined]
-    )
+    taken = set(db.exec(select(Practice.slug).where(Practice.slug.startswith(base))).all())
     slug, n = base, 2
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
@@ -99,10 +97,10 @@ def sign_up(
     )
     db.add(practice)
     db.flush()
-    create_default_treatments(db, practice.id)  # type: ignore[arg-type]
-    billing.start_trial(db, practice.id, now)  # type: ignore[arg-type]
+    create_default_treatments(db, practice.id)  # type: ignore[arg-type]  # stored rows have an id
+    billing.start_trial(db, practice.id, now)  # type: ignore[arg-type]  # stored rows have an id
     user = User(
-        practice_id=practice.id,  # type: ignore[arg-type]
+        practice_id=practice.id,  # type: ignore[arg-type]  # stored rows have an id
         email=email,
         name=name,
         role="owner",
@@ -278,7 +276,7 @@ def reset_password(db: Session, *, token: str, password: str, now: datetime) -> 
     user = links.use(db, token, "reset", now)
     user.password_hash = hash_password(password)
     db.add(user)
-    revoke_all_sessions(db, user.id, now)  # type: ignore[arg-type]
+    revoke_all_sessions(db, user.id, now)  # type: ignore[arg-type]  # stored rows have an id
     audit.on_user(db, "auth.password_reset", user, now, actor_user_id=user.id)
     return user
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select, update
+from sqlmodel import Session, col, select, update
 
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.tokens import hash_token, new_token
@@ -20,9 +20,9 @@ def issue(db: Session, user: User, purpose: str, validity: timedelta, now: datet
     raw, digest = new_token()
     db.add(
         OneTimeToken(
-            user_id=user.id,
+            user_id=user.id,  # type: ignore[arg-type]  # stored rows have an id
             purpose=purpose,
-            token_hash=digest,  # type: ignore[arg-type]
+            token_hash=digest,
             created_at=now,
             expires_at=now + validity,
         )
@@ -37,7 +37,7 @@ def find(db: Session, raw: str, purpose: str, now: datetime) -> tuple[OneTimeTok
     if raw and len(raw) <= 200:
         row = db.exec(
             select(OneTimeToken, User)
-            .join(User, User.id == OneTimeToken.user_id)  # type: ignore[arg-type]
+            .join(User, col(User.id) == OneTimeToken.user_id)
             .where(OneTimeToken.token_hash == hash_token(raw), OneTimeToken.purpose == purpose)
         ).first()
     if row is None:
@@ -58,9 +58,9 @@ def check(db: Session, raw: str, purpose: str, now: datetime) -> User:
 def use(db: Session, raw: str, purpose: str, now: datetime) -> User:
     """Spend the link with a conditional update: two simultaneous clicks cannot both succeed."""
     token, user = find(db, raw, purpose, now)
-    result = db.exec(  # type: ignore[call-overload]
+    result = db.exec(
         update(OneTimeToken)
-        .where(OneTimeToken.id == token.id, OneTimeToken.used_at.is_(None))  # type: ignore[union-attr,arg-type]
+        .where(col(OneTimeToken.id) == token.id, col(OneTimeToken.used_at).is_(None))
         .values(used_at=now)
     )
     if result.rowcount != 1:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlmodel import Session, col, func, select
 
@@ -97,11 +98,8 @@ def view(db: Session, actor: Actor) -> SettingsView:
         .order_by(col(Practitioner.active).desc(), Practitioner.name)
     ).all()
     return SettingsView(
-        treatments=[
-            Item(t.id, t.name, t.active, t.default_duration_minutes)  # type: ignore[arg-type]
-            for t in treatments
-        ],
-        practitioners=[Item(x.id, x.name, x.active) for x in practitioners],  # type: ignore[arg-type]
+        treatments=[Item(t.id, t.name, t.active, t.default_duration_minutes) for t in treatments],  # type: ignore[arg-type]  # stored rows have an id
+        practitioners=[Item(x.id, x.name, x.active) for x in practitioners],  # type: ignore[arg-type]  # stored rows have an id
         outreach=Outreach(
             p.wave_size,
             p.wave_interval_minutes,
@@ -127,8 +125,8 @@ def choices(db: Session, practice_id: int) -> tuple[list[Item], list[Item]]:
         .order_by(Practitioner.name)
     ).all()
     return (
-        [Item(t.id, t.name, True, t.default_duration_minutes) for t in treatments],  # type: ignore[arg-type]
-        [Item(p.id, p.name, True) for p in practitioners],  # type: ignore[arg-type]
+        [Item(t.id, t.name, True, t.default_duration_minutes) for t in treatments],  # type: ignore[arg-type]  # stored rows have an id
+        [Item(p.id, p.name, True) for p in practitioners],  # type: ignore[arg-type]  # stored rows have an id
     )
 
 
@@ -172,9 +170,10 @@ def add_treatment(
     return treatment
 
 
-def _own(
-    db: Session, model: type[Treatment] | type[Practitioner], actor: Actor, item_id: int
-) -> Treatment | Practitioner:
+_Item = TypeVar("_Item", Treatment, Practitioner)
+
+
+def _own(db: Session, model: type[_Item], actor: Actor, item_id: int) -> _Item:
     item = db.exec(
         select(model).where(model.id == item_id, model.practice_id == actor.practice_id)
     ).first()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select, update
+from sqlmodel import Session, col, select, update
 
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.tokens import hash_token, new_token
@@ -22,7 +22,7 @@ def start_session(db: Session, user: User, now: datetime) -> str:
     raw, digest = new_token()
     db.add(
         AuthSession(
-            user_id=user.id,
+            user_id=user.id,  # type: ignore[arg-type]  # stored rows have an id
             token_hash=digest,
             created_at=now,
             last_seen_at=now,
@@ -39,8 +39,8 @@ def resolve_session(db: Session, raw: str | None, now: datetime) -> Actor | None
         return None
     row = db.exec(
         select(AuthSession, User, Practice)
-        .join(User, User.id == AuthSession.user_id)
-        .join(Practice, Practice.id == User.practice_id)
+        .join(User, col(User.id) == AuthSession.user_id)
+        .join(Practice, col(Practice.id) == User.practice_id)
         .where(AuthSession.token_hash == hash_token(raw))
     ).first()
     if row is None:
@@ -74,10 +74,10 @@ def revoke_all_sessions(
 ) -> None:
     stmt = (
         update(AuthSession)
-        .where(AuthSession.user_id == user_id)  # type: ignore[arg-type]
-        .where(AuthSession.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(col(AuthSession.user_id) == user_id)
+        .where(col(AuthSession.revoked_at).is_(None))
         .values(revoked_at=now)
     )
     if keep_session_id is not None:
-        stmt = stmt.where(AuthSession.id != keep_session_id)  # type: ignore[arg-type]
-    db.exec(stmt)  # type: ignore[call-overload]
+        stmt = stmt.where(col(AuthSession.id) != keep_session_id)
+    db.exec(stmt)

@@ -44,8 +44,8 @@ class ClaimView:
 def _find(db: Session, which: ColumnElement[bool]) -> tuple[Offer, Slot, Practice] | None:
     return db.exec(
         select(Offer, Slot, Practice)
-        .join(Slot, Slot.id == Offer.slot_id)  # type: ignore[arg-type]
-        .join(Practice, Practice.id == Offer.practice_id)  # type: ignore[arg-type]
+        .join(Slot, col(Slot.id) == Offer.slot_id)
+        .join(Practice, col(Practice.id) == Offer.practice_id)
         .where(which, Practice.status == "active")
     ).first()
 
@@ -73,7 +73,7 @@ def _state(offer: Offer, slot: Slot, now: datetime) -> str:
 def _claim_state(db: Session, offer: Offer, slot: Slot, practice: Practice, now: datetime) -> str:
     """`_state`, and an open offer of a practice that takes no claims is `unavailable`."""
     state = _state(offer, slot, now)
-    if state == "open" and not billing.takes_claims(db, practice.id, now):  # type: ignore[arg-type]
+    if state == "open" and not billing.takes_claims(db, practice.id, now):  # type: ignore[arg-type]  # stored rows have an id
         return "unavailable"
     return state
 
@@ -163,7 +163,7 @@ def _claim(
     if found is None:
         return None
     offer, slot, practice = found
-    if not billing.takes_claims(db, practice.id, now):  # type: ignore[arg-type]
+    if not billing.takes_claims(db, practice.id, now):  # type: ignore[arg-type]  # stored rows have an id
         return _answer(_claim_state(db, offer, slot, practice, now), slot, practice)
     offer_open = (
         select(Offer.id)
@@ -175,7 +175,7 @@ def _claim(
         .exists()
     )
     won = (
-        db.exec(  # type: ignore[call-overload]
+        db.exec(
             update(Slot)
             .where(col(Slot.id) == slot.id, col(Slot.status) == SlotStatus.OPEN, offer_open)
             .values(
@@ -201,7 +201,7 @@ def _claim(
 
     offer.status, offer.claimed_at = OfferStatus.CLAIMED, now
     db.add(offer)
-    db.exec(  # type: ignore[call-overload]
+    db.exec(
         update(Offer)
         .where(
             col(Offer.slot_id) == slot.id,
@@ -210,7 +210,7 @@ def _claim(
         )
         .values(status=OfferStatus.LOST)
     )
-    db.exec(  # type: ignore[call-overload]
+    db.exec(
         update(Patient)
         .where(col(Patient.id) == offer.patient_id, col(Patient.practice_id) == slot.practice_id)
         .values(status="booked", last_claim_at=now)
@@ -272,7 +272,7 @@ def opt_out(db: Session, raw: str, now: datetime) -> str | None:
     if found is None:
         return None
     offer, _, practice = found
-    db.exec(  # type: ignore[call-overload]
+    db.exec(
         update(Patient)
         .where(col(Patient.id) == offer.patient_id, col(Patient.practice_id) == practice.id)
         .values(opted_out_at=now)

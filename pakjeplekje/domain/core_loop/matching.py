@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, or_
+from sqlalchemy import ScalarSelect, case, func, or_
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from pakjeplekje.domain.waitlist.patients import cell
 from pakjeplekje.models import Offer, Patient, PatientTreatment, Practice, Treatment
@@ -55,7 +56,7 @@ class Match:
     recent_offers: int
 
 
-def _recent_offers(now: datetime):  # type: ignore[no-untyped-def]
+def _recent_offers(now: datetime) -> ScalarSelect[int]:
     return (
         select(func.count(col(Offer.id)))
         .where(Offer.patient_id == Patient.id, Offer.created_at > now - RECENT)
@@ -64,7 +65,9 @@ def _recent_offers(now: datetime):  # type: ignore[no-untyped-def]
     )
 
 
-def _eligible(db: Session, shape: SlotShape, now: datetime):  # type: ignore[no-untyped-def]
+def _eligible(
+    db: Session, shape: SlotShape, now: datetime
+) -> tuple[Select[Patient, int], ScalarSelect[int]]:
     practice = db.get(Practice, shape.practice_id)
     assert practice is not None
     bit = availability_bit(shape.starts_at, practice.timezone)
@@ -76,7 +79,7 @@ def _eligible(db: Session, shape: SlotShape, now: datetime):  # type: ignore[no-
         col(Patient.phone_invalid_at).is_(None),
         Patient.consent_method != "",
         Patient.duration_minutes <= shape.duration_minutes,
-        Patient.availability.op("&")(bit or 0) != 0,  # type: ignore[attr-defined]
+        col(Patient.availability).op("&")(bit or 0) != 0,
         recent < practice.max_offers_per_week,
     )
     if shape.treatment_id is not None:
@@ -87,7 +90,7 @@ def _eligible(db: Session, shape: SlotShape, now: datetime):  # type: ignore[no-
             col(Patient.id).in_(
                 select(PatientTreatment.patient_id).where(
                     or_(
-                        PatientTreatment.treatment_id == shape.treatment_id,
+                        col(PatientTreatment.treatment_id) == shape.treatment_id,
                         col(PatientTreatment.treatment_id).in_(overig),
                     )
                 )
@@ -97,7 +100,7 @@ def _eligible(db: Session, shape: SlotShape, now: datetime):  # type: ignore[no-
         stmt = stmt.where(
             or_(
                 col(Patient.preferred_practitioner_id).is_(None),
-                Patient.preferred_practitioner_id == shape.practitioner_id,
+                col(Patient.preferred_practitioner_id) == shape.practitioner_id,
             )
         )
     if shape.slot_id is not None:
@@ -117,7 +120,7 @@ def ranked(db: Session, shape: SlotShape, now: datetime, limit: int) -> list[Mat
             col(Patient.id),
         ).limit(limit)
     ).all()
-    return [Match(p.id, p.name, p.urgency, p.added_at, n) for p, n in rows]  # type: ignore[arg-type]
+    return [Match(p.id, p.name, p.urgency, p.added_at, n) for p, n in rows]  # type: ignore[arg-type]  # stored rows have an id
 
 
 def count(db: Session, shape: SlotShape, now: datetime) -> int:

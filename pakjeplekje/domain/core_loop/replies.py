@@ -50,8 +50,8 @@ def _newest_offer(db: Session, phone: str) -> tuple[Offer, Practice] | None:
     it says which practice a reply answers (STOP must work even at a suspended practice)."""
     stmt = (
         select(Offer, Practice)
-        .join(Patient, Patient.id == Offer.patient_id)  # type: ignore[arg-type]
-        .join(Practice, Practice.id == Offer.practice_id)  # type: ignore[arg-type]
+        .join(Patient, col(Patient.id) == Offer.patient_id)
+        .join(Practice, col(Practice.id) == Offer.practice_id)
         .where(Patient.phone == phone)
     )
     return db.exec(stmt.order_by(col(Offer.created_at).desc(), col(Offer.id).desc())).first()
@@ -63,9 +63,9 @@ def _newest_open_offer(db: Session, phone: str, now: datetime) -> tuple[Offer, P
     older offer that is still open."""
     stmt = (
         select(Offer, Practice)
-        .join(Patient, Patient.id == Offer.patient_id)  # type: ignore[arg-type]
-        .join(Practice, Practice.id == Offer.practice_id)  # type: ignore[arg-type]
-        .join(Slot, Slot.id == Offer.slot_id)  # type: ignore[arg-type]
+        .join(Patient, col(Patient.id) == Offer.patient_id)
+        .join(Practice, col(Practice.id) == Offer.practice_id)
+        .join(Slot, col(Slot.id) == Offer.slot_id)
         .where(
             Patient.phone == phone,
             Practice.status == "active",
@@ -97,9 +97,7 @@ def _log(
 def _set_opt_out(db: Session, phone: str, practice_id: int, value: datetime | None) -> None:
     db.exec(
         update(Patient)
-        .where(  # type: ignore[call-overload]
-            col(Patient.phone) == phone, col(Patient.practice_id) == practice_id
-        )
+        .where(col(Patient.phone) == phone, col(Patient.practice_id) == practice_id)
         .values(opted_out_at=value)
     )
 
@@ -127,9 +125,7 @@ def _opt_out_everywhere(db: Session, phone: str, now: datetime) -> None:
     only sets opted_out_at on rows with exactly this number; nothing is read or revealed."""
     db.exec(
         update(Patient)
-        .where(  # type: ignore[call-overload]
-            col(Patient.phone) == phone, col(Patient.opted_out_at).is_(None)
-        )
+        .where(col(Patient.phone) == phone, col(Patient.opted_out_at).is_(None))
         .values(opted_out_at=now)
     )
 
@@ -175,7 +171,7 @@ def _claim(db: Session, offer: Offer, practice: Practice, now: datetime) -> Repl
         if offer.status == OfferStatus.LOST:
             return Reply(TAKEN)
         return Reply("Er staat op dit moment geen vrije plek voor u open.")
-    result = claims.claim_offer(db, offer.id, channel="sms", now=now)  # type: ignore[arg-type]
+    result = claims.claim_offer(db, offer.id, channel="sms", now=now)  # type: ignore[arg-type]  # stored rows have an id
     if result.result == "claimed" and result.view is not None:
         return Reply(
             confirmation_text(
@@ -211,9 +207,7 @@ def apply_status(
         if new_offer_status:
             db.exec(
                 update(Offer)
-                .where(  # type: ignore[call-overload]
-                    col(Offer.id) == message.offer_id, col(Offer.status).in_(AWAITING_DELIVERY)
-                )
+                .where(col(Offer.id) == message.offer_id, col(Offer.status).in_(AWAITING_DELIVERY))
                 .values(status=new_offer_status)
             )
     if message.patient_id is not None:

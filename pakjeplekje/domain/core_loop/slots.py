@@ -153,7 +153,7 @@ def add_wave(
     chosen = [m.patient_id for m in matching.ranked(db, shape, now, practice.wave_size)]
     abroad = _outside(db, chosen, slot.practice_id, countries)
     offers = add_offers(db, slot, chosen, wave=wave, now=now, skipped=abroad)
-    return [o.id for o, _ in offers if o.status == OfferStatus.QUEUED]  # type: ignore[misc]
+    return [o.id for o, _ in offers if o.status == OfferStatus.QUEUED]  # type: ignore[misc]  # stored rows have an id
 
 
 def _outside(
@@ -168,7 +168,7 @@ def _outside(
             col(Patient.id).in_(patient_ids), Patient.practice_id == practice_id
         )
     ).all()
-    return {pid for pid, phone in numbers if not phones.in_countries(phone, allowed)}  # type: ignore[misc]
+    return {pid for pid, phone in numbers if not phones.in_countries(phone, allowed)}  # type: ignore[misc]  # stored rows have an id
 
 
 def open_slot(db: Session, actor: Actor, form: SlotForm, now: datetime) -> tuple[Slot, list[int]]:
@@ -224,7 +224,7 @@ def close_slot(db: Session, actor: Actor, *, slot_id: int, reason: str, now: dat
     db.exec(
         update(Offer)
         .where(
-            col(Offer.slot_id) == slot.id,  # type: ignore[call-overload]
+            col(Offer.slot_id) == slot.id,
             col(Offer.status).in_(CLAIMABLE),
         )
         .values(status=OfferStatus.EXPIRED)
@@ -288,11 +288,11 @@ def list_recent(
     ids = [s.id for s in slots]
     offers = db.exec(
         select(Offer, Patient.name)
-        .join(Patient, Patient.id == Offer.patient_id)  # type: ignore[arg-type]
+        .join(Patient, col(Patient.id) == Offer.patient_id)
         .where(col(Offer.slot_id).in_(ids), Offer.practice_id == practice_id)
-        .order_by(Offer.wave, Offer.id)
+        .order_by(col(Offer.wave), col(Offer.id))
     ).all()
-    by_slot: dict[int, list[OfferRow]] = {i: [] for i in ids}  # type: ignore[misc]
+    by_slot: dict[int, list[OfferRow]] = {i: [] for i in ids}  # type: ignore[misc]  # stored rows have an id
     winners: dict[int, str] = {}
     for offer, name in offers:
         by_slot[offer.slot_id].append(OfferRow(name, offer.status, offer.wave))
@@ -305,16 +305,16 @@ def list_recent(
     )
     return [
         SlotRow(
-            id=s.id,
-            starts_local=s.starts_at.astimezone(zone),  # type: ignore[arg-type]
+            id=s.id,  # type: ignore[arg-type]  # stored rows have an id
+            starts_local=s.starts_at.astimezone(zone),
             duration_minutes=s.duration_minutes,
             treatment=treatments.get(s.treatment_id, ""),
             status=s.status,
-            winner=winners.get(s.id, ""),  # type: ignore[arg-type]
+            winner=winners.get(s.id, ""),  # type: ignore[arg-type]  # stored rows have an id
             minutes_to_fill=(
                 int((s.claimed_at - s.created_at).total_seconds() // 60) if s.claimed_at else None
             ),
-            offers=by_slot[s.id],  # type: ignore[index]
+            offers=by_slot[s.id],  # type: ignore[index]  # stored rows have an id
         )
         for s in slots
     ]
@@ -331,7 +331,7 @@ def reopen_slot(db: Session, actor: Actor, *, slot_id: int, now: datetime) -> Sl
         raise DomainError("Te kort dag om de plek opnieuw aan te bieden.")
     db.exec(
         update(Patient)
-        .where(  # type: ignore[call-overload]
+        .where(
             col(Patient.id) == slot.claimed_patient_id,
             col(Patient.practice_id) == actor.practice_id,
         )
@@ -339,12 +339,10 @@ def reopen_slot(db: Session, actor: Actor, *, slot_id: int, now: datetime) -> Sl
     )
     db.exec(
         update(Offer)
-        .where(  # type: ignore[call-overload]
-            col(Offer.slot_id) == slot.id, col(Offer.status) == OfferStatus.CLAIMED
-        )
+        .where(col(Offer.slot_id) == slot.id, col(Offer.status) == OfferStatus.CLAIMED)
         .values(status=OfferStatus.LOST)
     )
-    db.exec(  # type: ignore[call-overload]
+    db.exec(
         update(Slot)
         .where(col(Slot.id) == slot.id)
         .values(status=SlotStatus.OPEN, claimed_patient_id=None, claimed_at=None, claimed_via=None)

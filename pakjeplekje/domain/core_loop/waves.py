@@ -64,7 +64,7 @@ def run_due_waves(db: Session, now: datetime) -> list[int]:
         select(Slot)
         .where(Slot.status == SlotStatus.OPEN, Slot.starts_at > now)
         .order_by(col(Slot.id))
-        .with_for_update(skip_locked=True, of=Slot)  # type: ignore[arg-type]
+        .with_for_update(skip_locked=True, of=Slot)
     ).all()
     if not open_slots:
         return []
@@ -80,7 +80,7 @@ def run_due_waves(db: Session, now: datetime) -> list[int]:
     for slot in open_slots:
         practice = db.get(Practice, slot.practice_id)
         assert practice is not None
-        last_wave_at, last_wave = history.get(slot.id, (slot.created_at, 0))  # type: ignore[arg-type]
+        last_wave_at, last_wave = history.get(slot.id, (slot.created_at, 0))  # type: ignore[arg-type]  # stored rows have an id
         due = next_wave_at(practice, slot, last_wave_at, now)
         if due is not None and due <= now:
             offer_ids += slots.add_wave(db, slot, last_wave + 1, now)
@@ -101,7 +101,7 @@ def expire_offers(db: Session, now: datetime) -> dict[int, int]:
     if ended:
         db.exec(
             update(Slot)
-            .where(col(Slot.id).in_([slot_id for slot_id, _ in ended]))  # type: ignore[call-overload]
+            .where(col(Slot.id).in_([slot_id for slot_id, _ in ended]))
             .values(status=SlotStatus.EXPIRED)
         )
     gone = select(Slot.id).where(
@@ -116,7 +116,7 @@ def expire_offers(db: Session, now: datetime) -> dict[int, int]:
     if stale:
         db.exec(
             update(Offer)
-            .where(  # type: ignore[call-overload]
+            .where(
                 col(Offer.id).in_([offer_id for offer_id, _ in stale]),
                 col(Offer.status).in_(WAITING_FOR_ANSWER),
             )

@@ -59,7 +59,7 @@ def practices_holding(db: Session, phone: str) -> list[int]:
     return sorted(
         db.exec(
             select(Patient.practice_id)
-            .join(Practice, Practice.id == Patient.practice_id)  # type: ignore[arg-type]
+            .join(Practice, col(Practice.id) == Patient.practice_id)
             .where(Patient.phone == phone, Practice.status == "active")
             .distinct()
         ).all()
@@ -117,7 +117,7 @@ def mail_allowed(db: Session, *, code_id: int, email: str, now: datetime) -> Dec
         return Decision(False, "unusable")
     known = db.exec(
         select(User.id)
-        .join(Practice, Practice.id == User.practice_id)  # type: ignore[arg-type]
+        .join(Practice, col(Practice.id) == User.practice_id)
         .where(User.email == email, User.status == "active", Practice.status == "active")
     ).first()
     return Decision(known is not None, "sent" if known is not None else "unknown")

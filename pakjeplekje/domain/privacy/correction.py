@@ -70,7 +70,7 @@ def rename_self(db: Session, actor: Actor, *, name: str, now: datetime) -> User:
 
 
 def _spend_open_links(db: Session, user_id: int, now: datetime) -> None:
-    db.exec(  # type: ignore[call-overload]
+    db.exec(
         update(OneTimeToken)
         .where(
             col(OneTimeToken.user_id) == user_id,
@@ -99,7 +99,7 @@ def request_email_change(
         raise DomainError("Dit is al uw e-mailadres.", field="new_email")
     if email_taken(db, email):
         raise DomainError(TAKEN, field="new_email")
-    _spend_open_links(db, user.id, now)  # type: ignore[arg-type]
+    _spend_open_links(db, user.id, now)  # type: ignore[arg-type]  # stored rows have an id
     user.pending_email = email
     db.add(user)
     raw = links.issue(db, user, EMAIL_LINK, EMAIL_LINK_VALIDITY, now)
@@ -114,7 +114,7 @@ def cancel_email_change(db: Session, actor: Actor, now: datetime) -> None:
     user = _me(db, actor)
     if user.pending_email is None:
         return
-    _spend_open_links(db, user.id, now)  # type: ignore[arg-type]
+    _spend_open_links(db, user.id, now)  # type: ignore[arg-type]  # stored rows have an id
     user.pending_email = None
     db.add(user)
     audit.on_user(db, "account.email_change_cancelled", user, now, actor_user_id=actor.user_id)

@@ -110,7 +110,7 @@ def inventory(db: Session, practice_id: int) -> list[TableCount]:
     counts = []
     for table in practice_tables():
         total = db.exec(
-            select(sa.func.count()).select_from(table).where(scope(table, practice_id))  # type: ignore[call-overload]
+            select(sa.func.count()).select_from(table).where(scope(table, practice_id))
         ).one()
         counts.append(TableCount(table.name, LABELS.get(table.name, table.name), int(total)))
     return counts
@@ -194,6 +194,9 @@ class _Sink:
         return len(data)
 
     def flush(self) -> None:
+        return None
+
+    def close(self) -> None:  # ZipFile never closes a file it was handed; typeshed asks for it
         return None
 
     def take(self) -> bytes:

@@ -71,7 +71,9 @@ def _local_start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=AMSTERDAM)
 
 
-def _counts(db: Session, practice_ids: list[int], start: datetime, end: datetime) -> tuple:
+def _counts(
+    db: Session, practice_ids: list[int], start: datetime, end: datetime
+) -> tuple[int, int, int]:
     opened = db.exec(
         select(func.count())
         .select_from(Slot)
@@ -122,7 +124,7 @@ def record_usage_day(db: Session, day: date, now: datetime) -> UsageDay | None:
     if len(consenting) < MIN_PRACTICES:
         return None
     start, end = _local_start(day), _local_start(day + timedelta(days=1))
-    opened, filled, sent = _counts(db, consenting, start, end)  # type: ignore[arg-type]
+    opened, filled, sent = _counts(db, consenting, start, end)  # type: ignore[arg-type]  # stored rows have an id
     row = UsageDay(
         day=day,
         practices=len(consenting),
@@ -164,7 +166,7 @@ def summaries_due(db: Session, now: datetime) -> list[int]:
         AuditEvent.action == SUMMARY_ACTION, AuditEvent.detail == _month_key(first)
     )
     return list(
-        db.exec(
+        db.exec(  # type: ignore[arg-type]  # stored rows have an id
             select(Practice.id)
             .where(
                 Practice.status == "active",
@@ -172,8 +174,8 @@ def summaries_due(db: Session, now: datetime) -> list[int]:
                 col(Practice.created_at) < _local_start(this_month),
                 col(Practice.id).not_in(sent),
             )
-            .order_by(Practice.id)
-        ).all()  # type: ignore[arg-type]
+            .order_by(col(Practice.id))
+        ).all()
     )
 
 

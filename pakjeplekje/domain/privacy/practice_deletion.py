@@ -22,7 +22,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
+from sqlalchemy import CursorResult
 from sqlmodel import Session, col, select, update
 
 from pakjeplekje import routes
@@ -45,12 +47,12 @@ UNDO_LINK = "undo_deletion"
 
 def _stop_outreach(db: Session, practice_id: int, now: datetime) -> None:
     """Open slots close and their open offers expire: no wave, no text, no claim."""
-    db.exec(  # type: ignore[call-overload]
+    db.exec(
         update(Offer)
         .where(col(Offer.practice_id) == practice_id, col(Offer.status).in_(WAITING_FOR_ANSWER))
         .values(status=OfferStatus.EXPIRED)
     )
-    db.exec(  # type: ignore[call-overload]
+    db.exec(
         update(Slot)
         .where(col(Slot.practice_id) == practice_id, col(Slot.status) == SlotStatus.OPEN)
         .values(status=SlotStatus.CLOSED, closed_reason="praktijk_verwijderd")
@@ -59,7 +61,7 @@ def _stop_outreach(db: Session, practice_id: int, now: datetime) -> None:
 
 def _revoke_everyone(db: Session, practice_id: int, now: datetime) -> None:
     staff = select(User.id).where(User.practice_id == practice_id)
-    db.exec(  # type: ignore[call-overload]
+    db.exec(
         update(AuthSession)
         .where(col(AuthSession.user_id).in_(staff), col(AuthSession.revoked_at).is_(None))
         .values(revoked_at=now)
@@ -99,14 +101,14 @@ def request_deletion(
     final = now if immediately else now + grace
     practice.status, practice.deletion_scheduled_at = "deleted", final
     db.add(practice)
-    _revoke_everyone(db, practice.id, now)  # type: ignore[arg-type]
-    _stop_outreach(db, practice.id, now)  # type: ignore[arg-type]
+    _revoke_everyone(db, practice.id, now)  # type: ignore[arg-type]  # stored rows have an id
+    _stop_outreach(db, practice.id, now)  # type: ignore[arg-type]  # stored rows have an id
     db.flush()
     billed = billing.subscriptions_to_cancel(db, practice.id)
     audit.by_actor(db, actor, "practice.deletion_requested", "practice", practice.id, now)
     if immediately:
         mail = deletion_email(user.email, practice.name, final, None)
-        purge_practice(db, practice.id, now, secret=secret)  # type: ignore[arg-type]
+        purge_practice(db, practice.id, now, secret=secret)  # type: ignore[arg-type]  # stored rows have an id
         return DeletionRequested([mail], billed)
     raw = links.issue(db, user, UNDO_LINK, grace, now)
     undo = link(f"{routes.PRIVACY_UNDO_DELETION}?token={raw}")
@@ -162,7 +164,10 @@ def purge_practice(db: Session, practice_id: int, now: datetime, *, secret: str 
                 db.delete(row)
     counts: dict[str, int] = {}
     for table in reversed(privacy_export.practice_tables()):
-        result = db.execute(table.delete().where(privacy_export.scope(table, practice_id)))
+        result = cast(  # a DELETE gives a CursorResult, which has the rowcount
+            CursorResult[Any],
+            db.execute(table.delete().where(privacy_export.scope(table, practice_id))),
+        )
         counts[table.name] = result.rowcount or 0
     db.flush()
     log.info(
@@ -178,10 +183,10 @@ def due_for_purge(db: Session, now: datetime) -> list[int]:
     """Practices whose final date has come: deleted on request, or their subscription ended
     (billing sets the date, and clears it when they subscribe again in time)."""
     return list(
-        db.exec(
+        db.exec(  # type: ignore[arg-type]  # stored rows have an id
             select(Practice.id).where(
                 col(Practice.deletion_scheduled_at).is_not(None),
                 col(Practice.deletion_scheduled_at) <= now,
             )
-        ).all()  # type: ignore[arg-type]
+        ).all()
     )

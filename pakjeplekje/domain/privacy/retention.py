@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, delete, func, or_, select, update
 
 from pakjeplekje.domain import audit
@@ -32,7 +33,7 @@ def months_before(moment: datetime, months: int) -> datetime:
 
 
 def blank_old_sms(db: Session, now: datetime, days: int = SMS_BODY_DAYS) -> int:
-    return db.exec(  # type: ignore[call-overload]
+    return db.exec(
         update(Message)
         .where(col(Message.created_at) < now - timedelta(days=days), col(Message.body) != "")
         .values(body="")
@@ -45,7 +46,7 @@ def flag_for_review(db: Session, now: datetime) -> int:
         select(Practice.id, Practice.retention_review_months).where(Practice.status == "active")
     ).all()
     for practice_id, months in practices:
-        flagged += db.exec(  # type: ignore[call-overload]
+        flagged += db.exec(
             update(Patient)
             .where(
                 col(Patient.practice_id) == practice_id,
@@ -70,16 +71,16 @@ def remove_unreviewed(db: Session, now: datetime) -> int:
     )
     per_practice: dict[int, list[int]] = {}
     for patient_id, practice_id in db.exec(stale).all():
-        per_practice.setdefault(practice_id, []).append(patient_id)  # type: ignore[arg-type]
+        per_practice.setdefault(practice_id, []).append(patient_id)  # type: ignore[arg-type]  # stored rows have an id
     for practice_id, ids in per_practice.items():
-        db.exec(delete(Patient).where(col(Patient.id).in_(ids)))  # type: ignore[call-overload]
+        db.exec(delete(Patient).where(col(Patient.id).in_(ids)))
         audit.record(
             db, "patient.retention_removed", practice_id=practice_id, detail=str(len(ids)), now=now
         )
     return sum(len(ids) for ids in per_practice.values())
 
 
-def _flagged(practice_id: int):  # type: ignore[no-untyped-def]
+def _flagged(practice_id: int) -> tuple[ColumnElement[bool], ...]:
     """Flagged and not touched since: what the practice still has to review."""
     return (
         col(Patient.practice_id) == practice_id,
@@ -108,10 +109,7 @@ def flagged(db: Session, practice_id: int, limit: int = 20) -> list[Flagged]:
         .order_by(col(Patient.review_requested_at), col(Patient.name), col(Patient.id))
         .limit(limit)
     ).all()
-    return [
-        Flagged(pid, name, updated, _month_after(flag))  # type: ignore[arg-type]
-        for pid, name, updated, flag in rows
-    ]
+    return [Flagged(pid, name, updated, _month_after(flag)) for pid, name, updated, flag in rows]  # type: ignore[arg-type]  # stored ids are never None; _flagged keeps flagged rows only
 
 
 def _month_after(moment: datetime) -> datetime:
@@ -120,7 +118,7 @@ def _month_after(moment: datetime) -> datetime:
 
 def keep_flagged(db: Session, actor: Actor, now: datetime) -> int:
     """Staff reviewed the flagged entries and keep them all (another review period)."""
-    kept = db.exec(  # type: ignore[call-overload]
+    kept = db.exec(
         update(Patient)
         .where(*_flagged(actor.practice_id))
         .values(review_requested_at=None, updated_at=now)
@@ -133,7 +131,7 @@ def keep_flagged(db: Session, actor: Actor, now: datetime) -> int:
 
 def keep_one(db: Session, actor: Actor, patient_id: int, now: datetime) -> None:
     """Keep one flagged entry (another review period). Another practice's id is not found."""
-    kept = db.exec(  # type: ignore[call-overload]
+    kept = db.exec(
         update(Patient)
         .where(col(Patient.id) == patient_id, *_flagged(actor.practice_id))
         .values(review_requested_at=None, updated_at=now)

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from pakjeplekje.domain import audit
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError
-from pakjeplekje.domain.privacy import requests as privacy_requests
+from pakjeplekje.domain.privacy import suppression
 from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.domain.waitlist.patients import (
     CELLS,
@@ -316,8 +316,8 @@ def _lookups(db: Session, practice_id: int) -> _Lookups:
         )
     ).all()
     return _Lookups(
-        {_words(t.name): (t.id, t.default_duration_minutes) for t in treatments},  # type: ignore[misc]
-        {_words(p.name): p.id for p in practitioners},  # type: ignore[misc]
+        {_words(t.name): (t.id, t.default_duration_minutes) for t in treatments},  # type: ignore[misc]  # stored rows have an id
+        {_words(p.name): p.id for p in practitioners},  # type: ignore[misc]  # stored rows have an id
     )
 
 
@@ -342,7 +342,7 @@ def _row_input(cells: dict[str, str], lookups: _Lookups) -> tuple[PatientInput, 
         errors["treatments"] = f"Onbekende behandeling: {', '.join(unknown)[:80]}."
 
     duration: int | str = cells.get("duration", "")
-    if match := _DURATION.match(duration.lower()):
+    if match := _DURATION.match(duration.lower()):  # type: ignore[union-attr]  # a str here: mypy keeps the declared union on the first assignment
         duration = int(match[1])
     elif not duration and durations:
         duration = max(durations)
@@ -431,13 +431,13 @@ def parse(db: Session, practice_id: int, data: bytes) -> ImportPreview:
             valid.append((number, clean))
 
     listed = _existing_phones(db, practice_id, (c.phone for _, c in valid))
-    blocked = privacy_requests.suppressed_phones(db, [c.phone for _, c in valid])
+    blocked = suppression.suppressed_phones(db, [c.phone for _, c in valid])
     first_row: dict[str, int] = {}
     kept: list[CleanPatient] = []
     duplicates: list[DuplicateRow] = []
     for number, clean in valid:
         if clean.phone in blocked:
-            duplicates.append(DuplicateRow(number, privacy_requests.SUPPRESSED))
+            duplicates.append(DuplicateRow(number, suppression.SUPPRESSED))
         elif clean.phone in listed:
             duplicates.append(DuplicateRow(number, ALREADY_LISTED))
         elif clean.phone in first_row:
@@ -559,15 +559,15 @@ def export_csv(
         ).all()
     )
     for chunk in _batches(patients.all_matching(db, practice_id, query, batch), batch):
-        names = patients.treatment_names(db, [p.id for p in chunk])  # type: ignore[misc]
+        names = patients.treatment_names(db, [p.id for p in chunk])  # type: ignore[misc]  # stored rows have an id
         yield _lines(
             (
                 p.name,
                 _phone_out(p.phone),
-                "|".join(names[p.id]),  # type: ignore[index]
+                "|".join(names[p.id]),  # type: ignore[index]  # stored rows have an id
                 str(p.duration_minutes),
                 "|".join(key for key, bit in CELLS.items() if p.availability & bit),
-                practitioners.get(p.preferred_practitioner_id, ""),  # type: ignore[arg-type]
+                practitioners.get(p.preferred_practitioner_id, ""),
                 p.urgency,
                 p.note,
                 p.consent_method,

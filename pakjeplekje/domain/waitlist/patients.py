@@ -10,9 +10,12 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, delete, func, or_
+from sqlalchemy import UnaryExpression, case, delete, func, or_
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from pakjeplekje import clock
 from pakjeplekje.domain import audit, dutch_dates
@@ -20,7 +23,7 @@ from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.dutch_dates import AMSTERDAM
 from pakjeplekje.domain.errors import DomainError, NotFound
 from pakjeplekje.domain.phones import display, parse_mobile, search_digits
-from pakjeplekje.domain.privacy import requests as privacy_requests
+from pakjeplekje.domain.privacy import suppression
 from pakjeplekje.models import Patient, PatientTreatment, Practitioner, Treatment
 
 # The waitlist's days: Monday to Saturday (practices are closed on Sunday).
@@ -131,7 +134,7 @@ def active_choices(db: Session, practice_id: int) -> Choices:
             Practitioner.practice_id == practice_id, col(Practitioner.active).is_(True)
         )
     ).all()
-    return Choices(frozenset(treatments), frozenset(practitioners))  # type: ignore[arg-type]
+    return Choices(frozenset(treatments), frozenset(practitioners))  # type: ignore[arg-type]  # stored rows have an id
 
 
 def _choices_for_edit(db: Session, practice_id: int, current: Patient) -> Choices:
@@ -223,8 +226,8 @@ def validate(
         name,
         phone,
         treatment_ids,
-        duration,
-        availability,  # type: ignore[arg-type]
+        duration,  # type: ignore[arg-type]  # stored rows have an id
+        availability,
         practitioner_id,
         data.urgency,
         note,
@@ -240,7 +243,7 @@ def _existing_with_phone(db: Session, practice_id: int, phone: str) -> int | Non
 
 
 def _set_treatments(db: Session, patient_id: int, treatment_ids: Iterable[int]) -> None:
-    db.exec(delete(PatientTreatment).where(PatientTreatment.patient_id == patient_id))  # type: ignore[call-overload,arg-type]
+    db.exec(delete(PatientTreatment).where(col(PatientTreatment.patient_id) == patient_id))
     db.add_all(PatientTreatment(patient_id=patient_id, treatment_id=t) for t in treatment_ids)
 
 
@@ -270,7 +273,7 @@ def insert_many(
     db.add_all(new)
     db.flush()
     db.add_all(
-        PatientTreatment(patient_id=patient.id, treatment_id=treatment_id)  # type: ignore[arg-type]
+        PatientTreatment(patient_id=patient.id, treatment_id=treatment_id)  # type: ignore[arg-type]  # stored rows have an id
         for patient, clean in zip(new, cleans, strict=True)
         for treatment_id in clean.treatment_ids
     )
@@ -286,8 +289,8 @@ def add(db: Session, actor: Actor, data: PatientInput, now: datetime) -> Patient
     clean = validate(db, actor.practice_id, data)
     if (existing := _existing_with_phone(db, actor.practice_id, clean.phone)) is not None:
         raise DuplicatePhone(existing)
-    if privacy_requests.suppressed_phones(db, [clean.phone]):  # AVG suppression list
-        raise ValidationFailed({"phone": privacy_requests.SUPPRESSED})
+    if suppression.suppressed_phones(db, [clean.phone]):  # AVG suppression list
+        raise ValidationFailed({"phone": suppression.SUPPRESSED})
     patient = insert(db, actor.practice_id, clean, now)
     audit.by_actor(db, actor, "patient.added", "patient", patient.id, now)
     return patient
@@ -320,7 +323,7 @@ def update(
         patient.consent_method, patient.consent_at = clean.consent_method, now
     patient.updated_at = now
     db.add(patient)
-    _set_treatments(db, patient.id, clean.treatment_ids)  # type: ignore[arg-type]
+    _set_treatments(db, patient.id, clean.treatment_ids)  # type: ignore[arg-type]  # stored rows have an id
     audit.by_actor(db, actor, "patient.updated", "patient", patient.id, now)
     return patient
 
@@ -378,10 +381,10 @@ def get(db: Session, actor: Actor, patient_id: int) -> PatientDetail:
         status=patient.status,
     )
     return PatientDetail(
-        patient.id,
+        patient.id,  # type: ignore[arg-type]  # stored rows have an id
         form,
         display(patient.phone),
-        patient.added_at,  # type: ignore[arg-type]
+        patient.added_at,
         patient.offers_count,
         patient.last_offer_at,
         patient.last_claim_at,
@@ -425,14 +428,14 @@ class PatientPage:
     pages: int = 1
 
 
-def _filtered(practice_id: int, query: PatientQuery):  # type: ignore[no-untyped-def]
+def _filtered(practice_id: int, query: PatientQuery) -> SelectOfScalar[Patient]:
     stmt = select(Patient).where(Patient.practice_id == practice_id)
     if query.status in STATUSES:
         stmt = stmt.where(Patient.status == query.status)
     if query.urgency in URGENCIES:
         stmt = stmt.where(Patient.urgency == query.urgency)
     if query.day is not None and 0 <= query.day < len(DAYS):
-        stmt = stmt.where(Patient.availability.op("&")(day_mask(query.day)) != 0)  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Patient.availability).op("&")(day_mask(query.day)) != 0)
     if query.treatment_id is not None:
         stmt = stmt.where(
             col(Patient.id).in_(
@@ -451,7 +454,9 @@ def _filtered(practice_id: int, query: PatientQuery):  # type: ignore[no-untyped
     return stmt
 
 
-def _order(query: PatientQuery):  # type: ignore[no-untyped-def]
+def _order(
+    query: PatientQuery,
+) -> tuple[UnaryExpression[Any], UnaryExpression[int | None] | Mapped[int | None]]:
     key = {
         "name": func.lower(Patient.name),
         "added": col(Patient.added_at),
@@ -485,7 +490,7 @@ def treatment_names(db: Session, patient_ids: Sequence[int]) -> dict[int, list[s
     if patient_ids:
         rows = db.exec(
             select(PatientTreatment.patient_id, Treatment.name)
-            .join(Treatment, Treatment.id == PatientTreatment.treatment_id)  # type: ignore[arg-type]
+            .join(Treatment, col(Treatment.id) == PatientTreatment.treatment_id)
             .where(col(PatientTreatment.patient_id).in_(patient_ids))
             .order_by(Treatment.name)
         ).all()
@@ -513,14 +518,14 @@ def list_page(db: Session, practice_id: int, query: PatientQuery) -> PatientPage
     patients = db.exec(
         base.order_by(*_order(query)).offset((page - 1) * page_size).limit(page_size)
     ).all()
-    names = treatment_names(db, [p.id for p in patients])  # type: ignore[misc]
+    names = treatment_names(db, [p.id for p in patients])  # type: ignore[misc]  # stored rows have an id
     rows = [
         PatientRow(
-            id=p.id,
+            id=p.id,  # type: ignore[arg-type]  # stored rows have an id
             name=p.name,
-            phone=display(p.phone),  # type: ignore[arg-type]
-            treatments=", ".join(names[p.id]),
-            duration_minutes=p.duration_minutes,  # type: ignore[index]
+            phone=display(p.phone),
+            treatments=", ".join(names[p.id]),  # type: ignore[index]  # stored rows have an id
+            duration_minutes=p.duration_minutes,
             urgency=p.urgency,
             status=p.status,
             added_on=local_date(p.added_at),

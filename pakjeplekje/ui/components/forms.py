@@ -38,7 +38,7 @@ def field(
     autocomplete: str = "off",
     hint: str = "",
     **props,
-) -> rx.Component:  # type: ignore[no-untyped-def]
+) -> rx.Component:
     input_id = props.pop("id", name)
     control = rx.input(
         id=input_id,
@@ -66,7 +66,7 @@ def notice_callout(message: rx.Var[str]) -> rx.Component:
     )
 
 
-def submit_button(label: str, **props) -> rx.Component:  # type: ignore[no-untyped-def]
+def submit_button(label: str, **props) -> rx.Component:
     """Disabled until the page is hydrated: an early click would submit the form natively,
     as a GET with the password in the URL."""
     props.setdefault("size", "3")

@@ -106,7 +106,7 @@ def footer() -> rx.Component:
     )
 
 
-def _billing_banner(banner: rx.Var[dict[str, str]]) -> rx.Component:
+def _billing_banner(banner: rx.vars.ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.callout(
         rx.hstack(
             rx.text(banner["text"]),
@@ -177,7 +177,7 @@ def staff_page(
     return decorator
 
 
-def section(title: str, *children: rx.Component, **props) -> rx.Component:  # type: ignore[no-untyped-def]
+def section(title: str, *children: rx.Component, **props) -> rx.Component:
     """A titled card: one part of a long page."""
     return rx.card(
         rx.vstack(rx.heading(title, size="4", as_="h2"), *children, spacing="3", width="100%"),

@@ -48,7 +48,7 @@ def signup() -> rx.Component:
                     required=True,
                     hint=PASSWORD_HINT,
                 ),
-                error_callout(SignupState.error),
+                error_callout(SignupState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                 submit_button("Account aanmaken"),
                 spacing="4",
             ),
@@ -63,7 +63,7 @@ def signup() -> rx.Component:
 def login() -> rx.Component:
     return card_page(
         "Inloggen",
-        notice_callout(LoginState.notice),
+        notice_callout(LoginState.notice),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
         rx.form(
             rx.vstack(
                 field(
@@ -76,7 +76,7 @@ def login() -> rx.Component:
                     autocomplete="current-password",
                     required=True,
                 ),
-                error_callout(LoginState.error),
+                error_callout(LoginState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                 submit_button("Inloggen"),
                 spacing="4",
             ),
@@ -117,7 +117,7 @@ def forgot_password() -> rx.Component:
                     field(
                         "E-mailadres", "email", type_="email", autocomplete="email", required=True
                     ),
-                    error_callout(ForgotPasswordState.error),
+                    error_callout(ForgotPasswordState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                     submit_button("Stuur mij een link"),
                     spacing="4",
                 ),
@@ -136,7 +136,7 @@ def _new_password_form(
         rx.cond(
             state.link_error != "",
             rx.vstack(
-                error_callout(state.link_error),
+                error_callout(state.link_error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                 rx.link("Nieuwe link aanvragen", href=routes.FORGOT_PASSWORD),
             ),
             rx.form(
@@ -157,7 +157,7 @@ def _new_password_form(
                         autocomplete="new-password",
                         required=True,
                     ),
-                    error_callout(state.error),
+                    error_callout(state.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                     submit_button(button),
                     spacing="4",
                 ),

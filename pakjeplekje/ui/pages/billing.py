@@ -104,7 +104,7 @@ def subscription() -> rx.Component:
                 id="betaling-verwerken",
             ),
         ),
-        error_callout(S.error),
+        error_callout(S.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
         rx.card(
             rx.vstack(
                 rx.heading("Uw abonnement", size="4", as_="h2"),

@@ -23,7 +23,7 @@ def _figure(label: str, value: rx.Var | str, figure_id: str) -> rx.Component:
     )
 
 
-def _open_slot(row: rx.Var[dict[str, str]]) -> rx.Component:
+def _open_slot(row: rx.vars.ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row["when"], white_space="nowrap"),
         rx.table.cell(row["treatment"]),
@@ -32,7 +32,7 @@ def _open_slot(row: rx.Var[dict[str, str]]) -> rx.Component:
     )
 
 
-def _fill(row: rx.Var[dict[str, str]]) -> rx.Component:
+def _fill(row: rx.vars.ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row["when"], white_space="nowrap"),
         rx.table.cell(row["winner"]),
@@ -40,9 +40,11 @@ def _fill(row: rx.Var[dict[str, str]]) -> rx.Component:
     )
 
 
-def _table(headers: list[str], rows: rx.Var, render, empty: str, table_id: str) -> rx.Component:  # type: ignore[no-untyped-def]
+def _table(
+    headers: list[str], rows: rx.vars.ArrayVar, render, empty: str, table_id: str
+) -> rx.Component:
     return rx.cond(
-        rows.length() > 0,  # type: ignore[attr-defined]
+        rows.length() > 0,
         rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
             rx.table.body(rx.foreach(rows, render)),
@@ -67,7 +69,7 @@ def dashboard() -> rx.Component:
         rx.cond(
             D.unsure_sms > 0,
             rx.callout(
-                D.unsure_sms.to_string() + " SMS'je(s) met onbekende afloop: de verbinding met de "
+                D.unsure_sms.to_string() + " SMS'je(s) met onbekende afloop: de verbinding met de "  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                 "SMS-dienst viel weg tijdens het versturen. Ze worden niet opnieuw verstuurd "
                 "(dan kreeg iemand het bericht misschien twee keer); kijk zo nodig in het "
                 "logboek van de SMS-dienst.",
@@ -77,7 +79,7 @@ def dashboard() -> rx.Component:
             ),
         ),
         rx.flex(
-            _figure("Op de wachtlijst", D.waiting.to_string(), "aantal-wachtend"),
+            _figure("Op de wachtlijst", D.waiting.to_string(), "aantal-wachtend"),  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)
             _figure("Via de wachtlijst gevuld (30 dagen)", D.fill_rate, "vulgraad"),
             _figure("Mediane tijd tot gevuld", D.median_fill, "tijd-tot-gevuld"),
             spacing="4",
@@ -86,7 +88,7 @@ def dashboard() -> rx.Component:
         rx.heading("Open plekken", size="4", as_="h3"),
         _table(
             ["Wanneer", "Behandeling", "SMS'jes"],
-            D.open_slots,
+            D.open_slots,  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
             _open_slot,
             "Er staan geen plekken open.",
             "open-plekken",
@@ -94,7 +96,7 @@ def dashboard() -> rx.Component:
         rx.heading("Recent gevuld", size="4", as_="h3"),
         _table(
             ["Wanneer", "Gevuld door", "Tijd tot gevuld"],
-            D.recent_fills,
+            D.recent_fills,  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
             _fill,
             "Nog geen plekken gevuld.",
             "recent-gevuld",

@@ -12,7 +12,7 @@ from pakjeplekje.ui.state.practice_settings import PracticeSettingsState as S
 from pakjeplekje.ui.state.session import SessionState
 
 
-def _treatment_row(t: rx.Var[dict[str, str]]) -> rx.Component:
+def _treatment_row(t: rx.vars.ObjectVar[dict[str, str]]) -> rx.Component:
     """One treatment. The duration field is uncontrolled (`default_value`, saved on blur), so
     React must know which treatment a row is: `rx.foreach` keys rows by position, and a
     treatment added above would leave every field below showing (and, on blur, saving) the
@@ -89,7 +89,7 @@ def treatments_card() -> rx.Component:
     )
 
 
-def _practitioner_row(p: rx.Var[dict[str, str]]) -> rx.Component:
+def _practitioner_row(p: rx.vars.ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(p["name"]),
         rx.table.cell(
@@ -122,7 +122,7 @@ def practitioners_card() -> rx.Component:
     )
 
 
-def _outreach_field(label: str, name: str, hint: str = "", **props) -> rx.Component:  # type: ignore[no-untyped-def]
+def _outreach_field(label: str, name: str, hint: str = "", **props) -> rx.Component:
     return field(
         label,
         name,
@@ -166,7 +166,7 @@ def outreach_card() -> rx.Component:
                     spacing="3",
                     width="100%",
                 ),
-                error_callout(S.outreach_error),
+                error_callout(S.outreach_error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                 rx.cond(
                     SessionState.is_owner,
                     submit_button("SMS-regels opslaan", size="2", width="auto"),
@@ -206,7 +206,7 @@ def account_card() -> rx.Component:
                     autocomplete="new-password",
                     required=True,
                 ),
-                error_callout(AccountState.error),
+                error_callout(AccountState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                 submit_button("Wachtwoord wijzigen", size="2", width="auto"),
                 spacing="3",
             ),
@@ -238,7 +238,7 @@ def team_card() -> rx.Component:
 def settings() -> rx.Component:
     return rx.vstack(
         team_card(),
-        error_callout(S.error),
+        error_callout(S.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
         treatments_card(),
         practitioners_card(),
         outreach_card(),

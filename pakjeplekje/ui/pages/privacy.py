@@ -67,7 +67,7 @@ def overdracht() -> rx.Component:
     )
 
 
-def _request_row(row: rx.Var[dict[str, str]]) -> rx.Component:
+def _request_row(row: rx.vars.ObjectVar[dict[str, str]]) -> rx.Component:
     overdue = row["overdue"] != ""
     return rx.table.row(
         rx.table.cell(rx.text(row["kind"], weight="bold"), rx.text(row["subject"], size="1")),
@@ -116,7 +116,7 @@ def verzoeken() -> rx.Component:
             ".",
         ),
         rx.cond(
-            PrivacyState.requests.length() == 0,
+            PrivacyState.requests.length() == 0,  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)
             rx.text("Geen verzoeken.", color_scheme="gray", id="geen-verzoeken"),
             rx.table.root(
                 rx.table.header(
@@ -136,7 +136,7 @@ def verzoeken() -> rx.Component:
     )
 
 
-def _flagged_row(row: rx.Var[dict[str, str]]) -> rx.Component:
+def _flagged_row(row: rx.vars.ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row["name"]),
         rx.table.cell(row["updated"]),
@@ -182,10 +182,10 @@ def bewaartermijn() -> rx.Component:
                     id="ter-controle",
                 ),
                 rx.cond(
-                    PrivacyState.review_count > PrivacyState.flagged.length(),
+                    PrivacyState.review_count > PrivacyState.flagged.length(),  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                     rx.text(
                         "De eerste ",
-                        PrivacyState.flagged.length(),
+                        PrivacyState.flagged.length(),  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                         " staan hierboven; behoud of verwijder ze om de volgende te zien.",
                         size="1",
                     ),
@@ -207,7 +207,7 @@ def verwijdering() -> rx.Component:
             "gaan geen SMS'jes meer uit. Na 30 dagen worden alle gegevens definitief gewist; "
             "tot dan kunt u het ongedaan maken via de link in de bevestigingsmail."
         ),
-        error_callout(PrivacyState.deletion_error),
+        error_callout(PrivacyState.deletion_error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
         rx.form(
             rx.vstack(
                 field(
@@ -254,7 +254,7 @@ def verwijdering() -> rx.Component:
 )
 def privacy() -> rx.Component:
     return rx.vstack(
-        error_callout(PrivacyState.error),
+        error_callout(PrivacyState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
         bewaartermijn(),
         inzage(),
         overdracht(),

@@ -10,7 +10,7 @@ from pakjeplekje.ui.components.layout import section
 from pakjeplekje.ui.state.privacy_audit import AuditLogState
 
 
-def _audit_row(row: rx.Var[dict[str, str]]) -> rx.Component:
+def _audit_row(row: rx.vars.ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row["when"], white_space="nowrap"),
         rx.table.cell(row["who"]),
@@ -64,7 +64,7 @@ def audit_log() -> rx.Component:
             ),
             on_submit=AuditLogState.apply,
         ),
-        error_callout(AuditLogState.error),
+        error_callout(AuditLogState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
         rx.text(AuditLogState.total, " gebeurtenis(sen)", size="2", id="audit-totaal"),
         rx.table.root(
             rx.table.header(

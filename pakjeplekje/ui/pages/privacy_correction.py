@@ -11,7 +11,7 @@ from pakjeplekje.ui.state.privacy_correction import CorrectionState, ObjectionSt
 from pakjeplekje.ui.state.session import SessionState
 
 
-def _form(on_submit, *children: rx.Component) -> rx.Component:  # type: ignore[no-untyped-def]
+def _form(on_submit, *children: rx.Component) -> rx.Component:
     return rx.form(
         rx.vstack(*children, spacing="3", width="100%", max_width="420px"),
         on_submit=on_submit,
@@ -38,7 +38,7 @@ def correctie() -> rx.Component:
             ").",
             size="2",
         ),
-        error_callout(c.practice_error),
+        error_callout(c.practice_error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
         submit_button("Praktijkgegevens opslaan", width="auto", size="2"),
     )
     name_form = _form(
@@ -52,7 +52,7 @@ def correctie() -> rx.Component:
             autocomplete="name",
             max_length=100,
         ),
-        error_callout(c.name_error),
+        error_callout(c.name_error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
         submit_button("Naam opslaan", width="auto", size="2"),
     )
     email_form = _form(
@@ -89,7 +89,7 @@ def correctie() -> rx.Component:
             autocomplete="current-password",
             hint="Ter controle dat u het echt bent.",
         ),
-        error_callout(c.email_error),
+        error_callout(c.email_error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
         submit_button("Bevestigingslink sturen", width="auto", size="2"),
     )
     return section(
@@ -117,7 +117,7 @@ def _choice(name: str, checked: rx.Var[bool], title: str, explanation: str) -> r
                 name=name,
                 id=f"bezwaar-{name}",
                 default_checked=checked,
-                key=f"{name}-" + ObjectionState.version.to_string(),
+                key=f"{name}-" + ObjectionState.version.to_string(),  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                 disabled=~SessionState.is_owner,
             ),
             rx.vstack(
@@ -142,7 +142,7 @@ def bezwaar() -> rx.Component:
             rx.vstack(
                 _choice(
                     "product_emails",
-                    ObjectionState.product_emails,
+                    ObjectionState.product_emails,  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                     "Productmails",
                     "Eén keer per maand een overzicht voor de eigenaar: hoeveel plekken zijn "
                     "vrijgegeven en gevuld, en hoeveel SMS'jes er zijn verstuurd. "
@@ -150,13 +150,13 @@ def bezwaar() -> rx.Component:
                 ),
                 _choice(
                     "usage_statistics",
-                    ObjectionState.usage_statistics,
+                    ObjectionState.usage_statistics,  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                     "Anonieme gebruiksstatistieken",
                     "Uw praktijk telt mee in dagtotalen over alle deelnemende praktijken "
                     "(plekken, vullingen, SMS'jes), zonder praktijknaam of persoonsgegevens, "
                     "en alleen als er minstens 3 praktijken meetellen.",
                 ),
-                error_callout(ObjectionState.error),
+                error_callout(ObjectionState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                 rx.cond(
                     SessionState.is_owner,
                     submit_button("Keuzes opslaan", width="auto", size="2"),

@@ -47,12 +47,12 @@ def slot_form() -> rx.Component:
                     width="100%",
                 ),
                 rx.flex(
-                    _native("treatment", "Behandeling", S.treatments, "Kies een behandeling"),
-                    _native("practitioner", "Behandelaar", S.practitioners, "Maakt niet uit"),
+                    _native("treatment", "Behandeling", S.treatments, "Kies een behandeling"),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
+                    _native("practitioner", "Behandelaar", S.practitioners, "Maakt niet uit"),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                     gap="3",
                     wrap="wrap",
                 ),
-                error_callout(S.error),
+                error_callout(S.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                 submit_button("Bekijk wie er past", size="2", width="auto"),
                 spacing="3",
             ),
@@ -62,7 +62,7 @@ def slot_form() -> rx.Component:
     )
 
 
-def _match(m: rx.Var[dict[str, str]]) -> rx.Component:
+def _match(m: rx.vars.ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(m["name"]),
         rx.table.cell(rx.cond(m["urgency"] != "", rx.badge("urgent", color_scheme="red"), "")),
@@ -102,7 +102,7 @@ def preview_card() -> rx.Component:
     )
 
 
-def _offer(o: rx.Var[dict[str, str]]) -> rx.Component:
+def _offer(o: rx.vars.ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.hstack(
         rx.text(o["name"], size="2"),
         rx.badge(o["status"], size="1"),
@@ -111,7 +111,7 @@ def _offer(o: rx.Var[dict[str, str]]) -> rx.Component:
     )
 
 
-def _slot(row: rx.Var[dict]) -> rx.Component:
+def _slot(row: rx.vars.ObjectVar[dict]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
@@ -196,7 +196,8 @@ def slots_page() -> rx.Component:
             align="center",
         ),
         rx.cond(
-            S.rows.length() == 0, rx.text("Nog geen plekken vrijgegeven.", color_scheme="gray")
+            S.rows.length() == 0,  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)
+            rx.text("Nog geen plekken vrijgegeven.", color_scheme="gray"),
         ),
         rx.foreach(S.rows, _slot),
         spacing="4",

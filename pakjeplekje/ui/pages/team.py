@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.event import EventSpec
 
 from pakjeplekje import routes
 from pakjeplekje.ui.components.forms import error_callout, field, submit_button
@@ -10,11 +11,11 @@ from pakjeplekje.ui.components.layout import staff_page
 from pakjeplekje.ui.state.team import TeamState
 
 
-def _action(label: str, event: rx.event.EventSpec, color: str = "teal") -> rx.Component:
+def _action(label: str, event: EventSpec, color: str = "teal") -> rx.Component:
     return rx.button(label, size="1", variant="soft", color_scheme=color, on_click=event)
 
 
-def _member_actions(member: rx.Var[dict[str, str]]) -> rx.Component:
+def _member_actions(member: rx.vars.ObjectVar[dict[str, str]]) -> rx.Component:
     """What the owner can do to a colleague (never to themself)."""
     member_id = member["id"]
     return rx.cond(
@@ -36,7 +37,7 @@ def _member_actions(member: rx.Var[dict[str, str]]) -> rx.Component:
     )
 
 
-def _member_row(member: rx.Var[dict[str, str]]) -> rx.Component:
+def _member_row(member: rx.vars.ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(member["name"]),
         rx.table.cell(member["email"]),
@@ -72,7 +73,7 @@ def team() -> rx.Component:
             ),
             width="100%",
         ),
-        error_callout(TeamState.error),
+        error_callout(TeamState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
         rx.table.root(
             rx.table.header(
                 rx.table.row(

@@ -61,13 +61,13 @@ def toolbar() -> rx.Component:
             spacing="1",
         ),
         _treatment_filter(),
-        _select("Urgentie", "urgency", W.urgency, [(ALL, "Alle"), *patients.URGENCIES.items()]),
-        _select("Status", "status", W.status, [*patients.STATUSES.items(), (ALL, "Alle")]),
-        _select("Dag", "day", W.day, days),
+        _select("Urgentie", "urgency", W.urgency, [(ALL, "Alle"), *patients.URGENCIES.items()]),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
+        _select("Status", "status", W.status, [*patients.STATUSES.items(), (ALL, "Alle")]),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
+        _select("Dag", "day", W.day, days),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
         _select(
             "Sorteren op",
             "sort",
-            W.sort,
+            W.sort,  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
             [
                 ("added", "Toegevoegd"),
                 ("name", "Naam"),
@@ -96,7 +96,7 @@ def toolbar() -> rx.Component:
     )
 
 
-def _row(row: rx.Var[dict[str, str]]) -> rx.Component:
+def _row(row: rx.vars.ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
             rx.link(row["name"], on_click=W.open_edit(row["id"]), href="#", underline="hover")
@@ -213,10 +213,10 @@ def empty_state() -> rx.Component:
 
 def _labelled(label: str, control: rx.Component, key: str, hint: str = "") -> rx.Component:
     """A dialog field whose validation message comes from the state's errors."""
-    return labelled(label, control, key, hint=hint, error=W.errors.get(key, ""))
+    return labelled(label, control, key, hint=hint, error=W.errors.get(key, ""))  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
 
 
-def _text_input(key: str, **props) -> rx.Component:  # type: ignore[no-untyped-def]
+def _text_input(key: str, **props) -> rx.Component:
     """An uncontrolled input prefilled from the dialog's form: edits survive a failed save."""
     return rx.input(id=key, name=key, default_value=W.form[key], **props)
 
@@ -243,7 +243,7 @@ def _availability_grid() -> rx.Component:
                 rx.table.cell(
                     rx.checkbox(
                         name=f"cell-{patients.cell_key(d, p)}",
-                        default_checked=W.form_cells.contains(patients.cell_key(d, p)),
+                        default_checked=W.form_cells.contains(patients.cell_key(d, p)),  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                         aria_label=f"{patients.DAY_NAMES[d]} {patients.PARTS[p]}",
                     )
                 )
@@ -291,7 +291,7 @@ def patient_form() -> rx.Component:
                             rx.hstack(
                                 rx.checkbox(
                                     name="treatment-" + t["id"],
-                                    default_checked=W.form_treatments.contains(t["id"]),
+                                    default_checked=W.form_treatments.contains(t["id"]),  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                                 ),
                                 rx.text(t["name"], size="2"),
                                 spacing="1",
@@ -312,7 +312,7 @@ def patient_form() -> rx.Component:
                 ),
                 _labelled(
                     "Urgentie",
-                    _native_select("urgency", W.form["urgency"], patients.URGENCIES),
+                    _native_select("urgency", W.form["urgency"], patients.URGENCIES),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                     "urgency",
                 ),
                 _labelled(
@@ -333,7 +333,7 @@ def patient_form() -> rx.Component:
                     W.editing_id != 0,
                     _labelled(
                         "Status",
-                        _native_select("status", W.form["status"], patients.STATUSES),
+                        _native_select("status", W.form["status"], patients.STATUSES),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                         "status",
                     ),
                 ),
@@ -345,7 +345,7 @@ def patient_form() -> rx.Component:
                 "Toestemming voor SMS",
                 _native_select(
                     "consent",
-                    W.form["consent"],
+                    W.form["consent"],  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                     patients.CONSENT_METHODS,
                     placeholder="Kies hoe de patiënt toestemming gaf…",
                 ),
@@ -364,7 +364,7 @@ def patient_form() -> rx.Component:
                 hint="Geen medische details: die horen in het patiëntendossier, niet hier.",
             ),
             rx.cond(W.history != "", rx.text(W.history, size="1", color_scheme="gray")),
-            field_message(W.errors.get("form", "")),
+            field_message(W.errors.get("form", "")),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
             rx.hstack(
                 rx.dialog.close(
                     rx.button("Annuleren", variant="soft", color_scheme="gray", type="button")
@@ -448,7 +448,7 @@ def waitlist() -> rx.Component:
             align="center",
             width="100%",
         ),
-        error_callout(W.error),
+        error_callout(W.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
         removed_banner(),
         rx.cond(
             (W.total == 0) & ~W.filtered,

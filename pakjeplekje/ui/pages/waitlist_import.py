@@ -17,7 +17,7 @@ COLUMNS_HELP = (
 )
 
 
-def _problem_row(problem: rx.Var[dict[str, str]]) -> rx.Component:
+def _problem_row(problem: rx.vars.ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(problem["row"]),
         rx.table.cell(problem["column"]),
@@ -39,7 +39,7 @@ def preview() -> rx.Component:
             id="import-samenvatting",
         ),
         rx.cond(
-            I.problems.length() > 0,
+            I.problems.length() > 0,  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)
             rx.box(
                 rx.table.root(
                     rx.table.header(
@@ -112,7 +112,7 @@ def import_dialog() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title("Patiënten importeren"),
             rx.vstack(
-                error_callout(I.error),
+                error_callout(I.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                 rx.cond(I.has_preview, preview(), upload_zone()),
                 spacing="3",
             ),

@@ -178,8 +178,8 @@ class BillingState(rx.State):
         has made the subscription real (the redirect itself grants nothing)."""
         for _ in range(WAIT_FOR_WEBHOOK_S // POLL_EVERY_S):
             await asyncio.sleep(POLL_EVERY_S)
-            actor = await current_actor(self)
-            if actor is None or not actor.is_owner:
+            actor = await current_actor(self)  # type: ignore[assignment]  # reuses the parameter; None (signed out) is handled next line
+            if actor is None or not actor.is_owner:  # type: ignore[redundant-expr]  # the parameter is typed Actor, the reassigned value may be None
                 return
             async with self:
                 if not self.processing:

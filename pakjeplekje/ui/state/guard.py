@@ -151,10 +151,10 @@ def _guard(fn: Callable[..., Any], kind: str, background: bool) -> Any:
     handler.__qualname__ = fn.__qualname__
     handler.__module__ = fn.__module__
     handler.__doc__ = fn.__doc__
-    handler.__signature__ = signature  # type: ignore[attr-defined]
+    handler.__signature__ = signature  # type: ignore[attr-defined]  # inspect reads __signature__ off any function; typeshed does not declare it
     handler.__annotations__ = hints
     setattr(handler, GUARD, kind)
-    return rx.event(background=True)(handler) if background else rx.event(handler)
+    return rx.event(background=True)(handler) if background else rx.event(handler)  # type: ignore[operator]  # rx.event is callable at runtime; Reflex types it as a namespace
 
 
 def staff_event(fn: Callable[..., Any] | None = None, *, background: bool = False) -> Any:

@@ -14,6 +14,7 @@ from pakjeplekje.config import get_settings
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.privacy import export as privacy_export
+from pakjeplekje.domain.privacy import inbox as privacy_inbox
 from pakjeplekje.domain.privacy import practice_deletion, retention
 from pakjeplekje.domain.privacy import requests as privacy_requests
 from pakjeplekje.domain.waitlist.patients import local_date
@@ -48,7 +49,7 @@ def _inbox_rows(db: Session, actor: Actor) -> list[dict[str, str]]:
             "resolution": r.resolution,
             "overdue": "1" if r.overdue else "",
         }
-        for r in privacy_requests.inbox(db, actor.practice_id, clock.now())
+        for r in privacy_inbox.inbox(db, actor.practice_id, clock.now())
     ]
 
 
@@ -107,7 +108,7 @@ class PrivacyState(rx.State):
             return None
         try:
             await in_transaction(
-                lambda db: privacy_requests.resolve(
+                lambda db: privacy_inbox.resolve(
                     db,
                     actor,
                     request_id=request_id,

@@ -1,0 +1,261 @@
+"""Carrying out a verified request at every practice that knows the person: inzage and
+overdracht return their data (each practice named), verwijdering and bezwaar act at once and
+add a suppression entry, correctie goes to the practice's inbox. Each is filed in the inbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, delete, select, update
+
+from pakjeplekje.domain.errors import DomainError
+from pakjeplekje.domain.offers import OfferStatus
+from pakjeplekje.domain.privacy.inbox import file_request
+from pakjeplekje.domain.privacy.requests import MESSAGE_MAX
+from pakjeplekje.domain.privacy.suppression import suppress
+from pakjeplekje.models import (
+    Message,
+    Offer,
+    Patient,
+    PatientTreatment,
+    Practice,
+    Treatment,
+    User,
+)
+
+
+@dataclass
+class Outcome:
+    kind: str
+    summary: str
+    practices: list[str] = field(default_factory=list)
+    data: dict[str, Any] | None = None  # inzage / overdracht: what the person may download
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def patient_data(db: Session, phone: str) -> dict[str, Any]:
+    """Everything about one mobile number, per practice (active practices only)."""
+    rows = db.exec(
+        select(Patient, Practice)
+        .join(Practice, col(Practice.id) == Patient.practice_id)
+        .where(Patient.phone == phone, Practice.status == "active")
+        .order_by(Practice.name)
+    ).all()
+    practices = []
+    for patient, practice in rows:
+        treatments = db.exec(
+            select(Treatment.name)
+            .join(PatientTreatment, col(PatientTreatment.treatment_id) == Treatment.id)
+            .where(PatientTreatment.patient_id == patient.id)
+        ).all()
+        messages = db.exec(
+            select(Message)
+            .where(Message.practice_id == practice.id, Message.phone == phone)
+            .order_by(col(Message.created_at))
+        ).all()
+        practices.append(
+            {
+                "praktijk": practice.name,
+                "wachtlijst": {
+                    "naam": patient.name,
+                    "telefoon": patient.phone,
+                    "behandelingen": list(treatments),
+                    "duur_minuten": patient.duration_minutes,
+                    "urgentie": patient.urgency,
+                    "notitie": patient.note,
+                    "status": patient.status,
+                    "toestemming": patient.consent_method,
+                    "toestemming_op": _iso(patient.consent_at),
+                    "toegevoegd_op": _iso(patient.added_at),
+                    "afgemeld_op": _iso(patient.opted_out_at),
+                    "aantal_aanbiedingen": patient.offers_count,
+                },
+                "berichten": [
+                    {
+                        "richting": "uitgaand" if m.direction == "out" else "inkomend",
+                        "tekst": m.body,
+                        "status": m.status,
+                        "tijd": _iso(m.created_at),
+                    }
+                    for m in messages
+                ],
+            }
+        )
+    return {"telefoon": phone, "praktijken": practices}
+
+
+def _patients_by_phone(db: Session, phone: str) -> list[tuple[Patient, Practice]]:
+    return list(
+        db.exec(
+            select(Patient, Practice)
+            .join(Practice, col(Practice.id) == Patient.practice_id)
+            .where(Patient.phone == phone, Practice.status == "active")
+        ).all()
+    )
+
+
+def _file_at_each(
+    db: Session,
+    found: list[tuple[Patient, Practice]],
+    kind: str,
+    now: datetime,
+    *,
+    status: str,
+    resolution: str,
+    message: str = "",
+    keep_patient: bool = True,
+) -> None:
+    """One inbox entry at every practice that holds the number (verified by SMS)."""
+    for patient, practice in found:
+        file_request(
+            db,
+            practice.id,  # type: ignore[arg-type]  # stored rows have an id
+            kind,
+            "patient",
+            "sms",
+            now,
+            status=status,
+            patient_id=patient.id if keep_patient else None,
+            message=message,
+            resolution=resolution,
+        )
+
+
+def fulfil_patient(
+    db: Session, kind: str, phone: str, message: str, secret: str, now: datetime
+) -> Outcome:
+    """Carry out a verified patient request at every practice that has this number."""
+    found = _patients_by_phone(db, phone)
+    names = sorted({practice.name for _, practice in found})
+    if kind in ("inzage", "overdracht"):
+        data = patient_data(db, phone)
+        _file_at_each(
+            db,
+            found,
+            kind,
+            now,
+            status="done",
+            resolution="Gegevens na SMS-verificatie getoond en als JSON aangeboden.",
+        )
+        summary = "Dit zijn alle gegevens die praktijken via PakJePlekje over dit nummer hebben."
+        return Outcome(kind, summary, names, data)
+    if kind == "correctie":
+        text = " ".join((message or "").split())[:MESSAGE_MAX]
+        if not text:
+            raise DomainError("Schrijf wat er gecorrigeerd moet worden.", field="message")
+        _file_at_each(db, found, kind, now, status="open", resolution="", message=text)
+        return Outcome(
+            kind, "Uw verzoek is doorgestuurd naar de praktijk(en); zij passen het aan.", names
+        )
+    if kind in ("verwijdering", "bezwaar"):
+        ids = [patient.id for patient, _ in found]
+        _file_at_each(
+            db,
+            found,
+            kind,
+            now,
+            status="done",
+            resolution=(
+                "Van de wachtlijst verwijderd (gegevens gewist), afgemeld, "
+                "nummer op de blokkeerlijst."
+                if kind == "verwijdering"
+                else "Van de wachtlijst gehaald en afgemeld voor SMS, nummer op de blokkeerlijst."
+            ),
+            keep_patient=kind != "verwijdering",  # the entry itself is deleted below
+        )
+        if ids:
+            db.exec(
+                update(Offer)
+                .where(col(Offer.patient_id).in_(ids), col(Offer.status) == OfferStatus.QUEUED)
+                .values(status=OfferStatus.EXPIRED)
+            )
+        if kind == "verwijdering":
+            # The delivery record stays (billing); who it went to and what it said do not.
+            db.exec(update(Message).where(col(Message.phone) == phone).values(phone="", body=""))
+            if ids:
+                db.exec(delete(Patient).where(col(Patient.id).in_(ids)))
+        else:
+            if ids:
+                db.exec(
+                    update(Patient)
+                    .where(col(Patient.id).in_(ids))
+                    .values(status="removed", opted_out_at=now, updated_at=now)
+                )
+        suppress(db, secret, phone, kind, now)
+        summary = (
+            "Uw gegevens zijn verwijderd en u krijgt geen SMS meer."
+            if kind == "verwijdering"
+            else "U staat op geen enkele wachtlijst meer en krijgt geen SMS meer."
+        )
+        return Outcome(kind, summary, names)
+    raise DomainError("Onbekend verzoek.")
+
+
+def staff_data(user: User, practice: Practice) -> dict[str, Any]:
+    return {
+        "praktijk": practice.name,
+        "account": {
+            "naam": user.name,
+            "e-mail": user.email,
+            "rol": user.role,
+            "status": user.status,
+            "aangemaakt_op": _iso(user.created_at),
+            "laatst_ingelogd_op": _iso(user.last_login_at),
+        },
+    }
+
+
+def fulfil_staff(db: Session, kind: str, email: str, message: str, now: datetime) -> Outcome:
+    """A staff member's or owner's own request. Inzage/overdracht are answered at once; the
+    rest go to the practice's inbox (the employer decides, e.g. about deleting an account)."""
+    row = db.exec(
+        select(User, Practice)
+        .join(Practice, col(Practice.id) == User.practice_id)
+        .where(User.email == email, Practice.status == "active")
+    ).first()
+    if row is None:
+        return Outcome(kind, "Wij hebben geen account met dit e-mailadres gevonden.")
+    user, practice = row
+    if kind in ("inzage", "overdracht"):
+        file_request(
+            db,
+            practice.id,  # type: ignore[arg-type]  # stored rows have an id
+            kind,
+            "staff",
+            "email",
+            now,
+            status="done",
+            user_id=user.id,
+            resolution="Accountgegevens na e-mailverificatie getoond en als JSON aangeboden.",
+        )
+        return Outcome(
+            kind,
+            "Dit zijn de gegevens van uw account.",
+            [practice.name],
+            staff_data(user, practice),
+        )
+    text = " ".join((message or "").split())[:MESSAGE_MAX]
+    if kind == "correctie" and not text:
+        raise DomainError("Schrijf wat er gecorrigeerd moet worden.", field="message")
+    file_request(
+        db,
+        practice.id,  # type: ignore[arg-type]  # stored rows have an id
+        kind,
+        "staff",
+        "email",
+        now,
+        status="open",
+        user_id=user.id,
+        message=text,
+        resolution="",
+    )
+    return Outcome(
+        kind,
+        "Uw verzoek staat in de inbox van uw praktijk; de eigenaar handelt het af.",
+        [practice.name],
+    )
