@@ -29,7 +29,8 @@ from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain.accounts.sessions import resolve_session, start_session
 from pakjeplekje.domain.actor import Actor
-from pakjeplekje.domain.core_loop import claims, slots
+from pakjeplekje.domain.core_loop import slots
+from pakjeplekje.domain.offers import OfferStatus, add_offers
 from pakjeplekje.models import Offer, Patient, Practice, Slot, Treatment, User
 from pakjeplekje.services import jobs
 
@@ -172,10 +173,8 @@ def _queued_offers(practice_id: int) -> list[int]:
             .order_by(col(Patient.id))
             .limit(DISPATCH)
         ).all()
-        return [
-            claims.create_offer(db, slot, pid, wave=1, now=now)[0].id  # type: ignore[arg-type,misc]  # stored rows have an id
-            for pid in people
-        ]
+        offers = add_offers(db, slot, people, wave=1, now=now)  # type: ignore[arg-type]  # stored rows have an id
+        return [offer.id for offer, _ in offers]  # type: ignore[misc]  # stored rows have an id
 
 
 def _dispatch(practice_id: int) -> tuple[float, int]:
@@ -186,7 +185,7 @@ def _dispatch(practice_id: int) -> tuple[float, int]:
         elapsed = time.perf_counter() - start
     with session_scope() as db:
         sent = db.exec(
-            select(func.count()).where(col(Offer.id).in_(ids), Offer.status == "sent")
+            select(func.count()).where(col(Offer.id).in_(ids), Offer.status == OfferStatus.SENT)
         ).one()
     return len(ids) / elapsed, sent
 

@@ -14,6 +14,7 @@ from sqlmodel import select
 from pakjeplekje import clock, migrations
 from pakjeplekje.db import get_engine, session_scope
 from pakjeplekje.domain.accounts.practice_settings import create_default_treatments
+from pakjeplekje.domain.offers import SlotStatus
 from pakjeplekje.domain.privacy import export as privacy_export
 from pakjeplekje.models import Message, Patient, Practice, Slot
 
@@ -61,7 +62,7 @@ def _seed() -> int:
                 "practice_id": practice_id,
                 "starts_at": now + timedelta(hours=i),
                 "duration_minutes": 30,
-                "status": "closed",
+                "status": SlotStatus.CLOSED,
                 "created_at": now,
             }
             for i in range(SLOTS)

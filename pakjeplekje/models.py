@@ -199,7 +199,7 @@ class Slot(SQLModel, table=True):
     practitioner_id: int | None = Field(
         default=None, foreign_key="practitioner.id", ondelete="SET NULL"
     )
-    status: str = Field(default="open", max_length=10)  # open | claimed | closed | expired
+    status: str = Field(default="open", max_length=10)  # a SlotStatus (domain/offers.py)
     created_by_user_id: int | None = Field(default=None)
     created_at: datetime = Field(sa_type=UTCDateTime)
     claimed_patient_id: int | None = Field(
@@ -224,8 +224,8 @@ class Offer(SQLModel, table=True):
     patient_id: int = Field(foreign_key="patient.id", ondelete="CASCADE")
     token_hash: str = Field(max_length=64, unique=True)
     wave: int = Field(default=1)
-    # queued | sending | sent | delivered | failed | clicked | claimed | lost | expired |
-    # skipped (a free trial may not text this number abroad: SMS_ALLOWED_COUNTRIES)
+    # an OfferStatus (domain/offers.py): queued | sending | sent | delivered | failed |
+    # clicked | claimed | lost | expired | skipped
     status: str = Field(default="queued", max_length=10)
     created_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)

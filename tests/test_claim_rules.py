@@ -14,7 +14,8 @@ from starlette.testclient import TestClient
 from pakjeplekje import clock
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain import billing
-from pakjeplekje.domain.core_loop import claims, replies, slots
+from pakjeplekje.domain.core_loop import replies, slots
+from pakjeplekje.domain.offers import add_offers
 from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.models import Message, Offer, Practice, Slot
 from pakjeplekje.services.demo import waiting_patient
@@ -92,7 +93,7 @@ def test_old_links_cannot_take_back_a_reopened_slot(client: TestClient, factory:
         assert slot_row is not None
         entry = waiting_patient("Nieuw", "+31611112222", slot_row.treatment_id)
         [newcomer] = patients.insert_many(db, slot_row.practice_id, [entry], clock.now())
-        _, fresh = claims.create_offer(db, slot_row, newcomer.id, wave=2, now=clock.now())  # type: ignore[arg-type]
+        [(_, fresh)] = add_offers(db, slot_row, [newcomer.id], wave=2, now=clock.now())  # type: ignore[list-item]
     assert client.post(f"/api/claim/{fresh}").json() == {"result": "claimed"}
     assert client.post(f"/api/claim/{no_show}").status_code == 410
 

@@ -16,7 +16,8 @@ import pytest
 from sqlmodel import Session, select
 
 from pakjeplekje.domain.accounts import practice_settings
-from pakjeplekje.domain.core_loop import claims, matching
+from pakjeplekje.domain.core_loop import matching
+from pakjeplekje.domain.offers import add_offers
 from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.domain.waitlist.patients import ALL_CELLS, CleanPatient, cell
 from pakjeplekje.models import Patient, Practice, Practitioner, Slot, Treatment
@@ -105,7 +106,7 @@ class World:
     def offers(self, patient: Patient, n: int, at: datetime) -> None:
         """`n` offers to `patient` made at `at`, each for its own slot."""
         for _ in range(n):
-            claims.create_offer(self.db, self.slot(), patient.id, wave=1, now=at)  # type: ignore[arg-type]
+            add_offers(self.db, self.slot(), [patient.id], wave=1, now=at)  # type: ignore[list-item]
 
     def eligible_ids(self, shape: matching.SlotShape) -> list[int]:
         return [m.patient_id for m in matching.ranked(self.db, shape, self.now, 10_000)]
@@ -259,7 +260,7 @@ def test_an_offer_for_this_slot_excludes_the_patient(world: World) -> None:
     """Never text the same person twice for one slot; offers for other slots do not count."""
     slot = world.slot()
     offered, other_slot_only, fresh = (world.patient() for _ in range(3))
-    claims.create_offer(world.db, slot, offered.id, wave=1, now=world.now)  # type: ignore[arg-type]
+    add_offers(world.db, slot, [offered.id], wave=1, now=world.now)  # type: ignore[list-item]
     world.offers(other_slot_only, 1, world.now)
     shape = world.shape(slot_id=slot.id)
     assert set(world.eligible_ids(shape)) == {other_slot_only.id, fresh.id}

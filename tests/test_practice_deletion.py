@@ -19,10 +19,11 @@ from pakjeplekje.domain.accounts.sessions import resolve_session, start_session
 from pakjeplekje.domain.core_loop import dispatch, slots
 from pakjeplekje.domain.dutch_dates import AMSTERDAM, long_date
 from pakjeplekje.domain.errors import DomainError, NotFound, PermissionDenied
+from pakjeplekje.domain.offers import add_offers
 from pakjeplekje.domain.privacy import export as privacy_export
 from pakjeplekje.domain.privacy import practice_deletion, retention
 from pakjeplekje.domain.privacy.requests import add_month
-from pakjeplekje.models import AuditEvent, Message, Offer, Patient, Practice, User
+from pakjeplekje.models import AuditEvent, Message, Offer, Patient, Practice, Slot, User
 from pakjeplekje.services import privacy_purge as privacy_jobs
 from tests import timeplan
 from tests.test_privacy_export import _messages
@@ -110,17 +111,9 @@ def test_deletion_stops_everything_at_once_and_undo_restores(
         db, email="eigenaar@alfa.nl", password=PASSWORD, client="c", secret=SECRET, now=now
     )
     assert login.user is None
-    queued = Offer(
-        practice_id=a.practice_id,
-        slot_id=a.slot_id,
-        patient_id=a.own_number_patient_id,
-        token_hash="x" * 64,
-        status="queued",
-        created_at=now,
-        expires_at=now + timedelta(days=1),
-    )
-    db.add(queued)
-    db.flush()
+    slot = db.get(Slot, a.slot_id)
+    assert slot is not None
+    [(queued, _)] = add_offers(db, slot, [a.own_number_patient_id], wave=1, now=now)
     assert dispatch.claim_for_sending(db, queued.id, "http://t/c/", now) is None  # type: ignore[arg-type]
     assert {o.status for o in db.exec(select(Offer).where(Offer.slot_id == a.slot_id))} <= {
         "expired",

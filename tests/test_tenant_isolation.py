@@ -22,8 +22,9 @@ from pakjeplekje.domain.accounts import practice_settings, team
 from pakjeplekje.domain.accounts.passwords import hash_password
 from pakjeplekje.domain.accounts.sessions import resolve_session
 from pakjeplekje.domain.actor import Actor
-from pakjeplekje.domain.core_loop import claims, slots
+from pakjeplekje.domain.core_loop import slots
 from pakjeplekje.domain.errors import DomainError, NotFound
+from pakjeplekje.domain.offers import add_offers
 from pakjeplekje.domain.privacy import audit_log, correction, objections, retention
 from pakjeplekje.domain.privacy import inbox as privacy_inbox
 from pakjeplekje.domain.privacy import requests as privacy_requests
@@ -137,7 +138,7 @@ def make_tenant(db: Session, factory: Factory, name: str) -> Tenant:
     )
     db.add(slot)
     db.flush()
-    claims.create_offer(db, slot, shared.id, wave=1, now=factory.now)  # type: ignore[arg-type]
+    add_offers(db, slot, [shared.id], wave=1, now=factory.now)  # type: ignore[list-item]
     # An open privacy request in the practice's inbox.
     db.add(
         PrivacyRequest(

@@ -21,7 +21,8 @@ from pakjeplekje.db import session_scope
 from pakjeplekje.domain import billing
 from pakjeplekje.domain.accounts.practice_settings import create_default_treatments
 from pakjeplekje.domain.accounts.sessions import start_session
-from pakjeplekje.domain.core_loop import claims, dashboard
+from pakjeplekje.domain.core_loop import dashboard
+from pakjeplekje.domain.offers import add_offers
 from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.models import Offer, Patient, Slot, Subscription, Treatment
 from pakjeplekje.services import jobs
@@ -159,7 +160,7 @@ def test_the_send_job_itself_refuses_a_foreign_number_of_a_trial(
         ids = []
         for number in (BELGIAN, DUTCH[0]):
             patient = db.exec(select(Patient).where(Patient.phone == number)).one()
-            offer, _ = claims.create_offer(db, slot, patient.id, wave=1, now=clock.now())  # type: ignore[arg-type]
+            [(offer, _)] = add_offers(db, slot, [patient.id], wave=1, now=clock.now())  # type: ignore[list-item]
             ids.append(offer.id)
     jobs.send_offers(ids)  # type: ignore[arg-type]
     assert [t["to"] for t in twilio_texts] == [DUTCH[0]]

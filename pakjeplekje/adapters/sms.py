@@ -28,15 +28,10 @@ from urllib3.exceptions import ConnectTimeoutError
 
 from pakjeplekje import clock, routes
 from pakjeplekje.config import Settings, get_settings
+from pakjeplekje.domain.core_loop.provider_errors import PERMANENT_CODES
 from pakjeplekje.logmask import mask_phone
 
 log = logging.getLogger(__name__)
-
-# Twilio error codes that no retry will fix; the caller acts on them (opt out / mark invalid).
-UNSUBSCRIBED = 21610
-INVALID_NUMBER = 21211
-NOT_A_MOBILE = 21614
-PERMANENT_CODES = frozenset({UNSUBSCRIBED, INVALID_NUMBER, NOT_A_MOBILE})
 
 DEFAULT_TIMEOUT = 10.0  # seconds; the SDK's own default is no timeout at all
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from pakjeplekje import clock
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain.accounts import auth, email_confirmation, practice_settings
-from pakjeplekje.domain.core_loop import claims
+from pakjeplekje.domain.offers import add_offers
 from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.models import Practice, Slot, Treatment
 
@@ -131,5 +131,6 @@ def offered_slot(
     db.add(slot)
     db.flush()
     assert slot.id is not None
-    tokens = [claims.create_offer(db, slot, p.id, wave=1, now=now)[1] for p in people]  # type: ignore[arg-type]  # stored rows have an id
+    offers = add_offers(db, slot, [p.id for p in people], wave=1, now=now)  # type: ignore[misc]  # stored rows have an id
+    tokens = [raw for _, raw in offers]
     return OfferedSlot(slot.id, tokens, [p.id for p in people])  # type: ignore[misc]  # stored rows have an id

@@ -68,8 +68,8 @@ def seed_practice_a(app: App) -> PracticeA:
     `flows.seed_patients` does; the claim goes through the claim API."""
     from pakjeplekje import clock
     from pakjeplekje.domain.accounts import auth
-    from pakjeplekje.domain.core_loop import claims
     from pakjeplekje.domain.dutch_dates import short_moment
+    from pakjeplekje.domain.offers import add_offers
     from pakjeplekje.domain.waitlist import patients
     from pakjeplekje.models import Practitioner as PractitionerRow
     from pakjeplekje.models import PrivacyRequest, Slot, Treatment, User
@@ -129,9 +129,9 @@ def seed_practice_a(app: App) -> PracticeA:
         ]
         db.add_all(slots)
         db.flush()
-        tokens = [claims.create_offer(db, slots[0], p.id, wave=1, now=now)[1] for p in people[:5]]  # type: ignore[arg-type]
-        for p in people[5:8]:
-            claims.create_offer(db, slots[1], p.id, wave=1, now=now)  # type: ignore[arg-type]
+        first = add_offers(db, slots[0], [p.id for p in people[:5]], wave=1, now=now)  # type: ignore[misc]
+        tokens = [raw for _, raw in first]
+        add_offers(db, slots[1], [p.id for p in people[5:8]], wave=1, now=now)  # type: ignore[misc]
         message = f"Mijn nieuwe adres is Quispelstraat {tag}"
         request = PrivacyRequest(
             practice_id=practice_id,

@@ -17,12 +17,12 @@ from sqlmodel import Session, col, select, update
 
 from pakjeplekje.domain import audit, billing, throttle
 from pakjeplekje.domain.dutch_dates import short_moment
-from pakjeplekje.domain.tokens import hash_token, keyed_hash, new_token
+from pakjeplekje.domain.offers import CLAIMABLE, NOT_VIEWED, OfferStatus, SlotStatus
+from pakjeplekje.domain.tokens import hash_token, keyed_hash
 from pakjeplekje.models import Offer, Patient, Practice, Slot
 
 TOKEN_MAX = 100
 GUESS_LIMIT = 30  # unknown tokens per client per 15 minutes before that client is locked
-OPEN_OFFER = ("queued", "sending", "sent", "delivered", "clicked")
 
 
 @dataclass(frozen=True)
@@ -39,25 +39,6 @@ class ClaimView:
     @property
     def starts_local(self) -> datetime:
         return self.starts_at.astimezone(ZoneInfo(self.timezone))
-
-
-def create_offer(
-    db: Session, slot: Slot, patient_id: int, *, wave: int, now: datetime
-) -> tuple[Offer, str]:
-    """An offer with its raw claim token (≥ 128 bits; only the hash is stored)."""
-    raw, digest = new_token()
-    offer = Offer(
-        practice_id=slot.practice_id,
-        slot_id=slot.id,  # type: ignore[arg-type]  # stored rows have an id
-        patient_id=patient_id,
-        token_hash=digest,
-        wave=wave,
-        created_at=now,
-        expires_at=slot.starts_at,
-    )
-    db.add(offer)
-    db.flush()
-    return offer, raw
 
 
 def _find(db: Session, which: ColumnElement[bool]) -> tuple[Offer, Slot, Practice] | None:
@@ -78,13 +59,13 @@ def _by_token(raw: str) -> ColumnElement[bool] | None:
 def _state(offer: Offer, slot: Slot, now: datetime) -> str:
     """What this offer's link means now. A lost offer stays lost, even when staff reopen the
     slot after a no-show: the reopened slot gets new offers, old links cannot take it back."""
-    if offer.status == "claimed" and slot.status == "claimed":
+    if offer.status == OfferStatus.CLAIMED and slot.status == SlotStatus.CLAIMED:
         return "claimed_by_you" if slot.claimed_patient_id == offer.patient_id else "taken"
-    if offer.status == "lost":  # lost the race, or won and was given back (the no-show)
+    if offer.status == OfferStatus.LOST:  # lost the race, or won and was given back (the no-show)
         return "expired" if offer.claimed_at is not None else "taken"
-    if slot.status == "claimed":
+    if slot.status == SlotStatus.CLAIMED:
         return "taken"
-    if slot.status != "open" or now >= offer.expires_at or offer.status not in OPEN_OFFER:
+    if slot.status != SlotStatus.OPEN or now >= offer.expires_at or offer.status not in CLAIMABLE:
         return "expired"
     return "open"
 
@@ -104,9 +85,9 @@ def view(db: Session, raw: str, now: datetime) -> ClaimView | None:
     if found is None:
         return None
     offer, slot, practice = found
-    first_view = offer.status in ("queued", "sending", "sent", "delivered")
+    first_view = offer.status in NOT_VIEWED
     if first_view:
-        offer.status, offer.clicked_at = "clicked", now
+        offer.status, offer.clicked_at = OfferStatus.CLICKED, now
         db.add(offer)
     return ClaimView(
         practice.name,
@@ -188,7 +169,7 @@ def _claim(
         select(Offer.id)
         .where(
             col(Offer.id) == offer.id,
-            col(Offer.status).in_(OPEN_OFFER),
+            col(Offer.status).in_(CLAIMABLE),
             col(Offer.expires_at) > now,
         )
         .exists()
@@ -196,9 +177,9 @@ def _claim(
     won = (
         db.exec(
             update(Slot)
-            .where(col(Slot.id) == slot.id, col(Slot.status) == "open", offer_open)
+            .where(col(Slot.id) == slot.id, col(Slot.status) == SlotStatus.OPEN, offer_open)
             .values(
-                status="claimed",
+                status=SlotStatus.CLAIMED,
                 claimed_patient_id=offer.patient_id,
                 claimed_at=now,
                 claimed_via=channel,
@@ -213,21 +194,21 @@ def _claim(
         state = _state(offer, slot, now)
         if state == "open":  # an offer expired meanwhile
             state = "expired"
-        if state == "taken" and offer.status in OPEN_OFFER:
-            offer.status = "lost"
+        if state == "taken" and offer.status in CLAIMABLE:
+            offer.status = OfferStatus.LOST
             db.add(offer)
         return _answer(state, slot, practice)
 
-    offer.status, offer.claimed_at = "claimed", now
+    offer.status, offer.claimed_at = OfferStatus.CLAIMED, now
     db.add(offer)
     db.exec(
         update(Offer)
         .where(
             col(Offer.slot_id) == slot.id,
             col(Offer.id) != offer.id,
-            col(Offer.status).in_(OPEN_OFFER),
+            col(Offer.status).in_(CLAIMABLE),
         )
-        .values(status="lost")
+        .values(status=OfferStatus.LOST)
     )
     db.exec(
         update(Patient)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, func, select
 
 from pakjeplekje.domain.core_loop import dispatch, slots
+from pakjeplekje.domain.offers import SlotStatus
 from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.models import Slot
 
@@ -46,8 +47,8 @@ def progress(offers: list[slots.OfferRow]) -> str:
 def overview(db: Session, practice_id: int, now: datetime) -> Overview:
     """Everything on the dashboard in a handful of indexed queries of this practice only."""
     recent = slots.list_recent(db, practice_id, now, limit=50, days=int(PERIOD.days))
-    open_rows = [r for r in recent if r.status == "open"]
-    fills = [r for r in recent if r.status == "claimed"]
+    open_rows = [r for r in recent if r.status == SlotStatus.OPEN]
+    fills = [r for r in recent if r.status == SlotStatus.CLAIMED]
     since = now - PERIOD
     outcome = dict(
         db.exec(
@@ -55,7 +56,7 @@ def overview(db: Session, practice_id: int, now: datetime) -> Overview:
             .where(
                 Slot.practice_id == practice_id,
                 Slot.created_at > since,
-                col(Slot.status).in_(("claimed", "expired", "closed")),
+                col(Slot.status).in_((SlotStatus.CLAIMED, SlotStatus.EXPIRED, SlotStatus.CLOSED)),
             )
             .group_by(col(Slot.status))
         ).all()
@@ -66,7 +67,7 @@ def overview(db: Session, practice_id: int, now: datetime) -> Overview:
             select(Slot.created_at, Slot.claimed_at).where(
                 Slot.practice_id == practice_id,
                 Slot.created_at > since,
-                Slot.status == "claimed",
+                Slot.status == SlotStatus.CLAIMED,
             )
         ).all()
         if claimed is not None
@@ -75,7 +76,7 @@ def overview(db: Session, practice_id: int, now: datetime) -> Overview:
         waiting=patients.count_waiting(db, practice_id),
         open_slots=[OpenSlot(r, progress(r.offers)) for r in open_rows],
         recent_fills=fills[:RECENT_FILLS],
-        filled=outcome.get("claimed", 0),
+        filled=outcome.get(SlotStatus.CLAIMED, 0),
         ended=sum(outcome.values()),
         median_minutes_to_fill=round(statistics.median(fill_times)) if fill_times else None,
         unsure_sms=len(dispatch.stuck_offers(db, practice_id, now)),

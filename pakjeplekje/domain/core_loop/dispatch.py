@@ -16,12 +16,12 @@ from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, select, update
 
 from pakjeplekje.domain import billing, phones
+from pakjeplekje.domain.core_loop.provider_errors import INVALID_NUMBER_CODES, OPTED_OUT_CODES
 from pakjeplekje.domain.core_loop.sms_texts import confirmation_text, offer_text
+from pakjeplekje.domain.offers import OfferStatus, SlotStatus
 from pakjeplekje.domain.tokens import new_token
 from pakjeplekje.models import Message, Offer, Patient, Practice, Slot
 
-OPTED_OUT_CODES = frozenset({21610})
-INVALID_NUMBER_CODES = frozenset({21211, 21614})
 MAX_ATTEMPTS = 5  # a retryable failure after the fifth attempt is final
 RETRY_FIRST = timedelta(seconds=30)
 RETRY_MAX = timedelta(minutes=10)
@@ -76,15 +76,15 @@ def claim_for_sending(
     or when the rules say no text: a trial practice's offer to a number outside `countries`
     (SMS_ALLOWED_COUNTRIES) ends `skipped`, whoever queued it."""
     raw, digest = new_token()
-    open_slot = select(Slot.id).where(Slot.status == "open", Slot.starts_at > now)
+    open_slot = select(Slot.id).where(Slot.status == SlotStatus.OPEN, Slot.starts_at > now)
     moved = db.exec(
         update(Offer)
         .where(
             col(Offer.id) == offer_id,
-            col(Offer.status) == "queued",
+            col(Offer.status) == OfferStatus.QUEUED,
             col(Offer.slot_id).in_(open_slot),
         )
-        .values(status="sending", token_hash=digest)
+        .values(status=OfferStatus.SENDING, token_hash=digest)
     ).rowcount
     context = _context(db, col(Offer.id) == offer_id) if moved == 1 else None
     if context is None:
@@ -94,7 +94,9 @@ def claim_for_sending(
         return None
     if _abroad_on_trial(db, context[1], countries):
         db.exec(
-            update(Offer).where(col(Offer.id) == offer_id).values(status="skipped", retry_at=None)
+            update(Offer)
+            .where(col(Offer.id) == offer_id)
+            .values(status=OfferStatus.SKIPPED, retry_at=None)
         )
         return None
     return _outgoing(
@@ -119,7 +121,7 @@ def _hold_back(db: Session, offer_id: int, now: datetime) -> None:
     db.exec(
         update(Offer)
         .where(col(Offer.id) == offer_id)
-        .values(status="queued", retry_at=now + RETRY_MAX)
+        .values(status=OfferStatus.QUEUED, retry_at=now + RETRY_MAX)
     )
 
 
@@ -127,7 +129,7 @@ def confirmation_for(
     db: Session, offer_id: int, now: datetime, countries: frozenset[str] | None = None
 ) -> OutgoingSms | None:
     """The confirmation text for the winner of a slot (only for a claimed offer)."""
-    context = _context(db, col(Offer.id) == offer_id, col(Offer.status) == "claimed")
+    context = _context(db, col(Offer.id) == offer_id, col(Offer.status) == OfferStatus.CLAIMED)
     if context is None:
         return None
     if not billing.can_send_sms(db, context[2].id, now):  # type: ignore[arg-type]  # stored rows have an id
@@ -170,7 +172,7 @@ def record_sent(
     db.exec(
         update(Offer)
         .where(col(Offer.id) == sms.offer_id)
-        .values(status="sent", sent_at=now, retry_at=None)
+        .values(status=OfferStatus.SENT, sent_at=now, retry_at=None)
     )
     db.exec(
         update(Patient)
@@ -195,7 +197,7 @@ def record_failed(
     assert offer is not None
     offer.attempts += 1
     again = retryable and offer.attempts < MAX_ATTEMPTS
-    offer.status = "queued" if again else "failed"
+    offer.status = OfferStatus.QUEUED if again else OfferStatus.FAILED
     offer.retry_at = now + retry_delay(offer.attempts) if again else None
     db.add(offer)
     apply_provider_error(db, sms.patient_id, code, now)
@@ -218,12 +220,12 @@ def due_for_sending(db: Session, now: datetime, lost_after: timedelta = LOST_AFT
     passed, and first attempts whose send job never ran (queued for longer than `lost_after`,
     e.g. the job queue lost it). Sending them twice is impossible: `claim_for_sending` wins once.
     """
-    open_slot = select(Slot.id).where(Slot.status == "open", Slot.starts_at > now)
+    open_slot = select(Slot.id).where(Slot.status == SlotStatus.OPEN, Slot.starts_at > now)
     return list(
         db.exec(  # type: ignore[arg-type]  # stored rows have an id
             select(Offer.id)
             .where(
-                Offer.status == "queued",
+                Offer.status == OfferStatus.QUEUED,
                 col(Offer.slot_id).in_(open_slot),
                 or_(
                     col(Offer.retry_at) <= now,
@@ -244,7 +246,7 @@ def stuck_offers(
         db.exec(  # type: ignore[arg-type]  # stored rows have an id
             select(Offer.id).where(
                 Offer.practice_id == practice_id,
-                Offer.status == "sending",
+                Offer.status == OfferStatus.SENDING,
                 Offer.created_at < now - older_than,
             )
         ).all()

@@ -20,12 +20,12 @@ from pakjeplekje.domain.core_loop.sms_texts import (
     opted_in_text,
     opted_out_text,
 )
+from pakjeplekje.domain.offers import ANSWERABLE_BY_SMS, AWAITING_DELIVERY, OfferStatus, SlotStatus
 from pakjeplekje.models import Message, Offer, Patient, Practice, Slot
 
 STOP_WORDS = {"STOP", "STOPPEN", "AFMELDEN", "STOPALL", "UNSUBSCRIBE"}
 START_WORDS = {"START"}
 CLAIM_WORDS = {"JA"}
-ANSWERED = ("sent", "delivered", "clicked")
 HELP_EVERY = timedelta(hours=24)
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 TAKEN = "Helaas, deze plek is al vergeven. U blijft op de wachtlijst staan."
@@ -69,9 +69,9 @@ def _newest_open_offer(db: Session, phone: str, now: datetime) -> tuple[Offer, P
         .where(
             Patient.phone == phone,
             Practice.status == "active",
-            col(Offer.status).in_(ANSWERED),
+            col(Offer.status).in_(ANSWERABLE_BY_SMS),
             Offer.expires_at > now,
-            Slot.status == "open",
+            Slot.status == SlotStatus.OPEN,
             Slot.starts_at > now,
         )
     )
@@ -167,8 +167,8 @@ def handle_reply(db: Session, phone: str, body: str, now: datetime) -> Reply:
 def _claim(db: Session, offer: Offer, practice: Practice, now: datetime) -> Reply:
     """`offer` is the newest claimable one, or else the newest one (to say why not). Whether
     the practice takes claims at all is decided in `claims`, as for the claim link."""
-    if offer.status not in ANSWERED:
-        if offer.status == "lost":
+    if offer.status not in ANSWERABLE_BY_SMS:
+        if offer.status == OfferStatus.LOST:
             return Reply(TAKEN)
         return Reply("Er staat op dit moment geen vrije plek voor u open.")
     result = claims.claim_offer(db, offer.id, channel="sms", now=now)  # type: ignore[arg-type]  # stored rows have an id
@@ -200,16 +200,14 @@ def apply_status(
     db.add(message)
     if message.offer_id is not None:
         new_offer_status = (
-            "delivered"
+            OfferStatus.DELIVERED
             if status == "delivered"
-            else ("failed" if status in ("failed", "undelivered") else None)
+            else (OfferStatus.FAILED if status in ("failed", "undelivered") else None)
         )
         if new_offer_status:
             db.exec(
                 update(Offer)
-                .where(
-                    col(Offer.id) == message.offer_id, col(Offer.status).in_(("sending", "sent"))
-                )
+                .where(col(Offer.id) == message.offer_id, col(Offer.status).in_(AWAITING_DELIVERY))
                 .values(status=new_offer_status)
             )
     if message.patient_id is not None:

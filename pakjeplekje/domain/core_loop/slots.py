@@ -15,13 +15,12 @@ from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.core_loop import matching
 from pakjeplekje.domain.core_loop.quiet_hours import first_wave_held_until
 from pakjeplekje.domain.errors import DomainError, NotFound
-from pakjeplekje.domain.tokens import new_token
+from pakjeplekje.domain.offers import CLAIMABLE, OfferStatus, SlotStatus, add_offers
 from pakjeplekje.models import Offer, Patient, Practice, Practitioner, Slot, Treatment
 
 DURATION_MIN, DURATION_MAX = 5, 240
 MAX_AHEAD = timedelta(days=60)
 EARLIEST, LATEST = time(7, 0), time(22, 0)
-OPEN_OFFER = ("queued", "sending", "sent", "delivered", "clicked")
 CLOSE_REASONS = {"zelf_ingevuld": "Zelf ingevuld", "gaat_niet_door": "Gaat niet door"}
 
 
@@ -151,24 +150,10 @@ def add_wave(
         slot.practitioner_id,
         slot.id,
     )
-    chosen = matching.ranked(db, shape, now, practice.wave_size)
-    abroad = _outside(db, [m.patient_id for m in chosen], slot.practice_id, countries)
-    offers = [
-        Offer(
-            practice_id=slot.practice_id,
-            slot_id=slot.id,
-            patient_id=m.patient_id,
-            token_hash=new_token()[1],
-            wave=wave,
-            status="skipped" if m.patient_id in abroad else "queued",
-            created_at=now,
-            expires_at=slot.starts_at,
-        )
-        for m in chosen
-    ]
-    db.add_all(offers)
-    db.flush()
-    return [o.id for o in offers if o.status == "queued"]  # type: ignore[misc]  # stored rows have an id
+    chosen = [m.patient_id for m in matching.ranked(db, shape, now, practice.wave_size)]
+    abroad = _outside(db, chosen, slot.practice_id, countries)
+    offers = add_offers(db, slot, chosen, wave=wave, now=now, skipped=abroad)
+    return [o.id for o, _ in offers if o.status == OfferStatus.QUEUED]  # type: ignore[misc]  # stored rows have an id
 
 
 def _outside(
@@ -232,35 +217,40 @@ def close_slot(db: Session, actor: Actor, *, slot_id: int, reason: str, now: dat
     if reason not in CLOSE_REASONS:
         raise DomainError("Kies waarom de plek sluit.")
     slot = _own_slot(db, actor, slot_id)
-    if slot.status != "open":
+    if slot.status != SlotStatus.OPEN:
         raise DomainError("Deze plek is al gevuld of gesloten.")
-    slot.status, slot.closed_reason = "closed", reason
+    slot.status, slot.closed_reason = SlotStatus.CLOSED, reason
     db.add(slot)
     db.exec(
         update(Offer)
         .where(
             col(Offer.slot_id) == slot.id,
-            col(Offer.status).in_(OPEN_OFFER),
+            col(Offer.status).in_(CLAIMABLE),
         )
-        .values(status="expired")
+        .values(status=OfferStatus.EXPIRED)
     )
     audit.by_actor(db, actor, "slot.closed", "slot", slot.id, now, detail=reason)
     return slot
 
 
-OFFER_LABELS = {
-    "queued": "in wachtrij",
-    "sending": "verzenden…",
-    "sent": "verstuurd",
-    "delivered": "afgeleverd",
-    "failed": "mislukt",
-    "clicked": "bekeken",
-    "claimed": "geclaimd",
-    "lost": "te laat",
-    "expired": "verlopen",
-    "skipped": "niet verstuurd: buitenlands nummer (proefperiode)",
+OFFER_LABELS: dict[str, str] = {
+    OfferStatus.QUEUED: "in wachtrij",
+    OfferStatus.SENDING: "verzenden…",
+    OfferStatus.SENT: "verstuurd",
+    OfferStatus.DELIVERED: "afgeleverd",
+    OfferStatus.FAILED: "mislukt",
+    OfferStatus.CLICKED: "bekeken",
+    OfferStatus.CLAIMED: "geclaimd",
+    OfferStatus.LOST: "te laat",
+    OfferStatus.EXPIRED: "verlopen",
+    OfferStatus.SKIPPED: "niet verstuurd: buitenlands nummer (proefperiode)",
 }
-SLOT_LABELS = {"open": "Open", "claimed": "Gevuld", "closed": "Gesloten", "expired": "Verlopen"}
+SLOT_LABELS: dict[str, str] = {
+    SlotStatus.OPEN: "Open",
+    SlotStatus.CLAIMED: "Gevuld",
+    SlotStatus.CLOSED: "Gesloten",
+    SlotStatus.EXPIRED: "Verlopen",
+}
 
 
 @dataclass(frozen=True)
@@ -306,7 +296,7 @@ def list_recent(
     winners: dict[int, str] = {}
     for offer, name in offers:
         by_slot[offer.slot_id].append(OfferRow(name, offer.status, offer.wave))
-        if offer.status == "claimed":
+        if offer.status == OfferStatus.CLAIMED:
             winners[offer.slot_id] = name
     treatments = dict(
         db.exec(
@@ -334,7 +324,7 @@ def reopen_slot(db: Session, actor: Actor, *, slot_id: int, now: datetime) -> Sl
     """The claimer cancelled or did not come: back on the waitlist, the slot open again for
     the others (who were not offered it yet) while there is time."""
     slot = _own_slot(db, actor, slot_id)
-    if slot.status != "claimed":
+    if slot.status != SlotStatus.CLAIMED:
         raise DomainError("Alleen een gevulde plek kan opnieuw worden vrijgegeven.")
     practice = _practice(db, actor)
     if slot.starts_at - now < timedelta(minutes=practice.min_notice_minutes):
@@ -349,13 +339,13 @@ def reopen_slot(db: Session, actor: Actor, *, slot_id: int, now: datetime) -> Sl
     )
     db.exec(
         update(Offer)
-        .where(col(Offer.slot_id) == slot.id, col(Offer.status) == "claimed")
-        .values(status="lost")
+        .where(col(Offer.slot_id) == slot.id, col(Offer.status) == OfferStatus.CLAIMED)
+        .values(status=OfferStatus.LOST)
     )
     db.exec(
         update(Slot)
         .where(col(Slot.id) == slot.id)
-        .values(status="open", claimed_patient_id=None, claimed_at=None, claimed_via=None)
+        .values(status=SlotStatus.OPEN, claimed_patient_id=None, claimed_at=None, claimed_via=None)
     )
     db.refresh(slot)
     audit.by_actor(db, actor, "slot.reopened", "slot", slot.id, now)

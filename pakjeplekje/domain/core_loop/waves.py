@@ -32,16 +32,15 @@ from sqlmodel import Session, col, select, update
 
 from pakjeplekje.domain.core_loop import slots
 from pakjeplekje.domain.core_loop.quiet_hours import quiet_period_end
+from pakjeplekje.domain.offers import WAITING_FOR_ANSWER, OfferStatus, SlotStatus
 from pakjeplekje.models import Offer, Practice, Slot
-
-WAITING_FOR_ANSWER = ("queued", "sent", "delivered", "clicked")
 
 
 def next_wave_at(
     practice: Practice, slot: Slot, last_wave_at: datetime, now: datetime
 ) -> datetime | None:
     """When the slot's next wave may go out (may lie in the past: it is overdue), or None."""
-    if slot.status != "open":
+    if slot.status != SlotStatus.OPEN:
         return None
     notice = timedelta(minutes=practice.min_notice_minutes)
     if slot.starts_at - now < notice:
@@ -63,7 +62,7 @@ def run_due_waves(db: Session, now: datetime) -> list[int]:
     never build the same wave twice."""
     open_slots = db.exec(
         select(Slot)
-        .where(Slot.status == "open", Slot.starts_at > now)
+        .where(Slot.status == SlotStatus.OPEN, Slot.starts_at > now)
         .order_by(col(Slot.id))
         .with_for_update(skip_locked=True, of=Slot)
     ).all()
@@ -93,7 +92,9 @@ def expire_offers(db: Session, now: datetime) -> dict[int, int]:
     number of offers expired (staff pages of those practices need a refresh)."""
     ended = list(
         db.exec(
-            select(Slot.id, Slot.practice_id).where(Slot.status == "open", Slot.starts_at <= now)
+            select(Slot.id, Slot.practice_id).where(
+                Slot.status == SlotStatus.OPEN, Slot.starts_at <= now
+            )
         ).all()
     )
     changed: Counter[int] = Counter({practice_id: 0 for _, practice_id in ended})
@@ -101,9 +102,11 @@ def expire_offers(db: Session, now: datetime) -> dict[int, int]:
         db.exec(
             update(Slot)
             .where(col(Slot.id).in_([slot_id for slot_id, _ in ended]))
-            .values(status="expired")
+            .values(status=SlotStatus.EXPIRED)
         )
-    gone = select(Slot.id).where(or_(col(Slot.status) != "open", col(Slot.starts_at) <= now))
+    gone = select(Slot.id).where(
+        or_(col(Slot.status) != SlotStatus.OPEN, col(Slot.starts_at) <= now)
+    )
     stale = db.exec(
         select(Offer.id, Offer.practice_id).where(
             col(Offer.status).in_(WAITING_FOR_ANSWER),
@@ -117,7 +120,7 @@ def expire_offers(db: Session, now: datetime) -> dict[int, int]:
                 col(Offer.id).in_([offer_id for offer_id, _ in stale]),
                 col(Offer.status).in_(WAITING_FOR_ANSWER),
             )
-            .values(status="expired")
+            .values(status=OfferStatus.EXPIRED)
         )
         changed.update(practice_id for _, practice_id in stale)
     return dict(changed)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import Session, col, delete, select, update
 
 from pakjeplekje.domain.errors import DomainError
+from pakjeplekje.domain.offers import OfferStatus
 from pakjeplekje.domain.privacy.inbox import file_request
 from pakjeplekje.domain.privacy.requests import MESSAGE_MAX
 from pakjeplekje.domain.privacy.suppression import suppress
@@ -170,8 +171,8 @@ def fulfil_patient(
         if ids:
             db.exec(
                 update(Offer)
-                .where(col(Offer.patient_id).in_(ids), col(Offer.status).in_(("queued",)))
-                .values(status="expired")
+                .where(col(Offer.patient_id).in_(ids), col(Offer.status) == OfferStatus.QUEUED)
+                .values(status=OfferStatus.EXPIRED)
             )
         if kind == "verwijdering":
             # The delivery record stays (billing); who it went to and what it said do not.

@@ -34,6 +34,7 @@ from pakjeplekje.domain.accounts.passwords import check_password
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.emails import Email, deletion_email
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
+from pakjeplekje.domain.offers import WAITING_FOR_ANSWER, OfferStatus, SlotStatus
 from pakjeplekje.domain.privacy import export as privacy_export
 from pakjeplekje.domain.tokens import keyed_hash
 from pakjeplekje.models import AuthSession, LoginThrottle, Offer, Practice, Slot, User
@@ -42,20 +43,19 @@ log = logging.getLogger(__name__)
 
 DEFAULT_GRACE = timedelta(days=30)
 UNDO_LINK = "undo_deletion"
-OPEN_OFFERS = ("queued", "sent", "delivered", "clicked")
 
 
 def _stop_outreach(db: Session, practice_id: int, now: datetime) -> None:
     """Open slots close and their open offers expire: no wave, no text, no claim."""
     db.exec(
         update(Offer)
-        .where(col(Offer.practice_id) == practice_id, col(Offer.status).in_(OPEN_OFFERS))
-        .values(status="expired")
+        .where(col(Offer.practice_id) == practice_id, col(Offer.status).in_(WAITING_FOR_ANSWER))
+        .values(status=OfferStatus.EXPIRED)
     )
     db.exec(
         update(Slot)
-        .where(col(Slot.practice_id) == practice_id, col(Slot.status) == "open")
-        .values(status="closed", closed_reason="praktijk_verwijderd")
+        .where(col(Slot.practice_id) == practice_id, col(Slot.status) == SlotStatus.OPEN)
+        .values(status=SlotStatus.CLOSED, closed_reason="praktijk_verwijderd")
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pakjeplekje import routes
+from pakjeplekje.domain.offers import SlotStatus
 from pakjeplekje.ui.components.email_confirmation import email_confirmation_callout
 from pakjeplekje.ui.components.forms import error_callout, field, labelled, submit_button
 from pakjeplekje.ui.components.layout import staff_page
@@ -137,11 +138,11 @@ def _slot(row: rx.vars.ObjectVar[SlotCard]) -> rx.Component:
                 rx.text(row.duration, " min · ", row.treatment),
                 rx.badge(
                     row.status_label,
-                    color_scheme=rx.cond(row.status == "claimed", "green", "gray"),
+                    color_scheme=rx.cond(row.status == SlotStatus.CLAIMED.value, "green", "gray"),
                 ),
                 rx.spacer(),
                 rx.cond(
-                    row.status == "open",
+                    row.status == SlotStatus.OPEN.value,
                     rx.hstack(
                         rx.button(
                             "Zelf ingevuld",
@@ -159,7 +160,7 @@ def _slot(row: rx.vars.ObjectVar[SlotCard]) -> rx.Component:
                     ),
                 ),
                 rx.cond(
-                    row.status == "claimed",
+                    row.status == SlotStatus.CLAIMED.value,
                     rx.button(
                         "Opnieuw vrijgeven",
                         size="1",
