@@ -34,6 +34,7 @@ class UnitOfWork:
     def __init__(self, db: Session) -> None:
         self.db = db
         self._effects: list[Callable[[], object]] = []
+        self.failed = 0  # effects that raised after the commit (a use case may tell the user)
 
     def after_commit(self, effect: Callable[[], object]) -> None:
         self._effects.append(effect)
@@ -56,6 +57,7 @@ class UnitOfWork:
             try:
                 effect()
             except Exception:  # the work is committed: one failed effect must not hide it
+                self.failed += 1
                 log.exception("an after-commit effect failed")
         self._effects.clear()
 

@@ -13,14 +13,14 @@ from sqlmodel import Session
 from pakjeplekje import clock, routes
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain.accounts import auth, email_confirmation, links, team
-from pakjeplekje.domain.emails import Email
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.services import logins
+from pakjeplekje.services.unit_of_work import UnitOfWork
 from pakjeplekje.ui.state.base import (
     client_id,
     in_transaction,
+    in_unit_of_work,
     link,
-    send_after_commit,
 )
 from pakjeplekje.ui.state.guard import public_event
 from pakjeplekje.web.session_cookie import binding_cookie_for_script
@@ -94,10 +94,8 @@ class SignupState(rx.State):
             )
         )
 
-        outbox: list[Email] = []
-
-        def work(db: Session) -> str:
-            now = clock.now()
+        def work(uow: UnitOfWork) -> str:
+            now, db = clock.now(), uow.db
             user = auth.sign_up(
                 db,
                 practice_name=_field(form, "practice_name"),
@@ -106,14 +104,11 @@ class SignupState(rx.State):
                 password=_field(form, "password"),
                 now=now,
             )
-            outbox.append(email_confirmation.start(db, user, link, now))  # before the 1st SMS
+            # before the 1st SMS; if the mail fails, "stuur opnieuw" is on the dashboard
+            uow.send_mail(email_confirmation.start(db, user, link, now))
             return auth.issue_login_grant(db, user, now)
 
-        grant = await in_transaction(work)
-        try:
-            await send_after_commit(outbox)
-        except Exception as exc:  # the practice exists: "stuur opnieuw" on the dashboard
-            log.warning("sign-up: confirmation mail not sent (%s)", type(exc).__name__)
+        grant = await in_unit_of_work(work)
         self.error = ""
         return _enter_app(grant)
 
@@ -128,20 +123,18 @@ class ForgotPasswordState(rx.State):
 
     @public_event(error="error")
     async def submit(self, form: dict) -> None:
-        outbox: list[Email] = []
         client, secret = client_id(self), get_settings().secret_key
-        await in_transaction(
-            lambda db: auth.request_password_reset(
-                db,
+        await in_unit_of_work(
+            lambda uow: auth.request_password_reset(
+                uow.db,
                 email=_field(form, "email"),
                 client=client,
                 secret=secret,
-                send_mail=outbox.append,
+                send_mail=uow.send_mail,
                 link=link,
                 now=clock.now(),
             )
         )
-        await send_after_commit(outbox)
         self.error, self.sent = "", True
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 from typing import TypeVar
@@ -11,13 +10,12 @@ import reflex as rx
 from sqlmodel import Session
 
 from pakjeplekje import clock, routes
-from pakjeplekje.adapters.mail import get_mailer
 from pakjeplekje.client_address import client_address, limit_key
 from pakjeplekje.config import get_settings
-from pakjeplekje.db import session_scope
 from pakjeplekje.domain.accounts.sessions import resolve_session
 from pakjeplekje.domain.actor import Actor
-from pakjeplekje.domain.emails import Email
+from pakjeplekje.services import unit_of_work
+from pakjeplekje.services.unit_of_work import UnitOfWork
 from pakjeplekje.web.session_cookie import token_from_cookie_header
 
 T = TypeVar("T")
@@ -25,19 +23,13 @@ T = TypeVar("T")
 
 async def in_transaction(work: Callable[[Session], T]) -> T:
     """Run `work` in one committed transaction on a worker thread (never block the event loop)."""
-
-    def run() -> T:
-        with session_scope() as db:
-            return work(db)
-
-    return await asyncio.to_thread(run)
+    return await unit_of_work.run_off_loop(lambda uow: work(uow.db))
 
 
-async def send_after_commit(outbox: list[Email]) -> None:
-    """Mails leave only once the transaction that created their links has committed."""
-    mailer = get_mailer()
-    for email in outbox:
-        await asyncio.to_thread(mailer.send, email)
+async def in_unit_of_work(work: Callable[[UnitOfWork], T]) -> T:
+    """`in_transaction` for work with effects (mail, jobs, live updates): they run after the
+    commit, and not at all when it rolls back."""
+    return await unit_of_work.run_off_loop(work)
 
 
 def session_token(state: rx.State) -> str | None:

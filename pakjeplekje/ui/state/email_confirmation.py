@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import reflex as rx
 
-from pakjeplekje import clock
 from pakjeplekje.domain.accounts import email_confirmation
 from pakjeplekje.domain.actor import Actor
-from pakjeplekje.domain.emails import Email
 from pakjeplekje.domain.errors import DomainError
-from pakjeplekje.ui.state.base import in_transaction, link, send_after_commit
+from pakjeplekje.services import email_confirmation as confirmation_service
+from pakjeplekje.ui.state.base import in_transaction
 from pakjeplekje.ui.state.guard import staff_event
 
 log = logging.getLogger(__name__)
@@ -34,19 +34,13 @@ class EmailConfirmationState(rx.State):
 
     @staff_event
     async def resend(self, actor: Actor) -> None:
-        outbox: list[Email] = []
         try:
-            await in_transaction(
-                lambda db: outbox.append(email_confirmation.resend(db, actor, link, clock.now()))
-            )
+            sent = await asyncio.to_thread(confirmation_service.resend, actor)
         except DomainError as exc:
             self.notice, self.error = "", exc.message
             self.pending = exc.message != email_confirmation.ALREADY
             return
-        try:
-            await send_after_commit(outbox)
-        except Exception as exc:  # SMTP down: say so, the owner can try again
-            log.warning("confirmation mail not sent (%s)", type(exc).__name__)
+        if not sent:  # SMTP down: say so, the owner can try again
             self.notice, self.error = "", "Versturen lukte niet. Probeer het straks opnieuw."
             return
         self.error = ""

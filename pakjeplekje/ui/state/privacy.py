@@ -5,27 +5,24 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import timedelta
+from functools import partial
 
 import reflex as rx
 from sqlmodel import Session
 
 from pakjeplekje import clock, routes
-from pakjeplekje.config import get_settings
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.privacy import export as privacy_export
 from pakjeplekje.domain.privacy import inbox as privacy_inbox
-from pakjeplekje.domain.privacy import practice_deletion, retention
 from pakjeplekje.domain.privacy import requests as privacy_requests
+from pakjeplekje.domain.privacy import retention
 from pakjeplekje.domain.waitlist.patients import local_date
-from pakjeplekje.services import billing as subscriptions
+from pakjeplekje.services import practice_deletion as deletion_service
 from pakjeplekje.ui.state.base import (
     full_page_redirect,
     in_transaction,
-    link,
     record_id,
-    send_after_commit,
 )
 from pakjeplekje.ui.state.guard import RecordId, owner_event, staff_event
 
@@ -148,22 +145,15 @@ class PrivacyState(rx.State):
     @owner_event(error="deletion_error")
     async def delete_practice(self, actor: Actor, form: dict) -> rx.event.EventSpec | list | None:
         """Re-enter the password and type the practice name; logs everyone out."""
-        now, settings = clock.now(), get_settings()
-        requested = await in_transaction(
-            lambda db: practice_deletion.request_deletion(
-                db,
+        await asyncio.to_thread(
+            partial(
+                deletion_service.request,
                 actor,
                 password=str(form.get("password", "")),
                 typed_name=str(form.get("practice_name", "")),
                 immediately=bool(form.get("immediately")),
-                link=link,
-                now=now,
-                grace=timedelta(days=settings.practice_deletion_days),
-                secret=settings.secret_key,
             )
         )
-        await send_after_commit(requested.emails)
-        await asyncio.to_thread(subscriptions.cancel_stripe, requested.stripe_subscriptions)
         return full_page_redirect(routes.login("verwijderd"))
 
     @staff_event

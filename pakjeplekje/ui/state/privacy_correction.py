@@ -10,7 +10,8 @@ from sqlmodel import Session
 from pakjeplekje import clock
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.privacy import correction, objections
-from pakjeplekje.ui.state.base import in_transaction, link, send_after_commit
+from pakjeplekje.services.unit_of_work import UnitOfWork
+from pakjeplekje.ui.state.base import in_transaction, in_unit_of_work, link
 from pakjeplekje.ui.state.guard import staff_event
 from pakjeplekje.ui.state.session import SessionState
 
@@ -72,12 +73,14 @@ class CorrectionState(rx.State):
     @staff_event(error="email_error")
     async def change_email(self, actor: Actor, form: dict) -> rx.event.EventSpec | list | None:
         new_email, password = str(form.get("new_email", "")), str(form.get("email_password", ""))
-        outbox = await in_transaction(
-            lambda db: correction.request_email_change(
-                db, actor, new_email=new_email, password=password, link=link, now=clock.now()
-            )
-        )
-        await send_after_commit(outbox)
+
+        def request(uow: UnitOfWork) -> None:
+            for mail in correction.request_email_change(
+                uow.db, actor, new_email=new_email, password=password, link=link, now=clock.now()
+            ):
+                uow.send_mail(mail)
+
+        await in_unit_of_work(request)
         self.email_error = ""
         await self._refresh(actor)
         return [

@@ -9,13 +9,12 @@ import reflex as rx
 from sqlmodel import Session
 
 from pakjeplekje import clock
-from pakjeplekje.adapters import live_bus
 from pakjeplekje.domain.accounts import practice_settings
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.core_loop import slots
 from pakjeplekje.domain.dutch_dates import short_moment
 from pakjeplekje.domain.waitlist import patients
-from pakjeplekje.services import scheduler
+from pakjeplekje.services import slots as slot_service
 from pakjeplekje.ui.state.base import in_transaction, record_id
 from pakjeplekje.ui.state.guard import staff_event
 from pakjeplekje.ui.state.rows import Choice, choices
@@ -99,10 +98,9 @@ class SlotsState(rx.State):
         )
         self.rows = [_card(r) for r in rows]
 
-    async def _changed(self, actor: Actor) -> None:
-        """This tab refreshes itself now; the practice's other tabs after this event."""
-        await self._reload(actor.practice_id)
-        await live_bus.practice_changed(actor.practice_id, skip=self.router.session.client_token)
+    def _this_tab(self) -> str:
+        """The use cases refresh every other staff tab; this one reloads itself."""
+        return self.router.session.client_token
 
     @staff_event
     async def load(self, actor: Actor) -> None:
@@ -152,16 +150,11 @@ class SlotsState(rx.State):
             f.get("practitioner", ""),
         )
 
-        def work(db: Session, a: Actor = actor) -> tuple[list[int], str]:
-            now = clock.now()
-            slot, offer_ids = slots.open_slot(db, a, slot_form, now)
-            return offer_ids, slots.opened_notice(db, slot, len(offer_ids), now)
-
-        offer_ids, notice = await in_transaction(work)
+        notice = await asyncio.to_thread(
+            slot_service.open_slot, actor, slot_form, skip=self._this_tab()
+        )
         self.previewing, self.matches, self._form = False, [], {}
-        await self._changed(actor)
-        if offer_ids:  # texting waits on the provider: a job does it, the page hears back live
-            await asyncio.to_thread(scheduler.send_offers_task, offer_ids)
+        await self._reload(actor.practice_id)
         return rx.toast.success(notice)
 
     @staff_event(error="error")
@@ -171,12 +164,9 @@ class SlotsState(rx.State):
             self.error = "Deze plek bestaat niet (meer)."
             return
 
-        def work(db: Session) -> None:
-            slots.close_slot(db, actor, slot_id=sid, reason=reason, now=clock.now())
-
-        await in_transaction(work)
+        await asyncio.to_thread(slot_service.close_slot, actor, sid, reason, skip=self._this_tab())
         self.error = ""
-        await self._changed(actor)
+        await self._reload(actor.practice_id)
 
     @staff_event
     async def set_period(self, actor: Actor, value: str) -> None:
@@ -189,6 +179,6 @@ class SlotsState(rx.State):
         if sid is None:
             self.error = "Deze plek bestaat niet (meer)."
             return
-        await in_transaction(lambda db: slots.reopen_slot(db, actor, slot_id=sid, now=clock.now()))
+        await asyncio.to_thread(slot_service.reopen_slot, actor, sid, skip=self._this_tab())
         self.error = ""
-        await self._changed(actor)
+        await self._reload(actor.practice_id)

@@ -11,12 +11,11 @@ from sqlmodel import Session
 from pakjeplekje import clock
 from pakjeplekje.domain.accounts import team
 from pakjeplekje.domain.actor import Actor
-from pakjeplekje.domain.emails import Email
+from pakjeplekje.services.unit_of_work import UnitOfWork
 from pakjeplekje.ui.state.base import (
-    in_transaction,
+    in_unit_of_work,
     link,
     record_id,
-    send_after_commit,
 )
 from pakjeplekje.ui.state.guard import RecordId, owner_event
 
@@ -24,7 +23,7 @@ ROLE_LABELS = {"owner": "Eigenaar", "staff": "Medewerker"}
 STATUS_LABELS = {"active": "Actief", "invited": "Uitgenodigd", "disabled": "Geblokkeerd"}
 UNKNOWN_MEMBER = "Deze medewerker bestaat niet (meer)."
 
-Action = Callable[[Session, Actor], object]
+Action = Callable[[UnitOfWork, Actor], object]
 
 
 @dataclass(frozen=True)
@@ -61,11 +60,11 @@ class TeamState(rx.State):
     async def _run(self, actor: Actor, action: Action) -> None:
         """Run the domain action, refresh the list (a refusal raises: the guard shows it)."""
 
-        def work(db: Session) -> list[team.TeamMember]:
-            action(db, actor)
-            return team.list_team(db, actor)
+        def work(uow: UnitOfWork) -> list[team.TeamMember]:
+            action(uow, actor)
+            return team.list_team(uow.db, actor)
 
-        members = await in_transaction(work)
+        members = await in_unit_of_work(work)
         self.error = ""
         self.members = [_row(member, actor) for member in members]
 
@@ -76,30 +75,28 @@ class TeamState(rx.State):
         if member is None:
             self.error = UNKNOWN_MEMBER
             return
-        await self._run(actor, lambda db, actor: action(db, actor, member))
+        await self._run(actor, lambda uow, actor: action(uow.db, actor, member))
 
     @owner_event(error="error")
     async def load(self, actor: Actor) -> None:
         self.members = []
-        await self._run(actor, lambda db, actor: None)
+        await self._run(actor, lambda uow, actor: None)
 
     @owner_event(error="error")
     async def invite(self, actor: Actor, form: dict) -> list | None:
-        outbox: list[Email] = []
         email, name = str(form.get("email", "")), str(form.get("name", ""))
         await self._run(
             actor,
-            lambda db, actor: team.invite_staff(
-                db,
+            lambda uow, actor: team.invite_staff(
+                uow.db,
                 actor,
                 email=email,
                 name=name,
-                send_mail=outbox.append,
+                send_mail=uow.send_mail,
                 link=link,
                 now=clock.now(),
             ),
         )
-        await send_after_commit(outbox)
         return [
             rx.toast.success(f"Uitnodiging verstuurd naar {email.strip().lower()}."),
             rx.set_value("invite_email", ""),
