@@ -296,6 +296,17 @@ def _closes_only_itself(call: Call) -> bool:
     return call.handler.endswith(FRAMEWORK_ECHO) and "surrogate" in call.label
 
 
+def _own_audit_total(text: str, match: re.Match[str]) -> bool:
+    """B's own audit log counts B's own entries, and the calls of this test add to them: its
+    total may pass 13 by chance (a flaky "leak" in one run). A's names in it are still caught
+    by the word check."""
+    owner = text.rfind("audit_log_state", 0, match.start())
+    if owner == -1 or not match.group().lstrip('"').startswith("total"):
+        return False
+    between = text[owner + len("audit_log_state") : match.start()]
+    return "_state" not in between  # no other state's delta opened in between
+
+
 def inspect_reply(
     call: Call, reply: Reply, a: PracticeA, other_phones: set[str], other_emails: set[str]
 ) -> tuple[list[Finding], list[Finding]]:
@@ -321,8 +332,9 @@ def inspect_reply(
             if email in other_emails:
                 leaks.append(Finding(call, "carries another practice's e-mail", email))
         for pattern in a.counts:
-            if m := pattern.search(text):
-                leaks.append(Finding(call, "carries A's waitlist count", repr(m.group())))
+            for m in pattern.finditer(text):
+                if not _own_audit_total(text, m):
+                    leaks.append(Finding(call, "carries A's waitlist count", repr(m.group())))
     return leaks, errors
 
 
