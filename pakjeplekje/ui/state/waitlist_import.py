@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import reflex as rx
 
-from pakjeplekje import clock
-from pakjeplekje.adapters import private_uploads
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.waitlist import patient_csv
-from pakjeplekje.ui.state.base import in_transaction
+from pakjeplekje.services import waitlist_import
 from pakjeplekje.ui.state.guard import staff_event
 from pakjeplekje.ui.state.waitlist import WaitlistState
 
@@ -40,30 +39,29 @@ class ImportState(rx.State):
     def has_preview(self) -> bool:
         return self.file_name != ""
 
-    def _forget(self, practice_id: int | None = None) -> None:
-        if self._key and practice_id is not None:
-            private_uploads.discard(practice_id, self._key)
+    def _forget(self, actor: Actor | None = None) -> None:
+        if actor is not None:
+            waitlist_import.discard(actor, self._key)
         self._key, self.file_name, self.error, self.problems = "", "", "", []
         self.ready = self.error_rows = self.duplicates = 0
 
     @staff_event
     def set_dialog_open(self, actor: Actor, value: bool) -> None:
         if not value:
-            self._forget(actor.practice_id)
+            self._forget(actor)
         self.dialog_open = value
 
     @staff_event
     def cancel(self, actor: Actor) -> None:
-        self._forget(actor.practice_id)
+        self._forget(actor)
 
     @staff_event(error="error")
     async def upload(self, actor: Actor, files: list[rx.UploadFile]) -> None:
-        self._forget(actor.practice_id)
+        self._forget(actor)
         if not files:
             return
         data = await files[0].read(patient_csv.MAX_BYTES + 1)
-        preview = await in_transaction(lambda db: patient_csv.parse(db, actor.practice_id, data))
-        self._key = private_uploads.save(actor.practice_id, data)
+        self._key, preview = await asyncio.to_thread(waitlist_import.preview, actor, data)
         self.file_name = (files[0].filename or "bestand.csv")[:100]
         self.ready, self.error_rows = len(preview.valid), preview.error_rows
         self.duplicates = len(preview.duplicates)
@@ -74,17 +72,13 @@ class ImportState(rx.State):
 
     @staff_event(error="error")
     async def confirm(self, actor: Actor) -> list | None:
-        data = private_uploads.load(actor.practice_id, self._key) if self._key else None
-        if data is None:
-            self._forget(actor.practice_id)
+        added = await asyncio.to_thread(waitlist_import.confirm, actor, self._key)
+        if added is None:
+            self._forget(actor)
             self.error = "Het bestand is niet meer beschikbaar. Upload het opnieuw."
             return None
-        added = await in_transaction(
-            lambda db: patient_csv.import_rows(
-                db, actor, patient_csv.parse(db, actor.practice_id, data), clock.now()
-            )
-        )
-        self._forget(actor.practice_id)
+        self._key = ""
+        self._forget(actor)
         self.dialog_open = False
         word = "patiënt" if added == 1 else "patiënten"
         return [rx.toast.success(f"{added} {word} geïmporteerd."), WaitlistState.load]
