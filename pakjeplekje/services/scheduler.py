@@ -54,7 +54,7 @@ def tick(now: datetime | None = None) -> list[int]:
     now = now or clock.now()
     with unit_of_work() as work:
         expired = waves.expire_offers(work.db, now)
-        new_ids = waves.run_due_waves(work.db, now)
+        new_ids = waves.run_due_waves(work.db, now, get_settings().sms_allowed_countries)
         fresh = set(new_ids)
         again = [i for i in dispatch.due_for_sending(work.db, now) if i not in fresh]
         for practice_id in expired:

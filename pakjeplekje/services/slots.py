@@ -5,6 +5,7 @@ close it, reopen it. Every change refreshes the practice's other staff tabs afte
 from __future__ import annotations
 
 from pakjeplekje import clock
+from pakjeplekje.config import get_settings
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.core_loop import slots
 from pakjeplekje.services import unit_of_work
@@ -16,7 +17,8 @@ def open_slot(actor: Actor, form: slots.SlotForm, *, skip: str = "") -> str:
 
     def open_(work: unit_of_work.UnitOfWork) -> str:
         now = clock.now()
-        slot, offer_ids = slots.open_slot(work.db, actor, form, now)
+        countries = get_settings().sms_allowed_countries  # the free trial texts only these
+        slot, offer_ids = slots.open_slot(work.db, actor, form, now, countries)
         if offer_ids:  # texting waits on the provider: a job does it, the page hears back live
             work.enqueue(send_offers_task, offer_ids)
         work.practice_changed(actor.practice_id, skip=skip)

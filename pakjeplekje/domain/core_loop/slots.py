@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select, update
 
-from pakjeplekje.config import get_settings
 from pakjeplekje.domain import audit, billing, phones
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.core_loop import matching
@@ -136,8 +135,9 @@ def add_wave(
     """Queue the next best-matching patients; tokens are issued when each SMS goes out.
 
     Returns the ids to text. In the free trial a number outside `countries`
-    (SMS_ALLOWED_COUNTRIES) gets its offer all the same, marked `skipped`: staff see who was
-    passed over and why, instead of a patient silently left out."""
+    (SMS_ALLOWED_COUNTRIES, passed in by the caller; None: no such rule) gets its offer all
+    the same, marked `skipped`: staff see who was passed over and why, instead of a patient
+    silently left out."""
     practice = db.get(Practice, slot.practice_id)
     assert practice is not None and slot.id is not None
     if not billing.can_send_sms(db, slot.practice_id, now):  # no wave without a subscription
@@ -160,18 +160,23 @@ def _outside(
     db: Session, patient_ids: list[int], practice_id: int, countries: frozenset[str] | None
 ) -> set[int]:
     """The patients a trial practice may not text (number outside the allowed countries)."""
-    if not patient_ids or not billing.on_trial(db, practice_id):
+    if countries is None or not patient_ids or not billing.on_trial(db, practice_id):
         return set()
-    allowed = countries if countries is not None else get_settings().sms_allowed_countries
     numbers = db.exec(
         select(Patient.id, Patient.phone).where(
             col(Patient.id).in_(patient_ids), Patient.practice_id == practice_id
         )
     ).all()
-    return {pid for pid, phone in numbers if not phones.in_countries(phone, allowed)}  # type: ignore[misc]  # stored rows have an id
+    return {pid for pid, phone in numbers if not phones.in_countries(phone, countries)}  # type: ignore[misc]  # stored rows have an id
 
 
-def open_slot(db: Session, actor: Actor, form: SlotForm, now: datetime) -> tuple[Slot, list[int]]:
+def open_slot(
+    db: Session,
+    actor: Actor,
+    form: SlotForm,
+    now: datetime,
+    countries: frozenset[str] | None = None,
+) -> tuple[Slot, list[int]]:
     """Open the slot and queue wave 1; returns the offer ids to text now. Inside quiet hours
     there are none: wave 1 waits for their end, and the wave tick sends it then."""
     shape = shape_from_form(db, actor, form, now)
@@ -187,7 +192,7 @@ def open_slot(db: Session, actor: Actor, form: SlotForm, now: datetime) -> tuple
     db.add(slot)
     db.flush()
     held = first_wave_held_until(_practice(db, actor), slot.starts_at, now)
-    offer_ids = add_wave(db, slot, 1, now) if held is None else []
+    offer_ids = add_wave(db, slot, 1, now, countries) if held is None else []
     audit.by_actor(db, actor, "slot.opened", "slot", slot.id, now, detail=str(len(offer_ids)))
     return slot, offer_ids
 

@@ -55,7 +55,7 @@ def next_wave_at(
     return due
 
 
-def run_due_waves(db: Session, now: datetime) -> list[int]:
+def run_due_waves(db: Session, now: datetime, countries: frozenset[str] | None = None) -> list[int]:
     """Queue the next wave for every open slot whose wave is due; returns the offer ids to text.
 
     Slot rows are locked (PostgreSQL: skipped when another worker holds them) so two workers
@@ -83,7 +83,7 @@ def run_due_waves(db: Session, now: datetime) -> list[int]:
         last_wave_at, last_wave = history.get(slot.id, (slot.created_at, 0))  # type: ignore[arg-type]  # stored rows have an id
         due = next_wave_at(practice, slot, last_wave_at, now)
         if due is not None and due <= now:
-            offer_ids += slots.add_wave(db, slot, last_wave + 1, now)
+            offer_ids += slots.add_wave(db, slot, last_wave + 1, now, countries)
     return offer_ids
 
 
