@@ -19,6 +19,7 @@ from sqlalchemy import insert, text
 from sqlmodel import Session, select
 
 from pakjeplekje import clock, migrations
+from pakjeplekje.config import get_settings
 from pakjeplekje.db import get_engine, session_scope
 from pakjeplekje.domain.accounts.practice_settings import create_default_treatments
 from pakjeplekje.domain.accounts.sessions import resolve_session, start_session
@@ -264,7 +265,7 @@ def _csv_round(practice_id: int) -> list[tuple[str, float, str]]:
         actor = resolve_session(db, token, clock.now())
         assert actor is not None
         start = time.perf_counter()
-        preview = patient_csv.parse(db, fresh_id, data)
+        preview = patient_csv.parse(db, fresh_id, data, secret=get_settings().secret_key)
         parsed = time.perf_counter()
         added = patient_csv.import_rows(db, actor, preview, clock.now())
     done = time.perf_counter()

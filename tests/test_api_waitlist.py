@@ -19,6 +19,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from pakjeplekje import clock
+from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain.accounts import auth
 from pakjeplekje.domain.accounts.practice_settings import create_default_treatments
@@ -66,7 +67,7 @@ def _add(db: Session, actor: Actor, treatments: dict[str, int], name: str, phone
         urgency=kw.pop("urgency", "normaal"),
         consent_method="balie",
     )
-    patient = patients.add(db, actor, data, clock.now())
+    patient = patients.add(db, actor, data, clock.now(), secret=get_settings().secret_key)
     if status := kw.pop("status", None):
         patients.set_status(db, actor, patient.id, status, clock.now())  # type: ignore[arg-type]
     assert not kw

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from pakjeplekje.config import get_settings
 from pakjeplekje.domain.accounts.practice_settings import create_default_treatments
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError
@@ -75,7 +76,7 @@ def add_patient(db: Session, actor: Actor, now: datetime, name: str, phone: str,
     )
     for key, value in kw.items():
         setattr(data, key, value)
-    return patients.add(db, actor, data, now)
+    return patients.add(db, actor, data, now, secret=get_settings().secret_key)
 
 
 def patient_count(db: Session, practice_id: int) -> int:
@@ -130,7 +131,9 @@ def test_template_is_a_valid_import(db: Session, alfa: tuple[Practice, Actor]) -
     practice, _ = alfa
     template = patient_csv.template_csv()
     assert template.splitlines()[0] == HEADER_NL
-    preview = patient_csv.parse(db, practice.id, template.encode())  # type: ignore[arg-type]
+    preview = patient_csv.parse(
+        db, practice.id, template.encode(), secret=get_settings().secret_key
+    )  # type: ignore[arg-type]
     assert preview.errors == ()
     assert [p.name for p in preview.valid] == ["Sanne de Vries"]
 
@@ -144,7 +147,7 @@ def test_utf8_bom_semicolon_dutch_headers(db: Session, alfa: tuple[Practice, Act
             "Zoë Çelik;06-12345678;controle|vulling;45;ma-ochtend|di-middag;;hoog;;formulier;",
         ]
     )
-    preview = patient_csv.parse(db, practice.id, data)  # type: ignore[arg-type]
+    preview = patient_csv.parse(db, practice.id, data, secret=get_settings().secret_key)  # type: ignore[arg-type]
     assert preview.errors == ()
     [clean] = preview.valid
     assert clean.name == "Zoë Çelik"
@@ -170,7 +173,7 @@ def test_cp1252_comma_english_headers(db: Session, alfa: tuple[Practice, Actor])
     )
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")
-    preview = patient_csv.parse(db, practice.id, data)  # type: ignore[arg-type]
+    preview = patient_csv.parse(db, practice.id, data, secret=get_settings().secret_key)  # type: ignore[arg-type]
     assert preview.errors == ()
     [clean] = preview.valid
     assert (clean.name, clean.note) == ("René Müller", "café")
@@ -192,7 +195,7 @@ def test_headers_and_values_are_forgiving(db: Session, alfa: tuple[Practice, Act
             "maandag hele dag, wo avond;;Geboekt;piet@example.nl",
         ]
     )
-    preview = patient_csv.parse(db, practice.id, data)  # type: ignore[arg-type]
+    preview = patient_csv.parse(db, practice.id, data, secret=get_settings().secret_key)  # type: ignore[arg-type]
     assert preview.errors == ()
     assert preview.ignored_columns == ("E-mail",)
     [clean] = preview.valid
@@ -221,7 +224,7 @@ def test_mixed_rows_report_spreadsheet_row_numbers(
             "Fout Vier;0644444444;controle;15;vr-avond;Dr. Onbekend;spoed;;;",  # 7
         ]
     )
-    preview = patient_csv.parse(db, practice.id, data)  # type: ignore[arg-type]
+    preview = patient_csv.parse(db, practice.id, data, secret=get_settings().secret_key)  # type: ignore[arg-type]
     assert [p.name for p in preview.valid] == ["Goed Een", "Goed Drie"]
     assert preview.valid[1].note == "regel een\nregel twee"  # Excel's CRLF inside a cell
     assert errors_of(preview) == [
@@ -250,7 +253,7 @@ def test_parse_writes_nothing(
     audits = db.exec(select(func.count()).select_from(AuditEvent)).one()
     links = db.exec(select(func.count()).select_from(PatientTreatment)).one()
     data = encode([HEADER_NL, "Goed;0611111111;controle;15;ma-ochtend;;;;balie;"])
-    preview = patient_csv.parse(db, practice.id, data)  # type: ignore[arg-type]
+    preview = patient_csv.parse(db, practice.id, data, secret=get_settings().secret_key)  # type: ignore[arg-type]
     assert len(preview.valid) == 1
     assert patient_count(db, practice.id) == 0  # type: ignore[arg-type]
     assert db.exec(select(func.count()).select_from(AuditEvent)).one() == audits
@@ -262,7 +265,7 @@ def test_all_invalid_file_imports_nothing(
 ) -> None:
     practice, actor = alfa
     data = encode([HEADER_NL, "Fout;0201234567;controle;15;ma-ochtend;;;;balie;", ";06123;;;;;;;;"])
-    preview = patient_csv.parse(db, practice.id, data)  # type: ignore[arg-type]
+    preview = patient_csv.parse(db, practice.id, data, secret=get_settings().secret_key)  # type: ignore[arg-type]
     assert preview.valid == ()
     assert {e.row for e in preview.errors} == {2, 3}
     assert patient_csv.import_rows(db, actor, preview, now) == 0
@@ -290,7 +293,7 @@ def test_unreadable_files_are_refused(
 ) -> None:
     practice, _ = alfa
     with pytest.raises(DomainError) as refused:
-        patient_csv.parse(db, practice.id, data)  # type: ignore[arg-type]
+        patient_csv.parse(db, practice.id, data, secret=get_settings().secret_key)  # type: ignore[arg-type]
     assert message in refused.value.message
 
 
@@ -300,7 +303,7 @@ def test_files_over_5_mb_are_refused(db: Session, alfa: tuple[Practice, Actor]) 
     data = (HEADER_NL + "\r\n").encode() + row.encode() * (5 * 1024 * 1024 // len(row) + 1)
     assert len(data) > patient_csv.MAX_BYTES
     with pytest.raises(DomainError, match="groter dan 5 MB"):
-        patient_csv.parse(db, practice.id, data)  # type: ignore[arg-type]
+        patient_csv.parse(db, practice.id, data, secret=get_settings().secret_key)  # type: ignore[arg-type]
     assert patient_count(db, practice.id) == 0  # type: ignore[arg-type]
 
 
@@ -311,7 +314,7 @@ def test_more_than_20000_rows_are_refused(db: Session, alfa: tuple[Practice, Act
     data = encode([HEADER_NL, *rows])
     assert len(data) < patient_csv.MAX_BYTES
     with pytest.raises(DomainError, match=r"meer dan 20\.000 rijen"):
-        patient_csv.parse(db, practice.id, data)  # type: ignore[arg-type]
+        patient_csv.parse(db, practice.id, data, secret=get_settings().secret_key)  # type: ignore[arg-type]
 
 
 def test_row_limit_counts_data_rows_not_blank_lines(
@@ -325,11 +328,13 @@ def test_row_limit_counts_data_rows_not_blank_lines(
     monkeypatch.setattr(patient_csv, "MAX_ROWS", 3)
     rows = [f"P{i};06{10000000 + i};controle;15;ma-ochtend;;;;balie;" for i in range(4)]
     data = encode([HEADER_NL, rows[0], "", ";;;", rows[1], rows[2], ""])
-    preview = patient_csv.parse(db, practice.id, data)  # type: ignore[arg-type]
+    preview = patient_csv.parse(db, practice.id, data, secret=get_settings().secret_key)  # type: ignore[arg-type]
     assert preview.total_rows == 3
     assert len(preview.valid) == 3
     with pytest.raises(DomainError, match="rijen"):
-        patient_csv.parse(db, practice.id, encode([HEADER_NL, *rows]))  # type: ignore[arg-type]
+        patient_csv.parse(
+            db, practice.id, encode([HEADER_NL, *rows]), secret=get_settings().secret_key
+        )  # type: ignore[arg-type]
 
 
 # --- duplicates ------------------------------------------------------------------------------
@@ -354,7 +359,7 @@ def test_duplicates_in_file_and_on_the_waitlist(
             "Nieuw Fout;0655550000;controle;15;;;;;balie;",  # 7: invalid, not a duplicate
         ]
     )
-    preview = patient_csv.parse(db, practice.id, data)  # type: ignore[arg-type]
+    preview = patient_csv.parse(db, practice.id, data, secret=get_settings().secret_key)  # type: ignore[arg-type]
     assert [p.name for p in preview.valid] == ["Nieuw", "Nummer Van Beta"]
     assert [(d.row, d.message) for d in preview.duplicates] == [
         (2, patient_csv.ALREADY_LISTED),
@@ -380,7 +385,7 @@ def test_import_rechecks_duplicates_at_import_time(
             "Twee;0622222222;controle;15;ma-ochtend;;;;balie;",
         ]
     )
-    preview = patient_csv.parse(db, practice.id, data)  # type: ignore[arg-type]
+    preview = patient_csv.parse(db, practice.id, data, secret=get_settings().secret_key)  # type: ignore[arg-type]
     add_patient(db, actor, now, "Handmatig", "06 2222 2222")
     assert patient_csv.import_rows(db, actor, preview, now) == 1
     names = db.exec(select(Patient.name).where(Patient.practice_id == practice.id)).all()
@@ -398,7 +403,7 @@ def test_import_is_audited_without_personal_data(
             "Bert Geheim;0622222222;kroon;60;ma-ochtend;Dr. Jansen;hoog;;zelf;",
         ]
     )
-    preview = patient_csv.parse(db, practice.id, data)  # type: ignore[arg-type]
+    preview = patient_csv.parse(db, practice.id, data, secret=get_settings().secret_key)  # type: ignore[arg-type]
     assert patient_csv.import_rows(db, actor, preview, now) == 2
     db.flush()
     events = db.exec(
@@ -425,7 +430,7 @@ def test_import_refuses_another_practices_preview(
     practice, _ = alfa
     beta_practice, beta = make_practice(db, factory, "Beta")
     data = encode([HEADER_NL, "Een;0611111111;controle;15;ma-ochtend;;;;balie;"])
-    preview = patient_csv.parse(db, practice.id, data)  # type: ignore[arg-type]
+    preview = patient_csv.parse(db, practice.id, data, secret=get_settings().secret_key)  # type: ignore[arg-type]
     with pytest.raises(DomainError):
         patient_csv.import_rows(db, beta, preview, now)
     assert patient_count(db, beta_practice.id) == 0  # type: ignore[arg-type]
@@ -444,7 +449,7 @@ def test_import_refuses_when_a_treatment_was_switched_off(
             "Twee;0622222222;kroon;60;ma-ochtend;;;;balie;",
         ]
     )
-    preview = patient_csv.parse(db, practice.id, data)  # type: ignore[arg-type]
+    preview = patient_csv.parse(db, practice.id, data, secret=get_settings().secret_key)  # type: ignore[arg-type]
     kroon = db.get(Treatment, treatment_id(db, practice.id, "kroon"))  # type: ignore[arg-type]
     assert kroon is not None
     kroon.active = False
@@ -506,7 +511,9 @@ def test_export_round_trips_into_a_fresh_practice(
     seed_varied(db, actor, now)
     text = export_text(db, practice.id, PatientQuery(status=""))  # type: ignore[arg-type]
     fresh, fresh_actor = make_practice(db, factory, "Nieuw")
-    preview = patient_csv.parse(db, fresh.id, text.encode("utf-8"))  # type: ignore[arg-type]
+    preview = patient_csv.parse(
+        db, fresh.id, text.encode("utf-8"), secret=get_settings().secret_key
+    )  # type: ignore[arg-type]
     assert preview.errors == ()
     assert preview.duplicates == ()
     assert patient_csv.import_rows(db, fresh_actor, preview, now) == 4

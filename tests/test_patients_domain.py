@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from pakjeplekje.config import get_settings
 from pakjeplekje.domain.accounts import practice_settings
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError, NotFound
@@ -349,7 +350,7 @@ def test_add_stores_the_entry_in_e164_with_its_treatments_and_cells(
         note="Liever niet op vrijdag",
         consent_method="zelf",
     )
-    patient = patients.add(db, desk.staff, data, now)
+    patient = patients.add(db, desk.staff, data, now, secret=get_settings().secret_key)
     stored = db.get(Patient, patient.id)
     assert stored is not None
     assert stored.practice_id == desk.practice_id
@@ -374,7 +375,9 @@ def test_add_stores_the_entry_in_e164_with_its_treatments_and_cells(
 def test_add_writes_an_audit_event_without_personal_data(
     db: Session, desk: Desk, now: datetime
 ) -> None:
-    patient = patients.add(db, desk.staff, entry(desk, note="geheim briefje"), now)
+    patient = patients.add(
+        db, desk.staff, entry(desk, note="geheim briefje"), now, secret=get_settings().secret_key
+    )
     [event] = audit_rows(db, "patient.added")
     assert (event.practice_id, event.actor_user_id) == (desk.practice_id, desk.staff.user_id)
     assert (event.target_type, event.target_id, event.created_at) == ("patient", patient.id, now)
@@ -384,7 +387,9 @@ def test_add_writes_an_audit_event_without_personal_data(
 def test_invalid_entry_writes_nothing(db: Session, desk: Desk, now: datetime) -> None:
     before = written(db)
     with pytest.raises(ValidationFailed):
-        patients.add(db, desk.staff, entry(desk, availability=[]), now)
+        patients.add(
+            db, desk.staff, entry(desk, availability=[]), now, secret=get_settings().secret_key
+        )
     assert written(db) == before
 
 
@@ -392,10 +397,18 @@ def test_invalid_entry_writes_nothing(db: Session, desk: Desk, now: datetime) ->
 def test_same_number_twice_in_one_practice_points_to_the_existing_entry(
     db: Session, desk: Desk, now: datetime, second_spelling: str
 ) -> None:
-    first = patients.add(db, desk.staff, entry(desk, phone="0612345678"), now)
+    first = patients.add(
+        db, desk.staff, entry(desk, phone="0612345678"), now, secret=get_settings().secret_key
+    )
     before = written(db)
     with pytest.raises(DuplicatePhone) as refused:
-        patients.add(db, desk.owner, entry(desk, name="Iemand Anders", phone=second_spelling), now)
+        patients.add(
+            db,
+            desk.owner,
+            entry(desk, name="Iemand Anders", phone=second_spelling),
+            now,
+            secret=get_settings().secret_key,
+        )
     assert refused.value.existing_id == first.id
     assert refused.value.field == "phone"
     assert written(db) == before
@@ -404,9 +417,13 @@ def test_same_number_twice_in_one_practice_points_to_the_existing_entry(
 def test_same_number_in_another_practice_is_allowed(
     db: Session, desk: Desk, other: Desk, now: datetime
 ) -> None:
-    ours = patients.add(db, desk.staff, entry(desk), now)
+    ours = patients.add(db, desk.staff, entry(desk), now, secret=get_settings().secret_key)
     theirs = patients.add(
-        db, other.staff, entry(other, name="Piet Pietersen", phone="+31612345678"), now
+        db,
+        other.staff,
+        entry(other, name="Piet Pietersen", phone="+31612345678"),
+        now,
+        secret=get_settings().secret_key,
     )
     assert ours.phone == theirs.phone == "+31612345678"
     assert ours.practice_id != theirs.practice_id
@@ -414,9 +431,9 @@ def test_same_number_in_another_practice_is_allowed(
 
 def test_duplicate_check_comes_after_validation(db: Session, desk: Desk, now: datetime) -> None:
     """A broken form is reported field by field, even when the number is also taken."""
-    patients.add(db, desk.staff, entry(desk), now)
+    patients.add(db, desk.staff, entry(desk), now, secret=get_settings().secret_key)
     with pytest.raises(ValidationFailed) as refused:
-        patients.add(db, desk.staff, entry(desk, name=""), now)
+        patients.add(db, desk.staff, entry(desk, name=""), now, secret=get_settings().secret_key)
     assert set(refused.value.errors) == {"name"}
 
 
@@ -430,7 +447,7 @@ def test_get_returns_the_form_and_the_offer_history(db: Session, desk: Desk, now
         availability=["vr-avond", "ma-ochtend"],
         preferred_practitioner_id=desk.practitioner_id,
     )
-    patient = patients.add(db, desk.staff, data, now)
+    patient = patients.add(db, desk.staff, data, now, secret=get_settings().secret_key)
     patient.offers_count, patient.last_offer_at = 2, now + timedelta(days=1)
     db.add(patient)
     db.flush()
@@ -459,6 +476,7 @@ def test_saving_the_edit_form_unchanged_changes_nothing(
         desk.staff,
         entry(desk, availability=["di-ochtend", "do-avond"], note="n", urgency="hoog"),
         now,
+        secret=get_settings().secret_key,
     )
     before = row_values(db, patient.id)  # type: ignore[arg-type]
     detail = patients.get(db, desk.staff, patient.id)  # type: ignore[arg-type]
@@ -470,7 +488,7 @@ def test_saving_the_edit_form_unchanged_changes_nothing(
 def test_update_changes_fields_treatments_and_audits(
     db: Session, desk: Desk, now: datetime
 ) -> None:
-    patient = patients.add(db, desk.staff, entry(desk), now)
+    patient = patients.add(db, desk.staff, entry(desk), now, secret=get_settings().secret_key)
     later = now + timedelta(hours=2)
     patients.update(
         db,
@@ -515,7 +533,9 @@ def test_update_changes_fields_treatments_and_audits(
 
 
 def test_changing_the_consent_method_records_when(db: Session, desk: Desk, now: datetime) -> None:
-    patient = patients.add(db, desk.staff, entry(desk, consent_method="balie"), now)
+    patient = patients.add(
+        db, desk.staff, entry(desk, consent_method="balie"), now, secret=get_settings().secret_key
+    )
     later = now + timedelta(days=3)
     patients.update(db, desk.staff, patient.id, entry(desk, consent_method="formulier"), later)  # type: ignore[arg-type]
     db.flush()
@@ -528,8 +548,16 @@ def test_changing_the_consent_method_records_when(db: Session, desk: Desk, now: 
 def test_update_to_another_patients_number_is_a_duplicate(
     db: Session, desk: Desk, now: datetime
 ) -> None:
-    first = patients.add(db, desk.staff, entry(desk, phone="0612345678"), now)
-    second = patients.add(db, desk.staff, entry(desk, name="Els", phone="0687654321"), now)
+    first = patients.add(
+        db, desk.staff, entry(desk, phone="0612345678"), now, secret=get_settings().secret_key
+    )
+    second = patients.add(
+        db,
+        desk.staff,
+        entry(desk, name="Els", phone="0687654321"),
+        now,
+        secret=get_settings().secret_key,
+    )
     before = row_values(db, second.id), written(db)  # type: ignore[arg-type]
     with pytest.raises(DuplicatePhone) as refused:
         patients.update(
@@ -544,7 +572,7 @@ def test_update_to_another_patients_number_is_a_duplicate(
 
 
 def test_update_with_invalid_data_changes_nothing(db: Session, desk: Desk, now: datetime) -> None:
-    patient = patients.add(db, desk.staff, entry(desk), now)
+    patient = patients.add(db, desk.staff, entry(desk), now, secret=get_settings().secret_key)
     before = row_values(db, patient.id), written(db)  # type: ignore[arg-type]
     with pytest.raises(ValidationFailed):
         patients.update(db, desk.staff, patient.id, entry(desk, name="", treatment_ids=[]), now)  # type: ignore[arg-type]
@@ -566,7 +594,9 @@ def test_a_switched_off_treatment_does_not_block_editing_existing_entries(
     db: Session, desk: Desk, now: datetime
 ) -> None:
     kroon = desk.treatments["kroon"]
-    patient = patients.add(db, desk.staff, entry(desk, treatment_ids=[kroon]), now)
+    patient = patients.add(
+        db, desk.staff, entry(desk, treatment_ids=[kroon]), now, secret=get_settings().secret_key
+    )
     practice_settings.update_treatment(
         db, desk.owner, treatment_id=kroon, duration=60, active=False, now=now
     )
@@ -583,7 +613,7 @@ def test_a_deactivated_practitioner_does_not_block_editing_existing_entries(
     db: Session, desk: Desk, now: datetime
 ) -> None:
     data = entry(desk, preferred_practitioner_id=desk.practitioner_id)
-    patient = patients.add(db, desk.staff, data, now)
+    patient = patients.add(db, desk.staff, data, now, secret=get_settings().secret_key)
     practice_settings.set_practitioner_active(
         db, desk.owner, practitioner_id=desk.practitioner_id, active=False, now=now
     )
@@ -594,7 +624,7 @@ def test_a_deactivated_practitioner_does_not_block_editing_existing_entries(
 
 
 def test_remove_and_undo(db: Session, desk: Desk, now: datetime) -> None:
-    patient = patients.add(db, desk.staff, entry(desk), now)
+    patient = patients.add(db, desk.staff, entry(desk), now, secret=get_settings().secret_key)
     pid: int = patient.id  # type: ignore[assignment]
     assert patients.count_waiting(db, desk.practice_id) == 1
 
@@ -618,7 +648,7 @@ def test_remove_and_undo(db: Session, desk: Desk, now: datetime) -> None:
 def test_unknown_status_is_refused_and_changes_nothing(
     db: Session, desk: Desk, now: datetime
 ) -> None:
-    patient = patients.add(db, desk.staff, entry(desk), now)
+    patient = patients.add(db, desk.staff, entry(desk), now, secret=get_settings().secret_key)
     before = row_values(db, patient.id), written(db)  # type: ignore[arg-type]
     with pytest.raises(DomainError):
         patients.set_status(db, desk.staff, patient.id, "archived", now)  # type: ignore[arg-type]
@@ -628,7 +658,13 @@ def test_unknown_status_is_refused_and_changes_nothing(
 def test_delete_permanently_removes_row_and_links_and_keeps_an_anonymous_trail(
     db: Session, desk: Desk, now: datetime
 ) -> None:
-    keep = patients.add(db, desk.staff, entry(desk, name="Blijft", phone="0687654321"), now)
+    keep = patients.add(
+        db,
+        desk.staff,
+        entry(desk, name="Blijft", phone="0687654321"),
+        now,
+        secret=get_settings().secret_key,
+    )
     gone = patients.add(
         db,
         desk.staff,
@@ -639,6 +675,7 @@ def test_delete_permanently_removes_row_and_links_and_keeps_an_anonymous_trail(
             treatment_ids=[desk.treatments["controle"], desk.treatments["kroon"]],
         ),
         now,
+        secret=get_settings().secret_key,
     )
     gone_id: int = gone.id  # type: ignore[assignment]
 
@@ -663,7 +700,7 @@ def test_delete_permanently_removes_row_and_links_and_keeps_an_anonymous_trail(
 
 
 def test_staff_may_delete_permanently_too(db: Session, desk: Desk, now: datetime) -> None:
-    patient = patients.add(db, desk.staff, entry(desk), now)
+    patient = patients.add(db, desk.staff, entry(desk), now, secret=get_settings().secret_key)
     patients.delete_permanently(db, desk.staff, patient.id, now)  # type: ignore[arg-type]
     assert count(db, Patient) == 0
 
@@ -777,6 +814,7 @@ def test_a_row_shows_what_the_grid_needs(db: Session, desk: Desk, now: datetime)
             duration_minutes=45,
         ),
         now,
+        secret=get_settings().secret_key,
     )
     patient.offers_count, patient.last_offer_at = (
         1,
@@ -896,7 +934,9 @@ def people(db: Session, desk: Desk, now: datetime) -> dict[str, int]:
         ),
     }
     return {
-        key: patients.add(db, desk.staff, data, now + timedelta(minutes=i)).id  # type: ignore[misc]
+        key: patients.add(
+            db, desk.staff, data, now + timedelta(minutes=i), secret=get_settings().secret_key
+        ).id  # type: ignore[misc]
         for i, (key, data) in enumerate(rows.items())
     }
 
@@ -959,7 +999,9 @@ def test_search_by_phone_fragment_in_any_spelling(
 def test_search_by_a_tail_fragment_that_starts_with_zero(
     db: Session, desk: Desk, now: datetime
 ) -> None:
-    patient = patients.add(db, desk.staff, entry(desk, phone="06-12340567"), now)
+    patient = patients.add(
+        db, desk.staff, entry(desk, phone="06-12340567"), now, secret=get_settings().secret_key
+    )
     result = patients.list_page(db, desk.practice_id, PatientQuery(search="0567"))
     assert [r.id for r in result.rows] == [patient.id]
 

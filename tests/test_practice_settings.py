@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from pakjeplekje.config import get_settings
 from pakjeplekje.domain.accounts import auth, practice_settings
 from pakjeplekje.domain.accounts.practice_settings import Outreach
 from pakjeplekje.domain.actor import Actor
@@ -248,13 +249,15 @@ def test_a_switched_off_treatment_cannot_be_chosen_for_a_new_patient(
         db, team.owner, treatment_id=kroon, duration=60, active=False, now=now
     )
     with pytest.raises(ValidationFailed) as refused:
-        patients.add(db, team.staff, new_patient(team, kroon), now)
+        patients.add(
+            db, team.staff, new_patient(team, kroon), now, secret=get_settings().secret_key
+        )
     assert set(refused.value.errors) == {"treatments"}
 
     practice_settings.update_treatment(
         db, team.owner, treatment_id=kroon, duration=60, active=True, now=now
     )
-    patients.add(db, team.staff, new_patient(team, kroon), now)
+    patients.add(db, team.staff, new_patient(team, kroon), now, secret=get_settings().secret_key)
 
 
 @pytest.mark.parametrize("duration", [4, 241, "", "lang"])

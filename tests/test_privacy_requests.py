@@ -17,6 +17,7 @@ from starlette.testclient import TestClient
 from pakjeplekje import clock, routes
 from pakjeplekje.adapters.mail import ConsoleOutbox
 from pakjeplekje.adapters.sms import ConsoleSms
+from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain.accounts.practice_settings import create_default_treatments
 from pakjeplekje.domain.accounts.sessions import resolve_session, start_session
@@ -193,6 +194,7 @@ def test_verwijdering_removes_the_number_everywhere_and_suppresses_it(
                     consent_method="balie",
                 ),
                 clock.now(),
+                secret=get_settings().secret_key,
             )
         assert "AVG" in refused.value.errors["phone"]
         name = db.get(Treatment, a.treatment_id).name  # type: ignore[union-attr]
@@ -201,7 +203,7 @@ def test_verwijdering_removes_the_number_everywhere_and_suppresses_it(
             f"Weer Terug;{TYPED};{name};ma-ochtend;balie\n"
             f"Nieuw Iemand;06-11223344;{name};ma-ochtend;balie\n"
         ).encode()
-        preview = patient_csv.parse(db, a.practice_id, csv_file)
+        preview = patient_csv.parse(db, a.practice_id, csv_file, secret=get_settings().secret_key)
         assert [c.name for c in preview.valid] == ["Nieuw Iemand"]
         assert [d.message for d in preview.duplicates] == [suppression.SUPPRESSED]
 

@@ -18,6 +18,7 @@ import pytest
 from sqlmodel import Session, select
 
 import pakjeplekje.domain
+from pakjeplekje.config import get_settings
 from pakjeplekje.domain.accounts import practice_settings, team
 from pakjeplekje.domain.accounts.passwords import hash_password
 from pakjeplekje.domain.accounts.sessions import resolve_session
@@ -118,12 +119,14 @@ def make_tenant(db: Session, factory: Factory, name: str) -> Tenant:
             note=f"notitie van {name}",
         ),
         factory.now,
+        secret=get_settings().secret_key,
     )
     own = patients.add(
         db,
         owner_actor,
         waitlist_entry(db, practice.id, name=f"{name} Tweede", phone=OWN_NUMBERS[name]),
         factory.now,
+        secret=get_settings().secret_key,
     )
     [treatment] = db.exec(
         select(PatientTreatment.treatment_id).where(PatientTreatment.patient_id == shared.id)
@@ -464,7 +467,9 @@ def test_count_waiting_ignores_changes_in_another_practice(
     db: Session, tenants: Tenants, now: datetime
 ) -> None:
     a, b = tenants.a, tenants.b
-    patients.add(db, a.owner, waitlist_entry(db, a.practice_id), now)
+    patients.add(
+        db, a.owner, waitlist_entry(db, a.practice_id), now, secret=get_settings().secret_key
+    )
     patients.set_status(db, a.owner, a.patient_id, "removed", now)
     assert patients.count_waiting(db, a.practice_id) == 2
     assert patients.count_waiting(db, b.practice_id) == 2
@@ -485,7 +490,7 @@ def test_b_cannot_attach_as_treatment_or_practitioner(
     ]
     for data, field in attempts:
         with pytest.raises(ValidationFailed) as refused:
-            patients.add(db, b.owner, data, now)
+            patients.add(db, b.owner, data, now, secret=get_settings().secret_key)
         assert field in refused.value.errors
         with pytest.raises(ValidationFailed) as refused:
             patients.update(db, b.owner, b.patient_id, data, now)
@@ -499,7 +504,13 @@ def test_a_number_on_another_practices_list_is_never_revealed(
     """B can add A's patient's number: no DuplicatePhone, no hint that A has it."""
     a, b = tenants.a, tenants.b
     before = snapshot(db, a.practice_id)
-    added = patients.add(db, b.owner, waitlist_entry(db, b.practice_id, phone=a.own_number), now)
+    added = patients.add(
+        db,
+        b.owner,
+        waitlist_entry(db, b.practice_id, phone=a.own_number),
+        now,
+        secret=get_settings().secret_key,
+    )
     assert added.practice_id == b.practice_id
     patients.update(
         db,

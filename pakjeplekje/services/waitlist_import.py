@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pakjeplekje import clock
 from pakjeplekje.adapters import private_uploads
+from pakjeplekje.config import get_settings
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.waitlist import patient_csv
 from pakjeplekje.services import unit_of_work
@@ -14,7 +15,11 @@ from pakjeplekje.services import unit_of_work
 def preview(actor: Actor, data: bytes) -> tuple[str, patient_csv.ImportPreview]:
     """The preview staff confirm, and the key of the kept file. Raises DomainError (Dutch)
     when the file itself is refused."""
-    checked = unit_of_work.run(lambda work: patient_csv.parse(work.db, actor.practice_id, data))
+    checked = unit_of_work.run(
+        lambda work: patient_csv.parse(
+            work.db, actor.practice_id, data, secret=get_settings().secret_key
+        )
+    )
     return private_uploads.save(actor.practice_id, data), checked
 
 
@@ -25,7 +30,10 @@ def confirm(actor: Actor, key: str) -> int | None:
         return None
     added = unit_of_work.run(
         lambda work: patient_csv.import_rows(
-            work.db, actor, patient_csv.parse(work.db, actor.practice_id, data), clock.now()
+            work.db,
+            actor,
+            patient_csv.parse(work.db, actor.practice_id, data, secret=get_settings().secret_key),
+            clock.now(),
         )
     )
     private_uploads.discard(actor.practice_id, key)

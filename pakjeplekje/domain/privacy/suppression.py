@@ -14,7 +14,6 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from pakjeplekje.config import get_settings
 from pakjeplekje.domain.tokens import keyed_hash
 from pakjeplekje.models import (
     Suppression,
@@ -30,10 +29,9 @@ def suppression_key(secret: str, phone: str) -> str:
     return keyed_hash(secret, "suppress", phone)
 
 
-def suppressed_phones(db: Session, phones_e164: list[str], secret: str | None = None) -> set[str]:
+def suppressed_phones(db: Session, phones_e164: list[str], secret: str) -> set[str]:
     """Which of these numbers asked (erasure/objection) never to be added again. The key is
     the server secret (SECRET_KEY): rotating it forgets the list, so rotate with care."""
-    secret = secret or get_settings().secret_key
     keys = {suppression_key(secret, p): p for p in set(phones_e164)}
     found: set[str] = set()
     listed = list(keys)

@@ -393,8 +393,9 @@ def _existing_phones(db: Session, practice_id: int, phones: Iterable[str]) -> se
 _FIELD_ORDER = {field: i for i, (field, _, _) in enumerate(COLUMNS)}
 
 
-def parse(db: Session, practice_id: int, data: bytes) -> ImportPreview:
-    """Validate a whole upload. Raises DomainError for a file that cannot be read at all."""
+def parse(db: Session, practice_id: int, data: bytes, *, secret: str) -> ImportPreview:
+    """Validate a whole upload. Raises DomainError for a file that cannot be read at all.
+    `secret` keys the AVG suppression list (SECRET_KEY)."""
     if len(data) > MAX_BYTES:
         raise DomainError(TOO_BIG)
     records = _records(_decode(data))
@@ -431,7 +432,7 @@ def parse(db: Session, practice_id: int, data: bytes) -> ImportPreview:
             valid.append((number, clean))
 
     listed = _existing_phones(db, practice_id, (c.phone for _, c in valid))
-    blocked = suppression.suppressed_phones(db, [c.phone for _, c in valid])
+    blocked = suppression.suppressed_phones(db, [c.phone for _, c in valid], secret)
     first_row: dict[str, int] = {}
     kept: list[CleanPatient] = []
     duplicates: list[DuplicateRow] = []

@@ -285,11 +285,12 @@ def insert(db: Session, practice_id: int, clean: CleanPatient, now: datetime) ->
     return insert_many(db, practice_id, [clean], now)[0]
 
 
-def add(db: Session, actor: Actor, data: PatientInput, now: datetime) -> Patient:
+def add(db: Session, actor: Actor, data: PatientInput, now: datetime, *, secret: str) -> Patient:
+    """`secret` keys the AVG suppression list (SECRET_KEY)."""
     clean = validate(db, actor.practice_id, data)
     if (existing := _existing_with_phone(db, actor.practice_id, clean.phone)) is not None:
         raise DuplicatePhone(existing)
-    if suppression.suppressed_phones(db, [clean.phone]):  # AVG suppression list
+    if suppression.suppressed_phones(db, [clean.phone], secret):  # AVG suppression list
         raise ValidationFailed({"phone": suppression.SUPPRESSED})
     patient = insert(db, actor.practice_id, clean, now)
     audit.by_actor(db, actor, "patient.added", "patient", patient.id, now)

@@ -13,6 +13,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from pakjeplekje import clock, routes
+from pakjeplekje.config import get_settings
 from pakjeplekje.domain.accounts import practice_settings
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError
@@ -260,12 +261,12 @@ class WaitlistState(rx.State):
             status=str(form.get("status", "waiting") or "waiting"),
         )
         editing = self.editing_id
-        now = clock.now()
+        now, secret = clock.now(), get_settings().secret_key  # secret: the suppression list's key
 
         def work(db: Session) -> str:
             if editing:
                 return patients.update(db, actor, editing, data, now).name
-            return patients.add(db, actor, data, now).name
+            return patients.add(db, actor, data, now, secret=secret).name
 
         try:
             name = await in_transaction(work)
