@@ -220,6 +220,8 @@ def test_without_stripe_keys_nothing_is_called(
     assert not page.configured and page.status_label == "proefperiode"
     assert page.sms_text == "0 van 200 SMS'jes gebruikt deze periode"
     assert [p.key for p in page.plans] == ["basis", "pro"]
+    assert run(page.checkout()) is None  # no redirect: the owner reads why, in Dutch
+    assert page.error == NotConfigured().message
     assert fake.requests == []
 
 

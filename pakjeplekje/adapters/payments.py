@@ -17,6 +17,7 @@ from typing import Any
 import stripe
 
 from pakjeplekje.config import Settings, get_settings
+from pakjeplekje.domain.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +25,12 @@ STRIPE_API_VERSION = "2026-10-28.endive"
 NETWORK_RETRIES = 2
 
 
-class PaymentsError(Exception):
-    """Stripe could not be reached or refused; `message` is Dutch and safe to show."""
+class PaymentsError(DomainError):
+    """Stripe could not be reached or refused; `message` is Dutch and safe to show, so the
+    pages show it like any refusal of the rules."""
 
     def __init__(self, message: str = "Stripe is nu niet bereikbaar. Probeer het zo opnieuw."):
         super().__init__(message)
-        self.message = message
 
 
 class NotConfigured(PaymentsError):

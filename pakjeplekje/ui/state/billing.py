@@ -14,7 +14,6 @@ import reflex as rx
 from sqlmodel import Session
 
 from pakjeplekje import clock
-from pakjeplekje.adapters.payments import PaymentsError
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain import billing
 from pakjeplekje.domain.actor import Actor
@@ -201,15 +200,11 @@ class BillingState(rx.State):
         self.chosen_plan = value if value in ("basis", "pro") else "basis"
 
     async def _to_stripe(self, actor: Actor, start: str) -> rx.event.EventSpec | None:
-        plan = self.chosen_plan
-        try:
-            if start == "checkout":
-                url = await asyncio.to_thread(subscriptions.start_checkout, actor, plan)
-            else:
-                url = await asyncio.to_thread(subscriptions.open_portal, actor)
-        except PaymentsError as exc:  # Stripe refused or is down: the guard shows domain errors
-            self.error = exc.message
-            return None
+        plan = self.chosen_plan  # Stripe refused or is down: PaymentsError, shown by the guard
+        if start == "checkout":
+            url = await asyncio.to_thread(subscriptions.start_checkout, actor, plan)
+        else:
+            url = await asyncio.to_thread(subscriptions.open_portal, actor)
         self.error = ""
         return full_page_redirect(url)
 
