@@ -173,8 +173,8 @@ def _queued_offers(practice_id: int) -> list[int]:
             .order_by(col(Patient.id))
             .limit(DISPATCH)
         ).all()
-        offers = add_offers(db, slot, people, wave=1, now=now)  # type: ignore[arg-type]  # stored rows have an id
-        return [offer.id for offer, _ in offers]  # type: ignore[misc]  # stored rows have an id
+        offers = add_offers(db, slot, people, wave=1, now=now)
+        return [offer.id for offer, _ in offers]
 
 
 def _dispatch(practice_id: int) -> tuple[float, int]:

@@ -173,7 +173,7 @@ def _new_practice(db: Session, number: int) -> tuple[int, list[int], list[int]]:
     practitioners = db.exec(
         select(Practitioner.id).where(Practitioner.practice_id == practice.id)
     ).all()
-    return practice.id, list(treatments), list(practitioners)  # type: ignore[arg-type]  # stored rows have an id
+    return practice.id, list(treatments), list(practitioners)
 
 
 def _seed_practice(db: Session, rng: random.Random, number: int) -> int:

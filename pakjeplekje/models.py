@@ -32,7 +32,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Practice(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the first flush; read after it
     name: str = Field(max_length=100)
     slug: str = Field(max_length=60, unique=True)
     timezone: str = Field(default="Europe/Amsterdam", max_length=50)
@@ -59,7 +59,7 @@ class Practice(SQLModel, table=True):
 class User(SQLModel, table=True):
     __tablename__ = "app_user"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the first flush; read after it
     practice_id: int = Field(foreign_key="practice.id", index=True, ondelete="CASCADE")
     email: str = Field(max_length=254, unique=True)
     name: str = Field(max_length=100)
@@ -73,7 +73,7 @@ class User(SQLModel, table=True):
 
 
 class AuthSession(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the first flush; read after it
     user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime)
@@ -85,7 +85,7 @@ class AuthSession(SQLModel, table=True):
 class OneTimeToken(SQLModel, table=True):
     """Invite, password-reset and login-grant links: single use, short-lived, stored hashed."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the first flush; read after it
     user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
     purpose: str = Field(max_length=20)
     token_hash: str = Field(max_length=64, unique=True)
@@ -106,7 +106,7 @@ class LoginThrottle(SQLModel, table=True):
 class AuditEvent(SQLModel, table=True):
     """Who did what to which record — ids and action names only, never the personal data."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the first flush; read after it
     practice_id: int | None = Field(
         default=None, foreign_key="practice.id", index=True, ondelete="CASCADE"
     )
@@ -123,7 +123,7 @@ class Treatment(SQLModel, table=True):
 
     __table_args__ = (sa.UniqueConstraint("practice_id", "name"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the first flush; read after it
     practice_id: int = Field(foreign_key="practice.id", index=True, ondelete="CASCADE")
     name: str = Field(max_length=50)
     default_duration_minutes: int = Field(default=30)
@@ -133,7 +133,7 @@ class Treatment(SQLModel, table=True):
 class Practitioner(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("practice_id", "name"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the first flush; read after it
     practice_id: int = Field(foreign_key="practice.id", index=True, ondelete="CASCADE")
     name: str = Field(max_length=100)
     active: bool = Field(default=True)
@@ -150,7 +150,7 @@ class Patient(SQLModel, table=True):
         sa.Index("ix_patient_phone", "phone"),  # AVG requests find a number at every practice
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the first flush; read after it
     practice_id: int = Field(foreign_key="practice.id", ondelete="CASCADE")
     name: str = Field(max_length=100)
     phone: str = Field(max_length=16)
@@ -191,7 +191,7 @@ class Slot(SQLModel, table=True):
         sa.Index("ix_slot_practice_status_start", "practice_id", "status", "starts_at"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the first flush; read after it
     practice_id: int = Field(foreign_key="practice.id", ondelete="CASCADE")
     starts_at: datetime = Field(sa_type=UTCDateTime)
     duration_minutes: int
@@ -218,7 +218,7 @@ class Offer(SQLModel, table=True):
         sa.Index("ix_offer_patient_created", "patient_id", "created_at"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the first flush; read after it
     practice_id: int = Field(foreign_key="practice.id", index=True, ondelete="CASCADE")
     slot_id: int = Field(foreign_key="slot.id", index=True, ondelete="CASCADE")
     patient_id: int = Field(foreign_key="patient.id", ondelete="CASCADE")
@@ -241,7 +241,7 @@ class Offer(SQLModel, table=True):
 class Message(SQLModel, table=True):
     """Every SMS in and out, with the provider's id and delivery outcome."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the first flush; read after it
     practice_id: int = Field(foreign_key="practice.id", index=True, ondelete="CASCADE")
     offer_id: int | None = Field(default=None, foreign_key="offer.id", ondelete="SET NULL")
     patient_id: int | None = Field(default=None, foreign_key="patient.id", ondelete="SET NULL")
@@ -260,7 +260,7 @@ class Subscription(SQLModel, table=True):
     keeps true. One row per practice; `status` uses Stripe's words (`trialing` also for the
     local trial, which has no Stripe subscription)."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the first flush; read after it
     practice_id: int = Field(foreign_key="practice.id", unique=True, ondelete="CASCADE")
     plan: str | None = Field(default=None, max_length=10)  # basis | pro
     status: str = Field(default="trialing", max_length=20)
@@ -303,7 +303,7 @@ class PrivacyRequest(SQLModel, table=True):
 
     __table_args__ = (sa.Index("ix_privacy_request_practice_status", "practice_id", "status"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the first flush; read after it
     practice_id: int = Field(foreign_key="practice.id", ondelete="CASCADE")
     kind: str = Field(max_length=12)  # inzage | correctie | verwijdering | overdracht | bezwaar
     subject: str = Field(max_length=10)  # patient | staff
@@ -323,7 +323,7 @@ class VerificationCode(SQLModel, table=True):
     """A 6-digit code sent to a phone or e-mail address for /privacy/verzoek. The subject is
     stored only as an HMAC; the code only as a hash; `ref_hash` names the form it belongs to."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the first flush; read after it
     subject_key: str = Field(max_length=80, index=True)
     channel: str = Field(max_length=10)  # sms | email
     kind: str = Field(max_length=12)
@@ -342,7 +342,7 @@ class CodeSms(SQLModel, table=True):
 
     __table_args__ = (sa.Index("ix_codesms_practice_sent", "practice_id", "sent_at"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the first flush; read after it
     verification_code_id: int = Field(
         foreign_key="verificationcode.id", index=True, ondelete="CASCADE"
     )

@@ -59,7 +59,7 @@ def seed_demo(db: Session) -> str | None:
         db,
         owner.practice_id,
         [
-            waiting_patient(name, f"+3161000{i:04d}", treatments[treatment])  # type: ignore[arg-type]  # stored rows have an id
+            waiting_patient(name, f"+3161000{i:04d}", treatments[treatment])
             for i, (name, treatment) in enumerate(DEMO_PATIENTS)
         ],
         now,
@@ -131,6 +131,6 @@ def offered_slot(
     db.add(slot)
     db.flush()
     assert slot.id is not None
-    offers = add_offers(db, slot, [p.id for p in people], wave=1, now=now)  # type: ignore[misc]  # stored rows have an id
+    offers = add_offers(db, slot, [p.id for p in people], wave=1, now=now)
     tokens = [raw for _, raw in offers]
-    return OfferedSlot(slot.id, tokens, [p.id for p in people])  # type: ignore[misc]  # stored rows have an id
+    return OfferedSlot(slot.id, tokens, [p.id for p in people])

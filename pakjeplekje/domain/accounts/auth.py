@@ -97,10 +97,10 @@ def sign_up(
     )
     db.add(practice)
     db.flush()
-    create_default_treatments(db, practice.id)  # type: ignore[arg-type]  # stored rows have an id
-    billing.start_trial(db, practice.id, now)  # type: ignore[arg-type]  # stored rows have an id
+    create_default_treatments(db, practice.id)
+    billing.start_trial(db, practice.id, now)
     user = User(
-        practice_id=practice.id,  # type: ignore[arg-type]  # stored rows have an id
+        practice_id=practice.id,
         email=email,
         name=name,
         role="owner",
@@ -276,7 +276,7 @@ def reset_password(db: Session, *, token: str, password: str, now: datetime) -> 
     user = links.use(db, token, "reset", now)
     user.password_hash = hash_password(password)
     db.add(user)
-    revoke_all_sessions(db, user.id, now)  # type: ignore[arg-type]  # stored rows have an id
+    revoke_all_sessions(db, user.id, now)
     audit.on_user(db, "auth.password_reset", user, now, actor_user_id=user.id)
     return user
 

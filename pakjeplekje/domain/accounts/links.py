@@ -20,7 +20,7 @@ def issue(db: Session, user: User, purpose: str, validity: timedelta, now: datet
     raw, digest = new_token()
     db.add(
         OneTimeToken(
-            user_id=user.id,  # type: ignore[arg-type]  # stored rows have an id
+            user_id=user.id,
             purpose=purpose,
             token_hash=digest,
             created_at=now,

@@ -98,8 +98,8 @@ def view(db: Session, actor: Actor) -> SettingsView:
         .order_by(col(Practitioner.active).desc(), Practitioner.name)
     ).all()
     return SettingsView(
-        treatments=[Item(t.id, t.name, t.active, t.default_duration_minutes) for t in treatments],  # type: ignore[arg-type]  # stored rows have an id
-        practitioners=[Item(x.id, x.name, x.active) for x in practitioners],  # type: ignore[arg-type]  # stored rows have an id
+        treatments=[Item(t.id, t.name, t.active, t.default_duration_minutes) for t in treatments],
+        practitioners=[Item(x.id, x.name, x.active) for x in practitioners],
         outreach=Outreach(
             p.wave_size,
             p.wave_interval_minutes,
@@ -125,8 +125,8 @@ def choices(db: Session, practice_id: int) -> tuple[list[Item], list[Item]]:
         .order_by(Practitioner.name)
     ).all()
     return (
-        [Item(t.id, t.name, True, t.default_duration_minutes) for t in treatments],  # type: ignore[arg-type]  # stored rows have an id
-        [Item(p.id, p.name, True) for p in practitioners],  # type: ignore[arg-type]  # stored rows have an id
+        [Item(t.id, t.name, True, t.default_duration_minutes) for t in treatments],
+        [Item(p.id, p.name, True) for p in practitioners],
     )
 
 

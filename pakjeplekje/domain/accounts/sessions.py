@@ -22,7 +22,7 @@ def start_session(db: Session, user: User, now: datetime) -> str:
     raw, digest = new_token()
     db.add(
         AuthSession(
-            user_id=user.id,  # type: ignore[arg-type]  # stored rows have an id
+            user_id=user.id,
             token_hash=digest,
             created_at=now,
             last_seen_at=now,
@@ -57,7 +57,6 @@ def resolve_session(db: Session, raw: str | None, now: datetime) -> Actor | None
     if now - auth.last_seen_at >= TOUCH_INTERVAL:
         auth.last_seen_at = now
         db.add(auth)
-    assert user.id is not None and practice.id is not None and auth.id is not None
     return Actor(
         user_id=user.id,
         practice_id=practice.id,

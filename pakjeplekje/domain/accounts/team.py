@@ -66,7 +66,7 @@ def list_team(db: Session, actor: Actor) -> list[TeamMember]:
     users = db.exec(
         select(User).where(User.practice_id == actor.practice_id).order_by(User.name)
     ).all()
-    return [TeamMember(u.id, u.name, u.email, u.role, u.status) for u in users]  # type: ignore[arg-type]  # stored rows have an id
+    return [TeamMember(u.id, u.name, u.email, u.role, u.status) for u in users]
 
 
 def invite_staff(
@@ -147,7 +147,7 @@ def deactivate(db: Session, actor: Actor, *, user_id: int, now: datetime) -> Use
         raise DomainError(LAST_OWNER)
     user.status = "disabled"
     db.add(user)
-    revoke_all_sessions(db, user.id, now)  # type: ignore[arg-type]  # stored rows have an id
+    revoke_all_sessions(db, user.id, now)
     audit.on_user(db, "staff.deactivated", user, now, actor_user_id=actor.user_id)
     return user
 

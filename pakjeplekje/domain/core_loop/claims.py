@@ -73,7 +73,7 @@ def _state(offer: Offer, slot: Slot, now: datetime) -> str:
 def _claim_state(db: Session, offer: Offer, slot: Slot, practice: Practice, now: datetime) -> str:
     """`_state`, and an open offer of a practice that takes no claims is `unavailable`."""
     state = _state(offer, slot, now)
-    if state == "open" and not billing.takes_claims(db, practice.id, now):  # type: ignore[arg-type]  # stored rows have an id
+    if state == "open" and not billing.takes_claims(db, practice.id, now):
         return "unavailable"
     return state
 
@@ -163,7 +163,7 @@ def _claim(
     if found is None:
         return None
     offer, slot, practice = found
-    if not billing.takes_claims(db, practice.id, now):  # type: ignore[arg-type]  # stored rows have an id
+    if not billing.takes_claims(db, practice.id, now):
         return _answer(_claim_state(db, offer, slot, practice, now), slot, practice)
     offer_open = (
         select(Offer.id)

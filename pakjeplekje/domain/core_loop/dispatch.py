@@ -60,7 +60,7 @@ def _outgoing(
 ) -> OutgoingSms:
     local = slot.starts_at.astimezone(ZoneInfo(practice.timezone))
     body = write(practice.name, local, slot.duration_minutes)
-    return OutgoingSms(offer_id, practice.id, patient.id, patient.phone, body)  # type: ignore[arg-type]  # stored rows have an id
+    return OutgoingSms(offer_id, practice.id, patient.id, patient.phone, body)
 
 
 def claim_for_sending(
@@ -89,7 +89,7 @@ def claim_for_sending(
     context = _context(db, col(Offer.id) == offer_id) if moved == 1 else None
     if context is None:
         return None
-    if not billing.can_send_sms(db, context[2].id, now):  # type: ignore[arg-type]  # stored rows have an id
+    if not billing.can_send_sms(db, context[2].id, now):
         _hold_back(db, offer_id, now)  # deleted, read-only, past due or out of SMS: none leaves
         return None
     if _abroad_on_trial(db, context[1], countries):
@@ -132,7 +132,7 @@ def confirmation_for(
     context = _context(db, col(Offer.id) == offer_id, col(Offer.status) == OfferStatus.CLAIMED)
     if context is None:
         return None
-    if not billing.can_send_sms(db, context[2].id, now):  # type: ignore[arg-type]  # stored rows have an id
+    if not billing.can_send_sms(db, context[2].id, now):
         return None  # the claim stands (page, .ics); only the text stays home
     if _abroad_on_trial(db, context[1], countries):
         return None  # likewise
@@ -222,7 +222,7 @@ def due_for_sending(db: Session, now: datetime, lost_after: timedelta = LOST_AFT
     """
     open_slot = select(Slot.id).where(Slot.status == SlotStatus.OPEN, Slot.starts_at > now)
     return list(
-        db.exec(  # type: ignore[arg-type]  # stored rows have an id
+        db.exec(
             select(Offer.id)
             .where(
                 Offer.status == OfferStatus.QUEUED,
@@ -243,7 +243,7 @@ def stuck_offers(
     """The practice's offers that started sending but never finished (the provider's answer
     was lost): shown on the dashboard for a human to check, never resent."""
     return list(
-        db.exec(  # type: ignore[arg-type]  # stored rows have an id
+        db.exec(
             select(Offer.id).where(
                 Offer.practice_id == practice_id,
                 Offer.status == OfferStatus.SENDING,

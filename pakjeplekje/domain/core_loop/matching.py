@@ -120,7 +120,7 @@ def ranked(db: Session, shape: SlotShape, now: datetime, limit: int) -> list[Mat
             col(Patient.id),
         ).limit(limit)
     ).all()
-    return [Match(p.id, p.name, p.urgency, p.added_at, n) for p, n in rows]  # type: ignore[arg-type]  # stored rows have an id
+    return [Match(p.id, p.name, p.urgency, p.added_at, n) for p, n in rows]
 
 
 def count(db: Session, shape: SlotShape, now: datetime) -> int:

@@ -171,7 +171,7 @@ def _claim(db: Session, offer: Offer, practice: Practice, now: datetime) -> Repl
         if offer.status == OfferStatus.LOST:
             return Reply(TAKEN)
         return Reply("Er staat op dit moment geen vrije plek voor u open.")
-    result = claims.claim_offer(db, offer.id, channel="sms", now=now)  # type: ignore[arg-type]  # stored rows have an id
+    result = claims.claim_offer(db, offer.id, channel="sms", now=now)
     if result.result == "claimed" and result.view is not None:
         return Reply(
             confirmation_text(

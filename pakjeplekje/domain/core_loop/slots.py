@@ -153,7 +153,7 @@ def add_wave(
     chosen = [m.patient_id for m in matching.ranked(db, shape, now, practice.wave_size)]
     abroad = _outside(db, chosen, slot.practice_id, countries)
     offers = add_offers(db, slot, chosen, wave=wave, now=now, skipped=abroad)
-    return [o.id for o, _ in offers if o.status == OfferStatus.QUEUED]  # type: ignore[misc]  # stored rows have an id
+    return [o.id for o, _ in offers if o.status == OfferStatus.QUEUED]
 
 
 def _outside(
@@ -167,7 +167,7 @@ def _outside(
             col(Patient.id).in_(patient_ids), Patient.practice_id == practice_id
         )
     ).all()
-    return {pid for pid, phone in numbers if not phones.in_countries(phone, countries)}  # type: ignore[misc]  # stored rows have an id
+    return {pid for pid, phone in numbers if not phones.in_countries(phone, countries)}
 
 
 def open_slot(
@@ -297,7 +297,7 @@ def list_recent(
         .where(col(Offer.slot_id).in_(ids), Offer.practice_id == practice_id)
         .order_by(col(Offer.wave), col(Offer.id))
     ).all()
-    by_slot: dict[int, list[OfferRow]] = {i: [] for i in ids}  # type: ignore[misc]  # stored rows have an id
+    by_slot: dict[int, list[OfferRow]] = {i: [] for i in ids}
     winners: dict[int, str] = {}
     for offer, name in offers:
         by_slot[offer.slot_id].append(OfferRow(name, offer.status, offer.wave))
@@ -310,16 +310,16 @@ def list_recent(
     )
     return [
         SlotRow(
-            id=s.id,  # type: ignore[arg-type]  # stored rows have an id
+            id=s.id,
             starts_local=s.starts_at.astimezone(zone),
             duration_minutes=s.duration_minutes,
-            treatment=treatments.get(s.treatment_id, ""),
+            treatment=treatments.get(s.treatment_id or 0, ""),  # 0: no treatment given
             status=s.status,
-            winner=winners.get(s.id, ""),  # type: ignore[arg-type]  # stored rows have an id
+            winner=winners.get(s.id, ""),
             minutes_to_fill=(
                 int((s.claimed_at - s.created_at).total_seconds() // 60) if s.claimed_at else None
             ),
-            offers=by_slot[s.id],  # type: ignore[index]  # stored rows have an id
+            offers=by_slot[s.id],
         )
         for s in slots
     ]

@@ -80,7 +80,7 @@ def run_due_waves(db: Session, now: datetime, countries: frozenset[str] | None =
     for slot in open_slots:
         practice = db.get(Practice, slot.practice_id)
         assert practice is not None
-        last_wave_at, last_wave = history.get(slot.id, (slot.created_at, 0))  # type: ignore[arg-type]  # stored rows have an id
+        last_wave_at, last_wave = history.get(slot.id, (slot.created_at, 0))
         due = next_wave_at(practice, slot, last_wave_at, now)
         if due is not None and due <= now:
             offer_ids += slots.add_wave(db, slot, last_wave + 1, now, countries)

@@ -161,7 +161,7 @@ def staff_choices(db: Session, actor: Actor) -> list[tuple[int, str]]:
     rows = db.exec(
         select(User.id, User.name).where(User.practice_id == actor.practice_id).order_by(User.name)
     ).all()
-    return [(uid, name) for uid, name in rows]  # type: ignore[misc]  # stored rows have an id
+    return [(uid, name) for uid, name in rows]
 
 
 def page(db: Session, actor: Actor, query: AuditQuery) -> AuditPage:
@@ -224,7 +224,7 @@ def page(db: Session, actor: Actor, query: AuditQuery) -> AuditPage:
                 record += f" #{event.target_id}"
         result.append(
             AuditRow(
-                id=event.id,  # type: ignore[arg-type]  # stored rows have an id
+                id=event.id,
                 when=event.created_at.astimezone(AMSTERDAM).strftime("%d-%m-%Y %H:%M"),
                 who=name,
                 what=action_label(event.action),

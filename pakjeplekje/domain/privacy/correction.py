@@ -124,7 +124,7 @@ def request_email_change(
         raise DomainError("Dit is al uw e-mailadres.", field="new_email")
     if email_taken(db, email):
         raise DomainError(TAKEN, field="new_email")
-    _spend_open_links(db, user.id, now)  # type: ignore[arg-type]  # stored rows have an id
+    _spend_open_links(db, user.id, now)
     user.pending_email = email
     db.add(user)
     raw = links.issue(db, user, EMAIL_LINK, EMAIL_LINK_VALIDITY, now)
@@ -139,7 +139,7 @@ def cancel_email_change(db: Session, actor: Actor, now: datetime) -> None:
     user = _me(db, actor)
     if user.pending_email is None:
         return
-    _spend_open_links(db, user.id, now)  # type: ignore[arg-type]  # stored rows have an id
+    _spend_open_links(db, user.id, now)
     user.pending_email = None
     db.add(user)
     audit.on_user(db, "account.email_change_cancelled", user, now, actor_user_id=actor.user_id)

@@ -114,7 +114,7 @@ def _file_at_each(
     for patient, practice in found:
         file_request(
             db,
-            practice.id,  # type: ignore[arg-type]  # stored rows have an id
+            practice.id,
             kind,
             "patient",
             "sms",
@@ -224,7 +224,7 @@ def fulfil_staff(db: Session, kind: str, email: str, message: str, now: datetime
     if kind in ("inzage", "overdracht"):
         file_request(
             db,
-            practice.id,  # type: ignore[arg-type]  # stored rows have an id
+            practice.id,
             kind,
             "staff",
             "email",
@@ -244,7 +244,7 @@ def fulfil_staff(db: Session, kind: str, email: str, message: str, now: datetime
         raise DomainError("Schrijf wat er gecorrigeerd moet worden.", field="message")
     file_request(
         db,
-        practice.id,  # type: ignore[arg-type]  # stored rows have an id
+        practice.id,
         kind,
         "staff",
         "email",

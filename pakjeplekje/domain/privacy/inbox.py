@@ -82,7 +82,7 @@ def inbox(db: Session, practice_id: int, now: datetime, status: str = "") -> lis
     ).all()
     return [
         InboxRow(
-            r.id,  # type: ignore[arg-type]  # stored rows have an id
+            r.id,
             r.kind,
             r.subject,
             r.verified_by,

@@ -124,7 +124,7 @@ def record_usage_day(db: Session, day: date, now: datetime) -> UsageDay | None:
     if len(consenting) < MIN_PRACTICES:
         return None
     start, end = _local_start(day), _local_start(day + timedelta(days=1))
-    opened, filled, sent = _counts(db, consenting, start, end)  # type: ignore[arg-type]  # stored rows have an id
+    opened, filled, sent = _counts(db, consenting, start, end)
     row = UsageDay(
         day=day,
         practices=len(consenting),
@@ -166,7 +166,7 @@ def summaries_due(db: Session, now: datetime) -> list[int]:
         AuditEvent.action == SUMMARY_ACTION, AuditEvent.detail == _month_key(first)
     )
     return list(
-        db.exec(  # type: ignore[arg-type]  # stored rows have an id
+        db.exec(
             select(Practice.id)
             .where(
                 Practice.status == "active",

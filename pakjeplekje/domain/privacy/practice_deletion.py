@@ -101,14 +101,14 @@ def request_deletion(
     final = now if immediately else now + grace
     practice.status, practice.deletion_scheduled_at = "deleted", final
     db.add(practice)
-    _revoke_everyone(db, practice.id, now)  # type: ignore[arg-type]  # stored rows have an id
-    _stop_outreach(db, practice.id, now)  # type: ignore[arg-type]  # stored rows have an id
+    _revoke_everyone(db, practice.id, now)
+    _stop_outreach(db, practice.id, now)
     db.flush()
     billed = billing.subscriptions_to_cancel(db, practice.id)
     audit.by_actor(db, actor, "practice.deletion_requested", "practice", practice.id, now)
     if immediately:
         mail = deletion_email(user.email, practice.name, final, None)
-        purge_practice(db, practice.id, now, secret=secret)  # type: ignore[arg-type]  # stored rows have an id
+        purge_practice(db, practice.id, now, secret=secret)
         return DeletionRequested([mail], billed)
     raw = links.issue(db, user, UNDO_LINK, grace, now)
     undo = link(f"{routes.PRIVACY_UNDO_DELETION}?token={raw}")
@@ -183,7 +183,7 @@ def due_for_purge(db: Session, now: datetime) -> list[int]:
     """Practices whose final date has come: deleted on request, or their subscription ended
     (billing sets the date, and clears it when they subscribe again in time)."""
     return list(
-        db.exec(  # type: ignore[arg-type]  # stored rows have an id
+        db.exec(
             select(Practice.id).where(
                 col(Practice.deletion_scheduled_at).is_not(None),
                 col(Practice.deletion_scheduled_at) <= now,

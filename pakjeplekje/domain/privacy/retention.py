@@ -71,7 +71,7 @@ def remove_unreviewed(db: Session, now: datetime) -> int:
     )
     per_practice: dict[int, list[int]] = {}
     for patient_id, practice_id in db.exec(stale).all():
-        per_practice.setdefault(practice_id, []).append(patient_id)  # type: ignore[arg-type]  # stored rows have an id
+        per_practice.setdefault(practice_id, []).append(patient_id)
     for practice_id, ids in per_practice.items():
         db.exec(delete(Patient).where(col(Patient.id).in_(ids)))
         audit.record(

@@ -316,8 +316,8 @@ def _lookups(db: Session, practice_id: int) -> _Lookups:
         )
     ).all()
     return _Lookups(
-        {_words(t.name): (t.id, t.default_duration_minutes) for t in treatments},  # type: ignore[misc]  # stored rows have an id
-        {_words(p.name): p.id for p in practitioners},  # type: ignore[misc]  # stored rows have an id
+        {_words(t.name): (t.id, t.default_duration_minutes) for t in treatments},
+        {_words(p.name): p.id for p in practitioners},
     )
 
 
@@ -560,15 +560,15 @@ def export_csv(
         ).all()
     )
     for chunk in _batches(patients.all_matching(db, practice_id, query, batch), batch):
-        names = patients.treatment_names(db, [p.id for p in chunk])  # type: ignore[misc]  # stored rows have an id
+        names = patients.treatment_names(db, [p.id for p in chunk])
         yield _lines(
             (
                 p.name,
                 _phone_out(p.phone),
-                "|".join(names[p.id]),  # type: ignore[index]  # stored rows have an id
+                "|".join(names[p.id]),
                 str(p.duration_minutes),
                 "|".join(key for key, bit in CELLS.items() if p.availability & bit),
-                practitioners.get(p.preferred_practitioner_id, ""),
+                practitioners.get(p.preferred_practitioner_id or 0, ""),  # 0: no preference
                 p.urgency,
                 p.note,
                 p.consent_method,

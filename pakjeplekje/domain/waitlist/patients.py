@@ -134,7 +134,7 @@ def active_choices(db: Session, practice_id: int) -> Choices:
             Practitioner.practice_id == practice_id, col(Practitioner.active).is_(True)
         )
     ).all()
-    return Choices(frozenset(treatments), frozenset(practitioners))  # type: ignore[arg-type]  # stored rows have an id
+    return Choices(frozenset(treatments), frozenset(practitioners))
 
 
 def _choices_for_edit(db: Session, practice_id: int, current: Patient) -> Choices:
@@ -226,7 +226,7 @@ def validate(
         name,
         phone,
         treatment_ids,
-        duration,  # type: ignore[arg-type]  # stored rows have an id
+        duration,  # type: ignore[arg-type]  # not None: a missing duration raised above
         availability,
         practitioner_id,
         data.urgency,
@@ -273,7 +273,7 @@ def insert_many(
     db.add_all(new)
     db.flush()
     db.add_all(
-        PatientTreatment(patient_id=patient.id, treatment_id=treatment_id)  # type: ignore[arg-type]  # stored rows have an id
+        PatientTreatment(patient_id=patient.id, treatment_id=treatment_id)
         for patient, clean in zip(new, cleans, strict=True)
         for treatment_id in clean.treatment_ids
     )
@@ -324,7 +324,7 @@ def update(
         patient.consent_method, patient.consent_at = clean.consent_method, now
     patient.updated_at = now
     db.add(patient)
-    _set_treatments(db, patient.id, clean.treatment_ids)  # type: ignore[arg-type]  # stored rows have an id
+    _set_treatments(db, patient.id, clean.treatment_ids)
     audit.by_actor(db, actor, "patient.updated", "patient", patient.id, now)
     return patient
 
@@ -382,7 +382,7 @@ def get(db: Session, actor: Actor, patient_id: int) -> PatientDetail:
         status=patient.status,
     )
     return PatientDetail(
-        patient.id,  # type: ignore[arg-type]  # stored rows have an id
+        patient.id,
         form,
         display(patient.phone),
         patient.added_at,
@@ -457,7 +457,7 @@ def _filtered(practice_id: int, query: PatientQuery) -> SelectOfScalar[Patient]:
 
 def _order(
     query: PatientQuery,
-) -> tuple[UnaryExpression[Any], UnaryExpression[int | None] | Mapped[int | None]]:
+) -> tuple[UnaryExpression[Any], UnaryExpression[int] | Mapped[int]]:
     key = {
         "name": func.lower(Patient.name),
         "added": col(Patient.added_at),
@@ -519,13 +519,13 @@ def list_page(db: Session, practice_id: int, query: PatientQuery) -> PatientPage
     patients = db.exec(
         base.order_by(*_order(query)).offset((page - 1) * page_size).limit(page_size)
     ).all()
-    names = treatment_names(db, [p.id for p in patients])  # type: ignore[misc]  # stored rows have an id
+    names = treatment_names(db, [p.id for p in patients])
     rows = [
         PatientRow(
-            id=p.id,  # type: ignore[arg-type]  # stored rows have an id
+            id=p.id,
             name=p.name,
             phone=display(p.phone),
-            treatments=", ".join(names[p.id]),  # type: ignore[index]  # stored rows have an id
+            treatments=", ".join(names[p.id]),
             duration_minutes=p.duration_minutes,
             urgency=p.urgency,
             status=p.status,
