@@ -1,15 +1,14 @@
 """Runs every bench module and prints one line per figure.
 
 Each module exposes `run(url) -> list[tuple[str, float, str]]` (name, value, unit). The bench
-uses its own throw-away database: SQLite by default, BENCH_DATABASE_URL for PostgreSQL.
+uses its own throw-away database (bench/__init__.py): SQLite by default, BENCH_DATABASE_URL
+for PostgreSQL.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import tempfile
-from pathlib import Path
 
 from bench import (
     auth_bench,
@@ -21,16 +20,11 @@ from bench import (
 
 
 def main() -> int:
-    with tempfile.TemporaryDirectory(prefix="pjp-bench-") as tmp:
-        os.environ["DATA_DIR"] = tmp
-        os.environ.setdefault("APP_ENV", "dev")
-        os.environ.setdefault("SECRET_KEY", "bench-secret")
-        url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        os.environ["DATABASE_URL"] = url
-        backend = url.split(":", 1)[0]
-        for module in (auth_bench, waitlist_bench, claim_bench, core_loop_bench, privacy_bench):
-            for name, value, unit in module.run(url):
-                print(f"{name} [{backend}]: {value:.2f} {unit}", flush=True)
+    url = os.environ["DATABASE_URL"]  # set by bench/__init__.py: a throw-away database
+    backend = url.split(":", 1)[0]
+    for module in (auth_bench, waitlist_bench, claim_bench, core_loop_bench, privacy_bench):
+        for name, value, unit in module.run(url):
+            print(f"{name} [{backend}]: {value:.2f} {unit}", flush=True)
     return 0
 
 

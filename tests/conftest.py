@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from huey.storage import MemoryStorage
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel
@@ -27,6 +28,7 @@ from pakjeplekje.domain.accounts.passwords import hash_password
 from pakjeplekje.domain.accounts.sessions import resolve_session, start_session
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.models import Practice, User
+from pakjeplekje.services import scheduler
 from tests import timeplan
 
 TEST_SECRET = "test-secret-key-niet-voor-productie"
@@ -173,6 +175,14 @@ def _test_start() -> datetime:
 
 
 TEST_START = _test_start()
+
+
+@pytest.fixture(autouse=True)
+def private_job_queue(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Jobs a test enqueues (a claim's confirmation, a slot's texts) stay in this test's own
+    queue: in the developer's data/huey.db the next `make run` would run them against the dev
+    database. Tests that run the queue ask for `job_queue` (tests/job_queue.py)."""
+    monkeypatch.setattr(scheduler.huey, "storage", MemoryStorage("pakjeplekje-test"))
 
 
 @pytest.fixture(autouse=True)

@@ -82,6 +82,15 @@ def test_open_a_slot_text_the_waitlist_and_watch_it_fill(
     late = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
     late.goto(second_link)
     expect(late.get_by_role("heading", name="Helaas, deze plek is al vergeven")).to_be_visible()
+
+    # the winner's confirmation is a queued job: it reaches the phone a moment after the page
+    confirmed = phone.get_by_text(re.compile(r"De Kies: uw plek op .* is bevestigd"))
+    for _ in range(30):
+        phone.goto(app.url("/dev/sms"))
+        if confirmed.count():
+            break
+        phone.wait_for_timeout(500)
+    expect(confirmed).to_have_count(1)  # the winner only, once
     phone_context.close()
     late.context.close()
 
