@@ -90,13 +90,14 @@ def test_messages_are_dutch_and_give_an_example() -> None:
 @pytest.mark.parametrize(
     ("e164", "shown"),
     [
-        ("+31612345678", "+31 6 12345678"),
+        ("+31612345678", "06-12345678"),  # what Dutch staff read and type
+        ("+31201234567", "020 123 4567"),  # a landline never passes parse_mobile; shown anyway
         ("+4915112345678", "+49 1511 2345678"),
         ("+32470123456", "+32 470 12 34 56"),
         ("niet-een-nummer", "niet-een-nummer"),  # never crashes the grid on odd data
     ],
 )
-def test_display_is_the_readable_international_form(e164: str, shown: str) -> None:
+def test_display_is_the_dutch_form_at_home_and_international_abroad(e164: str, shown: str) -> None:
     assert display(e164) == shown
 
 

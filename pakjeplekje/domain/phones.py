@@ -9,6 +9,7 @@ from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberTyp
 
 from pakjeplekje.domain.errors import DomainError
 
+NL_COUNTRY_CODE = 31
 MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 INVALID = "Vul een geldig mobiel nummer in, bijvoorbeeld 06-12345678."
 NOT_MOBILE = (
@@ -35,12 +36,18 @@ def parse_mobile(raw: str) -> str:
 
 
 def display(e164: str) -> str:
-    """`+31612345678` → `+31 6 12345678`."""
+    """As Dutch staff read and type it: `+31612345678` → `06-12345678`; a foreign number keeps
+    its country code (`+32 470 12 34 56`)."""
     try:
         number = phonenumbers.parse(e164, None)
     except NumberParseException:
         return e164
-    return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+    if number.country_code != NL_COUNTRY_CODE:
+        return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+    national = str(number.national_number)
+    if phonenumbers.number_type(number) in MOBILE_TYPES and national.startswith("6"):
+        return f"06-{national[1:]}"
+    return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
 
 
 def search_digits(query: str) -> tuple[str, ...]:

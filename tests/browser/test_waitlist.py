@@ -42,7 +42,7 @@ def test_add_edit_search_and_remove_a_patient(page: Page, app: App) -> None:
     expect(page.get_by_role("dialog")).to_have_count(0)
 
     row = page.locator("tr[data-patient='Jan de Vries']")
-    expect(row).to_contain_text("+31 6 12345678")
+    expect(row).to_contain_text("06-12345678")
     expect(row).to_contain_text("di middag")
     expect(page.locator("#wachtlijst-teller")).to_have_text("1 patiënt wacht")
     expect(page.get_by_text("Lies Landlijn")).to_have_count(0)  # the refused one was never saved
