@@ -29,7 +29,7 @@ from pakjeplekje.domain.accounts.sessions import resolve_session, start_session
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.models import Practice, User
 from pakjeplekje.services import scheduler
-from tests import timeplan
+from tests import connection_guard, timeplan
 
 TEST_SECRET = "test-secret-key-niet-voor-productie"
 
@@ -183,6 +183,15 @@ def private_job_queue(monkeypatch: pytest.MonkeyPatch) -> None:
     queue: in the developer's data/huey.db the next `make run` would run them against the dev
     database. Tests that run the queue ask for `job_queue` (tests/job_queue.py)."""
     monkeypatch.setattr(scheduler.huey, "storage", MemoryStorage("pakjeplekje-test"))
+
+
+@pytest.fixture(autouse=True)
+def one_connection_at_a_time() -> Iterator[None]:
+    """Fails a test whose code held a pooled connection while taking a second one."""
+    before = len(connection_guard.nested)
+    yield
+    found = connection_guard.nested[before:]
+    assert not found, "nested connection checkout at:\n" + "\n".join(found)
 
 
 @pytest.fixture(autouse=True)
