@@ -306,13 +306,17 @@ def test_status_line_says_each_fact_once() -> None:
     """/abonnement's one line: the trial is not also called a plan; local dates."""
     evening = datetime(2026, 12, 8, 23, 30, tzinfo=UTC)  # 9 december in Amsterdam
     trial = _found("trialing", trial_days_left=1, trial_ends_at=evening)
-    assert billing.status_line(trial, None) == "Proefperiode: nog 1 dag, tot en met 9 december 2026."
+    assert (
+        billing.status_line(trial, None) == "Proefperiode: nog 1 dag, tot en met 9 december 2026."
+    )
     active = _found("active", period_end=evening)
     assert billing.status_line(active, "Basis") == (
         "Basis, actief. Volgende verlenging: 9 december 2026."
     )
     leaving = _found("active", period_end=evening, cancel_at_period_end=True)
-    assert billing.status_line(leaving, "Pro") == "Pro, actief. Opgezegd: loopt af op 9 december 2026."
+    assert (
+        billing.status_line(leaving, "Pro") == "Pro, actief. Opgezegd: loopt af op 9 december 2026."
+    )
     assert billing.status_line(_found("canceled"), "Basis") == "Basis, opgezegd."
     assert billing.status_line(_found("expired", trial_ends_at=evening), None) == (
         "De proefperiode is afgelopen op 9 december 2026."

@@ -203,7 +203,10 @@ def test_the_owner_picks_a_plan_card(alfa: Owner, fake: fs.FakeStripe) -> None:
     page = connected(BillingState, alfa.token)
     run(page.load())
     assert page.configured and page.can_checkout
-    assert [(c.name, c.button) for c in page.plans] == [("Basis", "Kies Basis"), ("Pro", "Kies Pro")]
+    assert [(c.name, c.button) for c in page.plans] == [
+        ("Basis", "Kies Basis"),
+        ("Pro", "Kies Pro"),
+    ]
     assert "200 SMS'jes per maand inbegrepen" in page.plans[0].includes
     assert page.status_line.startswith("Proefperiode: nog 14 dagen, tot en met ")
     assert "proefperiode" not in page.status_line.lower().split(":", 1)[1]

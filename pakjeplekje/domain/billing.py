@@ -152,8 +152,16 @@ def status_line(found: Entitlement, plan_name: str | None) -> str:
         )
     if found.status == "expired" and not plan_name:
         ended = day(found.trial_ends_at)
-        return f"De proefperiode is afgelopen op {ended}." if ended else "De proefperiode is afgelopen."
-    head = f"{plan_name}, {found.label}." if plan_name else f"{found.label[:1].upper()}{found.label[1:]}."
+        return (
+            f"De proefperiode is afgelopen op {ended}."
+            if ended
+            else "De proefperiode is afgelopen."
+        )
+    head = (
+        f"{plan_name}, {found.label}."
+        if plan_name
+        else f"{found.label[:1].upper()}{found.label[1:]}."
+    )
     if found.cancel_at_period_end and found.period_end and found.status not in ENDED:
         return f"{head} Opgezegd: loopt af op {day(found.period_end)}."
     if found.status in ("active", "past_due") and found.period_end:

@@ -33,7 +33,9 @@ def test_trial_checkout_webhook_active_then_read_only(
     signed_up_owner(page, app, "Tandartspraktijk De Beugel")
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Abonnement").click()
     status = page.locator("#abonnement-status")
-    expect(status).to_have_text(re.compile(r"^Proefperiode: nog 14 dagen, tot en met \d+ \w+ \d{4}\.$"))
+    expect(status).to_have_text(
+        re.compile(r"^Proefperiode: nog 14 dagen, tot en met \d+ \w+ \d{4}\.$")
+    )
     expect(page.get_by_text("Abonnement: Proefperiode")).to_have_count(0)
     basis = page.locator("[data-plan='basis']")
     expect(basis).to_contain_text("€ 49 per maand")

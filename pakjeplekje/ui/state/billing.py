@@ -13,8 +13,7 @@ from datetime import datetime
 import reflex as rx
 from sqlmodel import Session
 
-from pakjeplekje import clock
-from pakjeplekje import texts
+from pakjeplekje import clock, texts
 from pakjeplekje.config import Settings, get_settings
 from pakjeplekje.domain import billing
 from pakjeplekje.domain.actor import Actor
@@ -210,10 +209,9 @@ class BillingState(rx.State):
 
     @owner_event(error="error")
     async def checkout(self, actor: Actor, plan: str) -> rx.event.EventSpec | None:
-        """ "Kies Basis" / "Kies Pro": off to Stripe Checkout for that plan (the service
-        refuses an unknown key; the client may send anything)."""
-        key = plan if isinstance(plan, str) else ""
-        return await self._to_stripe(actor, "checkout", key)
+        """ "Kies Basis" / "Kies Pro": off to Stripe Checkout for that plan. The guard refuses
+        a non-string; the service refuses a key that is not a configured plan."""
+        return await self._to_stripe(actor, "checkout", plan)
 
     @owner_event(error="error")
     async def portal(self, actor: Actor) -> rx.event.EventSpec | None:
