@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 
 import httpx
+import pytest
 from playwright.sync_api import Page, expect
 
 from pakjeplekje.domain.billing import READ_ONLY_REASON
 from tests import fake_stripe as fs
+from tests.browser.conftest import running_app
 from tests.browser.flows import App, next_weekday, signed_up_owner
 
 
@@ -99,3 +102,26 @@ def test_owner_chooses_pro_on_its_card(page: Page, app: App, stripe_api: fs.Fake
     pro.get_by_role("button", name="Kies Pro").click()
     page.wait_for_url(re.compile(re.escape(stripe_api.base_url) + r"/checkout/cs_test_"))
     assert stripe_api.checkout_sessions[-1]["line_items[0][price]"] == fs.PRICE_PRO
+
+
+@pytest.fixture(scope="module")
+def app_without_stripe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    """An installation whose operator set no Stripe keys (its own build, beside `app`)."""
+    no_keys = {name: "" for name in ("STRIPE_SECRET_KEY", "STRIPE_PRICE_BASIS", "STRIPE_PRICE_PRO")}
+    with running_app(tmp_path_factory.mktemp("no-stripe"), own_build=True, **no_keys) as app:
+        yield app
+
+
+def test_without_stripe_keys_the_owner_reads_that_payments_are_not_set_up(
+    page: Page, app_without_stripe: App
+) -> None:
+    signed_up_owner(page, app_without_stripe, "Tandartspraktijk Zonder Stripe")
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Abonnement").click()
+    expect(page.locator("#betalen-niet-ingesteld")).to_contain_text(
+        "Betalingen zijn in deze installatie niet ingesteld"
+    )
+    expect(page.locator("#abonnement-status")).to_contain_text("Proefperiode: nog 14 dagen")
+    expect(page.get_by_text("python -m")).to_have_count(0)  # no command for the practice owner
+    expect(page.get_by_text("set-status")).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("^Kies "))).to_have_count(0)
+    expect(page.get_by_role("button", name="Betaalgegevens en facturen beheren")).to_have_count(0)
