@@ -27,6 +27,7 @@ from pakjeplekje.models import (
     Treatment,
     User,
 )
+from pakjeplekje.texts import plural
 
 
 @dataclass
@@ -197,8 +198,8 @@ def fulfil_patient(
         if not text:
             raise DomainError("Schrijf wat er gecorrigeerd moet worden.", field="message")
         _file_at_each(db, found, kind, now, status="open", resolution="", message=text)
-        where = "de praktijk" if len(names) == 1 else "de praktijken"
-        return Outcome(kind, f"Uw verzoek is doorgestuurd naar {where}; zij passen het aan.", names)
+        to = plural(len(names), "praktijk")
+        return Outcome(kind, f"Uw verzoek is doorgestuurd naar de {to}; zij passen het aan.", names)
     if kind in ("verwijdering", "bezwaar"):
         ids = [patient.id for patient, _ in found]
         _file_at_each(
