@@ -21,6 +21,7 @@ CLAIM_OPT_OUT = "/c/{token}/afmelden"
 CLAIM_CALENDAR = "/c/{token}/afspraak.ics"
 CLAIM_API = "/api/claim/{token}"
 PRIVACY_REQUEST_CONFIRM = "/privacy/verzoek/bevestigen"
+PRIVACY_REQUEST_DOWNLOAD = "/privacy/verzoek/gegevens.json"  # POST: the inzage as JSON
 PRIVACY_UNDO_DELETION = "/privacy/herstel"
 PRIVACY_CONFIRM_EMAIL = "/privacy/email-bevestigen"
 CONFIRM_EMAIL = "/account/bevestigen"

@@ -99,10 +99,10 @@ def test_reused_grant_redirects_to_login_without_cookie(
     client.cookies.clear()
     again = client.get("/api/auth/sessie", params={"grant": grant})
     assert again.status_code == 303
-    assert again.headers["location"] == "/inloggen?melding=verlopen"
+    assert again.headers["location"] == "/inloggen?melding=inloggen"
     assert session_cookies(again) == []
     missing = client.get("/api/auth/sessie")
-    assert missing.headers["location"] == "/inloggen?melding=verlopen"
+    assert missing.headers["location"] == "/inloggen?melding=inloggen"
 
 
 def test_a_grant_without_its_browsers_binding_logs_nobody_in(
@@ -117,7 +117,7 @@ def test_a_grant_without_its_browsers_binding_logs_nobody_in(
         headers = {"cookie": f"{binding_cookie_name()}={cookie}"} if cookie else {}
         response = client.get("/api/auth/sessie", params={"grant": grant}, headers=headers)
         assert response.status_code == 303
-        assert response.headers["location"] == "/inloggen?melding=verlopen"
+        assert response.headers["location"] == "/inloggen?melding=inloggen"
         assert session_cookies(response) == []
     # the browser that asked still gets in, and its binding cookie is cleared on the way
     response = client.get(

@@ -3,7 +3,7 @@ domain (opening slots, waves, texting offers, `JA` replies), not just in hidden 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -275,3 +275,50 @@ def test_cli_sets_the_status_of_one_practice_only(
         assert subs == {a.id: "canceled", b.id: "past_due"}
         assert billing.entitlement(db, a.id, clock.now()).read_only  # type: ignore[arg-type]
         assert not billing.entitlement(db, b.id, clock.now()).read_only  # type: ignore[arg-type]
+
+
+def _found(status: str, **changes: object) -> billing.Entitlement:
+    base = billing.Entitlement(
+        status=status,
+        label=billing.LABELS[status],
+        plan=None,
+        can_open_slots=True,
+        can_send_sms=True,
+        read_only=False,
+        reason="",
+        sms_used=0,
+        sms_included=200,
+        metered=False,
+        period_start=None,
+        period_end=None,
+        trial_ends_at=None,
+        grace_ends_at=None,
+        cancel_at_period_end=False,
+        deletion_scheduled_at=None,
+        managed=True,
+    )
+    from dataclasses import replace
+
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_status_line_says_each_fact_once() -> None:
+    """/abonnement's one line: the trial is not also called a plan; local dates."""
+    evening = datetime(2026, 12, 8, 23, 30, tzinfo=UTC)  # 9 december in Amsterdam
+    trial = _found("trialing", trial_days_left=1, trial_ends_at=evening)
+    assert (
+        billing.status_line(trial, None) == "Proefperiode: nog 1 dag, tot en met 9 december 2026."
+    )
+    active = _found("active", period_end=evening)
+    assert billing.status_line(active, "Basis") == (
+        "Basis, actief. Volgende verlenging: 9 december 2026."
+    )
+    leaving = _found("active", period_end=evening, cancel_at_period_end=True)
+    assert (
+        billing.status_line(leaving, "Pro") == "Pro, actief. Opgezegd: loopt af op 9 december 2026."
+    )
+    assert billing.status_line(_found("canceled"), "Basis") == "Basis, opgezegd."
+    assert billing.status_line(_found("expired", trial_ends_at=evening), None) == (
+        "De proefperiode is afgelopen op 9 december 2026."
+    )
+    assert billing.status_line(_found("past_due"), None) == "Betaling mislukt."

@@ -175,6 +175,8 @@ def test_verwijdering_removes_the_number_everywhere_and_suppresses_it(
             (b.practice_id, "verwijdering", "done"),
         }
         assert requests[0].due_at == privacy_requests.add_month(requests[0].received_at)
+        [filed] = privacy_inbox.inbox(db, a.practice_id, clock.now())
+        assert (filed.requester_name, filed.requester_contact) == (privacy_inbox.ERASED, "")
         assert len(db.exec(select(Suppression)).all()) == 1
         assert NUMBER not in db.exec(select(Suppression)).one().key
 
@@ -229,7 +231,7 @@ def test_inzage_shows_every_practice_and_offers_json(
     text = response.text
     assert "Alfa Patiënt" in text and "Beta Patiënt" in text and "Bericht van Alfa" in text
     assert "Ander" not in text
-    assert 'download="mijn-gegevens-pakjeplekje.json"' in text
+    assert "Download als JSON" in text
     with session_scope() as db:
         assert (
             len(db.exec(select(PrivacyRequest).where(PrivacyRequest.kind == "inzage")).all()) == 2
@@ -253,6 +255,12 @@ def test_correctie_lands_in_each_inbox_and_b_sees_only_its_own(
             assert privacy_inbox.inbox(db, own.practice_id, clock.now() + timedelta(days=32))[
                 0
             ].overdue
+        # staff see who asked, to check it: each practice its own entry's name and the number
+        assert [
+            (r.requester_name, r.requester_contact)
+            for own in (a, b)
+            for r in privacy_inbox.inbox(db, own.practice_id, clock.now())
+        ] == [("Alfa Patiënt", TYPED), ("Beta Patiënt", TYPED)]
 
 
 def test_unknown_number_gets_the_same_answer_and_no_text(
@@ -316,6 +324,8 @@ def test_staff_request_by_email(
     with session_scope() as db:
         kinds = [(r.kind, r.status) for r in privacy_inbox.inbox(db, a.practice_id, clock.now())]
         assert ("verwijdering", "open") in kinds and ("inzage", "done") in kinds
+        asked = privacy_inbox.inbox(db, a.practice_id, clock.now())
+        assert {r.requester_contact for r in asked} == {"eigenaar@alfa.nl"}
         assert db.exec(select(User).where(User.email == "eigenaar@alfa.nl")).one()
 
 

@@ -197,6 +197,27 @@ def test_portal_session_for_the_practice_customer(alfa: Owner, fake: fs.FakeStri
     assert portal["return_url"] == "https://app.example.nl/abonnement"
 
 
+def test_the_owner_picks_a_plan_card(alfa: Owner, fake: fs.FakeStripe) -> None:
+    """With keys: one card per plan with its price and SMS bundle; "Kies Pro" starts Checkout
+    for the Pro price; a made-up plan key from the client is refused in Dutch."""
+    page = connected(BillingState, alfa.token)
+    run(page.load())
+    assert page.configured and page.can_checkout
+    assert [(c.name, c.button) for c in page.plans] == [
+        ("Basis", "Kies Basis"),
+        ("Pro", "Kies Pro"),
+    ]
+    assert "200 SMS'jes per maand inbegrepen" in page.plans[0].includes
+    assert page.status_line.startswith("Proefperiode: nog 14 dagen, tot en met ")
+    assert "proefperiode" not in page.status_line.lower().split(":", 1)[1]
+    run(page.checkout("gratis"))
+    assert page.error == "Kies een abonnement uit de lijst."
+    assert fake.checkout_sessions == []
+    run(page.checkout("pro"))
+    assert page.error == ""
+    assert fake.checkout_sessions[-1]["line_items[0][price]"] == fs.PRICE_PRO
+
+
 def test_staff_cannot_create_sessions(alfa: Owner, fake: fs.FakeStripe) -> None:
     with pytest.raises(PermissionDenied):
         subscriptions.start_checkout(alfa.staff, "basis")
@@ -204,7 +225,7 @@ def test_staff_cannot_create_sessions(alfa: Owner, fake: fs.FakeStripe) -> None:
         subscriptions.open_portal(alfa.staff)
     assert fake.requests == []
     page = connected(BillingState, alfa.staff_token)
-    run(page.checkout())
+    run(page.checkout("basis"))
     assert page.error == "Dit mag alleen de eigenaar van de praktijk."
     assert fake.requests == []
 
@@ -217,10 +238,10 @@ def test_without_stripe_keys_nothing_is_called(
         subscriptions.start_checkout(owner.actor, "basis")
     page = connected(BillingState, owner.token)
     run(page.load())
-    assert not page.configured and page.status_label == "proefperiode"
+    assert not page.configured and page.status_line.startswith("Proefperiode: nog 14 dagen")
     assert page.sms_text == "0 van 200 SMS'jes gebruikt deze periode"
-    assert [p.key for p in page.plans] == ["basis", "pro"]
-    assert run(page.checkout()) is None  # no redirect: the owner reads why, in Dutch
+    assert page.plans == []  # no cards to choose from: the page says payments are not set up
+    assert run(page.checkout("basis")) is None  # no redirect: the owner reads why, in Dutch
     assert page.error == NotConfigured().message
     assert fake.requests == []
 
@@ -239,8 +260,8 @@ def test_checkout_then_created_makes_the_practice_active(
     assert found.label == "actief" and found.can_open_slots
     page = connected(BillingState, alfa.token)
     run(page.load())
-    assert page.status_label == "actief" and not page.can_checkout
-    assert page.period_text.startswith("Volgende verlenging: ")
+    assert not page.can_checkout
+    assert page.status_line.startswith("Basis, actief. Volgende verlenging: ")
 
 
 @pytest.mark.parametrize("attack", ["tampered", "wrong secret", "too old", "missing", "garbage"])

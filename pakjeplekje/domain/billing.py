@@ -38,7 +38,7 @@ from sqlmodel import Session, col, select
 
 from pakjeplekje.domain import audit
 from pakjeplekje.domain.actor import Actor
-from pakjeplekje.domain.dutch_dates import AMSTERDAM, add_months
+from pakjeplekje.domain.dutch_dates import AMSTERDAM, add_months, long_date
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
 from pakjeplekje.models import Message, Practice, Subscription, User
 
@@ -128,6 +128,45 @@ class Entitlement:
         return min(100, round(100 * self.sms_used / self.sms_included))
 
     trial_days_left: int | None = None
+
+
+def _days(n: int) -> str:
+    return "1 dag" if n == 1 else f"{n} dagen"
+
+
+def status_line(found: Entitlement, plan_name: str | None) -> str:
+    """The owner's subscription in one sentence, each fact once: "Proefperiode: nog 12 dagen,
+    tot en met 8 december 2026." or "Basis, actief. Volgende verlenging: 24 december 2026."
+    Without a plan the status is the whole story (a trial is not also "Abonnement:
+    Proefperiode")."""
+
+    def day(moment: datetime | None) -> str:
+        return "" if moment is None else long_date(moment, AMSTERDAM)
+
+    if found.status == "trialing" and not plan_name:
+        if found.trial_days_left is None or found.trial_ends_at is None:
+            return "Proefperiode."
+        return (
+            f"Proefperiode: nog {_days(found.trial_days_left)}, tot en met "
+            f"{day(found.trial_ends_at)}."
+        )
+    if found.status == "expired" and not plan_name:
+        ended = day(found.trial_ends_at)
+        return (
+            f"De proefperiode is afgelopen op {ended}."
+            if ended
+            else "De proefperiode is afgelopen."
+        )
+    head = (
+        f"{plan_name}, {found.label}."
+        if plan_name
+        else f"{found.label[:1].upper()}{found.label[1:]}."
+    )
+    if found.cancel_at_period_end and found.period_end and found.status not in ENDED:
+        return f"{head} Opgezegd: loopt af op {day(found.period_end)}."
+    if found.status in ("active", "past_due") and found.period_end:
+        return f"{head} Volgende verlenging: {day(found.period_end)}."
+    return head
 
 
 def subscription_of(db: Session, practice_id: int) -> Subscription | None:

@@ -25,6 +25,16 @@ def short_moment(local: datetime) -> str:
     )
 
 
+def dated_moment(moment: datetime, zone: ZoneInfo = AMSTERDAM) -> str:
+    """`di 8 dec 2026 14:30` in `zone` (Amsterdam): a stored UTC moment as people read it
+    when the year matters too (an overview of someone's data)."""
+    local = moment.astimezone(zone)
+    return (
+        f"{SHORT_DAYS[local.weekday()]} {local.day} {SHORT_MONTHS[local.month - 1]} "
+        f"{local.year} {local:%H:%M}"
+    )
+
+
 def long_moment(local: datetime) -> str:
     """`dinsdag 3 december 2026, 10:30`, for a moment already in the practice's time zone."""
     return f"{DAYS[local.weekday()]} {long_date(local)}, {local:%H:%M}"

@@ -4,6 +4,8 @@ code job, after the answer, so the form answers every requester alike."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pakjeplekje import clock
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain.privacy import fulfilment, request_codes
@@ -54,3 +56,22 @@ def confirm(
         return verified, outcome
 
     return unit_of_work.run(carry_out)
+
+
+def download(*, ref: str, raw: str) -> dict[str, Any] | None:
+    """The JSON of "Download als JSON": only for the form whose inzage/overdracht code was just
+    accepted, for the same number or address; None for anyone else (the route says nothing
+    more)."""
+
+    def read(work: unit_of_work.UnitOfWork) -> dict[str, Any] | None:
+        now = clock.now()
+        verified = request_codes.verified_download(
+            work.db, ref=ref, raw=raw, secret=get_settings().secret_key, now=now
+        )
+        if verified is None:
+            return None
+        if verified.channel == "sms":
+            return fulfilment.patient_data(work.db, verified.value, now)
+        return fulfilment.staff_data_for(work.db, verified.value)
+
+    return unit_of_work.run(read)

@@ -75,8 +75,8 @@ def start_session(request: Request) -> Response:
             raise DomainError("Deze link hoort bij een andere browser.")
         with session_scope() as db:
             token = auth.redeem_login_grant(db, grant, clock.now())
-    except DomainError:
-        response = _redirect(routes.login("verlopen"))
+    except DomainError:  # no session ever existed in this browser: not "verlopen"
+        response = _redirect(routes.login("inloggen"))
     else:
         response = _redirect(target)
         set_session_cookie(response, token)

@@ -8,7 +8,6 @@ sync generator that Starlette runs in its threadpool — nothing is written to d
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 import logging
@@ -27,7 +26,7 @@ from pakjeplekje.db import session_scope
 from pakjeplekje.domain import phones
 from pakjeplekje.domain.accounts.sessions import resolve_session
 from pakjeplekje.domain.errors import DomainError
-from pakjeplekje.domain.privacy import correction, fulfilment
+from pakjeplekje.domain.privacy import correction, fulfilment, inzage_view
 from pakjeplekje.domain.privacy import export as privacy_export
 from pakjeplekje.domain.privacy import requests as privacy_requests
 from pakjeplekje.services import practice_deletion as practice_deletion_service
@@ -244,7 +243,53 @@ async def verzoek_start(request: Request) -> Response:
     return page("Vul uw code in", _code_form(kind, channel, sent.value, sent.ref, sent.answer))
 
 
-def _result(outcome: fulfilment.Outcome) -> str:
+DATA_STYLE = (
+    "<style>.gegevens h2{font-size:1.25rem;margin:0 0 4px}"
+    ".gegevens h3{font-size:1.05rem;margin:18px 0 4px;color:#0d7f73}"
+    ".gegevens dl{margin:0}.gegevens dt{color:#555;font-size:.85rem;margin-top:8px}"
+    ".gegevens dd{margin:0;overflow-wrap:anywhere}"
+    ".gegevens .item{border-top:1px solid #e3e9e7;padding:8px 0}"
+    ".gegevens .item p{margin:4px 0 0}</style>"
+)
+
+
+def _facts(facts: list[tuple[str, str]]) -> str:
+    rows = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in facts)
+    return f"<dl>{rows}</dl>"
+
+
+def _section(section: inzage_view.Section, practice_no: int) -> str:
+    slug = f"{section.title.lower()}-{practice_no}"
+    body = _facts(section.facts) if section.facts else ""
+    body += "".join(
+        f'<div class="item"><p><b>{html.escape(item.title)}</b></p>{_facts(item.facts)}</div>'
+        for item in section.items
+    )
+    if not body:
+        body = f'<p class="muted">{html.escape(section.empty)}</p>'
+    return f'<section id="{slug}"><h3>{html.escape(section.title)}</h3>{body}</section>'
+
+
+def _data_page(shown: list[inzage_view.PracticeData], ref: str, value: str) -> str:
+    """Per practice a card with its sections; then the same data as a JSON file (overdracht)."""
+    cards = "".join(
+        f'<div class="card praktijk-gegevens"><h2>{html.escape(p.practice)}</h2>'
+        + "".join(_section(s, i) for s in p.sections)
+        + "</div>"
+        for i, p in enumerate(shown, start=1)
+    )
+    download = (
+        f'<form method="post" action="{paths.PRIVACY_REQUEST_DOWNLOAD}">'
+        f'<input type="hidden" name="ref" value="{html.escape(ref)}">'
+        f'<input type="hidden" name="value" value="{html.escape(value)}">'
+        '<button type="submit">Download als JSON</button></form>'
+        '<p class="muted">Hetzelfde als hierboven, in een bestand dat andere programma\'s '
+        "kunnen lezen (recht op overdracht). De download werkt 30 minuten.</p>"
+    )
+    return f'{DATA_STYLE}<div class="gegevens" id="gegevens">{cards}</div>{download}'
+
+
+def _result(outcome: fulfilment.Outcome, ref: str = "", value: str = "") -> str:
     parts = [
         f"<h1>{privacy_requests.KINDS[outcome.kind]}</h1><p>{html.escape(outcome.summary)}</p>"
     ]
@@ -253,16 +298,45 @@ def _result(outcome: fulfilment.Outcome) -> str:
         parts.append(f'<div class="card"><p>Betreft:</p><ul id="praktijken">{listed}</ul></div>')
     elif outcome.kind != "correctie":
         parts.append('<p class="muted">Wij vonden bij geen enkele praktijk gegevens.</p>')
-    if outcome.data is not None:
-        payload = json.dumps(outcome.data, ensure_ascii=False, indent=2)
-        encoded = base64.b64encode(payload.encode()).decode()
-        parts.append(
-            f'<pre class="card" id="gegevens" style="white-space:pre-wrap;overflow-wrap:anywhere">'
-            f"{html.escape(payload)}</pre>"
-            f'<a class="button" download="mijn-gegevens-pakjeplekje.json" '
-            f'href="data:application/json;charset=utf-8;base64,{encoded}">Download (JSON)</a>'
+    if outcome.data is not None and outcome.practices:
+        view = (
+            inzage_view.staff_view(outcome.data)
+            if "account" in outcome.data
+            else inzage_view.patient_view(outcome.data)
         )
+        parts.append(_data_page(view, ref, value))
     return "".join(parts)
+
+
+GONE = (
+    "Deze download is niet (meer) beschikbaar. Vraag uw gegevens opnieuw op; u krijgt dan "
+    "een nieuwe code."
+)
+
+
+async def verzoek_download(request: Request) -> Response:
+    """ "Download als JSON": the form of a just-verified inzage/overdracht, same number. A
+    wrong, used-up or someone else's reference gets the same 404 and nothing else."""
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    data = await run_in_threadpool(
+        partial(
+            privacy_requests_service.download,
+            ref=form.get("ref", ""),
+            raw=form.get("value", "")[:254],
+        )
+    )
+    if data is None:
+        return page("Download", f"<h1>Download niet beschikbaar</h1>{_error(GONE)}", 404)
+    stamp = clock.now().strftime("%Y%m%d-%H%M")
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        media_type="application/json; charset=utf-8",
+        headers={
+            **NO_STORE,
+            "Content-Disposition": f'attachment; filename="mijn-gegevens-pakjeplekje-{stamp}.json"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 async def verzoek_confirm(request: Request) -> Response:
@@ -291,7 +365,7 @@ async def verzoek_confirm(request: Request) -> Response:
             ),
             400,
         )
-    return page("Verzoek ontvangen", _result(outcome))
+    return page("Verzoek ontvangen", _result(outcome, ref, value))
 
 
 def verzoek_routes() -> list[Route]:
@@ -299,4 +373,5 @@ def verzoek_routes() -> list[Route]:
         Route(paths.PRIVACY_REQUEST, verzoek_form, methods=["GET"]),
         Route(paths.PRIVACY_REQUEST, verzoek_start, methods=["POST"]),
         Route(paths.PRIVACY_REQUEST_CONFIRM, verzoek_confirm, methods=["POST"]),
+        Route(paths.PRIVACY_REQUEST_DOWNLOAD, verzoek_download, methods=["POST"]),
     ]

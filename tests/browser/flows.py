@@ -119,6 +119,49 @@ def seed_patients(
     engine.dispose()
 
 
+def add_patient(app: App, owner_email: str, name: str, phone: str) -> None:
+    """One waiting patient with this name and (unique) mobile number on the owner's practice's
+    waitlist, straight into the app's database (set-up, not the subject)."""
+    from sqlmodel import Session, select
+
+    from pakjeplekje import clock
+    from pakjeplekje.db import make_engine
+    from pakjeplekje.domain.waitlist import patients
+    from pakjeplekje.models import Treatment, User
+    from pakjeplekje.services.demo import waiting_patient
+
+    engine = make_engine(f"sqlite:///{app.data_dir / 'pakjeplekje.db'}")
+    with Session(engine) as db:
+        practice_id = db.exec(select(User.practice_id).where(User.email == owner_email)).one()
+        treatment = db.exec(
+            select(Treatment.id).where(
+                Treatment.practice_id == practice_id, Treatment.name == "controle"
+            )
+        ).first()
+        assert treatment is not None
+        patients.insert(db, practice_id, waiting_patient(name, phone, treatment), clock.now())
+        db.commit()
+    engine.dispose()
+
+
+def unique_mobile() -> str:
+    """A Dutch mobile number no other test uses (the request form allows 3 codes an hour)."""
+    return f"+3161{uuid.uuid4().int % 10**7:07d}"
+
+
+def privacy_code(page, app: App, e164: str) -> str:  # type: ignore[no-untyped-def]
+    """The code of /privacy/verzoek from the phone's inbox at /dev/sms (it leaves from a job)."""
+    from urllib.parse import quote
+
+    for _ in range(40):
+        page.goto(app.url(f"/dev/sms?nummer={quote(e164)}"))
+        found = re.search(r"privacyverzoek is (\d{6})", page.locator("body").inner_text())
+        if found:
+            return found.group(1)
+        page.wait_for_timeout(500)
+    raise AssertionError(f"no code for {e164}")
+
+
 def next_weekday() -> date:
     """A day the seeded waitlist can come: a weekday at least two days ahead in Amsterdam, on
     the clock the app runs on (whatever instant the run starts at)."""

@@ -45,7 +45,7 @@ def test_signup_logout_wrong_password_and_login_again(page: Page, app: App) -> N
 
     page.get_by_role("button", name="Uitloggen").click()
     page.wait_for_url(re.compile(r"/inloggen"))
-    expect(page.get_by_text("Je bent uitgelogd.")).to_be_visible()
+    expect(page.get_by_text("U bent uitgelogd.")).to_be_visible()
 
     log_in(page, app, email, "dit is niet mijn wachtwoord")
     expect(page.get_by_role("alert")).to_have_text("E-mailadres of wachtwoord onjuist.")
@@ -181,7 +181,7 @@ def test_password_reset_ends_other_sessions(new_page, app: App) -> None:  # type
 
     first.reload()  # the session from before the reset is gone
     first.wait_for_url(re.compile(r"/inloggen"))
-    expect(first.get_by_text("Je sessie is verlopen. Log opnieuw in.")).to_be_visible()
+    expect(first.get_by_text("Uw sessie is verlopen. Log opnieuw in.")).to_be_visible()
 
     log_in(first, app, email, PASSWORD)
     expect(first.get_by_role("alert")).to_have_text("E-mailadres of wachtwoord onjuist.")

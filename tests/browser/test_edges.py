@@ -285,7 +285,8 @@ def test_a_login_grant_opened_in_another_browser_logs_nobody_in(new_page, app: A
 
     victim: Page = new_page()
     victim.goto(grants[0])
-    victim.wait_for_url(re.compile(r"/inloggen/?\?melding=verlopen"))
+    victim.wait_for_url(re.compile(r"/inloggen/?\?melding=inloggen"))
+    expect(victim.get_by_text("Log in om verder te gaan.")).to_be_visible()
     assert not [c for c in victim.context.cookies() if c["name"] == "pjp_sessie"]
     victim.goto(app.url("/dashboard"))
     victim.wait_for_url(re.compile(r"/inloggen"))

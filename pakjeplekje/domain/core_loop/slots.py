@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select, update
 
-from pakjeplekje.domain import audit, billing, phones
+from pakjeplekje.domain import audit, billing, labels, phones
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.core_loop import matching
 from pakjeplekje.domain.core_loop.quiet_hours import first_wave_held_until
@@ -238,24 +238,8 @@ def close_slot(db: Session, actor: Actor, *, slot_id: int, reason: str, now: dat
     return slot
 
 
-OFFER_LABELS: dict[str, str] = {
-    OfferStatus.QUEUED: "in wachtrij",
-    OfferStatus.SENDING: "verzenden…",
-    OfferStatus.SENT: "verstuurd",
-    OfferStatus.DELIVERED: "afgeleverd",
-    OfferStatus.FAILED: "mislukt",
-    OfferStatus.CLICKED: "bekeken",
-    OfferStatus.CLAIMED: "geclaimd",
-    OfferStatus.LOST: "te laat",
-    OfferStatus.EXPIRED: "verlopen",
-    OfferStatus.SKIPPED: "niet verstuurd: buitenlands nummer (proefperiode)",
-}
-SLOT_LABELS: dict[str, str] = {
-    SlotStatus.OPEN: "Open",
-    SlotStatus.CLAIMED: "Gevuld",
-    SlotStatus.CLOSED: "Gesloten",
-    SlotStatus.EXPIRED: "Verlopen",
-}
+OFFER_LABELS = labels.OFFER_LABELS  # the Dutch words live in domain/labels.py
+SLOT_LABELS = labels.SLOT_LABELS
 
 
 @dataclass(frozen=True)

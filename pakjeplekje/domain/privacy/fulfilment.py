@@ -4,12 +4,14 @@ add a suppression entry, correctie goes to the practice's inbox. Each is filed i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, delete, select, update
 
+from pakjeplekje.domain.dutch_dates import AMSTERDAM
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.offers import OfferStatus
 from pakjeplekje.domain.privacy.inbox import file_request
@@ -21,6 +23,7 @@ from pakjeplekje.models import (
     Patient,
     PatientTreatment,
     Practice,
+    Slot,
     Treatment,
     User,
 )
@@ -36,11 +39,51 @@ class Outcome:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
+    """ISO 8601 in Amsterdam time with its offset: exact for a program, readable for a person."""
+    return moment.astimezone(AMSTERDAM).isoformat() if moment else None
 
 
-def patient_data(db: Session, phone: str) -> dict[str, Any]:
-    """Everything about one mobile number, per practice (active practices only)."""
+_CLAIM_LINK = re.compile(r"(?:https?://[^\s/]+)?/c/([A-Za-z0-9_-]{8,})(?:/[^\s]*)?")
+_FINAL = (OfferStatus.CLAIMED, OfferStatus.LOST, OfferStatus.EXPIRED, OfferStatus.FAILED)
+
+
+def hide_claim_links(text: str, expired: bool) -> str:
+    """A claim link is a key to a slot, not personal data: never shown or exported in full.
+    "[link (verlopen)]" once it no longer works, else its last four characters."""
+
+    def hidden(match: re.Match[str]) -> str:
+        return "[link (verlopen)]" if expired else f"[link …{match.group(1)[-4:]}]"
+
+    return _CLAIM_LINK.sub(hidden, text)
+
+
+def _offers(db: Session, patient: Patient, now: datetime) -> tuple[list[dict[str, Any]], set[int]]:
+    """The patient's offers at their practice, oldest first, and which no longer work."""
+    rows = db.exec(
+        select(Offer, Slot)
+        .join(Slot, col(Slot.id) == Offer.slot_id)
+        .where(Offer.patient_id == patient.id, Offer.practice_id == patient.practice_id)
+        .order_by(col(Offer.created_at))
+    ).all()
+    done = {o.id for o, _ in rows if o.status in _FINAL or o.expires_at <= now}
+    return [
+        {
+            "plek_begint_op": _iso(slot.starts_at),
+            "duur_minuten": slot.duration_minutes,
+            "status": offer.status,
+            "golf": offer.wave,
+            "verstuurd_op": _iso(offer.sent_at),
+            "bekeken_op": _iso(offer.clicked_at),
+            "geclaimd_op": _iso(offer.claimed_at),
+            "geldig_tot": _iso(offer.expires_at),
+        }
+        for offer, slot in rows
+    ], done
+
+
+def patient_data(db: Session, phone: str, now: datetime) -> dict[str, Any]:
+    """Everything about one mobile number, per practice (active practices only): the
+    machine-readable answer to inzage and overdracht (codes as stored, times ISO 8601)."""
     rows = db.exec(
         select(Patient, Practice)
         .join(Practice, col(Practice.id) == Patient.practice_id)
@@ -52,13 +95,17 @@ def patient_data(db: Session, phone: str) -> dict[str, Any]:
         treatments = db.exec(
             select(Treatment.name)
             .join(PatientTreatment, col(PatientTreatment.treatment_id) == Treatment.id)
-            .where(PatientTreatment.patient_id == patient.id)
+            .where(
+                PatientTreatment.patient_id == patient.id,
+                Treatment.practice_id == practice.id,
+            )
         ).all()
         messages = db.exec(
             select(Message)
             .where(Message.practice_id == practice.id, Message.phone == phone)
             .order_by(col(Message.created_at))
         ).all()
+        offers, done = _offers(db, patient, now)
         practices.append(
             {
                 "praktijk": practice.name,
@@ -76,10 +123,11 @@ def patient_data(db: Session, phone: str) -> dict[str, Any]:
                     "afgemeld_op": _iso(patient.opted_out_at),
                     "aantal_aanbiedingen": patient.offers_count,
                 },
+                "aanbiedingen": offers,
                 "berichten": [
                     {
                         "richting": "uitgaand" if m.direction == "out" else "inkomend",
-                        "tekst": m.body,
+                        "tekst": hide_claim_links(m.body, m.offer_id is None or m.offer_id in done),
                         "status": m.status,
                         "tijd": _iso(m.created_at),
                     }
@@ -87,7 +135,7 @@ def patient_data(db: Session, phone: str) -> dict[str, Any]:
                 ],
             }
         )
-    return {"telefoon": phone, "praktijken": practices}
+    return {"telefoon": phone, "opgevraagd_op": _iso(now), "praktijken": practices}
 
 
 def _patients_by_phone(db: Session, phone: str) -> list[tuple[Patient, Practice]]:
@@ -134,7 +182,7 @@ def fulfil_patient(
     found = _patients_by_phone(db, phone)
     names = sorted({practice.name for _, practice in found})
     if kind in ("inzage", "overdracht"):
-        data = patient_data(db, phone)
+        data = patient_data(db, phone, now)
         _file_at_each(
             db,
             found,
@@ -208,6 +256,16 @@ def staff_data(user: User, practice: Practice) -> dict[str, Any]:
             "laatst_ingelogd_op": _iso(user.last_login_at),
         },
     }
+
+
+def staff_data_for(db: Session, email: str) -> dict[str, Any] | None:
+    """The account data of a verified e-mail address (active practices only)."""
+    row = db.exec(
+        select(User, Practice)
+        .join(Practice, col(Practice.id) == User.practice_id)
+        .where(User.email == email, Practice.status == "active")
+    ).first()
+    return None if row is None else staff_data(*row)
 
 
 def fulfil_staff(db: Session, kind: str, email: str, message: str, now: datetime) -> Outcome:

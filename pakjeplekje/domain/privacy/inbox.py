@@ -8,13 +8,11 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from pakjeplekje.domain import audit
+from pakjeplekje.domain import audit, phones
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError, NotFound
 from pakjeplekje.domain.privacy.requests import STATUSES, add_month
-from pakjeplekje.models import (
-    PrivacyRequest,
-)
+from pakjeplekje.models import Patient, PrivacyRequest, User
 
 
 def file_request(
@@ -71,30 +69,62 @@ class InboxRow:
     due_at: datetime
     resolution: str
     overdue: bool
+    # Who asked, as staff need it to act: the name on the waitlist or account, and the
+    # number (06-12345678) or address the code went to. Staff see these anyway; a request
+    # whose entry was erased (verwijdering) says so instead.
+    requester_name: str = ""
+    requester_contact: str = ""
+
+
+ERASED = "Gegevens gewist op verzoek"
+
+
+def _requester(patient: Patient | None, user: User | None) -> tuple[str, str]:
+    if patient is not None:
+        return patient.name, phones.display(patient.phone)
+    if user is not None:
+        return user.name, user.email
+    return ERASED, ""
 
 
 def inbox(db: Session, practice_id: int, now: datetime, status: str = "") -> list[InboxRow]:
-    stmt = select(PrivacyRequest).where(PrivacyRequest.practice_id == practice_id)
+    stmt = (
+        select(PrivacyRequest, Patient, User)
+        .outerjoin(
+            Patient,
+            (col(Patient.id) == PrivacyRequest.patient_id)
+            & (col(Patient.practice_id) == practice_id),
+        )
+        .outerjoin(
+            User, (col(User.id) == PrivacyRequest.user_id) & (col(User.practice_id) == practice_id)
+        )
+        .where(PrivacyRequest.practice_id == practice_id)
+    )
     if status in STATUSES:
         stmt = stmt.where(PrivacyRequest.status == status)
     rows = db.exec(
         stmt.order_by(col(PrivacyRequest.status) != "open", col(PrivacyRequest.due_at)).limit(200)
     ).all()
-    return [
-        InboxRow(
-            r.id,
-            r.kind,
-            r.subject,
-            r.verified_by,
-            r.message,
-            r.status,
-            r.received_at,
-            r.due_at,
-            r.resolution,
-            r.status == "open" and now > r.due_at,
+    found = []
+    for r, patient, user in rows:
+        name, contact = _requester(patient, user)
+        found.append(
+            InboxRow(
+                r.id,
+                r.kind,
+                r.subject,
+                r.verified_by,
+                r.message,
+                r.status,
+                r.received_at,
+                r.due_at,
+                r.resolution,
+                r.status == "open" and now > r.due_at,
+                name,
+                contact,
+            )
         )
-        for r in rows
-    ]
+    return found
 
 
 def resolve(

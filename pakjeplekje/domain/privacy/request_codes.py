@@ -23,6 +23,7 @@ from pakjeplekje.models import (
 )
 
 CODE_VALIDITY = timedelta(minutes=10)
+DOWNLOAD_WINDOW = timedelta(minutes=30)  # after an inzage/overdracht code: the JSON download
 
 
 MAX_ATTEMPTS = 5
@@ -192,4 +193,29 @@ def verify(db: Session, *, ref: str, raw: str, code: str, secret: str, now: date
     ).rowcount
     if spent != 1:
         return Verified(False, USED)
+    return Verified(True, kind=row.kind, channel=row.channel, value=value)
+
+
+def verified_download(
+    db: Session, *, ref: str, raw: str, secret: str, now: datetime
+) -> Verified | None:
+    """ "Download als JSON" after a verified inzage or overdracht: the same form reference and
+    number (or address) whose code was accepted, within DOWNLOAD_WINDOW of that. Anything else
+    (unknown or unused reference, another number, another kind of request, too late): None,
+    and nothing says which."""
+    if not ref or len(ref) > 200:
+        return None
+    row = db.exec(
+        select(VerificationCode).where(VerificationCode.ref_hash == hash_token(ref))
+    ).first()
+    if row is None or row.used_at is None or row.kind not in ("inzage", "overdracht"):
+        return None
+    if now > row.used_at + DOWNLOAD_WINDOW:
+        return None
+    try:
+        value = _subject(row.channel, raw)
+    except DomainError:
+        return None
+    if not secrets.compare_digest(_subject_key(secret, row.channel, value), row.subject_key):
+        return None
     return Verified(True, kind=row.kind, channel=row.channel, value=value)

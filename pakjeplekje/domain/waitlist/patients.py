@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from pakjeplekje import clock
-from pakjeplekje.domain import audit, dutch_dates
+from pakjeplekje.domain import audit, dutch_dates, labels
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.dutch_dates import AMSTERDAM
 from pakjeplekje.domain.errors import DomainError, NotFound
@@ -32,11 +32,7 @@ DAY_NAMES = dutch_dates.DAYS[:6]
 PARTS = ("ochtend", "middag", "avond")  # 08–12, 12–17, 17–21
 URGENCIES = {"normaal": "Normaal", "hoog": "Hoog"}
 STATUSES = {"waiting": "Wacht", "booked": "Geboekt", "removed": "Verwijderd"}
-CONSENT_METHODS = {
-    "balie": "Mondeling aan de balie",
-    "formulier": "Formulier",
-    "zelf": "Zelf aangemeld",
-}
+CONSENT_METHODS = labels.CONSENT_LABELS
 NAME_MAX, NOTE_MAX = 100, 500
 DURATION_MIN, DURATION_MAX = 5, 240
 PAGE_SIZES = (25, 50, 100)

@@ -5,17 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from pakjeplekje import routes
-from pakjeplekje.ui.components.forms import error_callout, labelled
+from pakjeplekje.ui.components.forms import error_callout
 from pakjeplekje.ui.components.layout import staff_page
-from pakjeplekje.ui.state.billing import BillingState
-
-
-def _fact(label: str, value: rx.Var | str, test_id: str) -> rx.Component:
-    return rx.hstack(
-        rx.text(label, weight="bold", min_width="10em"),
-        rx.text(value, id=test_id),
-        align="center",
-    )
+from pakjeplekje.ui.state.billing import BillingState, PlanCard
 
 
 def _usage() -> rx.Component:
@@ -37,20 +29,45 @@ def _usage() -> rx.Component:
     )
 
 
-def _stripe_actions() -> rx.Component:
-    plan_select = rx.el.select(
-        rx.foreach(BillingState.plans, lambda p: rx.el.option(p.label, value=p.key)),
-        id="plan",
-        value=BillingState.chosen_plan,
-        on_change=BillingState.set_plan,
-        class_name="pjp-native-select",
+def _plan_card(plan: rx.vars.ObjectVar[PlanCard]) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(plan.name, size="4", as_="h3"),
+            rx.text(plan.price, size="5", weight="bold"),
+            rx.el.ul(
+                rx.foreach(plan.includes, lambda line: rx.el.li(line)),
+                style={"padding_left": "1.2em", "margin": "0"},
+            ),
+            rx.button(
+                plan.button,
+                size="3",
+                on_click=BillingState.checkout(plan.key),
+                width="100%",
+            ),
+            spacing="3",
+            height="100%",
+            justify="between",
+        ),
+        data_plan=plan.key,
+        class_name="abonnement-kaart",
+        flex="1 1 240px",
+        min_width="0",
     )
+
+
+def _stripe_actions() -> rx.Component:
     return rx.vstack(
         rx.cond(
             BillingState.can_checkout,
             rx.vstack(
-                labelled("Abonnement", plan_select, "plan"),
-                rx.button("Abonnement kiezen", size="3", on_click=BillingState.checkout),
+                rx.heading("Kies een abonnement", size="4", as_="h2"),
+                rx.flex(
+                    rx.foreach(BillingState.plans, _plan_card),
+                    gap="4",
+                    wrap="wrap",
+                    width="100%",
+                    id="abonnementen",
+                ),
                 spacing="3",
                 width="100%",
             ),
@@ -74,16 +91,9 @@ def _stripe_actions() -> rx.Component:
 
 def _not_configured() -> rx.Component:
     return rx.callout(
-        rx.vstack(
-            rx.text(
-                "Betalingen zijn in deze installatie niet ingesteld (geen Stripe-sleutels). "
-                "De praktijk blijft in de proefperiode; een beheerder kan de status zetten met:"
-            ),
-            rx.code("python -m pakjeplekje billing set-status <praktijk> <status>"),
-            rx.text("Beschikbare abonnementen:", weight="bold"),
-            rx.foreach(BillingState.plans, lambda p: rx.text("• ", p.label)),
-            spacing="2",
-        ),
+        "Betalingen zijn in deze installatie niet ingesteld, dus u kunt hier (nog) geen "
+        "abonnement afsluiten. Uw praktijk gebruikt de proefperiode. Vragen hierover? Neem "
+        "contact op met de beheerder van deze installatie.",
         icon="info",
         color_scheme="gray",
         id="betalen-niet-ingesteld",
@@ -96,7 +106,7 @@ def subscription() -> rx.Component:
         rx.cond(
             BillingState.processing,
             rx.callout(
-                "We verwerken je betaling… Deze pagina werkt zichzelf bij zodra Stripe de "
+                "We verwerken uw betaling… Deze pagina werkt zichzelf bij zodra Stripe de "
                 "betaling heeft bevestigd.",
                 icon="loader",
                 color_scheme="blue",
@@ -108,12 +118,7 @@ def subscription() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.heading("Uw abonnement", size="4", as_="h2"),
-                _fact("Abonnement", BillingState.plan_label, "abonnement-plan"),
-                _fact("Status", BillingState.status_label, "abonnement-status"),
-                rx.cond(
-                    BillingState.period_text != "",
-                    rx.text(BillingState.period_text, id="abonnement-periode"),
-                ),
+                rx.text(BillingState.status_line, id="abonnement-status", size="3"),
                 rx.cond(
                     BillingState.deletion_text != "",
                     rx.callout(

@@ -62,23 +62,38 @@ def overdracht() -> rx.Component:
     )
 
 
+WRAP = {"white_space": "pre-wrap", "overflow_wrap": "anywhere"}
+
+
 def _request_row(row: rx.vars.ObjectVar[RequestRow]) -> rx.Component:
     overdue = row.overdue
     return rx.table.row(
-        rx.table.cell(rx.text(row.kind, weight="bold"), rx.text(row.subject, size="1")),
-        rx.table.cell(row.received),
         rx.table.cell(
+            rx.text(row.kind, weight="bold"),
+            rx.text(row.subject, size="1"),
+            rx.badge(row.status_label, margin_top="4px"),
+        ),
+        rx.table.cell(
+            rx.text(row.requester, weight="medium", class_name="aanvrager"),
+            rx.text(row.contact, size="2", class_name="aanvrager-contact", white_space="nowrap"),
+        ),
+        rx.table.cell(
+            rx.text("Ontvangen ", row.received, size="2", white_space="nowrap"),
             rx.hstack(
-                rx.text(row.due),
+                rx.text("Uiterlijk ", row.due, size="2", white_space="nowrap"),
                 rx.cond(overdue, rx.badge("Te laat", color_scheme="red")),
                 spacing="2",
-            )
+                wrap="wrap",
+            ),
         ),
-        rx.table.cell(rx.badge(row.status_label)),
-        rx.table.cell(rx.text(row.message, size="2"), rx.text(row.resolution, size="1")),
+        rx.table.cell(
+            rx.text(row.message, size="2", class_name="verzoek-toelichting", style=WRAP),
+            rx.text(row.resolution, size="1", color_scheme="gray", style=WRAP),
+            min_width="12em",
+        ),
         rx.table.cell(
             rx.form(
-                rx.hstack(
+                rx.vstack(
                     rx.el.input(type="hidden", name="request_id", value=row.id),
                     rx.el.select(
                         rx.el.option("Afgehandeld", value="done"),
@@ -86,14 +101,25 @@ def _request_row(row: rx.vars.ObjectVar[RequestRow]) -> rx.Component:
                         rx.el.option("Weer open", value="open"),
                         name="status",
                         aria_label="Nieuwe status",
+                        class_name="pjp-native-select",
                     ),
-                    rx.input(name="resolution", placeholder="Toelichting", size="1"),
+                    rx.text_area(
+                        name="resolution",
+                        placeholder="Bij afwijzen verplicht",
+                        aria_label="Toelichting",
+                        rows="3",
+                        resize="vertical",
+                        width="100%",
+                    ),
                     rx.button("Opslaan", size="1", type="submit"),
                     spacing="2",
+                    width="100%",
                 ),
                 on_submit=PrivacyState.resolve,
                 reset_on_submit=True,
-            )
+                width="100%",
+            ),
+            min_width="13em",
         ),
         background=rx.cond(overdue, "var(--red-3)", "transparent"),
         data_overdue=rx.cond(overdue, "1", ""),
@@ -118,7 +144,7 @@ def verzoeken() -> rx.Component:
                     rx.table.row(
                         *[
                             rx.table.column_header_cell(h)
-                            for h in ("Verzoek", "Ontvangen", "Uiterlijk", "Status", "Inhoud", "")
+                            for h in ("Verzoek", "Van", "Termijn", "Toelichting", "Afhandelen")
                         ]
                     )
                 ),
@@ -155,11 +181,7 @@ def bewaartermijn() -> rx.Component:
         rx.callout(
             rx.vstack(
                 rx.hstack(
-                    rx.text(
-                        PrivacyState.review_count,
-                        " inschrijving(en) op de wachtlijst zijn lang niet gewijzigd. Een maand "
-                        "na de melding worden ze automatisch verwijderd, tenzij u ze behoudt.",
-                    ),
+                    rx.text(PrivacyState.review_text, id="bewaartermijn-melding"),
                     rx.button("Allemaal behouden", size="1", on_click=PrivacyState.keep_flagged),
                     width="100%",
                 ),

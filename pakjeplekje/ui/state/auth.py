@@ -28,9 +28,9 @@ from pakjeplekje.web.session_cookie import binding_cookie_for_script
 log = logging.getLogger(__name__)
 
 NOTICES = {
-    "verlopen": "Je sessie is verlopen. Log opnieuw in.",
+    "verlopen": "Uw sessie is verlopen. Log opnieuw in.",
     "inloggen": "Log in om verder te gaan.",
-    "uitgelogd": "Je bent uitgelogd.",
+    "uitgelogd": "U bent uitgelogd.",
     "verwijderd": (
         "Het account van de praktijk is verwijderd. De eigenaar krijgt een e-mail met de "
         "datum en een link om dit ongedaan te maken."

@@ -13,8 +13,8 @@ from datetime import datetime
 import reflex as rx
 from sqlmodel import Session
 
-from pakjeplekje import clock
-from pakjeplekje.config import get_settings
+from pakjeplekje import clock, texts
+from pakjeplekje.config import Settings, get_settings
 from pakjeplekje.domain import billing
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.dutch_dates import AMSTERDAM, long_date
@@ -30,10 +30,6 @@ def _date(moment: datetime | None) -> str:
     return "" if moment is None else long_date(moment, AMSTERDAM)
 
 
-def _days(n: int) -> str:
-    return "1 dag" if n == 1 else f"{n} dagen"
-
-
 @dataclass(frozen=True)
 class Banner:
     """A subscription notice above every staff page; `kind` names it for tests and styling."""
@@ -44,11 +40,38 @@ class Banner:
 
 
 @dataclass(frozen=True)
-class PlanChoice:
-    """A plan in the Abonnement select."""
+class PlanCard:
+    """A plan the owner can choose: what it costs and what it includes."""
 
     key: str
-    label: str
+    name: str
+    price: str
+    includes: list[str]
+    button: str  # "Kies Basis"
+
+
+def plan_cards(settings: Settings) -> list[PlanCard]:
+    """The plans with a Stripe price in this installation, as the cards show them."""
+    beyond = (
+        "Daarboven: per extra SMS verrekend"
+        if settings.stripe_price_sms_meter
+        else "Daarboven stopt het versturen tot de volgende maand"
+    )
+    return [
+        PlanCard(
+            key=p.key,
+            name=p.name,
+            price=p.display_price,
+            includes=[
+                f"{texts.count(p.included_sms, 'SMS')} per maand inbegrepen",
+                beyond,
+                "Onbeperkt plekken vrijgeven, wachtlijst en live dashboard",
+            ],
+            button=f"Kies {p.name}",
+        )
+        for p in settings.plans
+        if p.price_id
+    ]
 
 
 def banners_for(found: billing.Entitlement, is_owner: bool) -> list[Banner]:
@@ -99,9 +122,7 @@ class BannerState(rx.State):
 class BillingState(rx.State):
     configured: bool = False
     status: str = ""
-    status_label: str = ""
-    plan_label: str = ""
-    period_text: str = ""
+    status_line: str = ""  # plan, status and trial/renewal in one sentence
     deletion_text: str = ""
     sms_used: int = 0
     sms_included: int = 0
@@ -110,35 +131,15 @@ class BillingState(rx.State):
     can_checkout: bool = True
     processing: bool = False
     error: str = ""
-    chosen_plan: str = "basis"
-    plans: list[PlanChoice] = []
+    plans: list[PlanCard] = []
 
     def _show(self, found: billing.Entitlement, running: bool) -> None:
         settings = get_settings()
         self.configured = settings.stripe_configured
-        self.plans = [
-            PlanChoice(
-                key=p.key, label=f"{p.name} — {p.display_price}, {p.included_sms} SMS per maand"
-            )
-            for p in settings.plans
-            if p.price_id or not self.configured
-        ]
+        self.plans = plan_cards(settings) if self.configured else []
         plan = settings.plan(found.plan)
-        self.status, self.status_label = found.status, found.label
-        self.plan_label = plan.name if plan else ("Proefperiode" if not running else "—")
-        if found.status == "trialing" and found.trial_days_left is not None:
-            self.period_text = (
-                f"Nog {_days(found.trial_days_left)} proefperiode "
-                f"(tot en met {_date(found.trial_ends_at)})."
-            )
-        elif found.status == "expired":
-            self.period_text = f"De proefperiode is afgelopen op {_date(found.trial_ends_at)}."
-        elif found.cancel_at_period_end and found.period_end:
-            self.period_text = f"Opgezegd: loopt af op {_date(found.period_end)}."
-        elif found.status in ("active", "past_due") and found.period_end:
-            self.period_text = f"Volgende verlenging: {_date(found.period_end)}."
-        else:
-            self.period_text = ""
+        self.status = found.status
+        self.status_line = billing.status_line(found, plan.name if plan else None)
         self.deletion_text = (
             f"Zonder abonnement worden de gegevens van de praktijk op "
             f"{_date(found.deletion_scheduled_at)} verwijderd. Kies vóór die datum een "
@@ -152,10 +153,10 @@ class BillingState(rx.State):
             found.sms_share,
         )
         self.sms_text = (
-            f"{found.sms_used} van {found.sms_included} SMS'jes gebruikt deze periode"
+            f"{found.sms_used} van {texts.count(found.sms_included, 'SMS')} gebruikt deze periode"
             + (" (meer wordt per SMS verrekend)" if found.metered else "")
             if found.sms_included
-            else f"{found.sms_used} SMS'jes verstuurd deze periode"
+            else f"{texts.count(found.sms_used, 'SMS')} verstuurd deze periode"
         )
         self.can_checkout = not running
 
@@ -180,7 +181,7 @@ class BillingState(rx.State):
 
     @owner_event(background=True)
     async def wait_for_webhook(self, actor: Actor) -> None:
-        """Back from Checkout: the page says "we verwerken je betaling…" until the webhook
+        """Back from Checkout: the page says "we verwerken uw betaling…" until the webhook
         has made the subscription real (the redirect itself grants nothing)."""
         for _ in range(WAIT_FOR_WEBHOOK_S // POLL_EVERY_S):
             await asyncio.sleep(POLL_EVERY_S)
@@ -195,12 +196,10 @@ class BillingState(rx.State):
                     self.processing = False
                     return
 
-    @owner_event(error="error")
-    def set_plan(self, actor: Actor, value: str) -> None:
-        self.chosen_plan = value if value in ("basis", "pro") else "basis"
-
-    async def _to_stripe(self, actor: Actor, start: str) -> rx.event.EventSpec | None:
-        plan = self.chosen_plan  # Stripe refused or is down: PaymentsError, shown by the guard
+    async def _to_stripe(
+        self, actor: Actor, start: str, plan: str = ""
+    ) -> rx.event.EventSpec | None:
+        # Stripe refused or is down: PaymentsError, shown by the guard
         if start == "checkout":
             url = await asyncio.to_thread(subscriptions.start_checkout, actor, plan)
         else:
@@ -209,8 +208,10 @@ class BillingState(rx.State):
         return full_page_redirect(url)
 
     @owner_event(error="error")
-    async def checkout(self, actor: Actor) -> rx.event.EventSpec | None:
-        return await self._to_stripe(actor, "checkout")
+    async def checkout(self, actor: Actor, plan: str) -> rx.event.EventSpec | None:
+        """ "Kies Basis" / "Kies Pro": off to Stripe Checkout for that plan. The guard refuses
+        a non-string; the service refuses a key that is not a configured plan."""
+        return await self._to_stripe(actor, "checkout", plan)
 
     @owner_event(error="error")
     async def portal(self, actor: Actor) -> rx.event.EventSpec | None:

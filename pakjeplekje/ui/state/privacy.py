@@ -10,7 +10,7 @@ from functools import partial
 import reflex as rx
 from sqlmodel import Session
 
-from pakjeplekje import clock, routes
+from pakjeplekje import clock, routes, texts
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.privacy import export as privacy_export
@@ -46,6 +46,8 @@ class RequestRow:
     id: str
     kind: str
     subject: str
+    requester: str  # the name on the waitlist entry or account
+    contact: str  # 06-12345678 or the e-mail address: what staff check before acting
     message: str
     status_label: str
     received: str
@@ -70,6 +72,8 @@ def _inbox_rows(db: Session, actor: Actor) -> list[RequestRow]:
             id=str(r.id),
             kind=privacy_requests.KINDS.get(r.kind, r.kind),
             subject=SUBJECTS.get(r.subject, r.subject),
+            requester=r.requester_name,
+            contact=r.requester_contact,
             message=r.message,
             status_label=privacy_requests.STATUSES.get(r.status, r.status),
             received=local_date(r.received_at),
@@ -81,12 +85,26 @@ def _inbox_rows(db: Session, actor: Actor) -> list[RequestRow]:
     ]
 
 
+def _review_text(n: int) -> str:
+    """The retention notice, counted: "1 inschrijving … is", "3 inschrijvingen … zijn"."""
+    if n == 1:
+        return (
+            "1 inschrijving op de wachtlijst is lang niet gewijzigd. Een maand na de melding "
+            "wordt die automatisch verwijderd, tenzij u die behoudt."
+        )
+    return (
+        f"{texts.count(n, 'inschrijving')} op de wachtlijst zijn lang niet gewijzigd. Een "
+        "maand na de melding worden ze automatisch verwijderd, tenzij u ze behoudt."
+    )
+
+
 class PrivacyState(rx.State):
     counts: list[DataCount] = []
     requests: list[RequestRow] = []
     error: str = ""
     deletion_error: str = ""
     review_count: int = 0
+    review_text: str = ""
     flagged: list[FlaggedRow] = []  # the first entries to review, never the whole list
 
     async def _refresh(self, actor: Actor) -> None:
@@ -97,6 +115,7 @@ class PrivacyState(rx.State):
             return counts, _inbox_rows(db, actor), count, first
 
         counts, requests, self.review_count, first = await in_transaction(work)
+        self.review_text = _review_text(self.review_count)
         self.flagged = [
             FlaggedRow(
                 id=str(f.id),
@@ -160,7 +179,7 @@ class PrivacyState(rx.State):
     async def keep_flagged(self, actor: Actor) -> rx.event.EventSpec | None:
         kept = await in_transaction(lambda db: retention.keep_flagged(db, actor, clock.now()))
         await self._refresh(actor)
-        return rx.toast.success(f"{kept} inschrijving(en) behouden.")
+        return rx.toast.success(f"{texts.count(kept, 'inschrijving')} behouden.")
 
     @staff_event(error="error")
     async def keep_one(self, actor: Actor, patient_id: RecordId) -> rx.event.EventSpec | None:

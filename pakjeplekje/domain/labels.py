@@ -1,0 +1,61 @@
+"""Dutch words for stored status values: one place for every screen, page and export view.
+
+The database keeps the codes (`waiting`, `sent`); people read these. Lives beside the four
+domain packages so each of them (and the privacy views, which may not import the core loop or
+the waitlist) can use it.
+"""
+
+from __future__ import annotations
+
+from pakjeplekje.domain.offers import OfferStatus, SlotStatus
+
+OFFER_LABELS: dict[str, str] = {
+    OfferStatus.QUEUED: "in wachtrij",
+    OfferStatus.SENDING: "verzenden…",
+    OfferStatus.SENT: "verstuurd",
+    OfferStatus.DELIVERED: "afgeleverd",
+    OfferStatus.FAILED: "mislukt",
+    OfferStatus.CLICKED: "bekeken",
+    OfferStatus.CLAIMED: "geclaimd",
+    OfferStatus.LOST: "te laat",
+    OfferStatus.EXPIRED: "verlopen",
+    OfferStatus.SKIPPED: "niet verstuurd: buitenlands nummer (proefperiode)",
+}
+SLOT_LABELS: dict[str, str] = {
+    SlotStatus.OPEN: "Open",
+    SlotStatus.CLAIMED: "Gevuld",
+    SlotStatus.CLOSED: "Gesloten",
+    SlotStatus.EXPIRED: "Verlopen",
+}
+PATIENT_LABELS: dict[str, str] = {
+    "waiting": "wachtend",
+    "booked": "ingepland",
+    "removed": "verwijderd",
+}
+MESSAGE_LABELS: dict[str, str] = {  # an SMS as the provider reported it
+    "queued": "in wachtrij",
+    "sending": "verzenden…",
+    "sent": "verstuurd",
+    "delivered": "afgeleverd",
+    "undelivered": "niet afgeleverd",
+    "failed": "mislukt",
+    "received": "ontvangen",
+}
+CONSENT_LABELS: dict[str, str] = {
+    "balie": "Mondeling aan de balie",
+    "formulier": "Formulier",
+    "zelf": "Zelf aangemeld",
+}
+ROLE_LABELS: dict[str, str] = {"owner": "eigenaar", "staff": "medewerker"}
+USER_LABELS: dict[str, str] = {
+    "active": "actief",
+    "invited": "uitgenodigd",
+    "disabled": "uitgeschakeld",
+}
+
+
+def label(labels: dict[str, str], code: str | None) -> str:
+    """The Dutch word for `code`; an unknown code as it is stored, nothing as "—"."""
+    if not code:
+        return "—"
+    return labels.get(code, code)
