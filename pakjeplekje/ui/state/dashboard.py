@@ -59,7 +59,7 @@ STEP_TEXTS: dict[str, tuple[str, str, str, str]] = {  # key → title, hint, pag
     onboarding.SETTINGS: (
         "Behandelingen en SMS-afzendernaam controleren",
         "Kloppen de behandelingen en hun duur? Onder welke naam ontvangen patiënten de SMS? "
-        "De eigenaar vinkt deze stap af met Opslaan bij de SMS-regels.",
+        "De eigenaar vinkt deze stap af met de knop SMS-regels opslaan.",
         routes.SETTINGS,
         "Controleren",
     ),
