@@ -54,6 +54,10 @@ class Practice(SQLModel, table=True):
     # The owner clicked the link mailed at sign-up; until then no slot opens and no SMS leaves
     # (a throwaway sign-up gets no trial texts). Migration 0009 confirmed existing practices.
     email_confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The owner saved the SMS rules (sender name) once: a step of the dashboard's first-steps
+    # checklist (domain/accounts/onboarding.py). Migration 0010 set it for practices that had
+    # already opened a slot.
+    settings_checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class User(SQLModel, table=True):

@@ -5,18 +5,24 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from sqlmodel import Session
 
+from pakjeplekje import texts
 from pakjeplekje.domain.core_loop import dashboard, slots
 from pakjeplekje.models import Offer, Slot
+from pakjeplekje.ui.state import slots as slot_state
 from tests import timeplan
 from tests.conftest import Factory
 from tests.test_waves import Clinic, make_clinic
 
 
-def _filled(clinic: Clinic, created: datetime, minutes: int, patient: int) -> Slot:
+def _filled(
+    clinic: Clinic, created: datetime, minutes: float, patient: int, *, seconds: float = 0
+) -> Slot:
     slot = clinic.slot(created + timedelta(days=1), created)
-    slot.status, slot.claimed_at = "claimed", created + timedelta(minutes=minutes)
+    slot.status = "claimed"
+    slot.claimed_at = created + timedelta(minutes=minutes, seconds=seconds)
     slot.claimed_patient_id = clinic.patient_ids[patient]
     clinic.db.add(slot)
     return slot
@@ -49,15 +55,36 @@ def test_overview_counts_this_practice_only(db: Session, factory: Factory, now: 
     assert view.open_slots[0].progress == "1 in wachtrij · 1 verstuurd · 1 bekeken"
     assert len(view.recent_fills) == 2 and old.id not in [r.id for r in view.recent_fills]
     assert (view.filled, view.ended) == (2, 3)
-    assert view.median_minutes_to_fill == 7  # median of 4 and 10 minutes
+    assert view.median_seconds_to_fill == 7 * 60  # median of 4 and 10 minutes
 
 
 def test_an_empty_practice(db: Session, factory: Factory, now: datetime) -> None:
     clinic = make_clinic(db, factory, now, size=0)
     view = dashboard.overview(db, clinic.practice.id, now)  # type: ignore[arg-type]
     assert (view.waiting, view.open_slots, view.recent_fills) == (0, [], [])
-    assert (view.filled, view.ended, view.median_minutes_to_fill) == (0, 0, None)
+    assert (view.filled, view.ended, view.median_seconds_to_fill) == (0, 0, None)
     assert dashboard.progress([]) == "nog geen SMS'jes"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"), [(90, "2 min"), (40, "binnen een minuut"), (150, "2 min")]
+)
+def test_one_fill_reads_the_same_on_the_slot_and_as_the_median(
+    db: Session, factory: Factory, now: datetime, seconds: int, shown: str
+) -> None:
+    """One rounding: the slot card and the dashboard's median format the same seconds the
+    same way, and a fill under a minute never reads "0 min"."""
+    clinic = make_clinic(db, factory, now, size=1)
+    _filled(clinic, now - timedelta(hours=2), 0, 0, seconds=seconds)
+    db.flush()
+
+    view = dashboard.overview(db, clinic.practice.id, now)  # type: ignore[arg-type]
+    (row,) = slots.list_recent(db, clinic.practice.id, now)  # type: ignore[arg-type]
+
+    assert row.seconds_to_fill == view.median_seconds_to_fill == seconds
+    card = slot_state.card(row)
+    assert card.fill == texts.duration(view.median_seconds_to_fill) == shown
+    assert "0 min" not in card.fill
 
 
 def test_offers_with_an_unknown_send_outcome_are_reported(

@@ -100,3 +100,36 @@ def test_practices_from_before_email_confirmation_count_as_confirmed(fresh_url: 
         assert confirmed is not None and confirmed == created
     finally:
         engine.dispose()
+
+
+def test_practices_that_already_released_a_slot_skip_the_first_steps(fresh_url: str) -> None:
+    """0010: a practice past its first day (it opened a slot) gets no checklist on deploy; one
+    that never did gets it, settings step open."""
+    engine = create_engine(fresh_url, poolclass=NullPool)
+    try:
+        command.upgrade(migrations.alembic_config(fresh_url), "0009")
+        with engine.begin() as conn:
+            for slug in ("bezig", "nieuw"):
+                conn.execute(
+                    text(
+                        "INSERT INTO practice (name, slug, timezone, sms_sender_name, status, "
+                        "created_at) VALUES (:slug, :slug, 'Europe/Amsterdam', 'Oud', 'active', "
+                        "'2026-01-02 03:04:05+00:00')"
+                    ),
+                    {"slug": slug},
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO slot (practice_id, starts_at, duration_minutes, status, "
+                    "created_at) SELECT id, '2026-02-02 09:00:00+00:00', 30, 'claimed', "
+                    "'2026-02-01 09:00:00+00:00' FROM practice WHERE slug = 'bezig'"
+                )
+            )
+        migrations.upgrade(fresh_url)
+        with engine.connect() as conn:
+            checked = dict(
+                conn.execute(text("SELECT slug, settings_checked_at FROM practice")).all()
+            )
+        assert checked["bezig"] is not None and checked["nieuw"] is None
+    finally:
+        engine.dispose()

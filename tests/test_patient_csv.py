@@ -567,3 +567,26 @@ def test_export_applies_filters_and_stays_in_its_practice(
 
 def test_row_error_reports_column_label() -> None:
     assert RowError(2, "duration", "x").column == "Duur (minuten)"
+
+
+def test_preview_shows_the_first_rows_it_will_import(
+    db: Session, alfa: tuple[Practice, Actor]
+) -> None:
+    """Staff check the first rows before confirming: name, phone as they read it, treatments
+    by name; rows with errors are not among them."""
+    practice, _ = alfa
+    rows = [f"Rij {i:02d};06{11000000 + i};controle;15;ma-ochtend;;;;balie;" for i in range(7)]
+    data = encode(
+        [
+            HEADER_NL,
+            "Fout Nummer;020-1234567;controle;15;ma-ochtend;;;;balie;",
+            "Bert Boom;+31 6 22222222;vulling|kroon;60;di-middag;;;;formulier;",
+            *rows,
+        ]
+    )
+    preview = patient_csv.parse(db, practice.id, data, secret=get_settings().secret_key)  # type: ignore[arg-type]
+    sample = patient_csv.sample(db, preview)
+    assert len(preview.valid) == 8 and len(sample) == patient_csv.SAMPLE_ROWS == 5
+    assert sample[0] == patient_csv.SampleRow("Bert Boom", "06-22222222", "kroon, vulling")
+    assert [s.name for s in sample[1:]] == ["Rij 00", "Rij 01", "Rij 02", "Rij 03"]
+    assert sample[1].phone == "06-11000000" and sample[1].treatments == "controle"

@@ -12,15 +12,22 @@ from pakjeplekje.domain.waitlist import patient_csv
 from pakjeplekje.services import unit_of_work
 
 
-def preview(actor: Actor, data: bytes) -> tuple[str, patient_csv.ImportPreview]:
-    """The preview staff confirm, and the key of the kept file. Raises DomainError (Dutch)
-    when the file itself is refused."""
-    checked = unit_of_work.run(
-        lambda work: patient_csv.parse(
+def preview(
+    actor: Actor, data: bytes
+) -> tuple[str, patient_csv.ImportPreview, list[patient_csv.SampleRow]]:
+    """The preview staff confirm, its first rows to import, and the key of the kept file.
+    Raises DomainError (Dutch) when the file itself is refused."""
+
+    def check(
+        work: unit_of_work.UnitOfWork,
+    ) -> tuple[patient_csv.ImportPreview, list[patient_csv.SampleRow]]:
+        parsed = patient_csv.parse(
             work.db, actor.practice_id, data, secret=get_settings().secret_key
         )
-    )
-    return private_uploads.save(actor.practice_id, data), checked
+        return parsed, patient_csv.sample(work.db, parsed)
+
+    checked, first_rows = unit_of_work.run(check)
+    return private_uploads.save(actor.practice_id, data), checked, first_rows
 
 
 def confirm(actor: Actor, key: str) -> int | None:

@@ -5,7 +5,6 @@ Tuesday morning as well as on a Saturday night (`TEST_NOW`)."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from playwright.sync_api import Page, expect
@@ -70,5 +69,5 @@ def test_the_preview_shows_the_amsterdam_date_a_patient_joined(page: Page, app: 
     engine.dispose()
 
     _fill_slot_form(page)
-    expect(page.locator("#aantal-kandidaten")).to_have_text(re.compile(r"^1 patiënten? pas"))
+    expect(page.locator("#aantal-kandidaten")).to_have_text("1 patiënt past")
     expect(page.get_by_text(f"wacht sinds {joined:%d-%m-%Y}")).to_be_visible()

@@ -151,14 +151,22 @@ def test_import_preview_then_import_then_export(page: Page, app: App, tmp_path: 
     page.locator("#wachtlijst-csv input[type=file]").set_input_files(str(upload))
 
     summary = page.locator("#import-samenvatting")
-    expect(summary).to_contain_text("3 rij(en) klaar om te importeren, 1 met fouten")
-    problems = page.get_by_role("dialog").locator("tbody tr")
+    expect(summary).to_contain_text("3 rijen klaar om te importeren, 1 met fouten")
+    to_import = page.locator("#import-voorbeeld tbody tr")  # what will be added, before it is
+    expect(to_import).to_have_count(3)
+    expect(to_import.nth(0)).to_contain_text("Anna Appel")
+    expect(to_import.nth(0)).to_contain_text("06-11111111")
+    expect(to_import.nth(1)).to_contain_text("Bert Boom")
+    expect(to_import.nth(1)).to_contain_text("06-22222222")
+    expect(to_import.nth(1)).to_contain_text("kroon, vulling")
+    expect(to_import.nth(2)).to_contain_text("06-33333333")
+    problems = page.locator("#import-problemen tbody tr")
     expect(problems).to_have_count(1)
     expect(problems.first).to_contain_text("5")  # the spreadsheet row of Dirk Vast
     expect(problems.first).to_contain_text("geen mobiel nummer")
     expect(page.locator("#wachtlijst-teller")).to_have_text("0 patiënten wachten")  # nothing yet
 
-    page.get_by_role("button", name="Importeer 3 patiënt(en)").click()
+    page.get_by_role("button", name="Importeer 3 patiënten").click()
     expect(page.get_by_text("3 patiënten geïmporteerd.")).to_be_visible()
     expect(page.locator("#wachtlijst-teller")).to_have_text("3 patiënten wachten")
     expect(page.locator("tr[data-patient='Bert Boom']")).to_contain_text("kroon, vulling")

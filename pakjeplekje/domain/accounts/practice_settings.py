@@ -248,5 +248,6 @@ def update_outreach(
     for name, value in values.items():
         setattr(practice, name, value)
     practice.sms_sender_name = sender
+    practice.settings_checked_at = practice.settings_checked_at or now  # see onboarding.py
     db.add(practice)
     audit.by_actor(db, actor, "settings.outreach_changed", "practice", practice.id, now)

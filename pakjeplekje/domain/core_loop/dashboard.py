@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
+from pakjeplekje.domain.accounts import onboarding
 from pakjeplekje.domain.core_loop import dispatch, slots
 from pakjeplekje.domain.offers import SlotStatus
 from pakjeplekje.domain.waitlist import patients
@@ -32,8 +33,9 @@ class Overview:
     recent_fills: list[slots.SlotRow]
     filled: int  # in the last 30 days
     ended: int  # filled, expired or closed as "gaat niet door" in the last 30 days
-    median_minutes_to_fill: int | None
+    median_seconds_to_fill: float | None  # formatted by texts.duration, like each slot's
     unsure_sms: int  # offers whose send outcome is unknown: check, never resent
+    first_steps: onboarding.FirstSteps
 
 
 def progress(offers: list[slots.OfferRow]) -> str:
@@ -62,7 +64,7 @@ def overview(db: Session, practice_id: int, now: datetime) -> Overview:
         ).all()
     )
     fill_times = [
-        (claimed - created).total_seconds() / 60
+        (claimed - created).total_seconds()
         for created, claimed in db.exec(
             select(Slot.created_at, Slot.claimed_at).where(
                 Slot.practice_id == practice_id,
@@ -78,6 +80,7 @@ def overview(db: Session, practice_id: int, now: datetime) -> Overview:
         recent_fills=fills[:RECENT_FILLS],
         filled=outcome.get(SlotStatus.CLAIMED, 0),
         ended=sum(outcome.values()),
-        median_minutes_to_fill=round(statistics.median(fill_times)) if fill_times else None,
+        median_seconds_to_fill=statistics.median(fill_times) if fill_times else None,
         unsure_sms=len(dispatch.stuck_offers(db, practice_id, now)),
+        first_steps=onboarding.first_steps(db, practice_id),
     )

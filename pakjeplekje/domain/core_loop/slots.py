@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select, update
 
+from pakjeplekje import texts
 from pakjeplekje.domain import audit, billing, labels, phones
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.core_loop import matching
@@ -205,7 +206,8 @@ def opened_notice(db: Session, slot: Slot, texted: int, now: datetime) -> str:
     if held is not None:
         at = _hhmm(practice, held)
         return f"Plek vrijgegeven. Het zijn stille uren: de SMS'jes gaan om {at} uit."
-    return f"Plek vrijgegeven: {texted} SMS'jes gaan nu uit."
+    verb = "gaat" if texted == 1 else "gaan"
+    return f"Plek vrijgegeven: {texts.count(texted, 'SMS')} {verb} nu uit."
 
 
 def _own_slot(db: Session, actor: Actor, slot_id: int) -> Slot:
@@ -257,7 +259,7 @@ class SlotRow:
     treatment: str
     status: str
     winner: str
-    minutes_to_fill: int | None
+    seconds_to_fill: float | None  # formatted once, by texts.duration, like the median
     offers: list[OfferRow]
 
 
@@ -300,8 +302,8 @@ def list_recent(
             treatment=treatments.get(s.treatment_id or 0, ""),  # 0: no treatment given
             status=s.status,
             winner=winners.get(s.id, ""),
-            minutes_to_fill=(
-                int((s.claimed_at - s.created_at).total_seconds() // 60) if s.claimed_at else None
+            seconds_to_fill=(
+                (s.claimed_at - s.created_at).total_seconds() if s.claimed_at else None
             ),
             offers=by_slot[s.id],
         )

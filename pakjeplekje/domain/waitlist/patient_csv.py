@@ -17,7 +17,7 @@ from datetime import datetime
 import phonenumbers
 from sqlmodel import Session, col, select
 
-from pakjeplekje.domain import audit
+from pakjeplekje.domain import audit, phones
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.privacy import suppression
@@ -456,6 +456,39 @@ def parse(db: Session, practice_id: int, data: bytes, *, secret: str) -> ImportP
         total_rows=len(records) - 1,
         ignored_columns=ignored,
     )
+
+
+SAMPLE_ROWS = 5
+
+
+@dataclass(frozen=True)
+class SampleRow:
+    """A row the import will add, as staff check it before confirming."""
+
+    name: str
+    phone: str  # as staff read it: 06-12345678
+    treatments: str  # "controle, vulling"
+
+
+def sample(db: Session, preview: ImportPreview, limit: int = SAMPLE_ROWS) -> list[SampleRow]:
+    """The first rows the import will add, so staff see the columns landed where they should."""
+    rows = preview.valid[:limit]
+    wanted = sorted({t for row in rows for t in row.treatment_ids})
+    names = dict(
+        db.exec(
+            select(Treatment.id, Treatment.name).where(
+                Treatment.practice_id == preview.practice_id, col(Treatment.id).in_(wanted)
+            )
+        ).all()
+    )
+    return [
+        SampleRow(
+            name=row.name,
+            phone=phones.display(row.phone),
+            treatments=", ".join(sorted(names[t] for t in row.treatment_ids if t in names)),
+        )
+        for row in rows
+    ]
 
 
 def import_rows(db: Session, actor: Actor, preview: ImportPreview, now: datetime) -> int:

@@ -7,7 +7,7 @@ import reflex as rx
 from pakjeplekje import routes
 from pakjeplekje.ui.components.email_confirmation import email_confirmation_callout
 from pakjeplekje.ui.components.layout import staff_page
-from pakjeplekje.ui.state.dashboard import DashboardState, OpenSlot, RecentFill
+from pakjeplekje.ui.state.dashboard import DashboardState, FirstStep, OpenSlot, RecentFill
 from pakjeplekje.ui.state.email_confirmation import EmailConfirmationState
 from pakjeplekje.ui.state.session import SessionState
 
@@ -55,6 +55,92 @@ def _table(
     )
 
 
+def _first_step(step: rx.vars.ObjectVar[FirstStep]) -> rx.Component:
+    return rx.el.li(
+        rx.hstack(
+            rx.cond(
+                step.done,
+                rx.icon("circle_check", color="var(--green-9)", aria_label="gedaan"),
+                rx.icon("circle", color="var(--gray-8)", aria_label="nog te doen"),
+            ),
+            rx.vstack(
+                rx.text(
+                    step.title,
+                    weight="bold",
+                    text_decoration=rx.cond(step.done, "line-through", "none"),
+                    color_scheme=rx.cond(step.done, "gray", None),
+                ),
+                rx.cond(~step.done, rx.text(step.hint, size="2", color_scheme="gray")),
+                spacing="1",
+                flex="1",
+            ),
+            rx.cond(
+                ~step.done,
+                rx.link(
+                    rx.button(
+                        step.action,
+                        variant=rx.cond(step.current, "solid", "soft"),
+                        size="2",
+                    ),
+                    href=step.href,
+                ),
+            ),
+            align="start",
+            spacing="3",
+            width="100%",
+        ),
+        data_step=step.key,
+        data_done=rx.cond(step.done, "ja", "nee"),
+        style={"listStyle": "none"},
+    )
+
+
+def first_steps() -> rx.Component:
+    """After sign-up: what to do first, until it is done."""
+    return rx.cond(
+        DashboardState.first_steps.length() > 0,  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)
+        rx.card(
+            rx.vstack(
+                rx.hstack(
+                    rx.heading("Eerste stappen", size="4", as_="h2"),
+                    rx.text(
+                        DashboardState.steps_done.to_string(),  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)
+                        " van 3 gedaan",
+                        size="2",
+                        color_scheme="gray",
+                    ),
+                    align="baseline",
+                    spacing="3",
+                ),
+                rx.el.ol(
+                    rx.foreach(DashboardState.first_steps, _first_step),
+                    style={"margin": 0, "padding": 0, "display": "grid", "gap": "1em"},
+                    width="100%",
+                ),
+                rx.cond(
+                    DashboardState.sms_inbox != "",
+                    rx.text(
+                        "Ontwikkelomgeving: de SMS'jes gaan niet echt de deur uit. U leest ze "
+                        "in de SMS-inbox op ",
+                        rx.link(
+                            DashboardState.sms_inbox,
+                            href=DashboardState.sms_inbox,
+                            is_external=True,
+                        ),
+                        ".",
+                        size="2",
+                        id="dev-sms-hint",
+                    ),
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            width="100%",
+            id="eerste-stappen",
+        ),
+    )
+
+
 @staff_page(
     routes.DASHBOARD, "Dashboard", on_load=[DashboardState.load, EmailConfirmationState.load]
 )
@@ -64,15 +150,24 @@ def dashboard() -> rx.Component:
         rx.hstack(
             rx.heading("Welkom, ", SessionState.user_name, size="5", as_="h2"),
             rx.spacer(),
-            rx.link(rx.button("Plek vrijgeven"), href=routes.SLOTS),
+            rx.link(
+                rx.button(
+                    "Plek vrijgeven",
+                    # an empty waitlist texts no one: then the checklist leads, not this button
+                    variant=rx.cond(DashboardState.waiting > 0, "solid", "outline"),
+                    color_scheme=rx.cond(DashboardState.waiting > 0, "accent", "gray"),
+                ),
+                href=routes.SLOTS,
+                id="plek-vrijgeven",
+            ),
             width="100%",
             align="center",
         ),
+        first_steps(),
         rx.cond(
             DashboardState.unsure_sms > 0,
             rx.callout(
-                DashboardState.unsure_sms.to_string()  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)
-                + " SMS'je(s) met onbekende afloop: de verbinding met de "
+                DashboardState.unsure_sms_text + " met onbekende afloop: de verbinding met de "
                 "SMS-dienst viel weg tijdens het versturen. Ze worden niet opnieuw verstuurd "
                 "(dan kreeg iemand het bericht misschien twee keer); kijk zo nodig in het "
                 "logboek van de SMS-dienst.",

@@ -42,7 +42,7 @@ def slot_form() -> rx.Component:
                         max=240,
                         required=True,
                     ),
-                    gap="3",
+                    spacing="3",
                     wrap="wrap",
                     width="100%",
                 ),
@@ -59,7 +59,7 @@ def slot_form() -> rx.Component:
                         SlotsState.practitioners,  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                         "Maakt niet uit",
                     ),
-                    gap="3",
+                    spacing="3",
                     wrap="wrap",
                 ),
                 error_callout(SlotsState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
@@ -67,6 +67,8 @@ def slot_form() -> rx.Component:
                 spacing="3",
             ),
             on_submit=SlotsState.preview,
+            key=SlotsState.form_key,
+            id="plek-formulier",
         ),
         width="100%",
     )
@@ -77,7 +79,7 @@ def _match(m: rx.vars.ObjectVar[Match]) -> rx.Component:
         rx.table.cell(m.name),
         rx.table.cell(rx.cond(m.urgent, rx.badge("urgent", color_scheme="red"), "")),
         rx.table.cell("wacht sinds ", m.since),
-        rx.table.cell(m.recent, " aanbod(en) deze week"),
+        rx.table.cell(m.recent),
     )
 
 
@@ -87,8 +89,7 @@ def preview_card() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.heading(
-                    SlotsState.match_total,
-                    " patiënten passen",
+                    SlotsState.match_heading,
                     size="4",
                     as_="h2",
                     id="aantal-kandidaten",
@@ -121,12 +122,24 @@ def preview_card() -> rx.Component:
     )
 
 
+_SCREEN_READER_ONLY = {
+    "position": "absolute",
+    "width": "1px",
+    "height": "1px",
+    "overflow": "hidden",
+    "clipPath": "inset(50%)",
+    "whiteSpace": "nowrap",
+}
+
+
 def _offer(o: rx.vars.ObjectVar[OfferLine]) -> rx.Component:
-    return rx.hstack(
-        rx.text(o.name, size="2"),
+    """One line per patient: the name, then its status; read aloud and copied as a line."""
+    return rx.el.li(
+        rx.text(o.name, size="2", as_="span"),
+        rx.el.span(": ", style=_SCREEN_READER_ONLY),  # copied and read aloud as "naam: status"
         rx.badge(o.status, size="1"),
-        spacing="2",
         data_offer=o.name,
+        style={"display": "flex", "alignItems": "center", "gap": "0.5em"},
     )
 
 
@@ -177,12 +190,28 @@ def _slot(row: rx.vars.ObjectVar[SlotCard]) -> rx.Component:
                 rx.text(
                     "Gevuld door ",
                     rx.text.strong(row.winner),
-                    " in ",
+                    ", ",
                     row.fill,
+                    " na het vrijgeven",
                     class_name="gevuld",
                 ),
             ),
-            rx.flex(rx.foreach(row.offers, _offer), gap="3", wrap="wrap"),
+            rx.cond(
+                row.offers.length() > 0,
+                rx.el.ul(
+                    rx.foreach(row.offers, _offer),
+                    aria_label="SMS'jes",
+                    style={
+                        "listStyle": "none",
+                        "margin": 0,
+                        "padding": 0,
+                        "display": "grid",
+                        "gridTemplateColumns": "repeat(auto-fill, minmax(16em, 1fr))",
+                        "gap": "0.5em 1.5em",
+                    },
+                    width="100%",
+                ),
+            ),
             spacing="2",
         ),
         width="100%",

@@ -107,7 +107,7 @@ def toolbar() -> rx.Component:
                 align_self="end",
             ),
         ),
-        gap="3",
+        spacing="3",
         wrap="wrap",
         align="end",
     )
@@ -319,13 +319,17 @@ def patient_form() -> rx.Component:
                                     default_checked=WaitlistState.form_treatments.contains(t.id),  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                                 ),
                                 rx.text(t.name, size="2"),
-                                spacing="1",
+                                spacing="2",
                                 align="center",
-                            )
+                            ),
+                            data_treatment=t.name,
                         ),
                     ),
-                    gap="3",
+                    # `spacing`, not `gap`: Reflex passes gap="3" on as CSS (an invalid `gap: 3`)
+                    spacing="3",
                     wrap="wrap",
+                    align="center",
+                    id="behandelingen-keuze",
                 ),
                 "treatments",
             ),

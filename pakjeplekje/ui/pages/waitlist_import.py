@@ -8,7 +8,7 @@ from pakjeplekje import routes
 from pakjeplekje.domain.waitlist import patient_csv
 from pakjeplekje.ui.components.forms import error_callout
 from pakjeplekje.ui.state.base import full_page_redirect
-from pakjeplekje.ui.state.waitlist_import import ImportState, Problem
+from pakjeplekje.ui.state.waitlist_import import ImportRow, ImportState, Problem
 
 UPLOAD_ID = "wachtlijst-csv"
 COLUMNS_HELP = (
@@ -26,22 +26,57 @@ def _problem_row(problem: rx.vars.ObjectVar[Problem]) -> rx.Component:
     )
 
 
+def _import_row(row: rx.vars.ObjectVar[ImportRow]) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row.name),
+        rx.table.cell(row.phone, white_space="nowrap"),
+        rx.table.cell(row.treatments),
+        data_import_row=row.name,
+    )
+
+
+def first_rows() -> rx.Component:
+    """What will be added, so a wrong column shows before anything is imported."""
+    return rx.cond(
+        ImportState.first_rows.length() > 0,  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)
+        rx.vstack(
+            rx.heading("Wordt geïmporteerd", size="3", as_="h3"),
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Naam"),
+                        rx.table.column_header_cell("Telefoon"),
+                        rx.table.column_header_cell("Behandelingen"),
+                    )
+                ),
+                rx.table.body(rx.foreach(ImportState.first_rows, _import_row)),
+                size="1",
+                width="100%",
+                id="import-voorbeeld",
+            ),
+            rx.cond(
+                ImportState.more_rows != "",
+                rx.text(ImportState.more_rows, size="2", color_scheme="gray"),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+    )
+
+
 def preview() -> rx.Component:
     return rx.vstack(
         rx.text(
             rx.text.strong(ImportState.file_name),
             ": ",
-            ImportState.ready,
-            " rij(en) klaar om te importeren, ",
-            ImportState.error_rows,
-            " met fouten, ",
-            ImportState.duplicates,
-            " dubbel.",
+            ImportState.summary,
             id="import-samenvatting",
         ),
+        first_rows(),
         rx.cond(
             ImportState.problems.length() > 0,  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)
             rx.box(
+                rx.heading("Wordt overgeslagen", size="3", as_="h3"),
                 rx.table.root(
                     rx.table.header(
                         rx.table.row(
@@ -52,6 +87,7 @@ def preview() -> rx.Component:
                     ),
                     rx.table.body(rx.foreach(ImportState.problems, _problem_row)),
                     size="1",
+                    id="import-problemen",
                 ),
                 max_height="260px",
                 overflow_y="auto",
@@ -68,9 +104,7 @@ def preview() -> rx.Component:
                 "Annuleren", variant="soft", color_scheme="gray", on_click=ImportState.cancel
             ),
             rx.button(
-                "Importeer ",
-                ImportState.ready,
-                " patiënt(en)",
+                ImportState.import_label,
                 on_click=ImportState.confirm,
                 disabled=ImportState.ready == 0,
             ),
@@ -117,10 +151,33 @@ def import_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.trigger(rx.button(rx.icon("file-up"), "Importeren", variant="soft")),
         rx.dialog.content(
-            rx.dialog.title("Patiënten importeren"),
+            rx.hstack(
+                rx.dialog.title("Patiënten importeren", margin="0"),
+                rx.dialog.close(
+                    rx.icon_button(
+                        rx.icon("x"),
+                        variant="ghost",
+                        color_scheme="gray",
+                        aria_label="Sluiten",
+                        title="Sluiten",
+                    )
+                ),
+                justify="between",
+                align="center",
+                width="100%",
+                margin_bottom="1em",
+            ),
             rx.vstack(
                 error_callout(ImportState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                 rx.cond(ImportState.has_preview, preview(), upload_zone()),
+                rx.cond(
+                    ~ImportState.has_preview,
+                    rx.hstack(
+                        rx.dialog.close(rx.button("Sluiten", variant="soft", color_scheme="gray")),
+                        justify="end",
+                        width="100%",
+                    ),
+                ),
                 spacing="3",
             ),
             max_width="720px",

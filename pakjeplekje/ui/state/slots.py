@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import reflex as rx
 from sqlmodel import Session
 
-from pakjeplekje import clock
+from pakjeplekje import clock, texts
 from pakjeplekje.domain.accounts import practice_settings
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.core_loop import slots
@@ -50,7 +50,7 @@ class Match:
     name: str
     urgent: bool
     since: str
-    recent: str
+    recent: str  # "1 aanbod deze week"
 
 
 def slot_when(row: slots.SlotRow) -> str:
@@ -58,7 +58,7 @@ def slot_when(row: slots.SlotRow) -> str:
     return short_moment(row.starts_local)
 
 
-def _card(row: slots.SlotRow) -> SlotCard:
+def card(row: slots.SlotRow) -> SlotCard:
     return SlotCard(
         id=str(row.id),
         when=slot_when(row),
@@ -67,7 +67,7 @@ def _card(row: slots.SlotRow) -> SlotCard:
         status=row.status,
         status_label=slots.SLOT_LABELS.get(row.status, row.status),
         winner=row.winner,
-        fill="" if row.minutes_to_fill is None else f"{row.minutes_to_fill} min",
+        fill="" if row.seconds_to_fill is None else texts.duration(row.seconds_to_fill),
         offers=tuple(
             OfferLine(name=o.name, status=slots.OFFER_LABELS.get(o.status, o.status))
             for o in row.offers
@@ -84,6 +84,8 @@ class SlotsState(rx.State):
     practitioners: list[Choice] = []
     matches: list[Match] = []
     match_total: int = 0
+    match_heading: str = ""
+    form_key: int = 0  # a new key remounts the (uncontrolled) form: emptied after a send
     wave_plan: str = ""
     previewing: bool = False
     error: str = ""
@@ -96,7 +98,7 @@ class SlotsState(rx.State):
         rows = await in_transaction(
             lambda db: slots.list_recent(db, practice_id, clock.now(), limit=50, days=days)
         )
-        self.rows = [_card(r) for r in rows]
+        self.rows = [card(r) for r in rows]
 
     def _this_tab(self) -> str:
         """The use cases refresh every other staff tab; this one reloads itself."""
@@ -125,12 +127,15 @@ class SlotsState(rx.State):
         result = await in_transaction(lambda db: slots.preview(db, actor, slot_form, clock.now()))
         self._form, self.error, self.previewing = data, "", True
         self.match_total, self.wave_plan = result.total, result.wave_plan
+        self.match_heading = texts.count(result.total, "patiënt") + (
+            " past" if result.total == 1 else " passen"
+        )
         self.matches = [
             Match(
                 name=m.name,
                 urgent=m.urgency == "hoog",
                 since=patients.local_date(m.added_at),  # the Amsterdam date
-                recent=str(m.recent_offers),
+                recent=f"{texts.count(m.recent_offers, 'aanbod')} deze week",
             )
             for m in result.matches
         ]
@@ -154,6 +159,7 @@ class SlotsState(rx.State):
             slot_service.open_slot, actor, slot_form, skip=self._this_tab()
         )
         self.previewing, self.matches, self._form = False, [], {}
+        self.form_key += 1  # sent: the next slot starts on an empty form (a refusal keeps it)
         await self._reload(actor.practice_id)
         return rx.toast.success(notice)
 

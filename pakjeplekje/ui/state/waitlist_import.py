@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
+from pakjeplekje import texts
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.waitlist import patient_csv
 from pakjeplekje.services import waitlist_import
@@ -25,6 +26,15 @@ class Problem:
     message: str
 
 
+@dataclass(frozen=True)
+class ImportRow:
+    """One of the first rows the import will add."""
+
+    name: str
+    phone: str
+    treatments: str
+
+
 class ImportState(rx.State):
     dialog_open: bool = False
     error: str = ""
@@ -33,6 +43,10 @@ class ImportState(rx.State):
     error_rows: int = 0
     duplicates: int = 0
     problems: list[Problem] = []
+    first_rows: list[ImportRow] = []
+    summary: str = ""  # "3 rijen klaar om te importeren, 1 met fouten, 0 dubbel."
+    import_label: str = ""  # "Importeer 3 patiënten"
+    more_rows: str = ""  # "… en nog 12 rijen."
     _key: str = ""
 
     @rx.var
@@ -44,6 +58,7 @@ class ImportState(rx.State):
             waitlist_import.discard(actor, self._key)
         self._key, self.file_name, self.error, self.problems = "", "", "", []
         self.ready = self.error_rows = self.duplicates = 0
+        self.first_rows, self.summary, self.import_label, self.more_rows = [], "", "", ""
 
     @staff_event
     def set_dialog_open(self, actor: Actor, value: bool) -> None:
@@ -61,10 +76,18 @@ class ImportState(rx.State):
         if not files:
             return
         data = await files[0].read(patient_csv.MAX_BYTES + 1)
-        self._key, preview = await asyncio.to_thread(waitlist_import.preview, actor, data)
+        self._key, preview, first = await asyncio.to_thread(waitlist_import.preview, actor, data)
         self.file_name = (files[0].filename or "bestand.csv")[:100]
         self.ready, self.error_rows = len(preview.valid), preview.error_rows
         self.duplicates = len(preview.duplicates)
+        self.summary = (
+            f"{texts.count(self.ready, 'rij')} klaar om te importeren, "
+            f"{self.error_rows} met fouten, {self.duplicates} dubbel."
+        )
+        self.import_label = f"Importeer {texts.count(self.ready, 'patiënt')}"
+        self.first_rows = [ImportRow(r.name, r.phone, r.treatments) for r in first]
+        rest = self.ready - len(first)
+        self.more_rows = f"… en nog {texts.count(rest, 'rij')}." if rest > 0 else ""
         problems = [Problem(e.row, e.column, e.message) for e in preview.errors] + [
             Problem(d.row, "Telefoon", d.message) for d in preview.duplicates
         ]
@@ -80,5 +103,7 @@ class ImportState(rx.State):
         self._key = ""
         self._forget(actor)
         self.dialog_open = False
-        word = "patiënt" if added == 1 else "patiënten"
-        return [rx.toast.success(f"{added} {word} geïmporteerd."), WaitlistState.load]
+        return [
+            rx.toast.success(f"{texts.count(added, 'patiënt')} geïmporteerd."),
+            WaitlistState.load,
+        ]
