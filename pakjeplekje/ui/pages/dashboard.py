@@ -25,18 +25,18 @@ def _figure(label: str, value: rx.Var | str, figure_id: str) -> rx.Component:
 
 def _open_slot(row: rx.vars.ObjectVar[OpenSlot]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(row.when, white_space="nowrap"),
-        rx.table.cell(row.treatment),
-        rx.table.cell(row.progress),
+        rx.table.cell(row.when, white_space="nowrap", data_label="Wanneer"),
+        rx.table.cell(row.treatment, data_label="Behandeling"),
+        rx.table.cell(row.progress, data_label="SMS'jes"),
         data_open_slot=row.id,
     )
 
 
 def _fill(row: rx.vars.ObjectVar[RecentFill]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(row.when, white_space="nowrap"),
-        rx.table.cell(row.winner),
-        rx.table.cell(row.fill),
+        rx.table.cell(row.when, white_space="nowrap", data_label="Wanneer"),
+        rx.table.cell(row.winner, data_label="Gevuld door"),
+        rx.table.cell(row.fill, data_label="Tijd tot gevuld"),
     )
 
 
@@ -50,6 +50,7 @@ def _table(
             rx.table.body(rx.foreach(rows, render)),
             width="100%",
             id=table_id,
+            class_name="pjp-cards",
         ),
         rx.text(empty, color_scheme="gray", id=table_id),
     )
@@ -67,6 +68,7 @@ def dashboard() -> rx.Component:
             rx.link(rx.button("Plek vrijgeven"), href=routes.SLOTS),
             width="100%",
             align="center",
+            wrap="wrap",
         ),
         rx.cond(
             DashboardState.unsure_sms > 0,

@@ -16,7 +16,11 @@ from pakjeplekje.ui.state.session import SessionState
 
 
 def _count_row(row: rx.vars.ObjectVar[DataCount]) -> rx.Component:
-    return rx.table.row(rx.table.cell(row.label), rx.table.cell(row.rows), data_table=row.table)
+    return rx.table.row(
+        rx.table.cell(row.label, data_label="Gegevens"),
+        rx.table.cell(row.rows, data_label="Aantal"),
+        data_table=row.table,
+    )
 
 
 def inzage() -> rx.Component:
@@ -65,17 +69,22 @@ def overdracht() -> rx.Component:
 def _request_row(row: rx.vars.ObjectVar[RequestRow]) -> rx.Component:
     overdue = row.overdue
     return rx.table.row(
-        rx.table.cell(rx.text(row.kind, weight="bold"), rx.text(row.subject, size="1")),
-        rx.table.cell(row.received),
+        rx.table.cell(
+            rx.text(row.kind, weight="bold"), rx.text(row.subject, size="1"), data_label="Verzoek"
+        ),
+        rx.table.cell(row.received, data_label="Ontvangen"),
         rx.table.cell(
             rx.hstack(
                 rx.text(row.due),
                 rx.cond(overdue, rx.badge("Te laat", color_scheme="red")),
                 spacing="2",
-            )
+            ),
+            data_label="Uiterlijk",
         ),
-        rx.table.cell(rx.badge(row.status_label)),
-        rx.table.cell(rx.text(row.message, size="2"), rx.text(row.resolution, size="1")),
+        rx.table.cell(rx.badge(row.status_label), data_label="Status"),
+        rx.table.cell(
+            rx.text(row.message, size="2"), rx.text(row.resolution, size="1"), data_label="Inhoud"
+        ),
         rx.table.cell(
             rx.form(
                 rx.hstack(
@@ -86,10 +95,15 @@ def _request_row(row: rx.vars.ObjectVar[RequestRow]) -> rx.Component:
                         rx.el.option("Weer open", value="open"),
                         name="status",
                         aria_label="Nieuwe status",
+                        class_name="pjp-native-select",
+                        style={"width": "auto", "height": "var(--space-5)"},
                     ),
-                    rx.input(name="resolution", placeholder="Toelichting", size="1"),
+                    rx.input(
+                        name="resolution", placeholder="Toelichting", size="1", min_width="8em"
+                    ),
                     rx.button("Opslaan", size="1", type="submit"),
                     spacing="2",
+                    wrap="wrap",
                 ),
                 on_submit=PrivacyState.resolve,
                 reset_on_submit=True,
@@ -125,6 +139,7 @@ def verzoeken() -> rx.Component:
                 rx.table.body(rx.foreach(PrivacyState.requests, _request_row)),
                 width="100%",
                 id="verzoeken",
+                class_name="pjp-cards",
             ),
         ),
         id="sectie-verzoeken",
@@ -133,9 +148,9 @@ def verzoeken() -> rx.Component:
 
 def _flagged_row(row: rx.vars.ObjectVar[FlaggedRow]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(row.name),
-        rx.table.cell(row.updated),
-        rx.table.cell(row.removal),
+        rx.table.cell(row.name, data_label="Naam"),
+        rx.table.cell(row.updated, data_label="Laatst gewijzigd"),
+        rx.table.cell(row.removal, data_label="Verwijderd na"),
         rx.table.cell(
             rx.button(
                 "Behouden",
@@ -162,6 +177,7 @@ def bewaartermijn() -> rx.Component:
                     ),
                     rx.button("Allemaal behouden", size="1", on_click=PrivacyState.keep_flagged),
                     width="100%",
+                    wrap="wrap",
                 ),
                 rx.table.root(
                     rx.table.header(
@@ -174,7 +190,9 @@ def bewaartermijn() -> rx.Component:
                     ),
                     rx.table.body(rx.foreach(PrivacyState.flagged, _flagged_row)),
                     size="1",
+                    width="100%",
                     id="ter-controle",
+                    class_name="pjp-cards",
                 ),
                 rx.cond(
                     PrivacyState.review_count > PrivacyState.flagged.length(),  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)
