@@ -19,7 +19,7 @@ def _figure(label: str, value: rx.Var | str, figure_id: str) -> rx.Component:
             rx.heading(value, size="6", as_="p", id=figure_id),
             spacing="1",
         ),
-        min_width="180px",
+        flex="1 1 12rem",
     )
 
 

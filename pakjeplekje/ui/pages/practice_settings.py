@@ -73,6 +73,7 @@ def treatments_card() -> rx.Component:
                 rx.table.body(rx.foreach(PracticeSettingsState.treatments, _treatment_row)),
                 size="1",
                 width="100%",
+                class_name="pjp-cards",
             ),
             rx.form(
                 form_row(

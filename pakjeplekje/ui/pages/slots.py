@@ -195,7 +195,12 @@ def _slot(row: rx.vars.ObjectVar[SlotCard]) -> rx.Component:
                     class_name="gevuld",
                 ),
             ),
-            rx.flex(rx.foreach(row.offers, _offer), gap="3", wrap="wrap"),
+            rx.flex(
+                rx.foreach(row.offers, _offer),
+                spacing="2",
+                wrap="wrap",
+                column_gap="var(--space-5)",
+            ),
             spacing="2",
         ),
         width="100%",

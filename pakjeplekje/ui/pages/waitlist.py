@@ -80,30 +80,33 @@ def toolbar() -> rx.Component:
             [*patients.STATUSES.items(), (ALL, "Alle")],
         ),
         _select("Dag", "day", WaitlistState.day, days),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
-        _select(
-            "Sorteren op",
-            "sort",
-            WaitlistState.sort,  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
-            [
-                ("added", "Toegevoegd"),
-                ("name", "Naam"),
-                ("urgency", "Urgentie"),
-                ("last_offer", "Laatste aanbod"),
-            ],
-        ),
-        rx.button(
-            rx.cond(
-                WaitlistState.descending,
-                rx.icon("arrow-down-wide-narrow"),
-                rx.icon("arrow-up-narrow-wide"),
+        rx.hstack(
+            _select(
+                "Sorteren op",
+                "sort",
+                WaitlistState.sort,  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
+                [
+                    ("added", "Toegevoegd"),
+                    ("name", "Naam"),
+                    ("urgency", "Urgentie"),
+                    ("last_offer", "Laatste aanbod"),
+                ],
             ),
-            variant="soft",
-            width="fit-content",
-            on_click=WaitlistState.toggle_direction,
-            aria_label=rx.cond(
-                WaitlistState.descending, "Aflopend gesorteerd", "Oplopend gesorteerd"
+            rx.button(
+                rx.cond(
+                    WaitlistState.descending,
+                    rx.icon("arrow-down-wide-narrow"),
+                    rx.icon("arrow-up-narrow-wide"),
+                ),
+                variant="soft",
+                on_click=WaitlistState.toggle_direction,
+                aria_label=rx.cond(
+                    WaitlistState.descending, "Aflopend gesorteerd", "Oplopend gesorteerd"
+                ),
             ),
-            align_self="end",
+            align="end",
+            spacing="2",
+            class_name="pjp-grow-first",
         ),
         rx.cond(
             WaitlistState.filtered,
@@ -112,6 +115,7 @@ def toolbar() -> rx.Component:
                 variant="ghost",
                 on_click=WaitlistState.reset_filters,
                 align_self="end",
+                width="fit-content",
             ),
         ),
         class_name="pjp-filter-grid",
