@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -214,6 +215,18 @@ def layout_problems(page: Page, root: str = "body", *, no_scrollers: bool = Fals
     return page.evaluate(LAYOUT_PROBLEMS_JS, [root, no_scrollers])  # type: ignore[no-any-return]
 
 
+def _patient_dialog_problems(page: Page, shots: Path) -> list[str]:
+    page.get_by_role("button", name="Patiënt toevoegen").first.click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_label("Mobiel nummer")).to_be_visible()
+    page.wait_for_timeout(300)  # the dialog's opening animation
+    dialog.screenshot(path=str(shots / "wachtlijst-patient.png"))
+    problems = [f"dialog: {p}" for p in layout_problems(page, "[role=dialog]", no_scrollers=True)]
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    return problems
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_staff_page_fits_the_screen(
     browser: Browser, app: App, owner_state: str, width: int
@@ -235,6 +248,8 @@ def test_every_staff_page_fits_the_screen(
             page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
             # only a tablet may scroll a wide table inside its box; a phone shows it as cards
             problems = layout_problems(page, no_scrollers=width != 768)
+            if name == "wachtlijst":  # and the form staff fill in most
+                problems += _patient_dialog_problems(page, shots)
             if problems:
                 failures[name] = problems
     finally:

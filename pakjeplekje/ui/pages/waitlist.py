@@ -339,7 +339,7 @@ def patient_form() -> rx.Component:
                             )
                         ),
                     ),
-                    gap="3",
+                    spacing="3",
                     wrap="wrap",
                 ),
                 "treatments",
