@@ -555,7 +555,7 @@ def test_deactivate_ends_access_but_never_for_yourself(
     """Deactivation revokes sessions at once; an owner can never lock themselves out."""
     staff_token, _ = factory.login(db, team["staff"])
     _, owner = factory.login(db, team["owner"])
-    with pytest.raises(DomainError, match="jezelf"):
+    with pytest.raises(DomainError, match="uzelf"):
         team_rules.deactivate(db, owner, user_id=owner.user_id, now=now)
     user = team_rules.deactivate(db, owner, user_id=team["staff"].id, now=now)  # type: ignore[arg-type]
     assert user.status == "disabled"

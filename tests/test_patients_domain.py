@@ -454,7 +454,7 @@ def test_get_returns_the_form_and_the_offer_history(db: Session, desk: Desk, now
 
     detail = patients.get(db, desk.staff, patient.id)  # type: ignore[arg-type]
     assert detail.id == patient.id
-    assert detail.phone_display == "+31 6 12345678"
+    assert detail.phone_display == "06-12345678"
     assert detail.form.name == "Jan Jansen"
     assert list(detail.form.treatment_ids) == [desk.treatments["kroon"]]
     assert sorted(detail.form.availability) == ["ma-ochtend", "vr-avond"]
@@ -826,7 +826,7 @@ def test_a_row_shows_what_the_grid_needs(db: Session, desk: Desk, now: datetime)
     assert row.id == patient.id
     assert (row.name, row.phone, row.treatments) == (
         "Jan Jansen",
-        "+31 6 12345678",
+        "06-12345678",
         "controle, vulling",
     )
     assert (row.duration_minutes, row.urgency, row.status, row.offers_count) == (

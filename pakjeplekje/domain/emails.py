@@ -20,9 +20,9 @@ def invite_email(to: str, practice_name: str, inviter_name: str, link: str) -> E
         to=to,
         subject=f"Uitnodiging voor {practice_name} op PakJePlekje",
         body=(
-            f"Hallo,\n\n{inviter_name} nodigt je uit om mee te werken in PakJePlekje voor "
+            f"Hallo,\n\n{inviter_name} nodigt u uit om mee te werken in PakJePlekje voor "
             f"{practice_name}.\n\nKies via deze link een wachtwoord (7 dagen geldig, één keer "
-            f"te gebruiken):\n{link}\n\nVerwachtte je deze uitnodiging niet? Dan kun je deze "
+            f"te gebruiken):\n{link}\n\nVerwachtte u deze uitnodiging niet? Dan kunt u deze "
             "e-mail negeren.\n\nPakJePlekje"
         ),
     )
@@ -33,10 +33,10 @@ def reset_email(to: str, link: str) -> Email:
         to=to,
         subject="Nieuw wachtwoord instellen voor PakJePlekje",
         body=(
-            "Hallo,\n\nJe hebt gevraagd om een nieuw wachtwoord. Kies het via deze link "
-            f"(1 uur geldig, één keer te gebruiken):\n{link}\n\nNa het instellen word je op "
-            "alle andere apparaten uitgelogd.\n\nHeb jij dit niet gevraagd? Dan kun je deze "
-            "e-mail negeren; je wachtwoord blijft hetzelfde.\n\nPakJePlekje"
+            "Hallo,\n\nU heeft gevraagd om een nieuw wachtwoord. Kies het via deze link "
+            f"(1 uur geldig, één keer te gebruiken):\n{link}\n\nNa het instellen wordt u op "
+            "alle andere apparaten uitgelogd.\n\nHeeft u dit niet gevraagd? Dan kunt u deze "
+            "e-mail negeren; uw wachtwoord blijft hetzelfde.\n\nPakJePlekje"
         ),
     )
 

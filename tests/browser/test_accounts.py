@@ -207,7 +207,7 @@ def test_change_password_keeps_this_session_and_ends_the_others(new_page, app: A
     here.get_by_label("Nieuw wachtwoord", exact=True).fill("een ander lang wachtwoord")
     here.get_by_label("Herhaal nieuw wachtwoord").fill("een ander lang wachtwoord")
     here.get_by_role("button", name="Wachtwoord wijzigen").click()
-    expect(here.get_by_role("alert")).to_have_text("Je huidige wachtwoord klopt niet.")
+    expect(here.get_by_role("alert")).to_have_text("Uw huidige wachtwoord klopt niet.")
 
     here.get_by_label("Huidig wachtwoord").fill(PASSWORD)
     here.get_by_role("button", name="Wachtwoord wijzigen").click()

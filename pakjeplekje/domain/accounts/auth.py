@@ -81,7 +81,7 @@ def sign_up(
 ) -> User:
     """A new practice with its first owner. Validates everything before writing anything."""
     practice_name = clean_name(practice_name, "practice_name", "de naam van de praktijk")
-    name = clean_name(name, "name", "je naam")
+    name = clean_name(name, "name", "uw naam")
     email = normalize_email(email)
     require_acceptable(password)
     if email_taken(db, email):
@@ -285,7 +285,7 @@ def change_password(db: Session, actor: Actor, *, current: str, new: str, now: d
     """Ends every other session of the user; the one making the change stays logged in."""
     user = db.get(User, actor.user_id)
     if user is None or not user.password_hash or not check_password(current, user.password_hash):
-        raise DomainError("Je huidige wachtwoord klopt niet.", field="current")
+        raise DomainError("Uw huidige wachtwoord klopt niet.", field="current")
     require_acceptable(new)
     user.password_hash = hash_password(new)
     db.add(user)

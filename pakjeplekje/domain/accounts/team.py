@@ -142,7 +142,7 @@ def deactivate(db: Session, actor: Actor, *, user_id: int, now: datetime) -> Use
     _require_owner(actor)
     user = _member(db, actor, user_id)
     if user.id == actor.user_id:
-        raise DomainError("Je kunt jezelf niet blokkeren.")
+        raise DomainError("U kunt uzelf niet blokkeren.")
     if _is_last_owner(db, user):
         raise DomainError(LAST_OWNER)
     user.status = "disabled"

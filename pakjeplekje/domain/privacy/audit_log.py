@@ -58,7 +58,7 @@ ACTIONS = {
     "patient.opted_out": "Patiënt afgemeld voor SMS (STOP)",
     "patient.imported": "Wachtlijst geïmporteerd (CSV)",
     "patient.exported": "Wachtlijst geëxporteerd (CSV)",
-    "patient.retention_kept": "Inschrijving(en) behouden na bewaartermijn",
+    "patient.retention_kept": "Inschrijvingen behouden na bewaartermijn",
     "patient.retention_removed": "Automatisch verwijderd na bewaartermijn",
     "practice.signup": "Praktijk aangemeld",
     "practice.email_confirmed": "E-mailadres van de praktijk bevestigd",

@@ -24,6 +24,7 @@ from pakjeplekje.models import (
     Treatment,
     User,
 )
+from pakjeplekje.texts import plural
 
 
 @dataclass
@@ -149,9 +150,8 @@ def fulfil_patient(
         if not text:
             raise DomainError("Schrijf wat er gecorrigeerd moet worden.", field="message")
         _file_at_each(db, found, kind, now, status="open", resolution="", message=text)
-        return Outcome(
-            kind, "Uw verzoek is doorgestuurd naar de praktijk(en); zij passen het aan.", names
-        )
+        to = plural(len(names), "praktijk")
+        return Outcome(kind, f"Uw verzoek is doorgestuurd naar de {to}; zij passen het aan.", names)
     if kind in ("verwijdering", "bezwaar"):
         ids = [patient.id for patient, _ in found]
         _file_at_each(

@@ -65,7 +65,7 @@ def audit_log() -> rx.Component:
             on_submit=AuditLogState.apply,
         ),
         error_callout(AuditLogState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
-        rx.text(AuditLogState.total, " gebeurtenis(sen)", size="2", id="audit-totaal"),
+        rx.text(AuditLogState.total_label, size="2", id="audit-totaal"),
         rx.table.root(
             rx.table.header(
                 rx.table.row(

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.privacy import audit_log
+from pakjeplekje.texts import count
 from pakjeplekje.ui.state.base import in_transaction, record_id
 from pakjeplekje.ui.state.guard import PageNumber, owner_event, page_number, refuse
 from pakjeplekje.ui.state.rows import Choice
@@ -30,6 +31,11 @@ class AuditLogState(rx.State):
 
     rows: list[AuditRow] = []
     total: int = 0
+
+    @rx.var
+    def total_label(self) -> str:
+        return count(self.total, "gebeurtenis")
+
     page: int = 1
     pages: int = 1
     date_from: str = ""

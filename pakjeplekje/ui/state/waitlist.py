@@ -18,6 +18,7 @@ from pakjeplekje.domain.accounts import practice_settings
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.waitlist import patients
+from pakjeplekje.texts import count
 from pakjeplekje.ui.state.base import full_page_redirect, in_transaction, record_id
 from pakjeplekje.ui.state.guard import PageNumber, RecordId, page_number, refuse, staff_event
 from pakjeplekje.ui.state.rows import Choice, choices
@@ -230,7 +231,7 @@ class WaitlistState(rx.State):
         last_claim = patients.local_date(detail.last_claim_at) or "nooit"
         history = (
             f"Op de wachtlijst sinds {patients.local_date(detail.added_at)} · "
-            f"{detail.offers_count} aanbieding(en), laatste {last_offer} · "
+            f"{count(detail.offers_count, 'aanbieding')}, laatste {last_offer} · "
             f"laatste claim {last_claim}"
         )
         self._open(detail.id, detail.form, history)
