@@ -52,6 +52,15 @@ def field(
     return labelled(label, control, input_id, hint=hint)
 
 
+def form_row(*fields: rx.Component, columns: int = 2, inline: bool = False) -> rx.Component:
+    """Fields side by side that share the width equally, whatever control they hold (inputs
+    and selects alike are 100% wide); stacked on a phone (assets/pakjeplekje.css).
+    `columns` may exceed the number of fields, so the rows of one form line up. `inline`: the
+    last child is a button, as wide as its text, level with the fields."""
+    classes = f"pjp-form-row pjp-cols-{columns}" + (" pjp-inline" if inline else "")
+    return rx.box(*fields, class_name=classes)
+
+
 def error_callout(message: rx.Var[str]) -> rx.Component:
     return rx.cond(
         message != "",
@@ -103,4 +112,5 @@ def privacy_links() -> rx.Component:
         rx.link("Privacybeleid", href=routes.PRIVACY_POLICY, size="1"),
         rx.link("Privacyverzoek", href=routes.PRIVACY_REQUEST, size="1", reload_document=True),
         spacing="4",
+        wrap="wrap",
     )

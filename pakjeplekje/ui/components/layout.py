@@ -37,40 +37,89 @@ def _nav_item(label: str, href: str, icon: str) -> rx.Component:
     )
 
 
-def sidebar() -> rx.Component:
-    items = [
-        rx.cond(SessionState.is_owner, _nav_item(label, href, icon))
+def _nav_items(*, in_menu: bool) -> list[rx.Component]:
+    """The links of the main navigation; in the phone menu each one also closes the menu."""
+
+    def item(label: str, href: str, icon: str) -> rx.Component:
+        link = _nav_item(label, href, icon)
+        return rx.drawer.close(link) if in_menu else link
+
+    return [
+        rx.cond(SessionState.is_owner, item(label, href, icon))
         if owner_only
-        else _nav_item(label, href, icon)
+        else item(label, href, icon)
         for label, href, icon, owner_only in NAV
     ]
+
+
+def sidebar() -> rx.Component:
+    """The navigation beside the page, from 1024 px wide (assets/pakjeplekje.css)."""
     return rx.el.nav(
         rx.vstack(
             rx.heading("PakJePlekje", size="5", color_scheme="teal", padding="0.5em 0.75em"),
-            *items,
+            *_nav_items(in_menu=False),
             spacing="1",
             width="100%",
         ),
         aria_label="Hoofdmenu",
-        style={
-            "width": "220px",
-            "flex_shrink": "0",
-            "padding": "1em",
-            "border_right": "1px solid var(--gray-5)",
-            "min_height": "100vh",
-        },
+        class_name="pjp-sidebar",
+    )
+
+
+def mobile_menu() -> rx.Component:
+    """Below 1024 px: a menu button in the top bar opens the navigation as a sheet from the
+    left, with the practice and the user (the top bar has no room for them on a phone)."""
+    return rx.drawer.root(
+        rx.drawer.trigger(
+            rx.icon_button(
+                rx.icon("menu", size=20),
+                variant="soft",
+                color_scheme="gray",
+                size="3",
+                aria_label="Menu openen",
+                class_name="pjp-menu-button",
+            )
+        ),
+        rx.drawer.portal(
+            rx.drawer.overlay(),
+            rx.drawer.content(
+                rx.drawer.title(
+                    rx.heading("PakJePlekje", size="5", color_scheme="teal", as_="span")
+                ),
+                rx.vstack(
+                    rx.text(SessionState.practice_name, weight="bold", size="2"),
+                    rx.text(SessionState.user_name, size="1", color_scheme="gray"),
+                    spacing="0",
+                    class_name="pjp-drawer-who",
+                ),
+                rx.el.nav(
+                    rx.vstack(*_nav_items(in_menu=True), spacing="1", width="100%"),
+                    aria_label="Hoofdmenu",
+                ),
+                rx.drawer.close(
+                    rx.button(
+                        rx.icon("x", size=16),
+                        "Menu sluiten",
+                        variant="ghost",
+                        color_scheme="gray",
+                        margin_top="auto",
+                    )
+                ),
+                class_name="pjp-drawer",
+            ),
+        ),
+        direction="left",
     )
 
 
 def topbar(title: str) -> rx.Component:
-    return rx.hstack(
+    return rx.el.header(
+        mobile_menu(),
         rx.heading(title, size="6", as_="h1"),
-        rx.spacer(),
-        rx.vstack(
+        rx.box(
             rx.text(SessionState.practice_name, weight="bold", id="practice-name"),
             rx.text(SessionState.user_name, size="1", color_scheme="gray"),
-            spacing="0",
-            align="end",
+            class_name="pjp-topbar-who",
         ),
         # A real POST navigation, not the client router: the server clears the HttpOnly cookie,
         # and a cross-site POST carries no SameSite=Lax cookie (no logout CSRF).
@@ -79,11 +128,9 @@ def topbar(title: str) -> rx.Component:
             variant="soft",
             color_scheme="gray",
             on_click=full_page_post(routes.LOGOUT),
+            class_name="pjp-topbar-logout",
         ),
-        align="center",
-        width="100%",
-        padding_bottom="1em",
-        border_bottom="1px solid var(--gray-5)",
+        class_name="pjp-topbar",
     )
 
 
@@ -98,11 +145,10 @@ def forbidden() -> rx.Component:
 
 
 def footer() -> rx.Component:
-    return rx.hstack(
+    return rx.box(
         rx.text("© PakJePlekje", size="1", color_scheme="gray"),
         privacy_links(),
-        spacing="4",
-        padding_top="2em",
+        class_name="pjp-footer",
     )
 
 
@@ -116,6 +162,7 @@ def _billing_banner(banner: rx.vars.ObjectVar[Banner]) -> rx.Component:
             ),
             width="100%",
             align="center",
+            wrap="wrap",
         ),
         icon="triangle_alert",
         color_scheme=banner.color,
@@ -132,7 +179,7 @@ def billing_banners() -> rx.Component:
 
 def shell(title: str, content: rx.Component, owner_only: bool) -> rx.Component:
     body = rx.cond(SessionState.access_denied, forbidden(), content) if owner_only else content
-    return rx.hstack(
+    return rx.box(
         sidebar(),
         rx.box(
             topbar(title),
@@ -143,13 +190,9 @@ def shell(title: str, content: rx.Component, owner_only: bool) -> rx.Component:
                 rx.center(rx.spinner(size="3"), padding="4em"),
             ),
             footer(),
-            flex="1",
-            padding="1.5em 2em",
-            min_width="0",
+            class_name="pjp-main",
         ),
-        spacing="0",
-        align="start",
-        width="100%",
+        class_name="pjp-shell",
     )
 
 

@@ -19,24 +19,24 @@ def _figure(label: str, value: rx.Var | str, figure_id: str) -> rx.Component:
             rx.heading(value, size="6", as_="p", id=figure_id),
             spacing="1",
         ),
-        min_width="180px",
+        flex="1 1 12rem",
     )
 
 
 def _open_slot(row: rx.vars.ObjectVar[OpenSlot]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(row.when, white_space="nowrap"),
-        rx.table.cell(row.treatment),
-        rx.table.cell(row.progress),
+        rx.table.cell(row.when, white_space="nowrap", data_label="Wanneer"),
+        rx.table.cell(row.treatment, data_label="Behandeling"),
+        rx.table.cell(row.progress, data_label="SMS'jes"),
         data_open_slot=row.id,
     )
 
 
 def _fill(row: rx.vars.ObjectVar[RecentFill]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(row.when, white_space="nowrap"),
-        rx.table.cell(row.winner),
-        rx.table.cell(row.fill),
+        rx.table.cell(row.when, white_space="nowrap", data_label="Wanneer"),
+        rx.table.cell(row.winner, data_label="Gevuld door"),
+        rx.table.cell(row.fill, data_label="Tijd tot gevuld"),
     )
 
 
@@ -50,6 +50,7 @@ def _table(
             rx.table.body(rx.foreach(rows, render)),
             width="100%",
             id=table_id,
+            class_name="pjp-cards",
         ),
         rx.text(empty, color_scheme="gray", id=table_id),
     )
@@ -162,6 +163,7 @@ def dashboard() -> rx.Component:
             ),
             width="100%",
             align="center",
+            wrap="wrap",
         ),
         first_steps(),
         rx.cond(

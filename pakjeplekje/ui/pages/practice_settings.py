@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pakjeplekje import routes
-from pakjeplekje.ui.components.forms import error_callout, field, submit_button
+from pakjeplekje.ui.components.forms import error_callout, field, form_row, submit_button
 from pakjeplekje.ui.components.layout import staff_page
 from pakjeplekje.ui.state.practice_settings import (
     AccountState,
@@ -24,7 +24,7 @@ def _treatment_row(t: rx.vars.ObjectVar[TreatmentSetting]) -> rx.Component:
     also by its saved value, so it shows what was stored after every save."""
     duration_id = f"duur-{t.id}"
     return rx.table.row(
-        rx.table.cell(t.name),
+        rx.table.cell(t.name, data_label="Naam"),
         rx.table.cell(
             rx.input(
                 key=f"{t.id}:{t.duration}",
@@ -36,14 +36,16 @@ def _treatment_row(t: rx.vars.ObjectVar[TreatmentSetting]) -> rx.Component:
                 width="90px",
                 aria_label=f"Duur {t.name}",
                 on_blur=lambda v: PracticeSettingsState.save_treatment(t.id, v, t.active),
-            )
+            ),
+            data_label="Duur (min)",
         ),
         rx.table.cell(
             rx.switch(
                 checked=t.active,
                 aria_label=f"Actief {t.name}",
                 on_change=lambda v: PracticeSettingsState.save_treatment(t.id, t.duration, v),
-            )
+            ),
+            data_label="Actief",
         ),
         data_treatment=t.name,
         key=t.id,
@@ -70,9 +72,11 @@ def treatments_card() -> rx.Component:
                 ),
                 rx.table.body(rx.foreach(PracticeSettingsState.treatments, _treatment_row)),
                 size="1",
+                width="100%",
+                class_name="pjp-cards",
             ),
             rx.form(
-                rx.hstack(
+                form_row(
                     field("Nieuwe behandeling", "name", id="nieuwe-behandeling", max_length=50),
                     field(
                         "Duur (min)",
@@ -81,9 +85,11 @@ def treatments_card() -> rx.Component:
                         type_="number",
                         default_value="30",
                     ),
-                    submit_button("Toevoegen", size="2", width="auto"),
-                    align="end",
+                    submit_button("Toevoegen", size="3", width="auto"),
+                    columns=3,
+                    inline=True,
                 ),
+                width="100%",
                 on_submit=PracticeSettingsState.add_treatment,
                 reset_on_submit=True,
             ),
@@ -95,13 +101,14 @@ def treatments_card() -> rx.Component:
 
 def _practitioner_row(p: rx.vars.ObjectVar[PractitionerSetting]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(p.name),
+        rx.table.cell(p.name, data_label="Naam"),
         rx.table.cell(
             rx.switch(
                 checked=p.active,
                 aria_label=f"Actief {p.name}",
                 on_change=lambda v: PracticeSettingsState.set_practitioner_active(p.id, v),
-            )
+            ),
+            data_label="Actief",
         ),
     )
 
@@ -113,13 +120,16 @@ def practitioners_card() -> rx.Component:
             rx.table.root(
                 rx.table.body(rx.foreach(PracticeSettingsState.practitioners, _practitioner_row)),
                 size="1",
+                width="100%",
             ),
             rx.form(
-                rx.hstack(
+                form_row(
                     field("Nieuwe behandelaar", "name", id="nieuwe-behandelaar", max_length=100),
-                    submit_button("Toevoegen", size="2", width="auto"),
-                    align="end",
+                    submit_button("Toevoegen", size="3", width="auto"),
+                    columns=2,
+                    inline=True,
                 ),
+                width="100%",
                 on_submit=PracticeSettingsState.add_practitioner,
                 reset_on_submit=True,
             ),
@@ -154,7 +164,7 @@ def outreach_card() -> rx.Component:
                         color_scheme="gray",
                     ),
                 ),
-                rx.grid(
+                form_row(
                     _outreach_field("Patiënten per golf", "wave_size", type_="number"),
                     _outreach_field("Minuten tussen golven", "wave_interval", type_="number"),
                     _outreach_field("Geen SMS vanaf", "quiet_start", hint="Bijvoorbeeld 21:00"),
@@ -169,9 +179,6 @@ def outreach_card() -> rx.Component:
                         max_length=11,
                         hint="Maximaal 11 letters of cijfers, geen spaties",
                     ),
-                    columns="2",
-                    spacing="3",
-                    width="100%",
                 ),
                 error_callout(PracticeSettingsState.outreach_error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                 rx.cond(
@@ -235,6 +242,7 @@ def team_card() -> rx.Component:
                 rx.spacer(),
                 rx.link(rx.button("Medewerkers beheren"), href=routes.TEAM),
                 align="center",
+                wrap="wrap",
             ),
             width="100%",
         ),

@@ -16,7 +16,11 @@ from pakjeplekje.ui.state.session import SessionState
 
 
 def _count_row(row: rx.vars.ObjectVar[DataCount]) -> rx.Component:
-    return rx.table.row(rx.table.cell(row.label), rx.table.cell(row.rows), data_table=row.table)
+    return rx.table.row(
+        rx.table.cell(row.label, data_label="Gegevens"),
+        rx.table.cell(row.rows, data_label="Aantal"),
+        data_table=row.table,
+    )
 
 
 def inzage() -> rx.Component:
@@ -72,10 +76,12 @@ def _request_row(row: rx.vars.ObjectVar[RequestRow]) -> rx.Component:
             rx.text(row.kind, weight="bold"),
             rx.text(row.subject, size="1"),
             rx.badge(row.status_label, margin_top="4px"),
+            data_label="Verzoek",
         ),
         rx.table.cell(
             rx.text(row.requester, weight="medium", class_name="aanvrager"),
             rx.text(row.contact, size="2", class_name="aanvrager-contact", white_space="nowrap"),
+            data_label="Van",
         ),
         rx.table.cell(
             rx.text("Ontvangen ", row.received, size="2", white_space="nowrap"),
@@ -85,11 +91,13 @@ def _request_row(row: rx.vars.ObjectVar[RequestRow]) -> rx.Component:
                 spacing="2",
                 wrap="wrap",
             ),
+            data_label="Termijn",
         ),
         rx.table.cell(
             rx.text(row.message, size="2", class_name="verzoek-toelichting", style=WRAP),
             rx.text(row.resolution, size="1", color_scheme="gray", style=WRAP),
             min_width="12em",
+            data_label="Toelichting",
         ),
         rx.table.cell(
             rx.form(
@@ -151,6 +159,7 @@ def verzoeken() -> rx.Component:
                 rx.table.body(rx.foreach(PrivacyState.requests, _request_row)),
                 width="100%",
                 id="verzoeken",
+                class_name="pjp-cards",
             ),
         ),
         id="sectie-verzoeken",
@@ -159,9 +168,9 @@ def verzoeken() -> rx.Component:
 
 def _flagged_row(row: rx.vars.ObjectVar[FlaggedRow]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(row.name),
-        rx.table.cell(row.updated),
-        rx.table.cell(row.removal),
+        rx.table.cell(row.name, data_label="Naam"),
+        rx.table.cell(row.updated, data_label="Laatst gewijzigd"),
+        rx.table.cell(row.removal, data_label="Verwijderd na"),
         rx.table.cell(
             rx.button(
                 "Behouden",
@@ -184,6 +193,7 @@ def bewaartermijn() -> rx.Component:
                     rx.text(PrivacyState.review_text, id="bewaartermijn-melding"),
                     rx.button("Allemaal behouden", size="1", on_click=PrivacyState.keep_flagged),
                     width="100%",
+                    wrap="wrap",
                 ),
                 rx.table.root(
                     rx.table.header(
@@ -196,7 +206,9 @@ def bewaartermijn() -> rx.Component:
                     ),
                     rx.table.body(rx.foreach(PrivacyState.flagged, _flagged_row)),
                     size="1",
+                    width="100%",
                     id="ter-controle",
+                    class_name="pjp-cards",
                 ),
                 rx.cond(
                     PrivacyState.review_count > PrivacyState.flagged.length(),  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)

@@ -12,11 +12,11 @@ from pakjeplekje.ui.state.privacy_audit import AuditLogState, AuditRow
 
 def _audit_row(row: rx.vars.ObjectVar[AuditRow]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(row.when, white_space="nowrap"),
-        rx.table.cell(row.who),
-        rx.table.cell(row.what),
-        rx.table.cell(row.record),
-        rx.table.cell(rx.text(row.detail, size="1")),
+        rx.table.cell(row.when, white_space="nowrap", data_label="Wanneer"),
+        rx.table.cell(row.who, data_label="Wie"),
+        rx.table.cell(row.what, data_label="Wat"),
+        rx.table.cell(row.record, data_label="Record"),
+        rx.table.cell(rx.text(row.detail, size="1"), data_label="Toelichting"),
         class_name="audit-rij",
     )
 
@@ -24,8 +24,9 @@ def _audit_row(row: rx.vars.ObjectVar[AuditRow]) -> rx.Component:
 def _plain_select(label: str, name: str, options: list[rx.Component]) -> rx.Component:
     return rx.vstack(
         rx.el.label(label, html_for=f"audit-{name}", class_name="pjp-label"),
-        rx.el.select(*options, id=f"audit-{name}", name=name, style={"padding": "6px"}),
+        rx.el.select(*options, id=f"audit-{name}", name=name, class_name="pjp-native-select"),
         spacing="1",
+        width="100%",
     )
 
 
@@ -44,7 +45,7 @@ def audit_log() -> rx.Component:
             "nummers van records, nooit de gegevens zelf."
         ),
         rx.form(
-            rx.hstack(
+            rx.el.div(
                 rx.vstack(
                     rx.el.label("Van", html_for="audit-from", class_name="pjp-label"),
                     rx.input(type="date", id="audit-from", name="date_from"),
@@ -57,11 +58,10 @@ def audit_log() -> rx.Component:
                 ),
                 _plain_select("Soort", "kind", kinds),
                 _plain_select("Medewerker", "user", users),
-                rx.button("Filteren", type="submit"),
-                align="end",
-                wrap="wrap",
-                spacing="3",
+                rx.button("Filteren", type="submit", width="fit-content"),
+                class_name="pjp-filter-grid",
             ),
+            width="100%",
             on_submit=AuditLogState.apply,
         ),
         error_callout(AuditLogState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
@@ -79,6 +79,7 @@ def audit_log() -> rx.Component:
             width="100%",
             size="1",
             id="audit-log",
+            class_name="pjp-cards",
         ),
         rx.hstack(
             rx.button(

@@ -75,6 +75,7 @@ def correctie() -> rx.Component:
                         on_click=c.cancel_email,
                     ),
                     align="center",
+                    wrap="wrap",
                 ),
                 icon="mail",
                 color_scheme="blue",

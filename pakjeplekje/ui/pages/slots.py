@@ -7,7 +7,13 @@ import reflex as rx
 from pakjeplekje import routes
 from pakjeplekje.domain.offers import SlotStatus
 from pakjeplekje.ui.components.email_confirmation import email_confirmation_callout
-from pakjeplekje.ui.components.forms import error_callout, field, labelled, submit_button
+from pakjeplekje.ui.components.forms import (
+    error_callout,
+    field,
+    form_row,
+    labelled,
+    submit_button,
+)
 from pakjeplekje.ui.components.layout import staff_page
 from pakjeplekje.ui.state.email_confirmation import EmailConfirmationState
 from pakjeplekje.ui.state.rows import Choice
@@ -30,7 +36,7 @@ def slot_form() -> rx.Component:
         rx.form(
             rx.vstack(
                 rx.heading("Plek vrijgeven", size="4", as_="h2"),
-                rx.flex(
+                form_row(
                     field("Datum", "day", type_="date", required=True),
                     field("Begintijd", "start", type_="time", required=True),
                     field(
@@ -42,11 +48,9 @@ def slot_form() -> rx.Component:
                         max=240,
                         required=True,
                     ),
-                    spacing="3",
-                    wrap="wrap",
-                    width="100%",
+                    columns=3,
                 ),
-                rx.flex(
+                form_row(
                     _native(
                         "treatment",
                         "Behandeling",
@@ -59,12 +63,12 @@ def slot_form() -> rx.Component:
                         SlotsState.practitioners,  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                         "Maakt niet uit",
                     ),
-                    spacing="3",
-                    wrap="wrap",
+                    columns=3,
                 ),
                 error_callout(SlotsState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
                 submit_button("Bekijk wie er past", size="2", width="auto"),
                 spacing="3",
+                width="100%",
             ),
             on_submit=SlotsState.preview,
             key=SlotsState.form_key,
@@ -100,7 +104,12 @@ def preview_card() -> rx.Component:
                     ". De volgorde: urgentie, dan wie het langst "
                     "wacht, dan wie deze week de minste aanbiedingen kreeg.",
                 ),
-                rx.table.root(rx.table.body(rx.foreach(SlotsState.matches, _match)), size="1"),
+                rx.table.root(
+                    rx.table.body(rx.foreach(SlotsState.matches, _match)),
+                    size="1",
+                    width="100%",
+                    class_name="pjp-cards",
+                ),
                 rx.hstack(
                     rx.button(
                         "Annuleren",
@@ -114,8 +123,10 @@ def preview_card() -> rx.Component:
                         disabled=SlotsState.match_total == 0,
                     ),
                     spacing="3",
+                    wrap="wrap",
                 ),
                 spacing="3",
+                width="100%",
             ),
             width="100%",
         ),
@@ -170,6 +181,7 @@ def _slot(row: rx.vars.ObjectVar[SlotCard]) -> rx.Component:
                             color_scheme="red",
                             on_click=SlotsState.close(row.id, "gaat_niet_door"),
                         ),
+                        wrap="wrap",
                     ),
                 ),
                 rx.cond(
@@ -184,6 +196,7 @@ def _slot(row: rx.vars.ObjectVar[SlotCard]) -> rx.Component:
                 ),
                 align="center",
                 width="100%",
+                wrap="wrap",
             ),
             rx.cond(
                 row.winner != "",
@@ -238,6 +251,7 @@ def slots_page() -> rx.Component:
             ),
             width="100%",
             align="center",
+            wrap="wrap",
         ),
         rx.cond(
             SlotsState.rows.length() == 0,  # type: ignore[attr-defined]  # state var: a Var on the class, typed as its value (not declared rx.Field)

@@ -6,7 +6,7 @@ import reflex as rx
 from reflex.event import EventSpec
 
 from pakjeplekje import routes
-from pakjeplekje.ui.components.forms import error_callout, field, submit_button
+from pakjeplekje.ui.components.forms import error_callout, field, form_row, submit_button
 from pakjeplekje.ui.components.layout import staff_page
 from pakjeplekje.ui.state.team import MemberRow, TeamState
 
@@ -32,6 +32,7 @@ def _member_actions(member: rx.vars.ObjectVar[MemberRow]) -> rx.Component:
                 ),
                 _action("Blokkeren", TeamState.deactivate(member_id), color="red"),
                 spacing="2",
+                wrap="wrap",
             ),
         ),
     )
@@ -39,10 +40,10 @@ def _member_actions(member: rx.vars.ObjectVar[MemberRow]) -> rx.Component:
 
 def _member_row(member: rx.vars.ObjectVar[MemberRow]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(member.name),
-        rx.table.cell(member.email),
-        rx.table.cell(rx.badge(member.role_label)),
-        rx.table.cell(member.status_label),
+        rx.table.cell(member.name, data_label="Naam"),
+        rx.table.cell(member.email, data_label="E-mailadres"),
+        rx.table.cell(rx.badge(member.role_label), data_label="Rol"),
+        rx.table.cell(member.status_label, data_label="Status"),
         rx.table.cell(_member_actions(member)),
         data_email=member.email,
     )
@@ -59,15 +60,15 @@ def team() -> rx.Component:
                         "Uw collega krijgt een e-mail met een link om een wachtwoord te "
                         "kiezen (7 dagen geldig) en krijgt de rol medewerker."
                     ),
-                    rx.hstack(
+                    form_row(
                         field("Naam", "name", id="invite_name", required=True, max_length=100),
                         field(
                             "E-mailadres", "email", id="invite_email", type_="email", required=True
                         ),
-                        width="100%",
                     ),
                     submit_button("Uitnodiging versturen", size="2", width="auto"),
                     spacing="3",
+                    width="100%",
                 ),
                 on_submit=TeamState.invite,
             ),
@@ -85,6 +86,7 @@ def team() -> rx.Component:
             ),
             rx.table.body(rx.foreach(TeamState.members, _member_row)),
             width="100%",
+            class_name="pjp-cards",
         ),
         rx.link("← Terug naar instellingen", href=routes.SETTINGS),
         spacing="4",

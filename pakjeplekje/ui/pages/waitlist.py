@@ -6,7 +6,13 @@ import reflex as rx
 
 from pakjeplekje import routes
 from pakjeplekje.domain.waitlist import patients
-from pakjeplekje.ui.components.forms import error_callout, field_message, labelled, submit_button
+from pakjeplekje.ui.components.forms import (
+    error_callout,
+    field_message,
+    form_row,
+    labelled,
+    submit_button,
+)
 from pakjeplekje.ui.components.layout import staff_page
 from pakjeplekje.ui.pages.waitlist_import import import_dialog
 from pakjeplekje.ui.state.waitlist import PatientRow, WaitlistState
@@ -47,7 +53,7 @@ def _treatment_filter() -> rx.Component:
 
 def toolbar() -> rx.Component:
     days = [(ALL, "Alle dagen")] + [(str(i), d) for i, d in enumerate(patients.DAY_NAMES)]
-    return rx.flex(
+    return rx.el.div(
         rx.vstack(
             rx.text("Zoeken", size="1", color_scheme="gray"),
             rx.input(
@@ -56,9 +62,9 @@ def toolbar() -> rx.Component:
                 on_change=WaitlistState.set_search,
                 debounce_timeout=300,
                 aria_label="Zoeken op naam of telefoonnummer",
-                width="240px",
             ),
             spacing="1",
+            class_name="pjp-wide",
         ),
         _treatment_filter(),
         _select(
@@ -74,29 +80,33 @@ def toolbar() -> rx.Component:
             [*patients.STATUSES.items(), (ALL, "Alle")],
         ),
         _select("Dag", "day", WaitlistState.day, days),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
-        _select(
-            "Sorteren op",
-            "sort",
-            WaitlistState.sort,  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
-            [
-                ("added", "Toegevoegd"),
-                ("name", "Naam"),
-                ("urgency", "Urgentie"),
-                ("last_offer", "Laatste aanbod"),
-            ],
-        ),
-        rx.button(
-            rx.cond(
-                WaitlistState.descending,
-                rx.icon("arrow-down-wide-narrow"),
-                rx.icon("arrow-up-narrow-wide"),
+        rx.hstack(
+            _select(
+                "Sorteren op",
+                "sort",
+                WaitlistState.sort,  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
+                [
+                    ("added", "Toegevoegd"),
+                    ("name", "Naam"),
+                    ("urgency", "Urgentie"),
+                    ("last_offer", "Laatste aanbod"),
+                ],
             ),
-            variant="soft",
-            on_click=WaitlistState.toggle_direction,
-            aria_label=rx.cond(
-                WaitlistState.descending, "Aflopend gesorteerd", "Oplopend gesorteerd"
+            rx.button(
+                rx.cond(
+                    WaitlistState.descending,
+                    rx.icon("arrow-down-wide-narrow"),
+                    rx.icon("arrow-up-narrow-wide"),
+                ),
+                variant="soft",
+                on_click=WaitlistState.toggle_direction,
+                aria_label=rx.cond(
+                    WaitlistState.descending, "Aflopend gesorteerd", "Oplopend gesorteerd"
+                ),
             ),
-            align_self="end",
+            align="end",
+            spacing="2",
+            class_name="pjp-grow-first",
         ),
         rx.cond(
             WaitlistState.filtered,
@@ -105,25 +115,28 @@ def toolbar() -> rx.Component:
                 variant="ghost",
                 on_click=WaitlistState.reset_filters,
                 align_self="end",
+                width="fit-content",
             ),
         ),
-        spacing="3",
-        wrap="wrap",
-        align="end",
+        class_name="pjp-filter-grid",
     )
 
 
 def _row(row: rx.vars.ObjectVar[PatientRow]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
-            rx.link(row.name, on_click=WaitlistState.open_edit(row.id), href="#", underline="hover")
+            rx.link(
+                row.name, on_click=WaitlistState.open_edit(row.id), href="#", underline="hover"
+            ),
+            data_label="Naam",
         ),
-        rx.table.cell(row.phone, white_space="nowrap"),
-        rx.table.cell(row.treatments),
-        rx.table.cell(row.duration, " min", white_space="nowrap"),
-        rx.table.cell(row.availability, max_width="220px"),
+        rx.table.cell(row.phone, white_space="nowrap", data_label="Mobiel"),
+        rx.table.cell(row.treatments, data_label="Behandelingen"),
+        rx.table.cell(row.duration, " min", white_space="nowrap", data_label="Duur"),
+        rx.table.cell(row.availability, max_width="220px", data_label="Beschikbaar"),
         rx.table.cell(
-            rx.badge(row.urgency_label, color_scheme=rx.cond(row.urgency == "hoog", "red", "gray"))
+            rx.badge(row.urgency_label, color_scheme=rx.cond(row.urgency == "hoog", "red", "gray")),
+            data_label="Urgentie",
         ),
         rx.table.cell(
             rx.vstack(
@@ -133,10 +146,11 @@ def _row(row: rx.vars.ObjectVar[PatientRow]) -> rx.Component:
                     rx.badge(row.sms_problem, color_scheme="orange", class_name="sms-probleem"),
                 ),
                 spacing="1",
-            )
+            ),
+            data_label="Status",
         ),
-        rx.table.cell(row.added),
-        rx.table.cell(row.last_offer),
+        rx.table.cell(row.added, data_label="Toegevoegd"),
+        rx.table.cell(row.last_offer, data_label="Laatste aanbod"),
         rx.table.cell(
             rx.hstack(
                 rx.cond(
@@ -176,6 +190,7 @@ def grid() -> rx.Component:
             width="100%",
             variant="surface",
             size="1",
+            class_name="pjp-cards",
         ),
         width="100%",
         overflow_x="auto",
@@ -216,6 +231,7 @@ def pager() -> rx.Component:
         ),
         align="center",
         width="100%",
+        wrap="wrap",
     )
 
 
@@ -283,7 +299,7 @@ def _availability_grid() -> rx.Component:
 def patient_form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.hstack(
+            form_row(
                 _labelled(
                     "Naam",
                     _text_input("name", max_length=100, width="100%"),
@@ -295,7 +311,6 @@ def patient_form() -> rx.Component:
                     "phone",
                     hint="Bijvoorbeeld 06-12345678",
                 ),
-                width="100%",
             ),
             rx.cond(
                 WaitlistState.duplicate_id != 0,
@@ -333,10 +348,10 @@ def patient_form() -> rx.Component:
                 ),
                 "treatments",
             ),
-            rx.hstack(
+            form_row(
                 _labelled(
                     "Duur (minuten)",
-                    _text_input("duration", type="number", min=5, max=240),
+                    _text_input("duration", type="number", min=5, max=240, width="100%"),
                     "duration",
                 ),
                 _labelled(
@@ -366,8 +381,7 @@ def patient_form() -> rx.Component:
                         "status",
                     ),
                 ),
-                width="100%",
-                wrap="wrap",
+                columns=4,
             ),
             _labelled("Beschikbaar", _availability_grid(), "availability"),
             _labelled(
@@ -406,6 +420,7 @@ def patient_form() -> rx.Component:
                 width="100%",
             ),
             spacing="3",
+            width="100%",
         ),
         on_submit=WaitlistState.save,
         key=WaitlistState.editing_id,
@@ -485,6 +500,7 @@ def waitlist() -> rx.Component:
             rx.button(rx.icon("user-plus"), "Patiënt toevoegen", on_click=WaitlistState.open_new),
             align="center",
             width="100%",
+            wrap="wrap",
         ),
         error_callout(WaitlistState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
         removed_banner(),
