@@ -108,7 +108,7 @@ def test_inzage_is_a_readable_dutch_page(
         assert f"<h3>{heading}</h3>" in text
     assert "<h2>Tandartspraktijk Alfa</h2>" in text and "<h2>Tandartspraktijk Beta</h2>" in text
     assert "06-12345678" in text and NUMBER not in text.replace(f'value="{NUMBER}"', "")
-    assert "wachtend" in text and "afgeleverd" in text and "verstuurd" in text
+    assert "<dt>Status</dt><dd>wacht</dd>" in text and "afgeleverd" in text and "verstuurd" in text
     for english in (">waiting<", ">delivered<", ">sent<", '"status"', "T09:00:00"):
         assert english not in text
     assert f"Plek op {dated_moment(slot.starts_at)}" in text  # "di 26 nov 2026 15:00"

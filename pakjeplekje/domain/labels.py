@@ -28,8 +28,9 @@ SLOT_LABELS: dict[str, str] = {
     SlotStatus.EXPIRED: "Verlopen",
 }
 PATIENT_LABELS: dict[str, str] = {
-    "waiting": "wachtend",
-    "booked": "ingepland",
+    # the words of the waitlist grid, its filter and its CSV: staff and patient read the same
+    "waiting": "wacht",
+    "booked": "geboekt",
     "removed": "verwijderd",
 }
 MESSAGE_LABELS: dict[str, str] = {  # an SMS as the provider reported it

@@ -54,7 +54,8 @@ def test_patient_reads_their_data_in_dutch_and_downloads_the_json(
     gegevens = data.locator("section[id^='gegevens-']")
     expect(gegevens).to_contain_text("Lotte de Vries")
     expect(gegevens).to_contain_text(display(number))  # 06-1…
-    expect(data.locator("section[id^='wachtlijst-']")).to_contain_text("wachtend")
+    waitlist_status = data.locator("section[id^='wachtlijst-'] dt:text-is('Status') + dd")
+    expect(waitlist_status).to_have_text("wacht")
     offers = data.locator("section[id^='aanbiedingen-']")
     expect(offers).to_contain_text(re.compile(r"Plek op (ma|di|wo|do|vr) \d+ \w{3} 20\d\d 10:00"))
     messages = data.locator("section[id^='berichten-']")
