@@ -85,10 +85,7 @@ def view(db: Session, raw: str, now: datetime) -> ClaimView | None:
     if found is None:
         return None
     offer, slot, practice = found
-    first_view = offer.status in NOT_VIEWED
-    if first_view:
-        offer.status, offer.clicked_at = OfferStatus.CLICKED, now
-        db.add(offer)
+    first_view = offer.status in NOT_VIEWED and _mark_viewed(db, offer, now)
     return ClaimView(
         practice.name,
         slot.starts_at,
@@ -97,6 +94,19 @@ def view(db: Session, raw: str, now: datetime) -> ClaimView | None:
         _claim_state(db, offer, slot, practice, now),
         first_view_of=practice.id if first_view else None,
     )
+
+
+def _mark_viewed(db: Session, offer: Offer, now: datetime) -> bool:
+    """A conditional update, not read-then-write: a winner elsewhere may have marked this
+    offer `lost` since it was read, and a page view must not turn it back into `clicked`."""
+    marked = db.exec(
+        update(Offer)
+        .where(col(Offer.id) == offer.id, col(Offer.status).in_(NOT_VIEWED))
+        .values(status=OfferStatus.CLICKED, clicked_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.refresh(offer)
+    return marked == 1
 
 
 @dataclass(frozen=True)
