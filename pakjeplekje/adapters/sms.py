@@ -27,6 +27,7 @@ from twilio.rest import Client
 from urllib3.exceptions import ConnectTimeoutError
 
 from pakjeplekje import clock, routes
+from pakjeplekje.adapters.sms_rate import RateLimited, SendRate, send_rate
 from pakjeplekje.config import Settings, get_settings
 from pakjeplekje.domain.core_loop.provider_errors import PERMANENT_CODES
 from pakjeplekje.logmask import mask_phone
@@ -233,6 +234,22 @@ class TwilioSms:
         return SmsError(code, retryable, f"Twilio {exc.status} ({code}): {text}")
 
 
+class RateLimitedSms:
+    """A sender that keeps under its provider's messages-per-second cap (SMS_PER_SECOND): it
+    waits for a place in the sender's window, shared by all workers through Redis."""
+
+    def __init__(self, inner: SmsSender, rate: SendRate, sender_key: str) -> None:
+        self.inner, self.rate, self.sender_key = inner, rate, sender_key
+
+    def send(self, to: str, body: str, status_callback: str | None = None) -> SentSms:
+        try:
+            with self.rate.slot(self.sender_key):
+                return self.inner.send(to, body, status_callback)
+        except RateLimited as exc:  # never reached the provider: like its 429, try again later
+            log.warning("sms to %s held back: %s", mask_phone(to), exc)
+            raise SmsError(None, True, "SMS-limiet per seconde bereikt") from None
+
+
 def get_sms_sender(settings: Settings | None = None) -> SmsSender:
     """The configured backend. Build one per worker and reuse it: it keeps its connections."""
     settings = settings or get_settings()
@@ -251,7 +268,12 @@ def get_sms_sender(settings: Settings | None = None) -> SmsSender:
         ]
         if missing:
             raise RuntimeError(f"SMS_BACKEND=twilio, maar dit ontbreekt: {', '.join(missing)}.")
-        return TwilioSms.from_settings(settings)
+        sender = settings.twilio_messaging_service_sid or settings.twilio_from
+        return RateLimitedSms(
+            TwilioSms.from_settings(settings),
+            send_rate(settings.redis_url, settings.sms_per_second),
+            f"twilio:{sender}",
+        )
     if settings.sms_backend == "console" and settings.is_dev:
         return ConsoleSms(settings.data_dir)
     raise RuntimeError(
