@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pakjeplekje.domain.offers import OfferStatus, SlotStatus
 
+UNSURE_SMS = "unsure"  # a display code, never a stored status
+
 OFFER_LABELS: dict[str, str] = {
     OfferStatus.QUEUED: "in wachtrij",
     OfferStatus.SENDING: "verzenden…",
@@ -20,6 +22,8 @@ OFFER_LABELS: dict[str, str] = {
     OfferStatus.LOST: "te laat",
     OfferStatus.EXPIRED: "verlopen",
     OfferStatus.SKIPPED: "niet verstuurd: buitenlands nummer (proefperiode)",
+    # not stored: `sending` for too long (dispatch.outcome_unknown), shown on the slot's line
+    UNSURE_SMS: "onbekend of verstuurd — controleer",
 }
 SLOT_LABELS: dict[str, str] = {
     SlotStatus.OPEN: "Open",
