@@ -270,7 +270,7 @@ def get_sms_sender(settings: Settings | None = None) -> SmsSender:
             raise RuntimeError(f"SMS_BACKEND=twilio, maar dit ontbreekt: {', '.join(missing)}.")
         sender = settings.twilio_messaging_service_sid or settings.twilio_from
         return RateLimitedSms(
-            TwilioSms.from_settings(settings),
+            TwilioSms.from_settings(settings, timeout=DEFAULT_TIMEOUT),  # read now: tests set it
             send_rate(settings.redis_url, settings.sms_per_second),
             f"twilio:{sender}",
         )
