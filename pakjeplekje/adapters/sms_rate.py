@@ -156,7 +156,7 @@ class RedisWindow:
         return "" if self.clock is None else repr(self.clock())
 
     def try_acquire(self, sender: str, ticket: str) -> float:
-        args = [self.limit, self.window, self.hold, ticket, self._now()]
+        args: list[str | int | float] = [self.limit, self.window, self.hold, ticket, self._now()]
         return float(self._acquire(keys=[self.key(sender)], args=args))
 
     def release(self, sender: str, ticket: str) -> None:

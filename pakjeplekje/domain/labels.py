@@ -22,7 +22,11 @@ OFFER_LABELS: dict[str, str] = {
     OfferStatus.LOST: "te laat",
     OfferStatus.EXPIRED: "verlopen",
     OfferStatus.SKIPPED: "niet verstuurd: buitenlands nummer (proefperiode)",
-    # not stored: `sending` for too long (dispatch.outcome_unknown), shown on the slot's line
+}
+# An offer's line on Plekken and the dashboard: its status, or `UNSURE_SMS` for one left
+# `sending` for too long (dispatch.outcome_unknown: the text may have left; never resent).
+OFFER_LINE_LABELS: dict[str, str] = {
+    **OFFER_LABELS,
     UNSURE_SMS: "onbekend of verstuurd — controleer",
 }
 SLOT_LABELS: dict[str, str] = {

@@ -18,8 +18,9 @@ from pakjeplekje.services.scheduler import send_offers_task
 SEND_CHUNK = 5
 
 
-def chunks(ids: list[int], size: int = SEND_CHUNK) -> list[list[int]]:
-    return [ids[i : i + size] for i in range(0, len(ids), size)]
+def chunks(ids: list[int], size: int | None = None) -> list[list[int]]:
+    step = size or SEND_CHUNK
+    return [ids[i : i + step] for i in range(0, len(ids), step)]
 
 
 def open_slot(actor: Actor, form: slots.SlotForm, *, skip: str = "") -> str:

@@ -106,6 +106,6 @@ def test_a_worker_killed_mid_wave_loses_no_offer_and_texts_nobody_twice(
         view = dashboard.overview(db, practice_id, later)
         assert view.unsure_sms == len(unknown)  # the dashboard's warning counts them
         [row] = slots.list_recent(db, practice_id, later)
-    shown = Counter(slots.OFFER_LABELS[o.status] for o in row.offers)
+    shown = Counter(slots.OFFER_LINE_LABELS[o.status] for o in row.offers)
     assert shown["onbekend of verstuurd — controleer"] == len(unknown)
     assert Counter(o.status for o in row.offers)[labels.UNSURE_SMS] == len(unknown)

@@ -241,6 +241,7 @@ def close_slot(db: Session, actor: Actor, *, slot_id: int, reason: str, now: dat
 
 
 OFFER_LABELS = labels.OFFER_LABELS  # the Dutch words live in domain/labels.py
+OFFER_LINE_LABELS = labels.OFFER_LINE_LABELS  # OfferRow.status: a status, or UNSURE_SMS
 SLOT_LABELS = labels.SLOT_LABELS
 
 
