@@ -7,12 +7,15 @@ from __future__ import annotations
 import os
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 import pytest
 import redis
 from pytest_httpserver import HTTPServer
+from sqlmodel import col, select
 
+from pakjeplekje import clock
 from pakjeplekje.adapters.sms import RateLimitedSms, SmsError, TwilioSms
 from pakjeplekje.adapters.sms_rate import (
     HOLD_S,
@@ -21,7 +24,14 @@ from pakjeplekje.adapters.sms_rate import (
     RedisWindow,
     SendRate,
     WindowStore,
+    send_rate,
 )
+from pakjeplekje.db import session_scope
+from pakjeplekje.models import Message, Offer
+from pakjeplekje.services import jobs, scheduler
+from tests.conftest import AppEnv, Factory
+from tests.test_claims import make_slot
+from tests.test_send_retries import accepted, fake_twilio  # noqa: F401  (fixture)
 from tests.test_sms_adapters import BODY, MESSAGES, PHONE, SERVICE, SID, TOKEN, twilio_message
 
 
@@ -170,3 +180,36 @@ def test_the_twilio_sender_waits_for_a_place_and_a_full_window_is_a_retryable_no
         stuck.send(PHONE, BODY)
     assert raised.value.retryable and not raised.value.maybe_sent
     assert len(httpserver.log) == 3  # nothing reached the provider
+
+
+def test_an_offer_that_gets_no_place_in_time_stays_queued_never_unknown(
+    fake_twilio: Callable[..., list[str]],  # noqa: F811  (fixture)
+    factory: Factory,
+    app_env: AppEnv,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The job waits for its place before it claims the offer: no place, no claim."""
+    monkeypatch.setenv("SMS_PER_SECOND", "3")  # a limiter of its own in this process
+    app_env.reload()
+    calls = fake_twilio(accepted)
+    rate = send_rate(None, 3)
+    monkeypatch.setattr(rate, "max_wait", 0.3)
+    busy = [f"elsewhere-{i}" for i in range(3)]
+    for ticket in busy:  # three texts of other threads in flight, no answer yet
+        assert rate.store.try_acquire("twilio:+3197010000000", ticket) == 0
+    setup = make_slot(factory, "Vol", 2)
+    with session_scope() as db:
+        ids = list(db.exec(select(Offer.id).where(Offer.slot_id == setup.slot_id)).all())
+
+    assert jobs.send_offers(ids) == 0
+    with session_scope() as db:
+        offers = db.exec(select(Offer).where(col(Offer.id).in_(ids))).all()
+        assert {(o.status, o.attempts) for o in offers} == {("queued", 0)}
+        assert db.exec(select(Message)).all() == []
+    assert calls == []
+
+    for ticket in busy:
+        rate.store.release("twilio:+3197010000000", ticket)
+    monkeypatch.setattr(rate, "max_wait", 5.0)
+    scheduler.tick(clock.now() + timedelta(minutes=2))  # the minute tick finds them queued
+    assert sorted(calls) == sorted(set(calls)) and len(calls) == 2
