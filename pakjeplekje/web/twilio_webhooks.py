@@ -20,7 +20,7 @@ from pakjeplekje import routes as paths
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain.core_loop import replies
 from pakjeplekje.logmask import mask_phone
-from pakjeplekje.services import unit_of_work
+from pakjeplekje.services import claiming, unit_of_work
 from pakjeplekje.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ async def inbound_sms(request: Request) -> Response:
 
     def handle(work: UnitOfWork) -> replies.Reply:
         reply = replies.handle_reply(work.db, phone, body, clock.now())
-        work.practice_changed(reply.practice_id, reply.filled_message)
+        claiming.after_win(work, reply.practice_id, reply.filled_message, reply.settled)
         return reply
 
     reply = await run_in_threadpool(unit_of_work.run, handle)

@@ -110,12 +110,24 @@ def _mark_viewed(db: Session, offer: Offer, now: datetime) -> bool:
 
 
 @dataclass(frozen=True)
+class Settled:
+    """The offers a win made final: from now on each of their links answers `view` ("taken")
+    whatever happens to the slot (a lost offer stays lost), so that answer may be kept outside
+    the database and given without asking it. Holds token hashes and the slot's public card,
+    nothing about a patient."""
+
+    token_hashes: tuple[str, ...]
+    view: ClaimView
+
+
+@dataclass(frozen=True)
 class ClaimResult:
     result: str  # claimed | taken | expired | unavailable | not_found | rate_limited
     view: ClaimView | None = None
     practice_id: int | None = None  # set for the winner: whose staff to tell
     filled_message: str = ""  # for staff only, never shown to the patient
     offer_id: int | None = None  # the winning offer (for the confirmation SMS)
+    settled: Settled | None = None  # set for the winner: the links that lost with this win
 
 
 def claim(
@@ -156,9 +168,14 @@ def decided(db: Session, raw: str, now: datetime) -> ClaimResult | None:
     return None if state == "open" else _answer(state, slot, practice)
 
 
+def _card(state: str, slot: Slot, practice: Practice) -> ClaimView:
+    return ClaimView(practice.name, slot.starts_at, practice.timezone, slot.duration_minutes, state)
+
+
 def _answer(state: str, slot: Slot, practice: Practice) -> ClaimResult:
-    view = ClaimView(practice.name, slot.starts_at, practice.timezone, slot.duration_minutes, state)
-    return ClaimResult("claimed" if state == "claimed_by_you" else state, view)
+    return ClaimResult(
+        "claimed" if state == "claimed_by_you" else state, _card(state, slot, practice)
+    )
 
 
 def _claim(
@@ -211,15 +228,13 @@ def _claim(
 
     offer.status, offer.claimed_at = OfferStatus.CLAIMED, now
     db.add(offer)
-    db.exec(
-        update(Offer)
-        .where(
-            col(Offer.slot_id) == slot.id,
-            col(Offer.id) != offer.id,
-            col(Offer.status).in_(CLAIMABLE),
-        )
-        .values(status=OfferStatus.LOST)
+    losing = (
+        col(Offer.slot_id) == slot.id,
+        col(Offer.id) != offer.id,
+        col(Offer.status).in_(CLAIMABLE),
     )
+    lost_tokens = tuple(db.exec(select(Offer.token_hash).where(*losing)).all())
+    db.exec(update(Offer).where(*losing).values(status=OfferStatus.LOST))
     db.exec(
         update(Patient)
         .where(col(Patient.id) == offer.patient_id, col(Patient.practice_id) == slot.practice_id)
@@ -234,16 +249,19 @@ def _claim(
         detail=channel,
         now=now,
     )
-    won_view = ClaimView(
-        practice.name, slot.starts_at, practice.timezone, slot.duration_minutes, "claimed_by_you"
-    )
+    won_view = _card("claimed_by_you", slot, practice)
     winner = db.get(Patient, offer.patient_id)
     local = won_view.starts_local
     message = (
         f"Plek van {short_moment(local)} is gevuld door {winner.name if winner else 'een patiënt'}."
     )
     return ClaimResult(
-        "claimed", won_view, practice_id=slot.practice_id, filled_message=message, offer_id=offer.id
+        "claimed",
+        won_view,
+        practice_id=slot.practice_id,
+        filled_message=message,
+        offer_id=offer.id,
+        settled=Settled(lost_tokens, _card("taken", slot, practice)),
     )
 
 

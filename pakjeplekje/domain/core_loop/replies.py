@@ -38,6 +38,7 @@ class Reply:
     text: str = ""
     practice_id: int | None = None  # set when a claim was won: whose staff to tell
     filled_message: str = ""
+    settled: claims.Settled | None = None  # set when a claim was won: the links that lost
 
 
 def keyword(body: str) -> str:
@@ -179,6 +180,7 @@ def _claim(db: Session, offer: Offer, practice: Practice, now: datetime) -> Repl
             ),
             practice_id=result.practice_id,
             filled_message=result.filled_message,
+            settled=result.settled,
         )
     if result.result == "taken":
         return Reply(TAKEN)
