@@ -9,20 +9,23 @@ import os
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 import redis
 from sqlalchemy import event
+from sqlmodel import select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
-from pakjeplekje import routes
+from pakjeplekje import clock, routes
 from pakjeplekje.adapters.settled_claims import SettledClaims, settled_claims
 from pakjeplekje.db import get_engine, session_scope
+from pakjeplekje.domain.offers import add_offers
 from pakjeplekje.domain.tokens import hash_token
-from pakjeplekje.models import Offer, Patient
-from pakjeplekje.services import claiming
+from pakjeplekje.models import Message, Offer, Patient, Slot
+from pakjeplekje.services import claiming, jobs
 from pakjeplekje.web import claim as api_claim
 from pakjeplekje.web import twilio_webhooks
 from tests.conftest import AppEnv, Factory
@@ -119,15 +122,22 @@ def test_another_app_process_hears_of_the_win_through_redis(
     result = claiming.claim_by_link(setup.tokens[0], "api", "10.0.0.1")
     assert result.settled is not None
     url = _redis_url()
-    here, there = SettledClaims(url), SettledClaims(url)  # two processes' stores
-    here.remember(result.settled)
+    here, there = SettledClaims(url, "s"), SettledClaims(url, "s")  # two processes' stores
+    here.remember(result.settled, clock.now())
     loser = hash_token(setup.tokens[1])
+    phone = result.settled.phones[0]
     try:
         kept = there.answer(loser)
         assert kept is not None and kept.state == "taken" and kept.practice_name.endswith("Twee")
         assert there.answer(hash_token(setup.tokens[0])) is None  # the winner's link: not kept
+        assert there.lost_by_sms(phone) == result.settled.practice_id
+        SettledClaims(url, "s").texted(phone)  # a worker process texts this number a new offer
+        assert there.lost_by_sms(phone) is None
+        assert phone not in str(redis.Redis.from_url(url).keys("pjp:*"))  # hashed, never plain
     finally:
-        redis.Redis.from_url(url).delete(f"pjp:settled:{loser}")
+        client = redis.Redis.from_url(url)
+        for key in client.keys("pjp:*"):
+            client.delete(key)
 
 
 def test_an_unreachable_redis_sends_everyone_to_the_database(
@@ -136,7 +146,86 @@ def test_an_unreachable_redis_sends_everyone_to_the_database(
     setup = make_slot(factory, "Weg", 2)
     result = claiming.claim_by_link(setup.tokens[0], "api", "10.0.0.1")
     assert result.settled is not None
-    gone = SettledClaims("redis://127.0.0.1:1/0")
-    gone.remember(result.settled)  # logged, not raised: the claim was committed already
-    other = SettledClaims("redis://127.0.0.1:1/0")
+    gone = SettledClaims("redis://127.0.0.1:1/0", "s")
+    gone.remember(result.settled, clock.now())  # logged, not raised: the claim was committed
+    other = SettledClaims("redis://127.0.0.1:1/0", "s")
     assert other.answer(hash_token(setup.tokens[1])) is None  # ask the database instead
+    assert other.lost_by_sms(result.settled.phones[0]) is None
+    other.texted(result.settled.phones[0])  # logged, not raised: the text must still go out
+
+
+def _ja(client: TestClient, phone: str) -> str:
+    params = {"From": phone, "Body": "ja"}
+    signature = RequestValidator(TOKEN).compute_signature(BASE + routes.TWILIO_INBOUND, params)
+    response = client.post(
+        routes.TWILIO_INBOUND, data=params, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 200
+    return response.text
+
+
+def _phones(patient_ids: list[int]) -> list[str]:
+    with session_scope() as db:
+        return [db.get(Patient, pid).phone for pid in patient_ids]  # type: ignore[union-attr]
+
+
+def test_a_losers_ja_is_answered_from_the_win_and_logged(
+    client: TestClient, factory: Factory
+) -> None:
+    setup = make_slot(factory, "SmsVerloren", 2)
+    with session_scope() as db:
+        db.exec(Offer.__table__.update().values(status="sent"))  # type: ignore[attr-defined]
+    assert client.post(f"/api/claim/{setup.tokens[0]}").json() == {"result": "claimed"}
+    loser = _phones(setup.patient_ids)[1]
+    with pool_checkouts() as taken:
+        assert "al vergeven" in _ja(client, loser)
+    assert len(taken) == 1  # the log rows' commit, nothing read
+    with session_scope() as db:
+        logged = db.exec(select(Message.direction).where(Message.phone == loser)).all()
+    assert sorted(logged) == ["in", "out"]
+
+
+def test_a_new_offer_texted_to_a_loser_can_be_claimed_by_ja(
+    client: TestClient, factory: Factory
+) -> None:
+    first = make_slot(factory, "EersteRonde", 2)
+    with session_scope() as db:
+        db.exec(Offer.__table__.update().values(status="sent"))  # type: ignore[attr-defined]
+    assert client.post(f"/api/claim/{first.tokens[0]}").json() == {"result": "claimed"}
+    loser = _phones(first.patient_ids)[1]
+    assert "al vergeven" in _ja(client, loser)
+    with session_scope() as db:  # the same practice frees another slot for the loser
+        patient = db.get(Patient, first.patient_ids[1])
+        old_slot = db.get(Slot, first.slot_id)
+        assert patient is not None and old_slot is not None
+        later = Slot(
+            practice_id=patient.practice_id,
+            starts_at=old_slot.starts_at + timedelta(hours=2),
+            duration_minutes=30,
+            treatment_id=old_slot.treatment_id,
+            created_at=clock.now(),
+        )
+        db.add(later)
+        db.flush()
+        new_offer_id = add_offers(db, later, [patient.id], wave=1, now=clock.now())[0][0].id
+    assert jobs.send_offers([new_offer_id]) == 1  # texted: the settled answer is void
+    assert "is bevestigd" in _ja(client, loser)
+    with session_scope() as db:
+        assert db.get(Slot, later.id).claimed_patient_id == first.patient_ids[1]  # type: ignore[union-attr]
+
+
+def test_a_loser_with_another_open_offer_is_not_settled(
+    client: TestClient, factory: Factory
+) -> None:
+    alfa, beta = make_slot(factory, "OpenAlfa", 2), make_slot(factory, "OpenBeta", 1)
+    with session_scope() as db:
+        db.exec(Offer.__table__.update().values(status="sent"))  # type: ignore[attr-defined]
+        shared = db.get(Patient, alfa.patient_ids[1])
+        other = db.get(Patient, beta.patient_ids[0])
+        assert shared is not None and other is not None
+        other.phone = shared.phone  # the same person on two practices' waitlists
+        db.add(other)
+    assert client.post(f"/api/claim/{alfa.tokens[0]}").json() == {"result": "claimed"}
+    assert "is bevestigd" in _ja(client, shared.phone)  # beta's offer is still open: it wins
+    with session_scope() as db:
+        assert db.get(Slot, beta.slot_id).claimed_patient_id == beta.patient_ids[0]  # type: ignore[union-attr]

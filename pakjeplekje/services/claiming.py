@@ -15,6 +15,7 @@ from pakjeplekje.domain.core_loop import claims
 from pakjeplekje.domain.tokens import hash_token
 from pakjeplekje.services import unit_of_work
 from pakjeplekje.services.scheduler import send_confirmation_task
+from pakjeplekje.services.slot_gate import slot_gate
 
 
 def _settled(token: str) -> claims.ClaimView | None:
@@ -30,24 +31,32 @@ def claim_by_link(token: str, channel: str, client: str) -> claims.ClaimResult:
         return claims.ClaimResult("taken", settled)
     with read_scope() as db:
         early = claims.decided(db, token, clock.now())
-    if early is not None:  # taken, expired, unavailable: nothing to write, nothing to tell
+    if isinstance(early, claims.ClaimResult):  # taken, expired, unavailable: nothing to write
         return early
+    if isinstance(early, claims.Race):
+        with slot_gate.racing(early.slot_id):
+            settled = _settled(token)  # the racer before this one may have won meanwhile
+            if settled is not None:
+                return claims.ClaimResult("taken", settled)
+            return unit_of_work.run(partial(_claim, token, channel, client))
+    return unit_of_work.run(partial(_claim, token, channel, client))  # unknown: counted
 
-    def claim(work: unit_of_work.UnitOfWork) -> claims.ClaimResult:
-        result = claims.claim(
-            work.db,
-            token,
-            channel=channel,
-            client=client,
-            secret=get_settings().secret_key,
-            now=clock.now(),
-        )
-        after_win(work, result.practice_id, result.filled_message, result.settled)
-        if result.offer_id is not None:  # the patient's page must not wait for the provider
-            work.enqueue(send_confirmation_task, result.offer_id)
-        return result
 
-    return unit_of_work.run(claim)
+def _claim(
+    token: str, channel: str, client: str, work: unit_of_work.UnitOfWork
+) -> claims.ClaimResult:
+    result = claims.claim(
+        work.db,
+        token,
+        channel=channel,
+        client=client,
+        secret=get_settings().secret_key,
+        now=clock.now(),
+    )
+    after_win(work, result.practice_id, result.filled_message, result.settled)
+    if result.offer_id is not None:  # the patient's page must not wait for the provider
+        work.enqueue(send_confirmation_task, result.offer_id)
+    return result
 
 
 def after_win(
@@ -60,7 +69,7 @@ def after_win(
     and the links that lost answer without the database. Nothing when nobody won."""
     work.practice_changed(practice_id, filled_message)
     if settled is not None:
-        work.after_commit(partial(settled_claims().remember, settled))
+        work.after_commit(partial(settled_claims().remember, settled, clock.now()))
 
 
 def view_offer(token: str) -> claims.ClaimView | None:
