@@ -9,6 +9,7 @@ import logging
 from pakjeplekje import clock, routes
 from pakjeplekje.adapters import live_bus
 from pakjeplekje.adapters.mail import get_mailer
+from pakjeplekje.adapters.settled_claims import settled_claims
 from pakjeplekje.adapters.sms import SmsError, get_sms_sender, status_callback_url
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
@@ -45,6 +46,8 @@ def send_offers(offer_ids: list[int]) -> int:
                 if sms is None:
                     continue
                 failure: SmsError | None = None
+                # before the patient can answer: `JA` claims again
+                settled_claims().texted(sms.phone)
                 try:
                     result = sender.send(sms.phone, sms.body, callback)
                 except SmsError as exc:
