@@ -29,9 +29,8 @@ def main(argv: list[str] | None = None) -> None:
     environment.REFLEX_ENV_MODE.set(constants.Env.PROD)
     environment.REFLEX_SKIP_COMPILE.set(True)
     environment.REFLEX_MOUNT_FRONTEND_COMPILED_APP.set(True)
-    reflex_exec.run_granian_backend_prod(
-        args.host, args.port, get_config().loglevel.subprocess_level()
-    )
+    level = get_config().loglevel.subprocess_level()  # type: ignore[no-untyped-call]  # reflex leaves it unannotated
+    reflex_exec.run_granian_backend_prod(args.host, args.port, level)
 
 
 if __name__ == "__main__":

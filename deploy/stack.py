@@ -26,7 +26,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -248,10 +248,8 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    try:
+    with suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     proc.wait(timeout=10)
 
 
@@ -262,7 +260,7 @@ def _tail(log: Path) -> str:
 def _up(url: str, proc: subprocess.Popen[bytes], log: Path, deadline: float) -> None:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args} exited early:\n{_tail(log)}")
+            raise RuntimeError(f"{proc.args!r} exited early:\n{_tail(log)}")
         try:
             if httpx.get(url, timeout=2).status_code == 200:
                 return
@@ -425,9 +423,7 @@ def prepare(
     )
     if check.returncode != 0:
         raise RuntimeError(f"nginx config refused:\n{check.stderr}")
-    subprocess.run(
-        [sys.executable, "-m", "pakjeplekje", "migrate"], cwd=ROOT, env=env, check=True
-    )
+    subprocess.run([sys.executable, "-m", "pakjeplekje", "migrate"], cwd=ROOT, env=env, check=True)
     return Plan(run_dir, port, app_ports, env, nginx_command)
 
 
@@ -482,15 +478,29 @@ def _procfile(plan: Plan, workers: int) -> str:
     (honcho would hand every process a port of its own; ours is nginx's, see rxconfig.py)."""
     pin = f"env PORT={plan.port}"
     lines = ["nginx: " + " ".join(f"'{a}'" if " " in a else a for a in plan.nginx_command)]
-    lines += [
-        f"web{i + 1}: {pin} {' '.join(app_command(p))}" for i, p in enumerate(plan.app_ports)
-    ]
+    lines += [f"web{i + 1}: {pin} {' '.join(app_command(p))}" for i, p in enumerate(plan.app_ports)]
     lines += [f"worker{j + 1}: {pin} {' '.join(worker_command())}" for j in range(workers)]
     return "\n".join(lines) + "\n"
 
 
+def ensure_database(database_url: str) -> None:
+    """Create the PostgreSQL database of `database_url` when it does not exist yet."""
+    import psycopg
+
+    parts = urlsplit(database_url.replace("+psycopg", ""))
+    name = parts.path.lstrip("/")
+    if parts.scheme != "postgresql" or not name.replace("_", "").isalnum():
+        return
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if found is None:
+            conn.execute(f"CREATE DATABASE {name}")  # name checked above: letters, digits, _
+
+
 def _run(args: argparse.Namespace) -> int:
     """`make prod-local`: render, build, migrate, then honcho runs it all in the foreground."""
+    ensure_database(args.database_url)
     data_dir = Path(args.data_dir).resolve()
     base = args.app_port_base
     plan = prepare(
@@ -547,7 +557,9 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("DATABASE_URL")
         or "postgresql+psycopg://postgres@127.0.0.1:5432/pakjeplekje",
     )
-    run.add_argument("--redis-url", default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0")
+    run.add_argument(
+        "--redis-url", default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    )
     run.add_argument("--data-dir", default=str(CACHE / "prod-local"))
     run.set_defaults(run=_run)
     web = commands.add_parser("web", help="frontend bouwen voor een server")

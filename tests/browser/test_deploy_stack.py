@@ -130,7 +130,7 @@ def test_pages_come_through_an_app_process_and_assets_from_nginx(stack: Stack) -
     assert '<div id="root"' in page.text or "/assets/" in page.text  # the Reflex page
     # the app set this page's policy (with its inline scripts' hashes): it came through an app
     assert "script-src 'self'" in page.headers["content-security-policy"]
-    asset = re.search(r'/assets/[\w.-]+\.js', page.text)
+    asset = re.search(r"/assets/[\w.-]+\.js", page.text)
     assert asset is not None
     before = len(_access_log(stack))
     served = httpx.get(stack.url(asset.group(0)), headers={"Accept-Encoding": "gzip"})
