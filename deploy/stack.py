@@ -156,18 +156,17 @@ def _fill(template: str, values: dict[str, str]) -> str:
 
 def render_site(
     *,
-    app_ports: list[int],
+    app_servers: list[str],
     listen: str,
     static_root: Path,
     access_log: str,
     server_name: str = "_",
     error_root: Path = DEPLOY,
-    app_host: str = "127.0.0.1",
 ) -> str:
     """The nginx site (upstream + server) for a local run and for a real server alike."""
     listens = "\n".join(f"    listen {address};" for address in listen.split(","))
     servers = "\n".join(
-        f"    server {app_host}:{port} max_fails=1 fail_timeout=5s;" for port in app_ports
+        f"    server {server} max_fails=1 fail_timeout=5s;" for server in app_servers
     )
     return _fill(
         (DEPLOY / "nginx/site.conf.template").read_text(),
@@ -412,7 +411,7 @@ def prepare(
         extra_env=extra_env,
     )
     site = render_site(
-        app_ports=app_ports,
+        app_servers=[f"127.0.0.1:{p}" for p in app_ports],
         listen=_local_listen(port),
         static_root=web_dir / "build/client",
         access_log=str(run_dir / "logs/access.log"),
@@ -531,9 +530,9 @@ def _web(args: argparse.Namespace) -> int:
 
 def _site(args: argparse.Namespace) -> int:
     """A real server: the nginx site file (goes to /etc/nginx/sites-available/)."""
-    ports = [int(p) for p in args.app_ports.split(",")]
+    servers = [s if ":" in s else f"127.0.0.1:{s}" for s in args.app_servers.split(",")]
     site = render_site(
-        app_ports=ports,
+        app_servers=servers,
         listen=args.listen,
         server_name=args.server_name,
         static_root=Path(args.web_dir) / "build/client",
@@ -567,7 +566,9 @@ def main(argv: list[str] | None = None) -> int:
     web.add_argument("--dest", required=True, help="bv. /srv/pakjeplekje/web")
     web.set_defaults(run=_web)
     site = commands.add_parser("site", help="nginx-sitebestand voor een server")
-    site.add_argument("--app-ports", default="8001,8002")
+    site.add_argument(
+        "--app-servers", default="8001,8002", help="poorten (op 127.0.0.1) of host:poort"
+    )
     site.add_argument("--listen", default="80,[::]:80", help="komma-gescheiden")
     site.add_argument("--server-name", default="_")
     site.add_argument("--web-dir", default="/srv/pakjeplekje/web")
