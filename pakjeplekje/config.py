@@ -226,10 +226,10 @@ def _connection_budget(env: dict[str, str | None], redis_url: str | None) -> dic
     needed = workers * (threads + 1) + apps * MIN_APP_POOL
     if budget < needed:
         raise ConfigError(
-            f"DB_MAX_CONNECTIONS={budget} is te klein voor {apps} app-proces(sen) en "
-            f"{workers} worker(s) met {threads} threads: nodig is minstens {needed} "
-            f"({workers} × ({threads} + 1) voor de workers, {apps} × {MIN_APP_POOL} voor de "
-            "apps). Verhoog DB_MAX_CONNECTIONS of start minder processen."
+            f"DB_MAX_CONNECTIONS={budget} is te klein voor APP_PROCESSES={apps}, "
+            f"WORKER_PROCESSES={workers} en WORKER_THREADS={threads}: nodig is minstens "
+            f"{needed} ({workers} × ({threads} + 1) voor de workers, {apps} × {MIN_APP_POOL} "
+            "voor de app-processen). Verhoog DB_MAX_CONNECTIONS of start minder processen."
         )
     return {
         "db_max_connections": budget,
