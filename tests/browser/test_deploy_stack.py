@@ -18,11 +18,11 @@ import httpx
 import psycopg
 import pytest
 import redis
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from deploy.stack import Stack, free_port, running_stack
 from tests.browser import raw_socket
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _require_chromium, app_environment
+from tests.browser.conftest import _require_chromium, app_environment
 from tests.browser.flows import PASSWORD, App, log_in, sign_up, unique_email
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -100,22 +100,10 @@ def stack(
         yield running
 
 
-@pytest.fixture(scope="module")
-def chromium(stack: Stack) -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def stack_page(chromium: Browser) -> Iterator[Page]:
-    context = chromium.new_context(locale="nl-NL", timezone_id="Europe/Amsterdam")
-    context.set_default_timeout(20_000)
-    yield context.new_page()
-    context.close()
+def chromium(stack: Stack, browser: Browser) -> Browser:
+    """The session's Chromium (conftest `browser`), once the stack is up."""
+    return browser
 
 
 def _access_log(stack: Stack) -> list[list[str]]:
