@@ -9,6 +9,7 @@ import logging
 from pakjeplekje import clock, routes
 from pakjeplekje.adapters import live_bus
 from pakjeplekje.adapters.mail import get_mailer
+from pakjeplekje.adapters.settled_claims import settled_claims
 from pakjeplekje.adapters.sms import SmsError, get_sms_sender, status_callback_url
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
@@ -41,6 +42,7 @@ def send_offers(offer_ids: list[int]) -> int:
         if sms is None:
             continue
         touched.add(sms.practice_id)
+        settled_claims().texted(sms.phone)  # before the patient can answer: `JA` claims again
         try:
             result = sender.send(sms.phone, sms.body, callback)
         except SmsError as exc:
