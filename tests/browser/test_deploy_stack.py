@@ -106,10 +106,19 @@ def chromium(stack: Stack, browser: Browser) -> Browser:
     return browser
 
 
-def _access_log(stack: Stack) -> list[list[str]]:
+def _access_log(stack: Stack) -> list[str]:
     """nginx's log lines: time, method, status, upstream address(es), times (site.conf)."""
     text = (stack.run_dir / "logs/access.log").read_text()
-    return [line.split() for line in text.splitlines() if line.strip()]
+    return [line for line in text.splitlines() if line.strip()]
+
+
+_UPSTREAM = re.compile(r"127\.0\.0\.1:\d+")
+
+
+def _answered_by(line: str) -> str | None:
+    """The app process that answered (the last one nginx tried), or None for nginx itself."""
+    tried = _UPSTREAM.findall(line)
+    return tried[-1] if tried else None
 
 
 def test_pages_come_through_an_app_process_and_assets_from_nginx(stack: Stack) -> None:
@@ -125,7 +134,7 @@ def test_pages_come_through_an_app_process_and_assets_from_nginx(stack: Stack) -
     assert served.status_code == 200
     assert served.headers["content-encoding"] == "gzip"  # the build's .gz, straight from disk
     assert "immutable" in served.headers["cache-control"]
-    assert _access_log(stack)[before][3] == "-"  # no app process was asked
+    assert _answered_by(_access_log(stack)[before]) is None  # no app process was asked
     # the frontend talks to the backend through nginx's origin, not an app's own port
     env_module = next((stack.run_dir / "web/build/client/assets").glob("reflex-env-*.js"))
     assert f"ws://localhost:{stack.port}/_event" in env_module.read_text()
@@ -135,7 +144,7 @@ def test_requests_reach_both_app_processes(stack: Stack) -> None:
     before = len(_access_log(stack))
     for _ in range(12):
         assert httpx.get(stack.url("/api/health")).status_code == 200
-    answered = {line[3] for line in _access_log(stack)[before:]}
+    answered = {_answered_by(line) for line in _access_log(stack)[before:]}
     assert answered == {f"127.0.0.1:{port}" for port in stack.app_ports}
 
 
@@ -149,8 +158,8 @@ def test_the_event_websocket_upgrades_through_nginx(stack: Stack) -> None:
 
     reply = raw_socket.run(connect())
     assert not reply.timed_out and not reply.closed
-    upgraded = [line for line in _access_log(stack) if line[2] == "101"]
-    assert upgraded and upgraded[-1][3] in {f"127.0.0.1:{p}" for p in stack.app_ports}
+    upgraded = [line for line in _access_log(stack) if line.split()[2] == "101"]
+    assert upgraded and _answered_by(upgraded[-1]) in {f"127.0.0.1:{p}" for p in stack.app_ports}
 
 
 def _confirm(stack: Stack, email: str) -> None:
@@ -190,6 +199,21 @@ def test_sign_up_log_in_and_dashboard_through_nginx(stack: Stack, chromium: Brow
     menu.get_by_role("link", name="Plekken").click()
     expect(page.get_by_text("Nog geen plekken vrijgegeven.")).to_be_visible()
     again.close()
+
+
+def test_a_killed_app_process_is_passed_over_and_its_replacement_rejoins(stack: Stack) -> None:
+    """kill -9 of one app process: nginx sends every request to the other at once (a refused
+    connection is retried on the next process); `start_app` brings a replacement back."""
+    stack.kill_app(0)
+    before = len(_access_log(stack))
+    for _ in range(6):
+        assert httpx.get(stack.url("/api/health")).status_code == 200
+    answered = {_answered_by(line) for line in _access_log(stack)[before:]}
+    assert answered == {f"127.0.0.1:{stack.app_ports[1]}"}
+    stack.start_app(0)
+    assert stack.app_processes[0].poll() is None
+    served = httpx.get(f"http://127.0.0.1:{stack.app_ports[0]}/api/health")
+    assert served.json() == {"status": "ok", "db": "ok"}
 
 
 def test_with_no_app_process_left_nginx_answers_the_dutch_503_page(stack: Stack) -> None:
