@@ -5,6 +5,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# `make prod-local` listens on 8080 unless PORT is given (`make prod-local PORT=9000`)
+PROD_PORT := $(if $(filter command line environment,$(origin PORT)),$(PORT),8080)
 PORT   ?= 3000
 STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
@@ -25,7 +27,7 @@ endif
 RX_ENV += REFLEX_TELEMETRY_ENABLED=false REFLEX_CHECK_LATEST_VERSION=false PORT=$(PORT)
 export RX_ENV
 
-.PHONY: run dev test faults bench lint format migrate install clean
+.PHONY: run dev test faults bench lint format migrate install clean prod-local
 
 install: $(STAMP) $(JS_RUNTIME)
 
@@ -59,6 +61,16 @@ test: install
 faults: install
 	env $(RX_ENV) $(BIN)/python -m pytest tests/faults tests/test_provider_outage.py tests/test_sms_rate.py $(PYTEST_ARGS)
 
+# The production layout on this machine (README "Productie"): nginx on PORT in front of APPS
+# app processes and WORKERS huey workers, on PostgreSQL and Redis; Ctrl-C stops it all.
+APPS         ?= 2
+WORKERS      ?= 1
+DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/pakjeplekje
+REDIS_URL    ?= redis://127.0.0.1:6379/0
+prod-local: install
+	env $(RX_ENV) DATABASE_URL=$(DATABASE_URL) REDIS_URL=$(REDIS_URL) \
+	  $(BIN)/python -m deploy.stack run --apps $(APPS) --workers $(WORKERS) --port $(PROD_PORT)
+
 bench: install
 	$(BIN)/python -m bench
 
@@ -66,15 +78,15 @@ bench: install
 # ~20 s of CPU on a cold .mypy_cache, as in CI (mostly SQLAlchemy's, Stripe's and SQLModel's
 # types), under a second warm. Type errors fail `make lint` like lint errors do.
 lint: $(STAMP)
-	$(BIN)/ruff check pakjeplekje tests bench alembic rxconfig.py
-	$(BIN)/ruff format --check pakjeplekje tests bench alembic rxconfig.py
+	$(BIN)/ruff check pakjeplekje tests bench deploy alembic rxconfig.py
+	$(BIN)/ruff format --check pakjeplekje tests bench deploy alembic rxconfig.py
 	# The layer rules of README "Architecture", as import-linter contracts (pyproject.toml).
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix pakjeplekje tests bench alembic rxconfig.py
-	$(BIN)/ruff format pakjeplekje tests bench alembic rxconfig.py
+	$(BIN)/ruff check --fix pakjeplekje tests bench deploy alembic rxconfig.py
+	$(BIN)/ruff format pakjeplekje tests bench deploy alembic rxconfig.py
 
 clean:
 	rm -rf .web .states $(VENV) .tools

@@ -111,6 +111,28 @@ class Settings:
     # Texts per second per sender (TWILIO_FROM or the messaging service), across all workers:
     # Twilio's default for an alphanumeric sender is 10 (adapters/sms_rate.py).
     sms_per_second: int = 10
+    # The connection budget (README "Productie"): DB_MAX_CONNECTIONS is what the whole
+    # deployment may open; the launcher says how many processes share it.
+    db_max_connections: int = 80
+    app_processes: int = 1
+    worker_processes: int = 0
+    worker_threads: int = 2
+    db_pool_timeout: int = 10
+
+    @property
+    def worker_pool_size(self) -> int:
+        """A huey worker: one connection per job thread, plus one for its scheduler's tick."""
+        return self.worker_threads + 1
+
+    @property
+    def app_pool_size(self) -> int:
+        """What is left after the workers, shared evenly by the app processes."""
+        left = self.db_max_connections - self.worker_processes * self.worker_pool_size
+        return left // self.app_processes
+
+    def pool_size(self, role: str) -> int:
+        """The pool of one process: `app` (a web server process) or `worker` (huey)."""
+        return self.worker_pool_size if role == "worker" else self.app_pool_size
 
     @property
     def stripe_configured(self) -> bool:
@@ -181,6 +203,46 @@ def _trusted_proxies(value: str | None) -> tuple[Network, ...]:
         ) from exc
 
 
+MIN_APP_POOL = 2  # a request's session plus one for the live relay or a background event
+MAX_POOL_TIMEOUT_S = 14  # Twilio gives up on a webhook after 15 s: fail before that
+
+
+def _connection_budget(env: dict[str, str | None], redis_url: str | None) -> dict[str, int]:
+    """DB_MAX_CONNECTIONS split over APP_PROCESSES and WORKER_PROCESSES (formula: README
+    "Productie"); a budget too small for the processes stops the start with the numbers."""
+    budget = _limit("DB_MAX_CONNECTIONS", env.get("DB_MAX_CONNECTIONS"), 80)
+    apps = _limit("APP_PROCESSES", env.get("APP_PROCESSES"), 1)
+    # without Redis the job consumer runs inside the app process: no worker processes
+    workers_text = (env.get("WORKER_PROCESSES") or "").strip()
+    workers = (
+        0
+        if workers_text == "0"
+        else _limit("WORKER_PROCESSES", workers_text, 1 if redis_url else 0)
+    )
+    threads = _limit("WORKER_THREADS", env.get("WORKER_THREADS"), 2)
+    timeout = _limit("DB_POOL_TIMEOUT", env.get("DB_POOL_TIMEOUT"), 10)
+    if timeout > MAX_POOL_TIMEOUT_S:
+        raise ConfigError(
+            f"DB_POOL_TIMEOUT moet {MAX_POOL_TIMEOUT_S} seconden of minder zijn (Twilio wacht "
+            f"15 seconden op een webhook), niet {timeout}."
+        )
+    needed = workers * (threads + 1) + apps * MIN_APP_POOL
+    if budget < needed:
+        raise ConfigError(
+            f"DB_MAX_CONNECTIONS={budget} is te klein voor APP_PROCESSES={apps}, "
+            f"WORKER_PROCESSES={workers} en WORKER_THREADS={threads}: nodig is minstens "
+            f"{needed} ({workers} × ({threads} + 1) voor de workers, {apps} × {MIN_APP_POOL} "
+            "voor de app-processen). Verhoog DB_MAX_CONNECTIONS of start minder processen."
+        )
+    return {
+        "db_max_connections": budget,
+        "app_processes": apps,
+        "worker_processes": workers,
+        "worker_threads": threads,
+        "db_pool_timeout": timeout,
+    }
+
+
 def load_settings() -> Settings:
     load_dotenv(PROJECT_ROOT / ".env", override=False)
     env = os.environ.get
@@ -249,6 +311,7 @@ def load_settings() -> Settings:
         ),
         trusted_proxies=_trusted_proxies(env("TRUSTED_PROXIES")),
         sms_per_second=_limit("SMS_PER_SECOND", env("SMS_PER_SECOND"), 10),
+        **_connection_budget(dict(os.environ), env("REDIS_URL") or None),
     )
 
 

@@ -23,7 +23,11 @@ BUSY_TIMEOUT_S = 30
 READ_ONLY = "pjp_read_only"  # execution option: this connection's transactions only read
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int = 10, pool_timeout: float = 10) -> Engine:
+    """SQLite as below; PostgreSQL with a fixed pool of `pool_size` and no overflow, so a
+    process never opens more than its share of DB_MAX_CONNECTIONS (config.py), and a request
+    that finds the pool empty fails after `pool_timeout` s instead of queueing past Twilio's
+    15 s webhook timeout."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S}
@@ -50,7 +54,13 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=pool_timeout,
+    )
 
 
 def read_only(engine: Engine) -> Engine:
@@ -61,12 +71,23 @@ def read_only(engine: Engine) -> Engine:
     return engine.execution_options(**options)
 
 
+_role = "app"  # which share of the connection budget this process takes (config.py)
+
+
+def serve_as_worker() -> None:
+    """Called by `python -m pakjeplekje worker` before any query: a worker's pool is its
+    thread count + 1, not an app process's share."""
+    global _role
+    _role = "worker"
+    get_engine.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def get_engine() -> Engine:
     settings = get_settings()
     if settings.database_url.startswith("sqlite:///"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return make_engine(settings.database_url)
+    return make_engine(settings.database_url, settings.pool_size(_role), settings.db_pool_timeout)
 
 
 @contextmanager

@@ -32,6 +32,16 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "pakjeplekje:live"
 
+
+def channel(url: str) -> str:
+    """The channel of this deployment. Redis pub/sub ignores database numbers: without the
+    number in its name, two deployments on one Redis server (tests, bench, staging beside
+    production) would show each other's "plek gevuld" notices, names included, to the tabs
+    of whatever practice has the same id there."""
+    db = redis.Redis.from_url(url).connection_pool.connection_kwargs.get("db", 0)
+    return f"{CHANNEL}:{db}"
+
+
 # (practice_id, message, skip) → refresh the clients this process serves.
 Listener = Callable[[int, str, str], Awaitable[Any]]
 
@@ -57,7 +67,7 @@ def publish(practice_id: int, message: str = "", skip: str = "") -> None:
     url = get_settings().redis_url
     try:
         if url:
-            _redis(url).publish(CHANNEL, _encode(practice_id, message, skip))
+            _redis(url).publish(channel(url), _encode(practice_id, message, skip))
         elif _listener is not None and _loop is not None and not _loop.is_closed():
             delivery = _listener(practice_id, message, skip)
             future = asyncio.run_coroutine_threadsafe(_awaited(delivery), _loop)
@@ -108,7 +118,7 @@ def _decode(data: bytes | str) -> tuple[int, str, str] | None:
 async def _relay_from_redis(url: str, listener: Listener) -> None:
     client = redis.asyncio.Redis.from_url(url)
     pubsub = client.pubsub()
-    await pubsub.subscribe(CHANNEL)
+    await pubsub.subscribe(channel(url))
     try:
         async for item in pubsub.listen():
             if item.get("type") == "message" and (change := _decode(item["data"])) is not None:

@@ -18,7 +18,7 @@ from datetime import datetime
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 
-from pakjeplekje import clock
+from pakjeplekje import clock, db
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain.core_loop import dispatch, waves
 from pakjeplekje.logmask import configure_logging
@@ -132,10 +132,13 @@ async def embedded_consumer() -> AsyncIterator[None]:
         log.info("embedded huey consumer stopped")
 
 
-def run_worker(workers: int = 2) -> int:
-    """`python -m pakjeplekje worker`: a standalone consumer (the REDIS_URL deployment)."""
+def run_worker() -> int:
+    """`python -m pakjeplekje worker`: a standalone consumer (the REDIS_URL deployment) with
+    WORKER_THREADS job threads and a pool of that + 1 connections (config.py's budget)."""
     configure_logging()
-    huey.create_consumer(**{**CONSUMER_OPTIONS, "workers": workers}).run()
+    db.serve_as_worker()
+    threads = get_settings().worker_threads
+    huey.create_consumer(**{**CONSUMER_OPTIONS, "workers": threads}).run()
     return 0
 
 

@@ -210,7 +210,10 @@ def app(
 
 
 @pytest.fixture(scope="session")
-def browser(app: App):  # type: ignore[no-untyped-def]
+def browser():  # type: ignore[no-untyped-def]
+    """One Chromium for the session (Playwright's sync API allows one per thread). It needs
+    no app: tests/browser/test_deploy_stack.py drives its own stack with it."""
+    _require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
