@@ -50,6 +50,7 @@ from twilio.request_validator import RequestValidator
 from pakjeplekje import routes
 from pakjeplekje.db import make_engine
 from pakjeplekje.domain.core_loop import dispatch
+from pakjeplekje.domain.offers import OfferStatus
 from pakjeplekje.models import Offer, Patient, Practice, Slot
 from pakjeplekje.services.demo import offered_slot
 
@@ -72,52 +73,74 @@ def server_now(env: dict[str, str]) -> datetime:
 class Seeded:
     practice_id: int
     slot_id: int
-    tokens: list[str]
-    phones: list[str]
+    tokens: list[str]  # per patient, in order: the raw claim token
+    phones: list[str]  # per patient, in order
+    sids: list[str]  # the provider ids of the offer texts (empty without messages)
+
+
+def new_practice(db: Session, now: datetime, tag: str) -> Practice:
+    """A practice made by hand (not signed up): active, on the local trial's terms."""
+    practice = Practice(
+        name=f"{tag} Praktijk",
+        slug=f"{tag.lower().replace(' ', '-')}-{time.time_ns()}",
+        sms_sender_name=tag[:11],
+        created_at=now,
+        email_confirmed_at=now,  # nothing to confirm
+    )
+    db.add(practice)
+    db.flush()
+    return practice
+
+
+def seed_slot(
+    db: Session, practice_id: int, n: int, now: datetime, tag: str, *, messages: bool = True
+) -> Seeded:
+    """One open slot, two days ahead, offered to `n` new patients of the practice (numbers no
+    earlier run used); every offer `sent`, with its Message row (a provider sid) when
+    `messages`, as the send job leaves it."""
+    first_phone = 10_000_000 + (time.time_ns() // 1000) % 80_000_000
+    offered = offered_slot(
+        db,
+        practice_id,
+        n,
+        now,
+        starts_at=now + timedelta(days=2),
+        name=tag,
+        first_phone=first_phone,
+    )
+    rows = db.exec(
+        select(Offer, Patient)
+        .join(Patient, col(Patient.id) == Offer.patient_id)
+        .where(Offer.slot_id == offered.slot_id)
+        .order_by(col(Offer.id))
+    ).all()
+    sids = []
+    for i, (offer, patient) in enumerate(rows):
+        sms = dispatch.OutgoingSms(offer.id, practice_id, patient.id, patient.phone, f"{tag}: plek")
+        sid = f"SM{time.time_ns():x}{i:06d}"
+        if messages:
+            dispatch.record_sent(db, sms, sid, "sent", now)
+            sids.append(sid)
+        else:
+            offer.status, offer.sent_at = OfferStatus.SENT, now
+            db.add(offer)
+    phones = {p.id: p.phone for _, p in rows}
+    return Seeded(
+        practice_id,
+        offered.slot_id,
+        offered.tokens,
+        [phones[pid] for pid in offered.patient_ids],
+        sids,
+    )
 
 
 def seed(engine: Engine, n: int, now: datetime, tag: str = "Storm") -> Seeded:
-    """One open slot, two days ahead, offered to `n` new patients of a new practice; every
-    offer `sent` with its Message row, as the send job leaves it."""
-    first_phone = 10_000_000 + (time.time_ns() // 1000) % 80_000_000
+    """A new practice with one open slot offered to `n` patients, committed."""
     with Session(engine, expire_on_commit=False) as db:
-        practice = Practice(
-            name=f"{tag} Praktijk",
-            slug=f"{tag.lower()}-{time.time_ns()}",
-            sms_sender_name=tag[:11],
-            created_at=now,
-            email_confirmed_at=now,  # made by hand, not signed up: nothing to confirm
-        )
-        db.add(practice)
-        db.flush()
-        offered = offered_slot(
-            db,
-            practice.id,
-            n,
-            now,
-            starts_at=now + timedelta(days=2),
-            name=tag,
-            first_phone=first_phone,
-        )
-        rows = db.exec(
-            select(Offer, Patient)
-            .join(Patient, col(Patient.id) == Offer.patient_id)
-            .where(Offer.slot_id == offered.slot_id)
-            .order_by(col(Offer.id))
-        ).all()
-        for n_, (offer, patient) in enumerate(rows):
-            sms = dispatch.OutgoingSms(
-                offer.id, practice.id, patient.id, patient.phone, f"{tag}: plek vrij"
-            )
-            dispatch.record_sent(db, sms, f"SM{time.time_ns():x}{n_:06d}", "sent", now)
-        phones = {p.id: p.phone for _, p in rows}
+        practice = new_practice(db, now, tag)
+        seeded = seed_slot(db, practice.id, n, now, tag)
         db.commit()
-        return Seeded(
-            practice.id,
-            offered.slot_id,
-            offered.tokens,
-            [phones[pid] for pid in offered.patient_ids],
-        )
+        return seeded
 
 
 @dataclass
