@@ -104,6 +104,11 @@ def report_rows(report: dict[str, Any]) -> list[tuple[str, float, str]]:
         ("load: staff tabs connected", float(report["staff_tabs_connected"]), "tabs"),
         ("load: live updates received", float(sum(report["live_updates"].values())), "frames"),
         (
+            "load: fill toasts received",
+            float(report["fill_toasts_received"]),
+            f"of {report['fill_toasts_expected']} expected",
+        ),
+        (
             "load: tabs dropped by the server",
             float(report["live_updates"].get("disconnected", 0)),
             "",
@@ -125,7 +130,8 @@ def report_rows(report: dict[str, Any]) -> list[tuple[str, float, str]]:
         rows += [
             (f"load: {name} CPU avg", float(p["cpu_avg_pct"]), "% of a core"),
             (f"load: {name} CPU max", float(p["cpu_max_pct"]), "% of a core"),
-            (f"load: {name} TCP connections max", float(p["tcp_max"]), ""),
+            (f"load: {name} TCP sockets max", float(p["tcp_max"]), "any state"),
+            (f"load: {name} TCP established max", float(p["tcp_established_max"]), ""),
         ]
     return rows
 
