@@ -25,7 +25,7 @@ endif
 RX_ENV += REFLEX_TELEMETRY_ENABLED=false REFLEX_CHECK_LATEST_VERSION=false PORT=$(PORT)
 export RX_ENV
 
-.PHONY: run dev test bench lint format migrate install clean
+.PHONY: run dev test faults bench lint format migrate install clean
 
 install: $(STAMP) $(JS_RUNTIME)
 
@@ -54,6 +54,10 @@ dev: install migrate
 
 test: install
 	env $(RX_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fault suite alone (it also runs in `make test`): real workers, own Redis, fake providers.
+faults: install
+	env $(RX_ENV) $(BIN)/python -m pytest tests/faults tests/test_provider_outage.py tests/test_sms_rate.py $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m bench

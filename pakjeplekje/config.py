@@ -108,6 +108,9 @@ class Settings:
     code_sms_per_practice_per_hour: int = 10
     signups_per_client_per_hour: int = 10
     trusted_proxies: tuple[Network, ...] = ()  # peers whose X-Forwarded-For we believe
+    # Texts per second per sender (TWILIO_FROM or the messaging service), across all workers:
+    # Twilio's default for an alphanumeric sender is 10 (adapters/sms_rate.py).
+    sms_per_second: int = 10
 
     @property
     def stripe_configured(self) -> bool:
@@ -245,6 +248,7 @@ def load_settings() -> Settings:
             "SIGNUPS_PER_CLIENT_PER_HOUR", env("SIGNUPS_PER_CLIENT_PER_HOUR"), 10
         ),
         trusted_proxies=_trusted_proxies(env("TRUSTED_PROXIES")),
+        sms_per_second=_limit("SMS_PER_SECOND", env("SMS_PER_SECOND"), 10),
     )
 
 

@@ -24,6 +24,7 @@ from sqlmodel import Session, SQLModel
 
 from pakjeplekje import config, migrations
 from pakjeplekje import db as app_db
+from pakjeplekje.adapters.settled_claims import settled_claims
 from pakjeplekje.domain.accounts.passwords import hash_password
 from pakjeplekje.domain.accounts.sessions import resolve_session, start_session
 from pakjeplekje.domain.actor import Actor
@@ -62,6 +63,7 @@ def reset_app_caches() -> None:
         app_db.get_engine().dispose()
     app_db.get_engine.cache_clear()
     config.get_settings.cache_clear()
+    settled_claims.cache_clear()  # built from the settings (REDIS_URL) and remembers links
 
 
 def _app_environment(mp: pytest.MonkeyPatch, data_dir: Path, url: str) -> None:

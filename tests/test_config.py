@@ -147,10 +147,12 @@ def test_sms_limits_have_safe_defaults(env: pytest.MonkeyPatch) -> None:
         "CODE_SMS_PER_HOUR",
         "CODE_SMS_PER_PRACTICE_PER_HOUR",
         "SIGNUPS_PER_CLIENT_PER_HOUR",
+        "SMS_PER_SECOND",
     ):
         env.delenv(name, raising=False)
     settings = load_settings()
     assert settings.sms_allowed_countries == frozenset({"NL"})
+    assert settings.sms_per_second == 10  # Twilio's default for an alphanumeric sender
     assert 0 < settings.code_sms_per_practice_per_hour < settings.code_sms_per_hour <= 500
     assert 0 < settings.signups_per_client_per_hour <= 20
 
@@ -170,6 +172,8 @@ def test_allowed_countries_are_read_as_iso_codes(env: pytest.MonkeyPatch) -> Non
         ("CODE_SMS_PER_HOUR", "veel"),
         ("CODE_SMS_PER_PRACTICE_PER_HOUR", "-1"),
         ("SIGNUPS_PER_CLIENT_PER_HOUR", "0"),
+        ("SMS_PER_SECOND", "0"),
+        ("SMS_PER_SECOND", "tien"),
     ],
 )
 def test_a_malformed_sms_limit_stops_the_start(

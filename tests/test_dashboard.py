@@ -106,4 +106,6 @@ def test_offers_with_an_unknown_send_outcome_are_reported(
     db.flush()
     view = dashboard.overview(db, clinic.practice.id, now)  # type: ignore[arg-type]
     assert view.unsure_sms == 1
-    assert view.open_slots[0].progress == "1 in wachtrij · 2 verzenden…"
+    # the stuck one is named on the slot's line too, the one still in flight is not
+    progress = "1 in wachtrij · 1 verzenden… · 1 onbekend of verstuurd — controleer"
+    assert view.open_slots[0].progress == progress

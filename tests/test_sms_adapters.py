@@ -25,6 +25,7 @@ from werkzeug import Response as WzResponse
 from pakjeplekje.adapters.sms import (
     BaseUrlHttpClient,
     ConsoleSms,
+    RateLimitedSms,
     SmsError,
     TwilioSms,
     get_sms_sender,
@@ -316,7 +317,8 @@ def test_get_sms_sender_from_the_environment(
         twilio_message(), status=201
     )
     sender = get_sms_sender(settings)
-    assert isinstance(sender, TwilioSms)
+    assert isinstance(sender, RateLimitedSms) and isinstance(sender.inner, TwilioSms)
+    assert sender.sender_key == "twilio:+3197010200300"  # the limit is per sender
     sender.send(PHONE, BODY, status_callback_url(settings))
     assert only_request(httpserver).form["StatusCallback"] == CALLBACK
     assert only_request(httpserver).form["From"] == "+3197010200300"

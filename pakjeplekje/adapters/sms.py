@@ -11,9 +11,10 @@ import fcntl
 import json
 import logging
 import re
+import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -27,6 +28,7 @@ from twilio.rest import Client
 from urllib3.exceptions import ConnectTimeoutError
 
 from pakjeplekje import clock, routes
+from pakjeplekje.adapters.sms_rate import RateLimited, SendRate, send_rate
 from pakjeplekje.config import Settings, get_settings
 from pakjeplekje.domain.core_loop.provider_errors import PERMANENT_CODES
 from pakjeplekje.logmask import mask_phone
@@ -61,6 +63,11 @@ class SmsError(Exception):
 class SmsSender(Protocol):
     def send(self, to: str, body: str, status_callback: str | None = None) -> SentSms: ...
 
+    def reserve(self) -> AbstractContextManager[None]:
+        """Hold a place for the next `send` in this thread before the caller commits to it
+        (see RateLimitedSms); raises SmsError (retryable, nothing sent) when none comes."""
+        ...
+
 
 def status_callback_url(settings: Settings) -> str:
     """Where Twilio posts delivery updates: always under PUBLIC_BASE_URL, never a proxy URL."""
@@ -79,6 +86,9 @@ class ConsoleSms:
         with self.path.open(mode, encoding="utf-8") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX if "a" in mode else fcntl.LOCK_SH)
             yield handle
+
+    def reserve(self) -> AbstractContextManager[None]:
+        return nullcontext()  # the console has no rate to keep
 
     def send(self, to: str, body: str, status_callback: str | None = None) -> SentSms:
         provider_id = f"console-{uuid.uuid4()}"
@@ -187,6 +197,9 @@ class TwilioSms:
             timeout=timeout,
         )
 
+    def reserve(self) -> AbstractContextManager[None]:
+        return nullcontext()  # the rate is RateLimitedSms's business
+
     def send(self, to: str, body: str, status_callback: str | None = None) -> SentSms:
         params: dict[str, Any] = {"to": to, "body": body}
         if self.messaging_service_sid:
@@ -233,6 +246,41 @@ class TwilioSms:
         return SmsError(code, retryable, f"Twilio {exc.status} ({code}): {text}")
 
 
+class RateLimitedSms:
+    """A sender that keeps under its provider's messages-per-second cap (SMS_PER_SECOND): it
+    waits for a place in the sender's window, shared by all workers through Redis."""
+
+    def __init__(self, inner: SmsSender, rate: SendRate, sender_key: str) -> None:
+        self.inner, self.rate, self.sender_key = inner, rate, sender_key
+        self._held = threading.local()
+
+    @contextmanager
+    def reserve(self) -> Iterator[None]:
+        """Wait for the place first, then claim the offer and send inside the block: a worker
+        that dies while waiting leaves its offer `queued` (the tick sends it), not `sending`
+        (unknown outcome, for staff to check)."""
+        try:
+            with self.rate.slot(self.sender_key):
+                self._held.place = True
+                try:
+                    yield
+                finally:
+                    self._held.place = False
+        except RateLimited as exc:
+            log.warning("sms held back: %s", exc)
+            raise SmsError(None, True, "SMS-limiet per seconde bereikt") from None
+
+    def send(self, to: str, body: str, status_callback: str | None = None) -> SentSms:
+        if getattr(self._held, "place", False):  # inside `reserve`: the place is this send's
+            return self.inner.send(to, body, status_callback)
+        try:
+            with self.rate.slot(self.sender_key):
+                return self.inner.send(to, body, status_callback)
+        except RateLimited as exc:  # never reached the provider: like its 429, try again later
+            log.warning("sms to %s held back: %s", mask_phone(to), exc)
+            raise SmsError(None, True, "SMS-limiet per seconde bereikt") from None
+
+
 def get_sms_sender(settings: Settings | None = None) -> SmsSender:
     """The configured backend. Build one per worker and reuse it: it keeps its connections."""
     settings = settings or get_settings()
@@ -251,7 +299,12 @@ def get_sms_sender(settings: Settings | None = None) -> SmsSender:
         ]
         if missing:
             raise RuntimeError(f"SMS_BACKEND=twilio, maar dit ontbreekt: {', '.join(missing)}.")
-        return TwilioSms.from_settings(settings)
+        sender = settings.twilio_messaging_service_sid or settings.twilio_from
+        return RateLimitedSms(
+            TwilioSms.from_settings(settings, timeout=DEFAULT_TIMEOUT),  # read now: tests set it
+            send_rate(settings.redis_url, settings.sms_per_second),
+            f"twilio:{sender}",
+        )
     if settings.sms_backend == "console" and settings.is_dev:
         return ConsoleSms(settings.data_dir)
     raise RuntimeError(

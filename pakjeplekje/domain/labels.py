@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pakjeplekje.domain.offers import OfferStatus, SlotStatus
 
+UNSURE_SMS = "unsure"  # a display code, never a stored status
+
 OFFER_LABELS: dict[str, str] = {
     OfferStatus.QUEUED: "in wachtrij",
     OfferStatus.SENDING: "verzenden…",
@@ -20,6 +22,12 @@ OFFER_LABELS: dict[str, str] = {
     OfferStatus.LOST: "te laat",
     OfferStatus.EXPIRED: "verlopen",
     OfferStatus.SKIPPED: "niet verstuurd: buitenlands nummer (proefperiode)",
+}
+# An offer's line on Plekken and the dashboard: its status, or `UNSURE_SMS` for one left
+# `sending` for too long (dispatch.outcome_unknown: the text may have left; never resent).
+OFFER_LINE_LABELS: dict[str, str] = {
+    **OFFER_LABELS,
+    UNSURE_SMS: "onbekend of verstuurd — controleer",
 }
 SLOT_LABELS: dict[str, str] = {
     SlotStatus.OPEN: "Open",

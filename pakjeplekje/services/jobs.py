@@ -9,6 +9,7 @@ import logging
 from pakjeplekje import clock, routes
 from pakjeplekje.adapters import live_bus
 from pakjeplekje.adapters.mail import get_mailer
+from pakjeplekje.adapters.settled_claims import settled_claims
 from pakjeplekje.adapters.sms import SmsError, get_sms_sender, status_callback_url
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
@@ -30,32 +31,44 @@ def send_offers(offer_ids: list[int]) -> int:
     sent = 0
     touched: set[int] = set()
     for offer_id in offer_ids:
-        with session_scope() as db:
-            sms = dispatch.claim_for_sending(
-                db,
-                offer_id,
-                settings.url(routes.claim("")),
-                clock.now(),
-                settings.sms_allowed_countries,
-            )
-        if sms is None:
+        try:
+            # A place in the sender's SMS_PER_SECOND window first, then the claim: a worker
+            # that dies while waiting for one leaves the offer `queued`, not `sending`.
+            with sender.reserve():
+                with session_scope() as db:
+                    sms = dispatch.claim_for_sending(
+                        db,
+                        offer_id,
+                        settings.url(routes.claim("")),
+                        clock.now(),
+                        settings.sms_allowed_countries,
+                    )
+                if sms is None:
+                    continue
+                failure: SmsError | None = None
+                # before the patient can answer: `JA` claims again
+                settled_claims().texted(sms.phone)
+                try:
+                    result = sender.send(sms.phone, sms.body, callback)
+                except SmsError as exc:
+                    failure = exc
+        except SmsError:  # only `reserve`: no place in time; still queued, the tick sends it
+            log.warning("offer %s: no place in the SMS rate window; left queued", offer_id)
             continue
         touched.add(sms.practice_id)
-        try:
-            result = sender.send(sms.phone, sms.body, callback)
-        except SmsError as exc:
-            if exc.maybe_sent:  # it may have gone out: leave it `sending`, never text twice
+        if failure is not None:
+            if failure.maybe_sent:  # it may have gone out: leave it `sending`, never text twice
                 log.warning("offer %s: provider outcome unknown, left for review", offer_id)
                 continue
             log.warning(
                 "offer %s to %s failed: code=%s retryable=%s",
                 offer_id,
                 mask_phone(sms.phone),
-                exc.code,
-                exc.retryable,
+                failure.code,
+                failure.retryable,
             )
             with session_scope() as db:
-                dispatch.record_failed(db, sms, exc.code, exc.retryable, clock.now())
+                dispatch.record_failed(db, sms, failure.code, failure.retryable, clock.now())
             continue
         with session_scope() as db:
             dispatch.record_sent(db, sms, result.provider_id, result.status, clock.now())

@@ -11,6 +11,17 @@ from pakjeplekje.domain.core_loop import slots
 from pakjeplekje.services import unit_of_work
 from pakjeplekje.services.scheduler import send_offers_task
 
+# A wave goes out as several small jobs, not one: every worker takes part (the shared
+# SMS_PER_SECOND still paces them), and a worker that dies mid-wave takes at most this many
+# offers with it (the one in flight stays `sending`, the rest `queued` for the minute tick).
+# Each job refreshes the staff pages once, so not one job per offer.
+SEND_CHUNK = 5
+
+
+def chunks(ids: list[int], size: int | None = None) -> list[list[int]]:
+    step = size or SEND_CHUNK
+    return [ids[i : i + step] for i in range(0, len(ids), step)]
+
 
 def open_slot(actor: Actor, form: slots.SlotForm, *, skip: str = "") -> str:
     """Returns the notice staff read (how many texts go out now, or when they will)."""
@@ -20,7 +31,8 @@ def open_slot(actor: Actor, form: slots.SlotForm, *, skip: str = "") -> str:
         countries = get_settings().sms_allowed_countries  # the free trial texts only these
         slot, offer_ids = slots.open_slot(work.db, actor, form, now, countries)
         if offer_ids:  # texting waits on the provider: a job does it, the page hears back live
-            work.enqueue(send_offers_task, offer_ids)
+            for chunk in chunks(offer_ids):
+                work.enqueue(send_offers_task, chunk)
         work.practice_changed(actor.practice_id, skip=skip)
         return slots.opened_notice(work.db, slot, len(offer_ids), now)
 

@@ -38,6 +38,7 @@ from pakjeplekje.web.session_cookie import (
     set_session_cookie,
     token_from_cookie_header,
 )
+from pakjeplekje.web.unavailable import EXCEPTION_HANDLERS
 from pakjeplekje.web.upload_guard import UploadGuard
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,7 @@ def create_api() -> Starlette:
     """Our routes; reflex mounts itself inside, so the middleware covers its pages too."""
     return Starlette(
         middleware=[Middleware(SecurityHeaders), Middleware(UploadGuard)],
+        exception_handlers=EXCEPTION_HANDLERS,
         routes=[
             Route(routes.HEALTH, health, methods=["GET"]),
             Route(routes.SESSION_GRANT, start_session, methods=["GET"]),

@@ -20,7 +20,7 @@ from pakjeplekje import routes as paths
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain.core_loop import replies
 from pakjeplekje.logmask import mask_phone
-from pakjeplekje.services import unit_of_work
+from pakjeplekje.services import sms_replies, unit_of_work
 from pakjeplekje.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -48,13 +48,7 @@ async def inbound_sms(request: Request) -> Response:
     if params is None:
         return _forbidden()
     phone, body = params.get("From", ""), params.get("Body", "")
-
-    def handle(work: UnitOfWork) -> replies.Reply:
-        reply = replies.handle_reply(work.db, phone, body, clock.now())
-        work.practice_changed(reply.practice_id, reply.filled_message)
-        return reply
-
-    reply = await run_in_threadpool(unit_of_work.run, handle)
+    reply = await run_in_threadpool(sms_replies.handle, phone, body)
     log.info("inbound sms from %s handled", mask_phone(phone))
     twiml = MessagingResponse()
     if reply.text:

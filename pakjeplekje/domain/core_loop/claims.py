@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select, update
 
 from pakjeplekje.domain import audit, billing, throttle
@@ -110,12 +111,29 @@ def _mark_viewed(db: Session, offer: Offer, now: datetime) -> bool:
 
 
 @dataclass(frozen=True)
+class Settled:
+    """The offers a win made final: from now on each of their links answers `view` ("taken")
+    whatever happens to the slot (a lost offer stays lost), so that answer may be kept outside
+    the database and given without asking it. Holds token hashes and the slot's public card,
+    nothing about a patient."""
+
+    token_hashes: tuple[str, ...]
+    view: ClaimView
+    # The numbers whose newest offer is one that lost and that have no other offer open at
+    # any practice: until another offer is texted to them, a `JA` from them is "taken",
+    # logged at `practice_id`.
+    phones: tuple[str, ...] = ()
+    practice_id: int | None = None
+
+
+@dataclass(frozen=True)
 class ClaimResult:
     result: str  # claimed | taken | expired | unavailable | not_found | rate_limited
     view: ClaimView | None = None
     practice_id: int | None = None  # set for the winner: whose staff to tell
     filled_message: str = ""  # for staff only, never shown to the patient
     offer_id: int | None = None  # the winning offer (for the confirmation SMS)
+    settled: Settled | None = None  # set for the winner: the links that lost with this win
 
 
 def claim(
@@ -141,24 +159,36 @@ def claim_offer(db: Session, offer_id: int, *, channel: str, now: datetime) -> C
     )
 
 
-def decided(db: Session, raw: str, now: datetime) -> ClaimResult | None:
+@dataclass(frozen=True)
+class Race:
+    """A claim that may still win: it must race, in a transaction, for this slot."""
+
+    slot_id: int
+
+
+def decided(db: Session, raw: str, now: datetime) -> ClaimResult | Race | None:
     """The answer to a link claim that can no longer win (slot claimed, closed or expired,
     offer lost, practice read-only), from reads alone: run on a read-only session, everyone
     after the winner is answered without queueing for the write lock (SQLite) or the slot's
-    row (PostgreSQL). None: the claim must race in `claim()` (or the token is unknown, which
-    `claim()` counts against the client)."""
+    row (PostgreSQL). `Race`: the claim may win and must race in `claim()`. None: the token
+    is unknown (`claim()` counts that against the client)."""
     which = _by_token(raw)
     found = None if which is None else _find(db, which)
     if found is None:
         return None
     offer, slot, practice = found
     state = _claim_state(db, offer, slot, practice, now)
-    return None if state == "open" else _answer(state, slot, practice)
+    return Race(slot.id) if state == "open" else _answer(state, slot, practice)
+
+
+def _card(state: str, slot: Slot, practice: Practice) -> ClaimView:
+    return ClaimView(practice.name, slot.starts_at, practice.timezone, slot.duration_minutes, state)
 
 
 def _answer(state: str, slot: Slot, practice: Practice) -> ClaimResult:
-    view = ClaimView(practice.name, slot.starts_at, practice.timezone, slot.duration_minutes, state)
-    return ClaimResult("claimed" if state == "claimed_by_you" else state, view)
+    return ClaimResult(
+        "claimed" if state == "claimed_by_you" else state, _card(state, slot, practice)
+    )
 
 
 def _claim(
@@ -211,15 +241,14 @@ def _claim(
 
     offer.status, offer.claimed_at = OfferStatus.CLAIMED, now
     db.add(offer)
-    db.exec(
-        update(Offer)
-        .where(
-            col(Offer.slot_id) == slot.id,
-            col(Offer.id) != offer.id,
-            col(Offer.status).in_(CLAIMABLE),
-        )
-        .values(status=OfferStatus.LOST)
+    losing = (
+        col(Offer.slot_id) == slot.id,
+        col(Offer.id) != offer.id,
+        col(Offer.status).in_(CLAIMABLE),
     )
+    lost = db.exec(select(Offer.id, Offer.token_hash).where(*losing)).all()
+    db.exec(update(Offer).where(*losing).values(status=OfferStatus.LOST))
+    lost_phones = _only_lost(db, [offer_id for offer_id, _ in lost])
     db.exec(
         update(Patient)
         .where(col(Patient.id) == offer.patient_id, col(Patient.practice_id) == slot.practice_id)
@@ -234,16 +263,53 @@ def _claim(
         detail=channel,
         now=now,
     )
-    won_view = ClaimView(
-        practice.name, slot.starts_at, practice.timezone, slot.duration_minutes, "claimed_by_you"
-    )
+    won_view = _card("claimed_by_you", slot, practice)
     winner = db.get(Patient, offer.patient_id)
     local = won_view.starts_local
     message = (
         f"Plek van {short_moment(local)} is gevuld door {winner.name if winner else 'een patiënt'}."
     )
     return ClaimResult(
-        "claimed", won_view, practice_id=slot.practice_id, filled_message=message, offer_id=offer.id
+        "claimed",
+        won_view,
+        practice_id=slot.practice_id,
+        filled_message=message,
+        offer_id=offer.id,
+        settled=Settled(
+            tuple(token for _, token in lost),
+            _card("taken", slot, practice),
+            phones=lost_phones,
+            practice_id=slot.practice_id,
+        ),
+    )
+
+
+def _only_lost(db: Session, offer_ids: list[int]) -> tuple[str, ...]:
+    """The numbers of these (just lost) offers for which that offer is the newest and no
+    other offer is still open, at any practice: what a `JA` from them answers is settled."""
+    if not offer_ids:
+        return ()
+    other, other_patient = aliased(Offer), aliased(Patient)
+    newer_or_open = (
+        select(other.id)
+        .join(other_patient, col(other_patient.id) == other.patient_id)
+        .where(
+            col(other_patient.phone) == Patient.phone,
+            col(other.id) != Offer.id,
+            or_(
+                col(other.created_at) > Offer.created_at,
+                and_(col(other.created_at) == Offer.created_at, col(other.id) > Offer.id),
+                col(other.status).in_(CLAIMABLE),
+            ),
+        )
+        .exists()
+    )
+    return tuple(
+        db.exec(
+            select(Patient.phone)
+            .join(Offer, col(Offer.patient_id) == Patient.id)
+            .where(col(Offer.id).in_(offer_ids), ~newer_or_open)
+        ).all()
     )
 
 

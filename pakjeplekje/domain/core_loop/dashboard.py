@@ -41,7 +41,7 @@ class Overview:
 def progress(offers: list[slots.OfferRow]) -> str:
     """Offer statuses of a slot, counted, in the order the loop goes through them."""
     counts = Counter(o.status for o in offers)
-    labels = slots.OFFER_LABELS.items()
+    labels = slots.OFFER_LINE_LABELS.items()
     parts = [f"{counts[status]} {label}" for status, label in labels if counts[status]]
     return " · ".join(parts) or "nog geen SMS'jes"
 

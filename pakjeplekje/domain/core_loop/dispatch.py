@@ -26,6 +26,9 @@ MAX_ATTEMPTS = 5  # a retryable failure after the fifth attempt is final
 RETRY_FIRST = timedelta(seconds=30)
 RETRY_MAX = timedelta(minutes=10)
 LOST_AFTER = timedelta(minutes=1)
+# `sending` for longer than this: the worker died or the provider's answer was lost between
+# "claimed for sending" and "recorded"; staff see "onbekend of verstuurd", it is never resent.
+UNSURE_AFTER = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -237,8 +240,13 @@ def due_for_sending(db: Session, now: datetime, lost_after: timedelta = LOST_AFT
     )
 
 
+def outcome_unknown(status: str, created_at: datetime, now: datetime) -> bool:
+    """An offer whose text may or may not have left: `stuck_offers`' rule for one row."""
+    return status == OfferStatus.SENDING and created_at < now - UNSURE_AFTER
+
+
 def stuck_offers(
-    db: Session, practice_id: int, now: datetime, older_than: timedelta = timedelta(minutes=5)
+    db: Session, practice_id: int, now: datetime, older_than: timedelta = UNSURE_AFTER
 ) -> list[int]:
     """The practice's offers that started sending but never finished (the provider's answer
     was lost): shown on the dashboard for a human to check, never resent."""

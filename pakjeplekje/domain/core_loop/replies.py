@@ -38,6 +38,7 @@ class Reply:
     text: str = ""
     practice_id: int | None = None  # set when a claim was won: whose staff to tell
     filled_message: str = ""
+    settled: claims.Settled | None = None  # set when a claim was won: the links that lost
 
 
 def keyword(body: str) -> str:
@@ -78,20 +79,23 @@ def _newest_open_offer(db: Session, phone: str, now: datetime) -> tuple[Offer, P
     return db.exec(stmt.order_by(col(Offer.created_at).desc(), col(Offer.id).desc())).first()
 
 
+def log_row(practice_id: int, phone: str, direction: str, body: str, now: datetime) -> Message:
+    """A text in or our answer, as the practice's message log keeps it."""
+    return Message(
+        practice_id=practice_id,
+        direction=direction,
+        phone=phone,
+        body=body[:1600],
+        status="received" if direction == "in" else "sent",
+        created_at=now,
+        updated_at=now,
+    )
+
+
 def _log(
     db: Session, practice_id: int, phone: str, direction: str, body: str, now: datetime
 ) -> None:
-    db.add(
-        Message(
-            practice_id=practice_id,
-            direction=direction,
-            phone=phone,
-            body=body[:1600],
-            status="received" if direction == "in" else "sent",
-            created_at=now,
-            updated_at=now,
-        )
-    )
+    db.add(log_row(practice_id, phone, direction, body, now))
 
 
 def _set_opt_out(db: Session, phone: str, practice_id: int, value: datetime | None) -> None:
@@ -164,13 +168,65 @@ def handle_reply(db: Session, phone: str, body: str, now: datetime) -> Reply:
     return reply
 
 
+@dataclass(frozen=True)
+class Answered:
+    """A reply decided from reads alone, and the log rows it leaves (none for a stranger)."""
+
+    reply: Reply
+    log: tuple[Message, ...]
+
+
+def answer_without_claim(
+    db: Session, phone: str, body: str, now: datetime
+) -> Answered | claims.Race | None:
+    """`handle_reply` for a `JA` that has nothing left to claim (the number's newest offer
+    lost, expired or was answered): the answer needs no write, only the two log rows. In a
+    claim storm that is every patient after the winner. `Race`: the `JA` may win that slot;
+    None: not a `JA`, or one `handle_reply` must answer."""
+    if not is_claim(phone, body):
+        return None
+    open_offer = _newest_open_offer(db, phone, now)
+    if open_offer is not None:
+        return claims.Race(open_offer[0].slot_id)
+    target = _newest_offer(db, phone)
+    if target is None:
+        return Answered(Reply(), ())
+    offer, practice = target
+    if offer.status in ANSWERABLE_BY_SMS:  # an open offer of a closed slot: handle_reply says
+        return None
+    assert practice.id is not None
+    return _answered(practice.id, phone, body, _not_claimable(offer), now)
+
+
+def is_claim(phone: str, body: str) -> bool:
+    """A `JA` from a number we could have texted."""
+    return keyword(body) in CLAIM_WORDS and bool(E164.match(phone or ""))
+
+
+def taken(practice_id: int, phone: str, body: str, now: datetime) -> Answered:
+    """A `JA` from a number whose newest offer lost (`claims.Settled.phones`)."""
+    return _answered(practice_id, phone, body, Reply(TAKEN), now)
+
+
+def _answered(practice_id: int, phone: str, body: str, reply: Reply, now: datetime) -> Answered:
+    rows = (
+        log_row(practice_id, phone, "in", body, now),
+        log_row(practice_id, phone, "out", reply.text, now),
+    )
+    return Answered(reply, rows)
+
+
+def _not_claimable(offer: Offer) -> Reply:
+    if offer.status == OfferStatus.LOST:
+        return Reply(TAKEN)
+    return Reply("Er staat op dit moment geen vrije plek voor u open.")
+
+
 def _claim(db: Session, offer: Offer, practice: Practice, now: datetime) -> Reply:
     """`offer` is the newest claimable one, or else the newest one (to say why not). Whether
     the practice takes claims at all is decided in `claims`, as for the claim link."""
     if offer.status not in ANSWERABLE_BY_SMS:
-        if offer.status == OfferStatus.LOST:
-            return Reply(TAKEN)
-        return Reply("Er staat op dit moment geen vrije plek voor u open.")
+        return _not_claimable(offer)
     result = claims.claim_offer(db, offer.id, channel="sms", now=now)
     if result.result == "claimed" and result.view is not None:
         return Reply(
@@ -179,6 +235,7 @@ def _claim(db: Session, offer: Offer, practice: Practice, now: datetime) -> Repl
             ),
             practice_id=result.practice_id,
             filled_message=result.filled_message,
+            settled=result.settled,
         )
     if result.result == "taken":
         return Reply(TAKEN)

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select, update
 from pakjeplekje import texts
 from pakjeplekje.domain import audit, billing, labels, phones
 from pakjeplekje.domain.actor import Actor
-from pakjeplekje.domain.core_loop import matching
+from pakjeplekje.domain.core_loop import dispatch, matching
 from pakjeplekje.domain.core_loop.quiet_hours import first_wave_held_until
 from pakjeplekje.domain.errors import DomainError, NotFound
 from pakjeplekje.domain.offers import CLAIMABLE, OfferStatus, SlotStatus, add_offers
@@ -241,6 +241,7 @@ def close_slot(db: Session, actor: Actor, *, slot_id: int, reason: str, now: dat
 
 
 OFFER_LABELS = labels.OFFER_LABELS  # the Dutch words live in domain/labels.py
+OFFER_LINE_LABELS = labels.OFFER_LINE_LABELS  # OfferRow.status: a status, or UNSURE_SMS
 SLOT_LABELS = labels.SLOT_LABELS
 
 
@@ -286,7 +287,9 @@ def list_recent(
     by_slot: dict[int, list[OfferRow]] = {i: [] for i in ids}
     winners: dict[int, str] = {}
     for offer, name in offers:
-        by_slot[offer.slot_id].append(OfferRow(name, offer.status, offer.wave))
+        unsure = dispatch.outcome_unknown(offer.status, offer.created_at, now)
+        status = labels.UNSURE_SMS if unsure else offer.status
+        by_slot[offer.slot_id].append(OfferRow(name, status, offer.wave))
         if offer.status == OfferStatus.CLAIMED:
             winners[offer.slot_id] = name
     treatments = dict(

@@ -69,7 +69,7 @@ def card(row: slots.SlotRow) -> SlotCard:
         winner=row.winner,
         fill="" if row.seconds_to_fill is None else texts.duration(row.seconds_to_fill),
         offers=tuple(
-            OfferLine(name=o.name, status=slots.OFFER_LABELS.get(o.status, o.status))
+            OfferLine(name=o.name, status=slots.OFFER_LINE_LABELS.get(o.status, o.status))
             for o in row.offers
         ),
     )
