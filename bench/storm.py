@@ -15,6 +15,10 @@ All N requests wait on one gate in one asyncio process (aiohttp, a connection li
 every patient has a connection of its own, as N phones would) and are released together.
 (The module's CLI and `run_storms` are the entry points; `storm()` is one run.)
 
+The seeding skips what only the send job does besides `record_sent`: texting, and telling
+`settled_claims` that the number was texted (a `JA` claims again after a new text). The numbers
+are new in every run, so no earlier "taken" for them can be remembered.
+
 Afterwards the database must show exactly one claimed offer, the other N-1 `lost`, the slot
 claimed by the winner, and the HTTP winner must be that same patient. Every request must be
 answered within 15 s of the release (Twilio gives up on a webhook after 15 s).
