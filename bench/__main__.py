@@ -2,7 +2,8 @@
 
 Each module exposes `run(url) -> list[tuple[str, float, str]]` (name, value, unit). The bench
 uses its own throw-away database (bench/__init__.py): SQLite by default, BENCH_DATABASE_URL
-for PostgreSQL.
+for PostgreSQL. `stack_bench` measures the deployment (nginx, 2 app processes, PostgreSQL,
+Redis) from outside, over HTTP and websockets.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from bench import (
     claim_bench,
     core_loop_bench,
     privacy_bench,
+    stack_bench,
     waitlist_bench,
 )
 
@@ -22,7 +24,8 @@ from bench import (
 def main() -> int:
     url = os.environ["DATABASE_URL"]  # set by bench/__init__.py: a throw-away database
     backend = url.split(":", 1)[0]
-    for module in (auth_bench, waitlist_bench, claim_bench, core_loop_bench, privacy_bench):
+    modules = (auth_bench, waitlist_bench, claim_bench, core_loop_bench, privacy_bench, stack_bench)
+    for module in modules:
         for name, value, unit in module.run(url):
             print(f"{name} [{backend}]: {value:.2f} {unit}", flush=True)
     return 0

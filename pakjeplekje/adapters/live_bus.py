@@ -20,7 +20,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import Future
 from contextlib import asynccontextmanager, suppress
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import redis
@@ -51,7 +51,10 @@ _pending: set[asyncio.Task[Any]] = set()  # deliveries in flight (the loop keeps
 
 
 @cache
+@lru_cache(maxsize=4)
 def _redis(url: str) -> redis.Redis:
+    """One client (and connection pool) per process: a publish per delivery callback must not
+    open a connection each time."""
     return redis.Redis.from_url(url, socket_timeout=2)
 
 

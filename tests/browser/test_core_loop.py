@@ -188,4 +188,4 @@ def test_a_text_with_an_unknown_outcome_is_reported_on_the_dashboard(page: Page,
 
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Dashboard").click()
     expect(page.locator("#sms-onbekend")).to_contain_text("1 SMS met onbekende afloop")
-    expect(page.locator("#open-plekken")).to_contain_text("1 verzenden…")
+    expect(page.locator("#open-plekken")).to_contain_text("1 onbekend of verstuurd — controleer")
