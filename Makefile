@@ -59,7 +59,8 @@ test: install
 
 # The fault suite alone (it also runs in `make test`): real workers, own Redis, fake providers.
 faults: install
-	env $(RX_ENV) $(BIN)/python -m pytest tests/faults tests/test_provider_outage.py tests/test_sms_rate.py $(PYTEST_ARGS)
+	env $(RX_ENV) $(BIN)/python -m pytest tests/faults tests/test_provider_outage.py tests/test_sms_rate.py \
+		tests/browser/test_app_process_loss.py $(PYTEST_ARGS)
 
 # The production layout on this machine (README "Productie"): nginx on PORT in front of APPS
 # app processes and WORKERS huey workers, on PostgreSQL and Redis; Ctrl-C stops it all.

@@ -7,7 +7,7 @@ import reflex as rx
 from pakjeplekje.config import ConfigError, get_settings
 from pakjeplekje.logmask import configure_logging
 from pakjeplekje.services.scheduler import embedded_consumer
-from pakjeplekje.ui import live
+from pakjeplekje.ui import live, socket_takeover
 from pakjeplekje.ui.pages import (  # noqa: F401  (importing registers the pages)
     auth,
     billing,
@@ -35,6 +35,8 @@ app = rx.App(
     # Reflex's own handlers given nonsense: one log line (never the request and its cookie).
     backend_exception_handler=framework_error,
 )
+# A tab whose app process died reconnects to another one with its state (ui/socket_takeover.py).
+socket_takeover.install(app)
 
 # Single-process mode: the job consumer runs inside the app (REDIS_URL: separate workers).
 app.register_lifespan_task(embedded_consumer)

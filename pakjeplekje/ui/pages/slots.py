@@ -71,6 +71,9 @@ def slot_form() -> rx.Component:
                 width="100%",
             ),
             on_submit=SlotsState.preview,
+            # mounted empty (page opened or reloaded, or a new key after a send): no preview
+            # left of an earlier form. A websocket reconnect remounts nothing and keeps it.
+            on_mount=SlotsState.cancel_preview,
             key=SlotsState.form_key,
             id="plek-formulier",
         ),

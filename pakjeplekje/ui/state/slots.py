@@ -111,7 +111,9 @@ class SlotsState(rx.State):
 
         treatments, practitioners = await in_transaction(options)
         self.treatments, self.practitioners = choices(treatments), choices(practitioners)
-        self.previewing, self.error = False, ""
+        # The preview is not reset here: on_load also runs when the websocket reconnects (after
+        # an app process died, say) under the same page, whose form still holds what it
+        # previews. A new form (page opened, reloaded, or emptied after a send) resets it.
         await self._reload(actor.practice_id)
 
     @staff_event(error="error")
@@ -142,7 +144,8 @@ class SlotsState(rx.State):
 
     @staff_event
     def cancel_preview(self, actor: Actor) -> None:
-        self.previewing, self.matches = False, []
+        """The "Annuleren" button, and every new (empty) form: no preview of an absent form."""
+        self.previewing, self.matches, self.error = False, [], ""
 
     @staff_event(error="error")
     async def open_slot(self, actor: Actor) -> rx.event.EventSpec | None:
