@@ -5,8 +5,6 @@ Redis) in every other app process."""
 
 from __future__ import annotations
 
-import os
-import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -29,6 +27,7 @@ from pakjeplekje.services import claiming, jobs
 from pakjeplekje.web import claim as api_claim
 from pakjeplekje.web import twilio_webhooks
 from tests.conftest import AppEnv, Factory
+from tests.local_services import empty_redis_db
 from tests.test_claims import make_slot
 
 TOKEN = "twilio-test-auth-token"
@@ -104,24 +103,13 @@ def test_a_ja_win_settles_the_links_too(client: TestClient, factory: Factory) ->
     assert late.json() == {"result": "taken"} and taken == []
 
 
-def _redis_url() -> str:
-    url = f"redis://127.0.0.1:6379/{random.randint(1, 15)}"
-    try:
-        redis.Redis.from_url(url, socket_timeout=1).ping()
-    except redis.RedisError:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI=true but Redis is not running on 127.0.0.1:6379")
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    return url
-
-
 def test_another_app_process_hears_of_the_win_through_redis(
     factory: Factory, app_env: AppEnv
 ) -> None:
     setup = make_slot(factory, "Twee", 2)
     result = claiming.claim_by_link(setup.tokens[0], "api", "10.0.0.1")
     assert result.settled is not None
-    url = _redis_url()
+    url = empty_redis_db()
     here, there = SettledClaims(url, "s"), SettledClaims(url, "s")  # two processes' stores
     here.remember(result.settled, clock.now())
     loser = hash_token(setup.tokens[1])

@@ -7,8 +7,6 @@ what tells a dead process from a live one is Redis dropping the dead one's conne
 from __future__ import annotations
 
 import asyncio
-import os
-import random
 import signal
 import subprocess
 import sys
@@ -22,9 +20,9 @@ import redis
 import redis.asyncio
 
 from pakjeplekje.ui.socket_takeover import TakeoverTokenManager
+from tests.local_services import redis_db
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_HOST = "redis://127.0.0.1:6379"
 
 HOLDER = textwrap.dedent(
     """
@@ -45,20 +43,8 @@ HOLDER = textwrap.dedent(
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    try:
-        redis.Redis.from_url(f"{REDIS_HOST}/0", socket_timeout=2).ping()
-    except redis.RedisError:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI=true but Redis is not running on 127.0.0.1:6379")
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    for _ in range(30):
-        url = f"{REDIS_HOST}/{random.randint(1, 15)}"
-        if redis.Redis.from_url(url).dbsize() == 0:
-            break
-    else:
-        pytest.skip("no empty Redis database to use")
-    yield url
-    redis.Redis.from_url(url).flushdb()
+    with redis_db() as url:
+        yield url
 
 
 @pytest.fixture

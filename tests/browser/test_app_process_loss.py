@@ -15,97 +15,37 @@ process's instance id is learnt by connecting a probe socket to it directly.
 
 from __future__ import annotations
 
-import os
 import pickle
-import random
 import re
-import shutil
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
-import psycopg
 import pytest
 import redis
 from playwright.sync_api import Browser, Page, WebSocket, expect
 
-from deploy.stack import Stack, free_port, running_stack
+from deploy.stack import Stack
 from tests.browser import raw_socket
 from tests.browser.conftest import _require_chromium, app_environment
 from tests.browser.flows import App, log_in, next_weekday, sign_up, unique_email
+from tests.local_services import deployed_stack, free_port
 
-REDIS_HOST = "redis://127.0.0.1:6379"
 SOCKET_RECORD = "token_manager_socket_record_"  # reflex RedisTokenManager's key prefix
 PATIENTS = 3
 RECONNECT_BUDGET_S = 10.0  # a tab must be usable again well within this
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true but {reason}: the fault test must run.")
-    pytest.skip(reason)
-
-
-def _admin_url() -> str:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        return "postgresql://postgres@127.0.0.1:5432/test"
-    return urlsplit(url.replace("+psycopg", ""))._replace(path="/postgres").geturl()
-
-
 @pytest.fixture(scope="module")
-def database() -> Iterator[str]:
-    name = f"pjp_loss_{uuid.uuid4().hex[:10]}"
-    admin = _admin_url()
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f"CREATE DATABASE {name}")
-    except psycopg.OperationalError as exc:
-        _unavailable(f"PostgreSQL is not reachable ({exc})")
-    yield f"postgresql+psycopg://{urlsplit(admin).netloc}/{name}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    try:
-        redis.Redis.from_url(f"{REDIS_HOST}/0", socket_timeout=2).ping()
-    except redis.RedisError:
-        _unavailable("Redis is not running on 127.0.0.1:6379")
-    for _ in range(30):
-        url = f"{REDIS_HOST}/{random.randint(1, 15)}"
-        if redis.Redis.from_url(url).dbsize() == 0:
-            break
-    else:
-        pytest.skip("no empty Redis database to use")
-    yield url
-    redis.Redis.from_url(url).flushdb()
-
-
-@pytest.fixture(scope="module")
-def stack(
-    tmp_path_factory: pytest.TempPathFactory, database: str, redis_url: str
-) -> Iterator[Stack]:
-    if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
-        _unavailable("nginx is not installed (apt-get install nginx)")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     _require_chromium()
     data_dir = tmp_path_factory.mktemp("loss-data")
     port = free_port()
-    env = app_environment(port, data_dir)
-    with running_stack(
-        apps=2,
-        workers=1,
-        database_url=database,
-        redis_url=redis_url,
-        data_dir=data_dir,
-        port=port,
-        extra_env=env,
-    ) as running:
+    env = app_environment(port, data_dir)  # dev mode, console mail and SMS, the tests' clock
+    with deployed_stack(data_dir, env, port) as running:
         yield running
 
 

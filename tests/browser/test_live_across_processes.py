@@ -5,8 +5,6 @@ without a reload — relayed through Redis pub/sub to the app process that holds
 
 from __future__ import annotations
 
-import os
-import random
 import sys
 from collections.abc import Iterator
 
@@ -17,28 +15,12 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import app_environment, running_app, start_process, stop
 from tests.browser.flows import App, open_slot, seed_patients, signed_up_owner, toasts
-
-REDIS_HOST = "redis://127.0.0.1:6379"
-
-
-def _redis_db() -> str:
-    """A Redis database of its own (1–15), so parallel runs never share a job queue."""
-    try:
-        redis.Redis.from_url(f"{REDIS_HOST}/0", socket_timeout=2).ping()
-    except redis.RedisError:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI=true but Redis is not running on 127.0.0.1:6379")
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    for _ in range(30):
-        url = f"{REDIS_HOST}/{random.randint(1, 15)}"
-        if redis.Redis.from_url(url).dbsize() == 0:
-            return url
-    pytest.skip("no empty Redis database to use")
+from tests.local_services import empty_redis_db
 
 
 @pytest.fixture(scope="module")
 def redis_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    url = _redis_db()
+    url = empty_redis_db()
     data_dir = tmp_path_factory.mktemp("redis-app-data")
     try:
         with running_app(data_dir, own_build=True, REDIS_URL=url) as app:
