@@ -67,13 +67,15 @@ async def _refresh_client(
             if not await _still_watching(app, token, practice_id):
                 live_clients.forget(practice_id, token)  # logged out (or into another practice)
                 return False
-            for view in (SlotsState, DashboardState):  # the staff views that show slots
-                async with app.modify_state(rx.BaseStateToken(ident=token, cls=view)) as root:
-                    await (await root.get_state(view))._reload(practice_id)  # type: ignore[attr-defined]  # get_state returns a `view`, typed as its base
+            # The toast first: it needs no state, so a tab whose state is busy (an event of its
+            # own holds it) still hears of the fill at once.
             if messages and app.event_namespace is not None:
                 toasts = [rx.toast.success(m, duration=10_000, close_button=True) for m in messages]
                 update = StateUpdate(events=Event.from_event_type(toasts))
                 await app.event_namespace.emit_update(update, token)
+            for view in (SlotsState, DashboardState):  # the staff views that show slots
+                async with app.modify_state(rx.BaseStateToken(ident=token, cls=view)) as root:
+                    await (await root.get_state(view))._reload(practice_id)  # type: ignore[attr-defined]  # get_state returns a `view`, typed as its base
     except TimeoutError:
         log.warning("live update: a client did not answer in %s s", CLIENT_TIMEOUT_S)
         return False
