@@ -242,8 +242,10 @@ def stop_workers(*workers: Worker) -> None:
             w.proc.wait(timeout=5)
 
 
-def pid_of_client_port(port: int, pids: list[int]) -> int | None:
-    """Which of `pids` owns the TCP connection whose local port is `port` (a client socket)."""
+def pid_of_client_port(port: int, server_port: int, pids: list[int]) -> int | None:
+    """Which of `pids` owns the client socket from local `port` to `server_port`. Both ends
+    count: Linux reuses one ephemeral port for connections to different servers, so another
+    process's connection to PostgreSQL or Redis can have the same local port."""
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -252,7 +254,8 @@ def pid_of_client_port(port: int, pids: list[int]) -> int | None:
             continue
         for line in lines:
             parts = line.split()
-            if int(parts[1].rsplit(":", 1)[1], 16) == port:
+            local, remote = (int(parts[i].rsplit(":", 1)[1], 16) for i in (1, 2))
+            if (local, remote) == (port, server_port):
                 inodes.add(f"socket:[{parts[9]}]")
     for pid in pids:
         try:
