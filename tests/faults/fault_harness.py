@@ -37,6 +37,9 @@ SENDER = "+3197010000000"
 QUEUE_KEY = "huey.redis.pakjeplekje"  # RedisHuey("pakjeplekje")'s queue
 
 
+FAKETIME_ENV = frozenset({"LD_PRELOAD", "FAKETIME", "FAKETIME_NO_CACHE", "DONT_FAKE_MONOTONIC"})
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -75,7 +78,12 @@ class OwnRedis:
     def start(self) -> None:
         args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
         args += ["--appendonly", "no", "--dir", str(self.workdir)]
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Infrastructure keeps the machine's real clock, as the shared Redis does: a suite run
+        # under faketime (a frozen Saturday night) must not freeze redis-server's event loop.
+        real_clock = {k: v for k, v in os.environ.items() if k not in FAKETIME_ENV}
+        self.proc = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=real_clock
+        )
 
         def up() -> bool:
             try:
