@@ -58,6 +58,14 @@ class Practice(SQLModel, table=True):
     # checklist (domain/accounts/onboarding.py). Migration 0010 set it for practices that had
     # already opened a slot.
     settings_checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # What patients read about the practice (offer page, .ics LOCATION, confirmation SMS).
+    address: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=20)
+    # What a treatment minute is worth (€ recovered on /resultaten); NZa 2025 ≈ €3.67.
+    minute_value_cents: int = Field(default=367)
+    # "adaptief": wave size and spacing follow the time left and the patients' history
+    # (domain/core_loop/adaptive.py); "vast": wave_size every wave_interval_minutes.
+    wave_mode: str = Field(default="adaptief", max_length=10)
 
 
 class User(SQLModel, table=True):
@@ -240,6 +248,9 @@ class Offer(SQLModel, table=True):
     # earliest moment the tick may try again (exponential backoff).
     attempts: int = Field(default=0)
     retry_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The patient said no (NEE by SMS, "Nee, dank u" on the claim page): the next one goes.
+    declined_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reason: str = Field(default="", max_length=200)  # why this patient was chosen (staff see it)
 
 
 class Message(SQLModel, table=True):
