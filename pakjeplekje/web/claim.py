@@ -28,11 +28,13 @@ API_STATUS = {
     "taken": 409,
     "expired": 410,
     "unavailable": 410,
+    "declined": 410,
     "not_found": 404,
     "rate_limited": 429,
 }
-# The API's contract knows four answers; a practice that takes no claims is "expired" there.
-API_RESULT = {"unavailable": "expired"}
+# The API's contract knows four answers; a practice that takes no claims, or an offer the
+# patient declined, is "expired" there.
+API_RESULT = {"unavailable": "expired", "declined": "expired"}
 
 
 def _run_claim(request: Request, token: str, channel: str) -> claims.ClaimResult:

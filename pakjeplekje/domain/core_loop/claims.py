@@ -34,7 +34,8 @@ class ClaimView:
     starts_at: datetime  # UTC
     timezone: str
     duration_minutes: int
-    state: str  # open | claimed_by_you | taken | expired | unavailable (practice read-only)
+    # open | claimed_by_you | taken | expired | declined | unavailable (practice read-only)
+    state: str
     first_view_of: int | None = None  # practice whose staff should see "bekeken" (not shown)
 
     @property
@@ -60,6 +61,8 @@ def _by_token(raw: str) -> ColumnElement[bool] | None:
 def _state(offer: Offer, slot: Slot, now: datetime) -> str:
     """What this offer's link means now. A lost offer stays lost, even when staff reopen the
     slot after a no-show: the reopened slot gets new offers, old links cannot take it back."""
+    if offer.status == OfferStatus.DECLINED:  # the patient said no: final for this link
+        return "declined"
     if offer.status == OfferStatus.CLAIMED and slot.status == SlotStatus.CLAIMED:
         return "claimed_by_you" if slot.claimed_patient_id == offer.patient_id else "taken"
     if offer.status == OfferStatus.LOST:  # lost the race, or won and was given back (the no-show)

@@ -12,8 +12,9 @@ from sqlmodel import Session, col, select, update
 from pakjeplekje import texts
 from pakjeplekje.domain import audit, billing, labels, phones
 from pakjeplekje.domain.actor import Actor
-from pakjeplekje.domain.core_loop import dispatch, matching
+from pakjeplekje.domain.core_loop import dispatch, matching, outreach
 from pakjeplekje.domain.core_loop.quiet_hours import first_wave_held_until
+from pakjeplekje.domain.core_loop.wave_strategies import Strategy
 from pakjeplekje.domain.errors import DomainError, NotFound
 from pakjeplekje.domain.offers import CLAIMABLE, OfferStatus, SlotStatus, add_offers
 from pakjeplekje.models import Offer, Patient, Practice, Practitioner, Slot, Treatment
@@ -131,9 +132,15 @@ def _hhmm(practice: Practice, moment: datetime) -> str:
 
 
 def add_wave(
-    db: Session, slot: Slot, wave: int, now: datetime, countries: frozenset[str] | None = None
+    db: Session,
+    slot: Slot,
+    wave: int,
+    now: datetime,
+    countries: frozenset[str] | None = None,
+    strategy: Strategy | None = None,
 ) -> list[int]:
-    """Queue the next best-matching patients; tokens are issued when each SMS goes out.
+    """Queue the patients the strategy (default: the practice's) picks for this wave; tokens
+    are issued when each SMS goes out.
 
     Returns the ids to text. In the free trial a number outside `countries`
     (SMS_ALLOWED_COUNTRIES, passed in by the caller; None: no such rule) gets its offer all
@@ -143,17 +150,12 @@ def add_wave(
     assert practice is not None and slot.id is not None
     if not billing.can_send_sms(db, slot.practice_id, now):  # no wave without a subscription
         return []
-    shape = matching.SlotShape(
-        slot.practice_id,
-        slot.starts_at,
-        slot.duration_minutes,
-        slot.treatment_id,
-        slot.practitioner_id,
-        slot.id,
-    )
-    chosen = [m.patient_id for m in matching.ranked(db, shape, now, practice.wave_size)]
+    strategy = strategy or outreach.strategy_for(practice)
+    picks = outreach.pick(db, strategy, outreach.outreach(db, strategy, practice, slot, now))
+    chosen = [p.patient_id for p in picks]
     abroad = _outside(db, chosen, slot.practice_id, countries)
-    offers = add_offers(db, slot, chosen, wave=wave, now=now, skipped=abroad)
+    reasons = {p.patient_id: p.reason for p in picks}
+    offers = add_offers(db, slot, chosen, wave=wave, now=now, skipped=abroad, reasons=reasons)
     return [o.id for o, _ in offers if o.status == OfferStatus.QUEUED]
 
 
