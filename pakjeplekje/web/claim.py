@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from pakjeplekje import clock
 from pakjeplekje import routes as paths
-from pakjeplekje.db import session_scope
+from pakjeplekje.db import read_scope, session_scope
 from pakjeplekje.domain.core_loop import claims
 from pakjeplekje.domain.dutch_dates import long_moment
 from pakjeplekje.domain.tokens import hash_token
@@ -53,12 +53,32 @@ def api_claim(request: Request) -> JSONResponse:
 
 
 def _slot_card(view: claims.ClaimView) -> str:
+    """The slot and where it is: treatment (when the slot names one), time, duration, and the
+    practice's address and number (a tap calls it)."""
+    treatment = (
+        f'<p class="what" id="behandeling">{html.escape(view.treatment.capitalize())}</p>'
+        if view.treatment
+        else ""
+    )
     return (
         f'<p class="practice">{html.escape(view.practice_name)}</p>'
-        f'<div class="card"><p class="muted">Vrijgekomen afspraak</p>'
+        f'<div class="card"><p class="muted">Vrijgekomen afspraak</p>{treatment}'
         f'<p class="when" id="wanneer">{long_moment(view.starts_local)}</p>'
-        f'<p class="muted">Duur: {view.duration_minutes} minuten</p></div>'
+        f'<p class="muted">Duur: {view.duration_minutes} minuten</p>{_practice_contact(view)}</div>'
     )
+
+
+def _practice_contact(view: claims.ClaimView) -> str:
+    """Address and phone, each only when the practice filled it in."""
+    lines = []
+    if view.address:
+        lines.append(f'<p id="adres">{html.escape(view.address)}</p>')
+    if view.phone:
+        shown = html.escape(view.shown_phone)
+        lines.append(
+            f'<p>Telefoon: <a id="telefoon" href="tel:{html.escape(view.phone)}">{shown}</a></p>'
+        )
+    return f'<div class="contact">{"".join(lines)}</div>' if lines else ""
 
 
 def not_found() -> HTMLResponse:
@@ -73,10 +93,12 @@ def not_found() -> HTMLResponse:
 def _result_page(token: str, view: claims.ClaimView) -> HTMLResponse:
     card = _slot_card(view)
     if view.state == "open":
+        # `.answers` holds the answer buttons: room for a "Nee, dank u" beside "Ja".
         body = (
             f"<h1>Wilt u deze plek?</h1>{card}"
-            f'<form method="post"><button type="submit">Ja, ik neem deze plek</button>'
-            f'</form><p class="muted">Wie het eerst bevestigt, krijgt de plek.</p>'
+            f'<div class="answers"><form method="post">'
+            f'<button type="submit">Ja, ik neem deze plek</button></form></div>'
+            f'<p class="muted">Wie het eerst bevestigt, krijgt de plek.</p>'
         )
     elif view.state == "claimed_by_you":
         calendar = paths.CLAIM_CALENDAR.format(token=html.escape(token))
@@ -100,10 +122,12 @@ def _result_page(token: str, view: claims.ClaimView) -> HTMLResponse:
             f"<h1>Deze plek is niet meer beschikbaar</h1>{card}<p>De afspraak is verlopen "
             f"of door de praktijk gesloten. U blijft op de wachtlijst staan.</p>"
         )
+    # Leaving the waitlist is a small link at the foot of the page, away from the answer
+    # buttons, and it asks first (`opt_out_question`): nobody leaves by a slip of the thumb.
     leave = (
-        f'<form method="post" action="{paths.CLAIM_OPT_OUT.format(token=html.escape(token))}">'
-        '<button class="secondary" type="submit">Afmelden voor deze praktijk</button>'
-        "</form>"
+        f'<p class="leave"><a id="afmelden" '
+        f'href="{paths.CLAIM_OPT_OUT.format(token=html.escape(token))}">'
+        "Afmelden voor deze praktijk</a></p>"
     )
     return page(f"Vrije plek bij {view.practice_name}", body + leave)
 
@@ -124,7 +148,27 @@ def claim_page(request: Request) -> Response:
     return not_found() if view is None else _result_page(token, view)
 
 
+def opt_out_question(token: str) -> Response:
+    """GET: "Weet u het zeker?" before anything changes; the button posts to the same address."""
+    with read_scope() as db:
+        practice_name = claims.opt_out_practice(db, token)
+    if practice_name is None:
+        return not_found()
+    name = html.escape(practice_name)
+    back = paths.CLAIM.format(token=html.escape(token))
+    return page(
+        "Afmelden?",
+        f'<p class="practice">{name}</p><h1>Weet u zeker dat u zich wilt afmelden?</h1>'
+        f"<p>U krijgt dan geen SMS'jes meer over vrije plekken bij {name}. Wilt u later toch "
+        "weer berichten? Dan kan de praktijk u weer aanmelden.</p>"
+        f'<form method="post"><button type="submit" id="afmelden-bevestigen">Ja, meld mij af'
+        f'</button></form><a class="button secondary" href="{back}">Nee, terug</a>',
+    )
+
+
 def opt_out(request: Request) -> Response:
+    if request.method == "GET":
+        return opt_out_question(request.path_params["token"])
     with session_scope() as db:
         practice_name = claims.opt_out(db, request.path_params["token"], clock.now())
     if practice_name is None:
@@ -156,5 +200,5 @@ def routes() -> list[Route]:
         Route(paths.CLAIM_API, api_claim, methods=["POST"]),
         Route(paths.CLAIM, claim_page, methods=["GET", "POST"]),
         Route(paths.CLAIM_CALENDAR, calendar_file, methods=["GET"]),
-        Route(paths.CLAIM_OPT_OUT, opt_out, methods=["POST"]),
+        Route(paths.CLAIM_OPT_OUT, opt_out, methods=["GET", "POST"]),
     ]

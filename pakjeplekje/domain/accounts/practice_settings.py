@@ -1,4 +1,5 @@
-"""Instellingen: treatments, practitioners (owner and staff), outreach rules (owner only)."""
+"""Instellingen: treatments, practitioners (owner and staff), outreach rules and the practice's
+address and phone (owner only)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import TypeVar
 
 from sqlmodel import Session, col, func, select
 
-from pakjeplekje.domain import audit
+from pakjeplekje.domain import audit, phones
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError, NotFound, PermissionDenied
 from pakjeplekje.models import Practice, Practitioner, Treatment
@@ -26,6 +27,7 @@ DEFAULT_TREATMENTS = (
 TREATMENT_NAME_MAX = 50
 SENDER_RE = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$")  # alphanumeric sender ID rules
 DURATION_MIN, DURATION_MAX = 5, 240
+ADDRESS_MAX = 200
 
 
 def create_default_treatments(db: Session, practice_id: int) -> None:
@@ -47,6 +49,14 @@ class Outreach:
 
 
 @dataclass(frozen=True)
+class PracticeDetails:
+    """What a patient reads on the claim page, in the calendar file and the confirmation."""
+
+    address: str
+    phone: str  # as shown: `020 123 4567`, "" when not set
+
+
+@dataclass(frozen=True)
 class Item:
     id: int
     name: str
@@ -59,6 +69,7 @@ class SettingsView:
     treatments: list[Item]
     practitioners: list[Item]
     outreach: Outreach
+    details: PracticeDetails
 
 
 def _hhmm(minute: int) -> str:
@@ -109,7 +120,36 @@ def view(db: Session, actor: Actor) -> SettingsView:
             p.max_offers_per_week,
             p.sms_sender_name,
         ),
+        details=PracticeDetails(p.address, shown_phone(p.phone)),
     )
+
+
+def shown_phone(stored: str) -> str:
+    """The practice's number the Dutch way (`020 123 4567`), "" when it has none."""
+    return phones.display(stored) if stored else ""
+
+
+def clean_address(raw: str) -> str:
+    """One line of free text, at most 200 characters: a form may send newlines and runs of
+    spaces, and the address goes into a calendar file and a page as a single line."""
+    if any(not ch.isprintable() and not ch.isspace() for ch in raw or ""):
+        raise DomainError("Adres: gebruik alleen gewone tekens.", field="address")
+    address = " ".join((raw or "").split())
+    if len(address) > ADDRESS_MAX:
+        raise DomainError(f"Adres: maximaal {ADDRESS_MAX} tekens.", field="address")
+    return address
+
+
+def update_details(db: Session, actor: Actor, *, address: str, phone: str, now: datetime) -> None:
+    """Owner only, like the SMS rules: patients act on these (they go there, they call)."""
+    if not actor.is_owner:
+        raise PermissionDenied("Alleen de eigenaar mag de praktijkgegevens wijzigen.")
+    cleaned_address = clean_address(address)
+    stored_phone = phones.parse_practice_phone(phone)
+    practice = _practice(db, actor)
+    practice.address, practice.phone = cleaned_address, stored_phone
+    db.add(practice)
+    audit.by_actor(db, actor, "settings.details_changed", "practice", practice.id, now)
 
 
 def choices(db: Session, practice_id: int) -> tuple[list[Item], list[Item]]:

@@ -242,7 +242,10 @@ def _claim(db: Session, offer: Offer, practice: Practice, now: datetime) -> Repl
     if result.result == "claimed" and result.view is not None:
         return Reply(
             confirmation_text(
-                practice.name, result.view.starts_local, result.view.duration_minutes
+                practice.name,
+                result.view.starts_local,
+                result.view.duration_minutes,
+                result.view.shown_phone,
             ),
             practice_id=result.practice_id,
             filled_message=result.filled_message,

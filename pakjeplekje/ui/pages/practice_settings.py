@@ -1,4 +1,4 @@
-"""Instellingen: account, team link, treatments, practitioners and SMS rules."""
+"""Instellingen: account, team link, practice details, treatments, practitioners and SMS rules."""
 
 from __future__ import annotations
 
@@ -194,6 +194,63 @@ def outreach_card() -> rx.Component:
     )
 
 
+def details_card() -> rx.Component:
+    """Address and phone: patients read them on the claim page, in the calendar file and (the
+    phone) in the confirmation text. Owner only, like the SMS rules."""
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading("Praktijkgegevens", size="4", as_="h2"),
+                rx.text(
+                    "Patiënten zien het adres en telefoonnummer bij een vrije plek en in hun "
+                    "agenda; het nummer staat ook in de bevestiging per SMS.",
+                    size="2",
+                    color_scheme="gray",
+                ),
+                rx.cond(
+                    ~SessionState.is_owner,
+                    rx.text(
+                        "Alleen de eigenaar kan deze gegevens wijzigen.",
+                        size="2",
+                        color_scheme="gray",
+                    ),
+                ),
+                form_row(
+                    field(
+                        "Adres",
+                        "address",
+                        id="praktijk-adres",
+                        default_value=PracticeSettingsState.details.address,
+                        hint="Bijvoorbeeld Molenstraat 1, 1234 AB Molendam",
+                        max_length=200,
+                        disabled=~SessionState.is_owner,
+                    ),
+                    field(
+                        "Telefoonnummer",
+                        "phone",
+                        id="praktijk-telefoon",
+                        type_="tel",
+                        default_value=PracticeSettingsState.details.phone,
+                        hint="Bijvoorbeeld 020-1234567",
+                        max_length=30,
+                        disabled=~SessionState.is_owner,
+                    ),
+                    columns=2,
+                ),
+                error_callout(PracticeSettingsState.details_error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
+                rx.cond(
+                    SessionState.is_owner,
+                    submit_button("Praktijkgegevens opslaan", size="2", width="auto"),
+                ),
+                spacing="3",
+            ),
+            on_submit=PracticeSettingsState.save_details,
+            key=PracticeSettingsState.details.address + "|" + PracticeSettingsState.details.phone,
+        ),
+        width="100%",
+    )
+
+
 def account_card() -> rx.Component:
     return rx.card(
         rx.form(
@@ -254,6 +311,7 @@ def settings() -> rx.Component:
     return rx.vstack(
         team_card(),
         error_callout(PracticeSettingsState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
+        details_card(),
         treatments_card(),
         practitioners_card(),
         outreach_card(),

@@ -1,4 +1,5 @@
-"""Instellingen: the practice's treatments, practitioners and SMS rules; one's own password."""
+"""Instellingen: the practice's treatments, practitioners, SMS rules, address and phone; one's
+own password."""
 
 from __future__ import annotations
 
@@ -46,12 +47,22 @@ class OutreachForm:
     sender: str = ""
 
 
+@dataclass(frozen=True)
+class DetailsForm:
+    """The practice's address and phone as the form's fields show them."""
+
+    address: str = ""
+    phone: str = ""
+
+
 class PracticeSettingsState(rx.State):
     treatments: list[TreatmentSetting] = []
     practitioners: list[PractitionerSetting] = []
     outreach: OutreachForm = OutreachForm()
+    details: DetailsForm = DetailsForm()
     error: str = ""
     outreach_error: str = ""
+    details_error: str = ""
 
     async def _run(
         self,
@@ -67,7 +78,7 @@ class PracticeSettingsState(rx.State):
             return rules.view(db, actor)
 
         settings = await in_transaction(work)  # refused: the guard shows the message
-        self.error = self.outreach_error = ""
+        self.error = self.outreach_error = self.details_error = ""
         self.treatments = [
             TreatmentSetting(
                 id=str(t.id),
@@ -91,6 +102,7 @@ class PracticeSettingsState(rx.State):
             max_offers=str(o.max_offers_per_week),
             sender=o.sms_sender_name,
         )
+        self.details = DetailsForm(address=settings.details.address, phone=settings.details.phone)
         return rx.toast.success(saved) if saved else None
 
     @staff_event(error="error")
@@ -182,6 +194,17 @@ class PracticeSettingsState(rx.State):
                 now=clock.now(),
             ),
             saved="SMS-regels opgeslagen.",
+        )
+
+    @staff_event(error="details_error")
+    async def save_details(self, actor: Actor, form: dict) -> rx.event.EventSpec | None:
+        address, phone = str(form.get("address", "")), str(form.get("phone", ""))
+        return await self._run(
+            actor,
+            lambda db, actor: rules.update_details(
+                db, actor, address=address, phone=phone, now=clock.now()
+            ),
+            saved="Praktijkgegevens opgeslagen.",
         )
 
 
