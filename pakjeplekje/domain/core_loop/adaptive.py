@@ -24,6 +24,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from pakjeplekje.domain.core_loop.quiet_hours import awake_minutes
 from pakjeplekje.domain.core_loop.wave_strategies import (
     Candidate,
     History,
@@ -147,7 +148,8 @@ class Adaptive:
     needs_history: bool = True
 
     def _horizon(self, outreach: Outreach) -> float:
-        return (outreach.deadline - outreach.now).total_seconds() / 60
+        """Minutes until the deadline that are outside quiet hours."""
+        return awake_minutes(outreach.practice, outreach.now, outreach.deadline)
 
     def _waiting(self, outreach: Outreach) -> list[tuple[History, float]]:
         return [
