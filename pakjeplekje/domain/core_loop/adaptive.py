@@ -32,6 +32,7 @@ from pakjeplekje.domain.core_loop.wave_strategies import (
     Pick,
     describe,
 )
+from pakjeplekje.models import Practice
 
 PRIOR_INTEREST = 0.12  # published acceptance 8–11 % of offers; "interest" also counts late clicks
 PRIOR_WEIGHT = 4.0  # a newcomer's rate counts as this many texts of evidence
@@ -124,6 +125,14 @@ def _later_waves_miss(horizon: float, gap: int, p: float, median: float) -> floa
     for r in range(sure + 1, rounds + 1):
         miss *= 1 - p * answered_within(horizon - r * gap, median)
     return miss
+
+
+def opening_plan(
+    practice: Practice, starts_at: datetime, now: datetime, candidates: list[History]
+) -> Plan:
+    """The first wave's plan for a slot not opened yet (the preview on /plekken)."""
+    deadline = starts_at - timedelta(minutes=practice.min_notice_minutes)
+    return plan(awake_minutes(practice, now, deadline), [], candidates, candidates)
 
 
 def why(candidate: Candidate, now_reason: str) -> str:
