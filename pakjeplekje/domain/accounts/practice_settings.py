@@ -257,7 +257,7 @@ def update_outreach(
 
 MINUTE_VALUE_LABEL = "Waarde per behandelminuut"
 MINUTE_VALUE_MIN, MINUTE_VALUE_MAX = 1, 5000  # cents: € 0,01 – € 50,00
-_EUROS_RE = re.compile(r"(?:€\s*)?(\d{1,3})(?:[,.](\d{1,2}))?")
+_EUROS_RE = re.compile(r"(?:€ ?)?([0-9]{1,3})(?:[,.]([0-9]{1,2}))?")  # ASCII digits only
 
 
 def euro_text(cents: int) -> str:
