@@ -125,11 +125,11 @@ def results_page() -> rx.Component:
                 aria_label="Per week of per maand",
             ),
             rx.spacer(),
-            rx.link(
-                rx.button(rx.icon("download", size=16), "CSV downloaden", variant="outline"),
-                href=ResultsState.csv_href,
-                is_external=False,
-                download=True,
+            rx.button(
+                rx.icon("download", size=16),
+                "CSV downloaden",
+                variant="outline",
+                on_click=ResultsState.download_csv,
                 id="resultaten-csv",
             ),
             width="100%",

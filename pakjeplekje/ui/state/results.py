@@ -11,7 +11,7 @@ from sqlmodel import Session
 from pakjeplekje import clock, routes, texts
 from pakjeplekje.domain import results
 from pakjeplekje.domain.actor import Actor
-from pakjeplekje.ui.state.base import in_transaction
+from pakjeplekje.ui.state.base import full_page_redirect, in_transaction
 from pakjeplekje.ui.state.guard import refuse, staff_event
 
 
@@ -65,7 +65,6 @@ class ResultsState(rx.State):
     rows: list[ResultRow] = []
     chart: list[dict[str, str | float]] = []  # oldest first, as a chart reads left to right
     has_slots: bool = True
-    csv_href: str = routes.results_csv(results.WEEK)
 
     async def _show(self, actor: Actor, unit: str) -> None:
         now = clock.now()
@@ -81,7 +80,6 @@ class ResultsState(rx.State):
         self.has_slots = has_slots
         self.rows = [result_row(p) for p in periods]
         self.chart = [chart_point(p, unit) for p in reversed(periods)]
-        self.csv_href = routes.results_csv(unit)
 
     @staff_event
     async def load(self, actor: Actor) -> None:
@@ -94,3 +92,10 @@ class ResultsState(rx.State):
             return refuse()
         await self._show(actor, unit)
         return None
+
+    @staff_event
+    async def download_csv(self, actor: Actor) -> rx.event.EventSpec:
+        """A real navigation to the CSV route (as the waitlist export does): the browser sends
+        the HttpOnly cookie and saves the file; the client router never sees the URL."""
+        unit = self.unit if self.unit in results.UNITS else results.WEEK
+        return full_page_redirect(routes.results_csv(unit))
