@@ -219,6 +219,7 @@ def figures(db: Session, practice_id: int, periods: Sequence[tuple[date, date]])
 
     texted_rows = (
         select(period, col(Message.offer_id).label("offer_id"))
+        .select_from(Message)
         .join(Offer, col(Offer.id) == col(Message.offer_id))
         .join(Slot, col(Slot.id) == col(Offer.slot_id))
         .where(
@@ -250,6 +251,7 @@ def figures(db: Session, practice_id: int, periods: Sequence[tuple[date, date]])
             sa.case((disappointed, 1), else_=0).label("disappointed"),
             sa.case((col(Offer.declined_at).is_not(None), 1), else_=0).label("declined"),
         )
+        .select_from(Offer)
         .join(Slot, col(Slot.id) == col(Offer.slot_id))
         .where(*in_range, Offer.practice_id == practice_id)
         .subquery()
