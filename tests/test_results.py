@@ -121,7 +121,7 @@ def test_one_week_counted_by_the_definitions(db: Session, factory: Factory, clin
     week = _week(clinic, ams(MONDAY + timedelta(days=6), 20))
 
     assert (week.start, week.end) == (MONDAY, MONDAY + timedelta(days=7))
-    assert week.label == "week 41 · 5 okt – 11 okt 2026"
+    assert week.label == "week 41 · 5–11 okt 2026"
     assert (week.released, week.filled) == (4, 2)
     assert results.fill_rate_text(week) == "50 %"
     assert week.median_seconds == pytest.approx(30 * 60, abs=1)  # median of 20 and 40 min
@@ -222,6 +222,7 @@ def test_twelve_periods_newest_first(db: Session, clinic: Clinic) -> None:
     assert results.label(date(2026, 12, 28), date(2027, 1, 4)) == (
         "week 53 · 28 dec 2026 – 3 jan 2027"
     )
+    assert results.label(date(2026, 11, 30), date(2026, 12, 7)) == "week 49 · 30 nov – 6 dec 2026"
 
 
 def test_a_practice_without_slots(db: Session, clinic: Clinic) -> None:

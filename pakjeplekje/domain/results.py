@@ -141,14 +141,17 @@ def bounds(unit: str, today: date, count: int = COUNT) -> list[tuple[date, date]
 
 
 def label(start: date, end: date) -> str:
-    """`week 49 · 30 nov – 6 dec 2026` or `december 2026`."""
+    """`week 49 · 30 nov – 6 dec 2026`, `week 50 · 7–13 dec 2026` or `december 2026`."""
     if end - start == timedelta(weeks=1) and start.weekday() == 0:
         last = end - timedelta(days=1)
         week = start.isocalendar().week
-        first = f"{start.day} {SHORT_MONTHS[start.month - 1]}"
+        first = f"{start.day}"
+        if start.month != last.month:
+            first += f" {SHORT_MONTHS[start.month - 1]}"
         if start.year != last.year:
             first += f" {start.year}"
-        return f"week {week} · {first} – {last.day} {SHORT_MONTHS[last.month - 1]} {last.year}"
+        sep = "–" if first.isdigit() else " – "
+        return f"week {week} · {first}{sep}{last.day} {SHORT_MONTHS[last.month - 1]} {last.year}"
     return f"{MONTHS[start.month - 1]} {start.year}"
 
 

@@ -10,6 +10,7 @@ from pakjeplekje.domain import results
 from pakjeplekje.ui.components.layout import staff_page
 from pakjeplekje.ui.state.results import ResultRow, ResultsState
 
+TEAL_9, GREEN_9 = "#12a594", "#30a46c"  # Radix Themes teal-9 and green-9
 COLUMNS = (
     ("Periode", "label"),
     ("Vrijgegeven", "released"),
@@ -41,7 +42,7 @@ def _row(row: rx.vars.ObjectVar[ResultRow]) -> rx.Component:
                 getattr(row, name),
                 data_label=header,
                 data_figure=name,
-                white_space="nowrap" if name == "label" else None,
+                white_space="nowrap" if name == "recovered" else None,
             )
             for header, name in COLUMNS
         ],
@@ -58,7 +59,14 @@ def _chart(title: str, data_key: str, unit: str, color: str, chart_id: str) -> r
                 rx.recharts.x_axis(data_key="periode"),
                 rx.recharts.y_axis(unit=unit),
                 rx.recharts.graphing_tooltip(),
-                rx.recharts.bar(data_key=data_key, fill=color, name=title, unit=unit),
+                # a colour, not a CSS variable: SVG presentation attributes do not resolve var()
+                rx.recharts.bar(
+                    data_key=data_key,
+                    fill=color,
+                    name=title,
+                    unit=unit,
+                    is_animation_active=False,
+                ),
                 data=ResultsState.chart,
                 height=240,
             ),
@@ -86,8 +94,8 @@ def _empty() -> rx.Component:
 def _figures() -> rx.Component:
     return rx.vstack(
         rx.flex(
-            _chart("Vulgraad", "vulgraad", " %", "var(--teal-9)", "grafiek-vulgraad"),
-            _chart("Teruggewonnen", "euro", " €", "var(--green-9)", "grafiek-euro"),
+            _chart("Vulgraad", "vulgraad", " %", TEAL_9, "grafiek-vulgraad"),
+            _chart("Teruggewonnen", "euro", " €", GREEN_9, "grafiek-euro"),
             spacing="4",
             wrap="wrap",
             width="100%",
