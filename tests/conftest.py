@@ -226,13 +226,18 @@ class Factory:
 
     now: datetime
 
-    def practice(self, session: Session, name: str = "Tandartspraktijk Test") -> Practice:
+    def practice(
+        self, session: Session, name: str = "Tandartspraktijk Test", wave_mode: str = "vast"
+    ) -> Practice:
+        """Fixed waves unless asked: most tests count offers per wave (5 every 10 minutes);
+        adaptive waves have tests of their own (test_adaptive_waves.py)."""
         practice = Practice(
             name=name,
             slug=f"praktijk-{uuid.uuid4().hex[:12]}",
             sms_sender_name="Test",
             created_at=self.now,
             email_confirmed_at=self.now,  # confirmation itself: test_email_confirmation
+            wave_mode=wave_mode,
         )
         session.add(practice)
         session.flush()

@@ -39,7 +39,7 @@ def test_each_offer_is_texted_once_even_when_the_job_runs_twice(
     texts = _outbox(app_env)
     assert len(texts) == 3 and len({t["to"] for t in texts}) == 3
     for text in texts:
-        assert fits(text["body"]) and "/c/" in text["body"] and "STOP" in text["body"]
+        assert fits(text["body"]) and "/c/" in text["body"] and "JA of NEE" in text["body"]
     with session_scope() as db:
         offers = db.exec(select(Offer).where(Offer.slot_id == slot_id)).all()
         assert {o.status for o in offers} == {"sent"}

@@ -42,6 +42,7 @@ def test_stored_values_are_the_plain_strings() -> None:
         "lost",
         "expired",
         "skipped",
+        "declined",
     ]
     assert OfferStatus.CLAIMED == "claimed" and f"{OfferStatus.LOST}" == "lost"
     assert [s.value for s in SlotStatus] == ["open", "claimed", "closed", "expired"]

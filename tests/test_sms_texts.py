@@ -1,4 +1,5 @@
-"""SMS texts: GSM-7 only, at most two segments, Dutch, and nothing about anyone's health."""
+"""SMS texts: GSM-7 only, at most two segments (the offer: one), Dutch, and nothing about anyone's
+health."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pakjeplekje.domain.core_loop import sms_texts
 from pakjeplekje.domain.core_loop.sms_texts import (
     confirmation_text,
     gsm7_name,
+    gsm7_phone,
     help_text,
     is_gsm7,
     offer_text,
@@ -20,16 +22,22 @@ from pakjeplekje.domain.core_loop.sms_texts import (
     verification_code_text,
 )
 from pakjeplekje.domain.dutch_dates import short_moment
+from pakjeplekje.domain.tokens import new_token
 
 # The longest practice name the app accepts (100 characters), full of characters outside GSM-7.
 LONGEST_NAME = ("Tandartspraktijk Ëindhoven-Zuïd Café Noël & Coëvorden ïëé " * 2)[:100]
-LINK = "https://app.pakjeplekje.nl/c/" + "Ab9_-" * 6 + "x"  # 60 characters
+# The claim link as dispatch builds it in production: PUBLIC_BASE_URL + /c/ + a 43-character
+# token (tokens.new_token: 32 random bytes, URL-safe base64) = 72 characters.
+PRODUCTION_URL = "https://app.pakjeplekje.nl"
+LINK = PRODUCTION_URL + "/c/" + "Ab9_-" * 8 + "xyz"
 START = datetime(2024, 12, 3, 10, 30)  # a Tuesday, local time
+LONGEST_START = datetime(2024, 12, 11, 10, 30)  # "wo 11 dec 10:30": the longest moment
+PHONE = "020 123 4567"
 
 TEMPLATES: dict[str, Callable[[str], str]] = {
     "offer": lambda name: offer_text(name, START, 240, LINK),
-    "offer_reply_ja": lambda name: offer_text(name, START, 240, LINK, reply_ja=True),
     "confirmation": lambda name: confirmation_text(name, START, 240),
+    "confirmation_phone": lambda name: confirmation_text(name, START, 240, PHONE),
     "help": help_text,
     "opted_out": opted_out_text,
     "opted_in": opted_in_text,
@@ -40,8 +48,10 @@ TEMPLATES: dict[str, Callable[[str], str]] = {
 def test_fixtures_are_the_worst_case() -> None:
     """The guarantees below are only worth something if the inputs really are the limits."""
     assert len(LONGEST_NAME) == 100
-    assert len(LINK) == 60
+    raw, _ = new_token()
+    assert len(LINK) == len(f"{PRODUCTION_URL}/c/{raw}") == 72
     assert not is_gsm7(LONGEST_NAME)
+    assert len(short_moment(LONGEST_START)) == 15
 
 
 @pytest.mark.parametrize("template", TEMPLATES.values(), ids=TEMPLATES.keys())
@@ -74,13 +84,61 @@ def test_practice_name_is_transliterated_and_truncated() -> None:
 
 def test_offer_text_has_what_a_patient_needs() -> None:
     text = offer_text("Mondzorg De Molen", START, 30, LINK)
-    assert text.startswith("Mondzorg De Molen: ")
-    assert "di 3 dec 10:30" in text
-    assert "30 min" in text
+    assert text == (
+        f"Mondzorg De Molen: plek vrij di 3 dec 10:30, 30 min. {LINK} Antwoord JA of NEE."
+    )
     assert f" {LINK} " in text  # surrounded by spaces: no punctuation glued to the link
-    assert text.endswith("STOP = afmelden")
-    assert "JA" not in text  # an alphanumeric sender cannot receive a reply
-    assert "antwoord JA" in offer_text("Mondzorg De Molen", START, 30, LINK, reply_ja=True)
+    assert segments(text) == 1
+
+
+# Characters that cost the most: plain GSM letters (one septet), accents that fold (ë → e),
+# ligatures that unfold into three letters (ﬃ), and extension characters (two septets each,
+# dropped from a name so that a name never costs more than its length).
+WORST_NAME_CHARS = ["W", "ë", "ﬃ", "€", "Ç", "😀W"]
+
+
+@pytest.mark.parametrize("char", WORST_NAME_CHARS)
+@pytest.mark.parametrize("length", range(1, 31))
+def test_offer_is_one_segment_for_a_name_up_to_30_characters(char: str, length: int) -> None:
+    """The offer goes to many patients per slot: one segment, whatever the practice is called,
+    with the longest moment, the longest slot and the real link length."""
+    name = (char * length)[:length]
+    text = offer_text(name, LONGEST_START, 240, LINK)
+    assert is_gsm7(text)
+    assert segments(text) == 1, (len(text), text)
+
+
+def test_a_30_character_name_is_shown_whole_in_the_offer() -> None:
+    name = "Tandartspraktijk Het Molenhuis"
+    assert len(name) == 30
+    assert offer_text(name, LONGEST_START, 240, LINK).startswith(f"{name}: plek vrij ")
+    assert len(offer_text("W" * 30, LONGEST_START, 240, LINK)) == 160  # exactly full
+
+
+@pytest.mark.parametrize("length", range(31, 101))
+def test_a_longer_name_is_cut_so_the_offer_stays_one_segment(length: int) -> None:
+    name = ("Mondzorg Centrum " * 7)[:length]
+    text = offer_text(name, LONGEST_START, 240, LINK)
+    assert segments(text) == 1
+    assert text.startswith("Mondzorg Centrum Mondzorg: ")  # cut on a whole word
+
+
+def test_confirmation_gives_the_practice_number_when_there_is_one() -> None:
+    with_phone = confirmation_text("Mondzorg De Molen", START, 30, PHONE)
+    assert with_phone == (
+        "Mondzorg De Molen: uw plek op di 3 dec 10:30 (30 min) is bevestigd. Tot dan! "
+        "Verhinderd? Bel 020 123 4567."
+    )
+    assert confirmation_text("Mondzorg De Molen", START, 30).endswith(
+        "Verhinderd? Bel de praktijk."
+    )
+    assert segments(confirmation_text(LONGEST_NAME, LONGEST_START, 240, "06-12345678")) <= 2
+
+
+def test_a_phone_number_in_a_text_keeps_only_digits_spaces_plus_and_dash() -> None:
+    assert gsm7_phone("020 123 4567") == "020 123 4567"
+    assert gsm7_phone("+31 6-1234\n5678€") == "+31 6-1234 5678"
+    assert gsm7_phone("") == ""
 
 
 HEALTH_WORDS = (

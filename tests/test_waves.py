@@ -60,45 +60,51 @@ def slot_at(starts_at: datetime, status: str = "open") -> Slot:
 # --- next_wave_at: pure ------------------------------------------------------------------
 
 
+def fixed_due(practice: Practice, slot: Slot, last: datetime, now: datetime) -> datetime | None:
+    """`next_wave_at` for fixed waves: due one interval after the last wave."""
+    due = last + timedelta(minutes=practice.wave_interval_minutes)
+    return waves.next_wave_at(practice, slot, due, now)
+
+
 def test_next_wave_is_one_interval_after_the_last() -> None:
     last = local(2026, 11, 24, 10, 0)
     slot = slot_at(local(2026, 11, 25, 10, 0))
-    assert waves.next_wave_at(practice_with(), slot, last, last) == last + timedelta(minutes=10)
+    assert fixed_due(practice_with(), slot, last, last) == last + timedelta(minutes=10)
     practice = practice_with(wave_interval_minutes=25)
-    assert waves.next_wave_at(practice, slot, last, last) == last + timedelta(minutes=25)
+    assert fixed_due(practice, slot, last, last) == last + timedelta(minutes=25)
 
 
 def test_overdue_wave_is_due_at_its_own_time() -> None:
     last = local(2026, 11, 24, 10, 0)
     slot = slot_at(local(2026, 11, 25, 10, 0))
-    due = waves.next_wave_at(practice_with(), slot, last, last + timedelta(hours=1))
+    due = fixed_due(practice_with(), slot, last, last + timedelta(hours=1))
     assert due == last + timedelta(minutes=10)
 
 
 def test_wave_in_quiet_hours_is_held_until_they_end_across_midnight() -> None:
     last = local(2026, 11, 24, 20, 55)  # due 21:05: inside 21:00–08:00
     slot = slot_at(local(2026, 11, 25, 10, 0))
-    due = waves.next_wave_at(practice_with(), slot, last, last + timedelta(minutes=1))
+    due = fixed_due(practice_with(), slot, last, last + timedelta(minutes=1))
     assert due == local(2026, 11, 25, 8, 0)
 
 
 def test_wave_just_after_midnight_is_held_until_the_same_morning() -> None:
     last = local(2026, 11, 25, 0, 20)
     slot = slot_at(local(2026, 11, 25, 14, 0))
-    assert waves.next_wave_at(practice_with(), slot, last, last) == local(2026, 11, 25, 8, 0)
+    assert fixed_due(practice_with(), slot, last, last) == local(2026, 11, 25, 8, 0)
 
 
 def test_no_hold_when_the_slot_starts_before_quiet_hours_end() -> None:
     last = local(2026, 11, 24, 20, 55)
     slot = slot_at(local(2026, 11, 25, 7, 30))  # starts before 08:00: holding is useless
-    due = waves.next_wave_at(practice_with(), slot, last, last + timedelta(minutes=1))
+    due = fixed_due(practice_with(), slot, last, last + timedelta(minutes=1))
     assert due == local(2026, 11, 24, 21, 5)
 
 
 def test_held_wave_too_close_to_the_start_is_dropped() -> None:
     last = local(2026, 11, 24, 20, 55)
     slot = slot_at(local(2026, 11, 25, 8, 30))  # held to 08:00 leaves 30 min < 60 notice
-    assert waves.next_wave_at(practice_with(), slot, last, last) is None
+    assert fixed_due(practice_with(), slot, last, last) is None
 
 
 def test_overdue_wave_found_in_quiet_hours_is_held_too() -> None:
@@ -106,7 +112,7 @@ def test_overdue_wave_found_in_quiet_hours_is_held_too() -> None:
     last = local(2026, 11, 24, 20, 40)
     slot = slot_at(local(2026, 11, 25, 10, 0))
     now = local(2026, 11, 24, 21, 30)
-    assert waves.next_wave_at(practice_with(), slot, last, now) == local(2026, 11, 25, 8, 0)
+    assert fixed_due(practice_with(), slot, last, now) == local(2026, 11, 25, 8, 0)
 
 
 @pytest.mark.parametrize(
@@ -153,25 +159,25 @@ def test_quiet_hours_stay_local_across_dst(
 ) -> None:
     last = datetime(*last_utc, tzinfo=UTC)  # type: ignore[misc]
     slot = slot_at(last + timedelta(days=2))
-    due = waves.next_wave_at(practice_with(), slot, last, last)
+    due = fixed_due(practice_with(), slot, last, last)
     assert due == datetime(*expected_utc, tzinfo=UTC), why  # type: ignore[misc]
 
 
 def test_minimum_notice_stops_waves() -> None:
     now = local(2026, 11, 24, 10, 0)
     practice = practice_with(min_notice_minutes=60)
-    assert waves.next_wave_at(practice, slot_at(now + timedelta(minutes=59)), now, now) is None
+    assert fixed_due(practice, slot_at(now + timedelta(minutes=59)), now, now) is None
     # Still 65 min away now, but the wave is due in 10 minutes, leaving 55.
-    assert waves.next_wave_at(practice, slot_at(now + timedelta(minutes=65)), now, now) is None
+    assert fixed_due(practice, slot_at(now + timedelta(minutes=65)), now, now) is None
     near = slot_at(now + timedelta(minutes=70))
-    assert waves.next_wave_at(practice, near, now, now) == now + timedelta(minutes=10)
+    assert fixed_due(practice, near, now, now) == now + timedelta(minutes=10)
 
 
 @pytest.mark.parametrize("status", ["claimed", "closed", "expired"])
 def test_no_wave_for_a_slot_that_is_not_open(status: str) -> None:
     now = local(2026, 11, 24, 10, 0)
     slot = slot_at(now + timedelta(days=1), status=status)
-    assert waves.next_wave_at(practice_with(), slot, now, now + timedelta(hours=1)) is None
+    assert fixed_due(practice_with(), slot, now, now + timedelta(hours=1)) is None
 
 
 # --- run_due_waves and expire_offers on a real database -----------------------------------

@@ -51,13 +51,32 @@ REDIS_PAUSE_S = 5.0  # after a Redis error, ask only the database for this long
 
 def _encode(view: ClaimView) -> str:
     return json.dumps(
-        [view.practice_name, view.starts_at.isoformat(), view.timezone, view.duration_minutes]
+        [
+            view.practice_name,
+            view.starts_at.isoformat(),
+            view.timezone,
+            view.duration_minutes,
+            view.treatment,
+            view.address,
+            view.phone,
+        ]
     )
 
 
 def _decode(raw: str | bytes) -> ClaimView:
-    name, starts_at, timezone, minutes = json.loads(raw)
-    return ClaimView(name, datetime.fromisoformat(starts_at), timezone, int(minutes), "taken")
+    """An entry written before the card named treatment, address and phone has four fields."""
+    name, starts_at, timezone, minutes, *more = json.loads(raw)
+    treatment, address, phone = [*more, "", "", ""][:3]
+    return ClaimView(
+        name,
+        datetime.fromisoformat(starts_at),
+        timezone,
+        int(minutes),
+        "taken",
+        treatment=str(treatment),
+        address=str(address),
+        phone=str(phone),
+    )
 
 
 class SettledClaims:

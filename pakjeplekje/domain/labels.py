@@ -22,6 +22,7 @@ OFFER_LABELS: dict[str, str] = {
     OfferStatus.LOST: "te laat",
     OfferStatus.EXPIRED: "verlopen",
     OfferStatus.SKIPPED: "niet verstuurd: buitenlands nummer (proefperiode)",
+    OfferStatus.DECLINED: "nee, dank u",
 }
 # An offer's line on Plekken and the dashboard: its status, or `UNSURE_SMS` for one left
 # `sending` for too long (dispatch.outcome_unknown: the text may have left; never resent).

@@ -17,7 +17,7 @@ the demo, the benchmarks and the tests, so they all build the same row.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
 
@@ -40,6 +40,7 @@ class OfferStatus(StrEnum):
     LOST = "lost"  # another offer won, or staff reopened the slot after this one won
     EXPIRED = "expired"  # the slot started, closed or was claimed before an answer came
     SKIPPED = "skipped"  # never texted: a free trial may not text this number abroad
+    DECLINED = "declined"  # the patient said no (NEE, or "Nee, dank u" on the claim page)
 
 
 class SlotStatus(StrEnum):
@@ -93,6 +94,7 @@ def add_offers(
     wave: int,
     now: datetime,
     skipped: Collection[int] = (),
+    reasons: Mapping[int, str] | None = None,
 ) -> list[tuple[Offer, str]]:
     """Offer `slot` to each patient (in order), flushed so every offer has its id.
 
@@ -100,7 +102,7 @@ def add_offers(
     drops that token: `dispatch.claim_for_sending` issues a fresh one as the text goes out, so a
     working link exists only in the SMS. The demo, benchmarks and tests keep it to open the
     claim page without texting. Patients in `skipped` get their offer all the same, `skipped`:
-    staff see who was passed over."""
+    staff see who was passed over. `reasons`: why the wave chose each patient (staff see it)."""
     assert slot.id is not None
     issued: list[tuple[Offer, str]] = []
     for patient_id in patient_ids:
@@ -114,6 +116,7 @@ def add_offers(
             status=OfferStatus.SKIPPED if patient_id in skipped else OfferStatus.QUEUED,
             created_at=now,
             expires_at=slot.starts_at,
+            reason=(reasons or {}).get(patient_id, "")[:200],
         )
         issued.append((offer, raw))
     db.add_all([offer for offer, _ in issued])

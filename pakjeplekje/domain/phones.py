@@ -1,4 +1,5 @@
-"""Mobile numbers as Dutch staff type them, stored in E.164: an SMS needs a mobile."""
+"""Phone numbers as Dutch staff type them, stored in E.164: a patient's must be a mobile (an
+SMS needs one), the practice's own may also be a landline."""
 
 from __future__ import annotations
 
@@ -32,6 +33,39 @@ def parse_mobile(raw: str) -> str:
         raise DomainError(INVALID, field="phone")
     if phonenumbers.number_type(number) not in MOBILE_TYPES:
         raise DomainError(NOT_MOBILE, field="phone")
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+PRACTICE_TYPES = MOBILE_TYPES | {
+    PhoneNumberType.FIXED_LINE,
+    PhoneNumberType.VOIP,  # 085/088, common for practices
+    PhoneNumberType.UAN,
+    PhoneNumberType.TOLL_FREE,  # 0800
+}
+PRACTICE_INVALID = "Telefoonnummer: vul een Nederlands nummer in, bijvoorbeeld 020-1234567."
+
+
+def parse_practice_phone(raw: str) -> str:
+    """The practice's own number, for patients to call: `020-1234567`, `(020) 123 45 67`,
+    `+31 20 1234567`, `06-12345678` → `+31201234567`. Dutch only, no 0900 (patients would pay
+    for the call); empty stays empty (the number is optional)."""
+    text = (raw or "").strip()
+    if not text:
+        return ""
+    if len(text) > 30:
+        raise DomainError(PRACTICE_INVALID, field="phone")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, "NL")
+    except NumberParseException as exc:
+        raise DomainError(PRACTICE_INVALID, field="phone") from exc
+    if (
+        number.country_code != NL_COUNTRY_CODE
+        or not phonenumbers.is_valid_number(number)
+        or phonenumbers.number_type(number) not in PRACTICE_TYPES
+    ):
+        raise DomainError(PRACTICE_INVALID, field="phone")
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 

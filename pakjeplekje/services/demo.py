@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from pakjeplekje import clock
 from pakjeplekje.config import get_settings
+from pakjeplekje.domain import phones
 from pakjeplekje.domain.accounts import auth, email_confirmation, practice_settings
 from pakjeplekje.domain.offers import add_offers
 from pakjeplekje.domain.waitlist import patients
@@ -19,6 +20,8 @@ from pakjeplekje.models import Practice, Slot, Treatment
 DEMO_PRACTICE = "Tandartspraktijk De Molen"
 DEMO_EMAIL = "eigenaar@demo.pakjeplekje.nl"
 DEMO_OWNER = "Sanne de Vries"
+DEMO_ADDRESS = "Molenstraat 1, 1234 AB Molendam"  # fictitious, like the patients below
+DEMO_PHONE = "020-1234567"
 DEMO_PATIENTS = (  # fictitious people and numbers; texts only reach the console at /dev/sms
     ("Anna Jansen", "controle"),
     ("Bram de Boer", "controle"),
@@ -50,6 +53,11 @@ def seed_demo(db: Session) -> str | None:
         now=now,
     )
     email_confirmation.mark_confirmed(db, owner.practice_id, now)  # a made-up address
+    practice = db.get(Practice, owner.practice_id)
+    assert practice is not None
+    practice.address = practice_settings.clean_address(DEMO_ADDRESS)  # the claim page shows
+    practice.phone = phones.parse_practice_phone(DEMO_PHONE)  # them: patients go and call
+    db.add(practice)
     treatments = dict(
         db.exec(
             select(Treatment.name, Treatment.id).where(Treatment.practice_id == owner.practice_id)

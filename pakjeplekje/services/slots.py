@@ -23,6 +23,12 @@ def chunks(ids: list[int], size: int | None = None) -> list[list[int]]:
     return [ids[i : i + step] for i in range(0, len(ids), step)]
 
 
+def enqueue_texts(work: unit_of_work.UnitOfWork, offer_ids: list[int]) -> None:
+    """Texting waits on the provider: jobs do it after the commit, pages hear back live."""
+    for chunk in chunks(offer_ids):
+        work.enqueue(send_offers_task, chunk)
+
+
 def open_slot(actor: Actor, form: slots.SlotForm, *, skip: str = "") -> str:
     """Returns the notice staff read (how many texts go out now, or when they will)."""
 
@@ -30,9 +36,7 @@ def open_slot(actor: Actor, form: slots.SlotForm, *, skip: str = "") -> str:
         now = clock.now()
         countries = get_settings().sms_allowed_countries  # the free trial texts only these
         slot, offer_ids = slots.open_slot(work.db, actor, form, now, countries)
-        if offer_ids:  # texting waits on the provider: a job does it, the page hears back live
-            for chunk in chunks(offer_ids):
-                work.enqueue(send_offers_task, chunk)
+        enqueue_texts(work, offer_ids)
         work.practice_changed(actor.practice_id, skip=skip)
         return slots.opened_notice(work.db, slot, len(offer_ids), now)
 

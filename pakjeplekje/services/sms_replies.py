@@ -12,7 +12,7 @@ from pakjeplekje import clock
 from pakjeplekje.adapters.settled_claims import settled_claims
 from pakjeplekje.db import read_scope
 from pakjeplekje.domain.core_loop import claims, replies
-from pakjeplekje.services import claiming, unit_of_work
+from pakjeplekje.services import claiming, declining, unit_of_work
 from pakjeplekje.services.group_commit import GroupCommit
 from pakjeplekje.services.slot_gate import slot_gate
 
@@ -39,6 +39,7 @@ def handle(phone: str, body: str) -> replies.Reply:
 def _reply(phone: str, body: str, work: unit_of_work.UnitOfWork) -> replies.Reply:
     reply = replies.handle_reply(work.db, phone, body, clock.now())
     claiming.after_win(work, reply.practice_id, reply.filled_message, reply.settled)
+    declining.after_decline(work, reply.declined)
     return reply
 
 

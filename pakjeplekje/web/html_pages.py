@@ -30,6 +30,10 @@ button,.button{{display:block;width:100%;box-sizing:border-box;font-size:1.2rem;
 border:0;border-radius:12px;background:#0d9488;color:#fff;font-weight:700;text-align:center;
 text-decoration:none;margin-top:12px}} .secondary{{background:#e6eeec;color:#1a1a1a}}
 footer{{font-size:.85rem;color:#666;margin-top:28px}} footer a{{color:#0d7f73}}
+.what{{font-weight:700;margin:6px 0 0}} .contact{{border-top:1px solid #e3e8e7;margin-top:14px}}
+.contact a{{color:#0d7f73;font-weight:700}} .answers{{display:flex;gap:10px}}
+.answers form{{flex:1}} .leave{{margin-top:48px;padding-top:14px;border-top:1px solid #d5dedc;
+font-size:.9rem}} .leave a{{color:#555}}
 </style></head><body><main>{body}<footer><a href="{policy}">Privacybeleid</a> ·
 <a href="{request_form}">Uw gegevens inzien of laten verwijderen</a></footer>
 </main></body></html>"""

@@ -1,4 +1,5 @@
-"""Instellingen: treatments, practitioners (owner and staff), outreach rules (owner only)."""
+"""Instellingen: treatments, practitioners (owner and staff), outreach rules and the practice's
+address and phone (owner only)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import TypeVar
 
 from sqlmodel import Session, col, func, select
 
-from pakjeplekje.domain import audit
+from pakjeplekje.domain import audit, phones
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError, NotFound, PermissionDenied
 from pakjeplekje.models import Practice, Practitioner, Treatment
@@ -26,6 +27,7 @@ DEFAULT_TREATMENTS = (
 TREATMENT_NAME_MAX = 50
 SENDER_RE = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$")  # alphanumeric sender ID rules
 DURATION_MIN, DURATION_MAX = 5, 240
+ADDRESS_MAX = 200
 
 
 def create_default_treatments(db: Session, practice_id: int) -> None:
@@ -44,6 +46,18 @@ class Outreach:
     min_notice_minutes: int
     max_offers_per_week: int
     sms_sender_name: str
+    wave_mode: str  # WAVE_MODES
+
+
+WAVE_MODES = {"adaptief": "Adaptief (aanbevolen)", "vast": "Vaste golven"}
+
+
+@dataclass(frozen=True)
+class PracticeDetails:
+    """What a patient reads on the claim page, in the calendar file and the confirmation."""
+
+    address: str
+    phone: str  # as shown: `020 123 4567`, "" when not set
 
 
 @dataclass(frozen=True)
@@ -59,6 +73,7 @@ class SettingsView:
     treatments: list[Item]
     practitioners: list[Item]
     outreach: Outreach
+    details: PracticeDetails
 
 
 def _hhmm(minute: int) -> str:
@@ -108,8 +123,38 @@ def view(db: Session, actor: Actor) -> SettingsView:
             p.min_notice_minutes,
             p.max_offers_per_week,
             p.sms_sender_name,
+            p.wave_mode,
         ),
+        details=PracticeDetails(p.address, shown_phone(p.phone)),
     )
+
+
+def shown_phone(stored: str) -> str:
+    """The practice's number the Dutch way (`020 123 4567`), "" when it has none."""
+    return phones.display(stored) if stored else ""
+
+
+def clean_address(raw: str) -> str:
+    """One line of free text, at most 200 characters: a form may send newlines and runs of
+    spaces, and the address goes into a calendar file and a page as a single line."""
+    if any(not ch.isprintable() and not ch.isspace() for ch in raw or ""):
+        raise DomainError("Adres: gebruik alleen gewone tekens.", field="address")
+    address = " ".join((raw or "").split())
+    if len(address) > ADDRESS_MAX:
+        raise DomainError(f"Adres: maximaal {ADDRESS_MAX} tekens.", field="address")
+    return address
+
+
+def update_details(db: Session, actor: Actor, *, address: str, phone: str, now: datetime) -> None:
+    """Owner only, like the SMS rules: patients act on these (they go there, they call)."""
+    if not actor.is_owner:
+        raise PermissionDenied("Alleen de eigenaar mag de praktijkgegevens wijzigen.")
+    cleaned_address = clean_address(address)
+    stored_phone = phones.parse_practice_phone(phone)
+    practice = _practice(db, actor)
+    practice.address, practice.phone = cleaned_address, stored_phone
+    db.add(practice)
+    audit.by_actor(db, actor, "settings.details_changed", "practice", practice.id, now)
 
 
 def choices(db: Session, practice_id: int) -> tuple[list[Item], list[Item]]:
@@ -226,8 +271,9 @@ def update_outreach(
     max_offers: object,
     sender_name: str,
     now: datetime,
+    wave_mode: str | None = None,
 ) -> None:
-    """Owner only: these rules decide who gets texted, and when."""
+    """Owner only: these rules decide who gets texted, and when. `wave_mode` None: unchanged."""
     if not actor.is_owner:
         raise PermissionDenied("Alleen de eigenaar mag de SMS-regels wijzigen.")
     sender = (sender_name or "").strip()
@@ -244,10 +290,13 @@ def update_outreach(
         "min_notice_minutes": _number(min_notice, "Minimale aanlooptijd", 0, 24 * 60),
         "max_offers_per_week": _number(max_offers, "Maximaal aantal aanbiedingen", 1, 50),
     }
+    if wave_mode is not None and wave_mode not in WAVE_MODES:
+        raise DomainError("Kies hoe de golven gaan: adaptief of vast.", field="wave_mode")
     practice = _practice(db, actor)
     for name, value in values.items():
         setattr(practice, name, value)
     practice.sms_sender_name = sender
+    practice.wave_mode = wave_mode or practice.wave_mode
     practice.settings_checked_at = practice.settings_checked_at or now  # see onboarding.py
     db.add(practice)
     audit.by_actor(db, actor, "settings.outreach_changed", "practice", practice.id, now)

@@ -8,7 +8,7 @@ practice that takes claims (`billing.takes_claims`: not read-only).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,11 +16,11 @@ from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select, update
 
-from pakjeplekje.domain import audit, billing, throttle
+from pakjeplekje.domain import audit, billing, phones, throttle
 from pakjeplekje.domain.dutch_dates import short_moment
 from pakjeplekje.domain.offers import CLAIMABLE, NOT_VIEWED, OfferStatus, SlotStatus
 from pakjeplekje.domain.tokens import hash_token, keyed_hash
-from pakjeplekje.models import Offer, Patient, Practice, Slot
+from pakjeplekje.models import Offer, Patient, Practice, Slot, Treatment
 
 TOKEN_MAX = 100
 GUESS_LIMIT = 30  # unknown tokens per client per 15 minutes before that client is locked
@@ -28,14 +28,24 @@ GUESS_LIMIT = 30  # unknown tokens per client per 15 minutes before that client 
 
 @dataclass(frozen=True)
 class ClaimView:
-    """What the claim page may show: the practice and the slot, nothing about anyone else."""
+    """What the claim page may show: the practice (where it is, how to call it) and the slot,
+    nothing about anyone else. The treatment is named here, behind the link, never in a text."""
 
     practice_name: str
     starts_at: datetime  # UTC
     timezone: str
     duration_minutes: int
-    state: str  # open | claimed_by_you | taken | expired | unavailable (practice read-only)
+    # open | claimed_by_you | taken | expired | declined | unavailable (practice read-only)
+    state: str
     first_view_of: int | None = None  # practice whose staff should see "bekeken" (not shown)
+    treatment: str = ""  # "" when the slot names none
+    address: str = ""
+    phone: str = ""  # stored E.164 (`+31201234567`); `shown_phone` for people
+
+    @property
+    def shown_phone(self) -> str:
+        """`020 123 4567`: the practice's number as a Dutch patient reads it."""
+        return phones.display(self.phone) if self.phone else ""
 
     @property
     def starts_local(self) -> datetime:
@@ -60,6 +70,8 @@ def _by_token(raw: str) -> ColumnElement[bool] | None:
 def _state(offer: Offer, slot: Slot, now: datetime) -> str:
     """What this offer's link means now. A lost offer stays lost, even when staff reopen the
     slot after a no-show: the reopened slot gets new offers, old links cannot take it back."""
+    if offer.status == OfferStatus.DECLINED:  # the patient said no: final for this link
+        return "declined"
     if offer.status == OfferStatus.CLAIMED and slot.status == SlotStatus.CLAIMED:
         return "claimed_by_you" if slot.claimed_patient_id == offer.patient_id else "taken"
     if offer.status == OfferStatus.LOST:  # lost the race, or won and was given back (the no-show)
@@ -94,7 +106,22 @@ def view(db: Session, raw: str, now: datetime) -> ClaimView | None:
         slot.duration_minutes,
         _claim_state(db, offer, slot, practice, now),
         first_view_of=practice.id if first_view else None,
+        treatment=_treatment_name(db, slot),
+        address=practice.address,
+        phone=practice.phone,
     )
+
+
+def _treatment_name(db: Session, slot: Slot) -> str:
+    """The slot's treatment, looked up within the slot's own practice ("" when it has none)."""
+    if slot.treatment_id is None:
+        return ""
+    name = db.exec(
+        select(Treatment.name).where(
+            col(Treatment.id) == slot.treatment_id, Treatment.practice_id == slot.practice_id
+        )
+    ).first()
+    return name or ""
 
 
 def _mark_viewed(db: Session, offer: Offer, now: datetime) -> bool:
@@ -178,16 +205,25 @@ def decided(db: Session, raw: str, now: datetime) -> ClaimResult | Race | None:
         return None
     offer, slot, practice = found
     state = _claim_state(db, offer, slot, practice, now)
-    return Race(slot.id) if state == "open" else _answer(state, slot, practice)
+    return Race(slot.id) if state == "open" else _answer(db, state, slot, practice)
 
 
-def _card(state: str, slot: Slot, practice: Practice) -> ClaimView:
-    return ClaimView(practice.name, slot.starts_at, practice.timezone, slot.duration_minutes, state)
+def _card(db: Session, state: str, slot: Slot, practice: Practice) -> ClaimView:
+    return ClaimView(
+        practice.name,
+        slot.starts_at,
+        practice.timezone,
+        slot.duration_minutes,
+        state,
+        treatment=_treatment_name(db, slot),
+        address=practice.address,
+        phone=practice.phone,
+    )
 
 
-def _answer(state: str, slot: Slot, practice: Practice) -> ClaimResult:
+def _answer(db: Session, state: str, slot: Slot, practice: Practice) -> ClaimResult:
     return ClaimResult(
-        "claimed" if state == "claimed_by_you" else state, _card(state, slot, practice)
+        "claimed" if state == "claimed_by_you" else state, _card(db, state, slot, practice)
     )
 
 
@@ -204,7 +240,7 @@ def _claim(
         return None
     offer, slot, practice = found
     if not billing.takes_claims(db, practice.id, now):
-        return _answer(_claim_state(db, offer, slot, practice, now), slot, practice)
+        return _answer(db, _claim_state(db, offer, slot, practice, now), slot, practice)
     offer_open = (
         select(Offer.id)
         .where(
@@ -237,7 +273,7 @@ def _claim(
         if state == "taken" and offer.status in CLAIMABLE:
             offer.status = OfferStatus.LOST
             db.add(offer)
-        return _answer(state, slot, practice)
+        return _answer(db, state, slot, practice)
 
     offer.status, offer.claimed_at = OfferStatus.CLAIMED, now
     db.add(offer)
@@ -263,7 +299,7 @@ def _claim(
         detail=channel,
         now=now,
     )
-    won_view = _card("claimed_by_you", slot, practice)
+    won_view = _card(db, "claimed_by_you", slot, practice)
     winner = db.get(Patient, offer.patient_id)
     local = won_view.starts_local
     message = (
@@ -277,7 +313,7 @@ def _claim(
         offer_id=offer.id,
         settled=Settled(
             tuple(token for _, token in lost),
-            _card("taken", slot, practice),
+            replace(won_view, state="taken"),
             phones=lost_phones,
             practice_id=slot.practice_id,
         ),
@@ -313,31 +349,63 @@ def _only_lost(db: Session, offer_ids: list[int]) -> tuple[str, ...]:
     )
 
 
+def ics_text(value: str) -> str:
+    """A TEXT value per RFC 5545 3.3.11: backslash, `;` and `,` escaped, line breaks as `\\n`."""
+    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
+
+
+def ics_fold(line: str) -> str:
+    """Content lines longer than 75 octets folded (RFC 5545 3.1): CRLF and a space, never inside
+    a UTF-8 character (an address may hold "ë")."""
+    parts: list[str] = []
+    current, size, limit = "", 0, 75
+    for ch in line:
+        octets = len(ch.encode("utf-8"))
+        if size + octets > limit:
+            parts.append(current)
+            current, size, limit = "", 0, 74  # continuation lines start with the space
+        current += ch
+        size += octets
+    parts.append(current)
+    return "\r\n ".join(parts)
+
+
 def ics(view: ClaimView, uid: str, now: datetime) -> str:
-    """A calendar entry for the winner: the practice's name and the time, nothing else."""
+    """A calendar entry for the winner: the treatment (when the slot names one) at the practice,
+    the time, the address as LOCATION and the practice's number to call when plans change."""
 
     def stamp(moment: datetime) -> str:
         return moment.strftime("%Y%m%dT%H%M%SZ")
 
     end = view.starts_at + timedelta(minutes=view.duration_minutes)
-    summary = f"Afspraak {view.practice_name}".replace(",", "\\,").replace(";", "\\;")
-    return "\r\n".join(
-        [
-            "BEGIN:VCALENDAR",
-            "VERSION:2.0",
-            "PRODID:-//PakJePlekje//NL",
-            "CALSCALE:GREGORIAN",
-            "BEGIN:VEVENT",
-            f"UID:{uid}@pakjeplekje",
-            f"DTSTAMP:{stamp(now)}",
-            f"DTSTART:{stamp(view.starts_at)}",
-            f"DTEND:{stamp(end)}",
-            f"SUMMARY:{summary}",
-            "END:VEVENT",
-            "END:VCALENDAR",
-            "",
-        ]
-    )
+    what = view.treatment.capitalize() if view.treatment else "Afspraak"
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//PakJePlekje//NL",
+        "CALSCALE:GREGORIAN",
+        "BEGIN:VEVENT",
+        f"UID:{uid}@pakjeplekje",
+        f"DTSTAMP:{stamp(now)}",
+        f"DTSTART:{stamp(view.starts_at)}",
+        f"DTEND:{stamp(end)}",
+        f"SUMMARY:{ics_text(f'{what} bij {view.practice_name}')}",
+    ]
+    if view.address:
+        lines.append(f"LOCATION:{ics_text(view.address)}")
+    if view.phone:
+        lines.append(f"DESCRIPTION:{ics_text(f'Verhinderd? Bel de praktijk: {view.shown_phone}')}")
+    lines += ["END:VEVENT", "END:VCALENDAR", ""]
+    return "\r\n".join(ics_fold(line) for line in lines)
+
+
+def opt_out_practice(db: Session, raw: str) -> str | None:
+    """The practice a link would opt out of, read only: the question "Weet u het zeker?" comes
+    before anything changes. None for an unknown token."""
+    which = _by_token(raw)
+    found = None if which is None else _find(db, which)
+    return None if found is None else found[2].name
 
 
 def opt_out(db: Session, raw: str, now: datetime) -> str | None:

@@ -139,7 +139,12 @@ def confirmation_for(
         return None  # the claim stands (page, .ics); only the text stays home
     if _abroad_on_trial(db, context[1], countries):
         return None  # likewise
-    return _outgoing(offer_id, *context, write=confirmation_text)
+    phone = phones.display(context[2].phone) if context[2].phone else ""
+    return _outgoing(
+        offer_id,
+        *context,
+        write=lambda name, when, minutes: confirmation_text(name, when, minutes, phone),
+    )
 
 
 def record_message(

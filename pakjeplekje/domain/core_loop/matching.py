@@ -5,7 +5,9 @@ after error 21211/21614), consent recorded, needs no more time than the
 slot has, wants the slot's treatment (or `overig`), is available on that weekday and part of
 day, has no conflicting practitioner preference, was not offered this slot before, and got
 fewer than the practice's `max_offers_per_week` offers in the last 7 days.
-Ranked: urgency `hoog` first, then the longest waiting, then the fewest recent offers.
+Ranked: urgency `hoog` first, then the longest waiting, then the fewest recent offers. With
+`rotate` (adaptive waves): urgency first, then the fewest recent offers, then the longest
+waiting, so equals take turns instead of the longest-waiting few getting every text.
 """
 
 from __future__ import annotations
@@ -110,16 +112,13 @@ def _eligible(
     return stmt, recent
 
 
-def ranked(db: Session, shape: SlotShape, now: datetime, limit: int) -> list[Match]:
+def ranked(
+    db: Session, shape: SlotShape, now: datetime, limit: int, *, rotate: bool = False
+) -> list[Match]:
     stmt, recent = _eligible(db, shape, now)
-    rows = db.exec(
-        stmt.order_by(
-            case((col(Patient.urgency) == "hoog", 0), else_=1),
-            col(Patient.added_at),
-            recent,
-            col(Patient.id),
-        ).limit(limit)
-    ).all()
+    urgent_first = case((col(Patient.urgency) == "hoog", 0), else_=1)
+    order = (recent, col(Patient.added_at)) if rotate else (col(Patient.added_at), recent)
+    rows = db.exec(stmt.order_by(urgent_first, *order, col(Patient.id)).limit(limit)).all()
     return [Match(p.id, p.name, p.urgency, p.added_at, n) for p, n in rows]
 
 

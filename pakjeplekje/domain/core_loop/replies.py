@@ -1,4 +1,5 @@
-"""SMS replies from patients: `JA` claims, `STOP` opts out, `START` opts back in.
+"""SMS replies from patients: `JA` claims, `NEE` declines (the next patient gets the slot),
+`STOP` opts out, `START` opts back in.
 
 A reply belongs to the practice of the newest offer texted to that number: one shared
 sending number serves every practice, and the newest offer is what the patient answers.
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select, update
 
-from pakjeplekje.domain.core_loop import claims, dispatch
+from pakjeplekje.domain.core_loop import claims, declines, dispatch
 from pakjeplekje.domain.core_loop.sms_texts import (
     confirmation_text,
     help_text,
@@ -26,10 +27,15 @@ from pakjeplekje.models import Message, Offer, Patient, Practice, Slot
 STOP_WORDS = {"STOP", "STOPPEN", "AFMELDEN", "STOPALL", "UNSUBSCRIBE"}
 START_WORDS = {"START"}
 CLAIM_WORDS = {"JA"}
+DECLINE_WORDS = {"NEE", "NEEDANKU", "NEEBEDANKT", "NEEDANKJEWEL"}
 HELP_EVERY = timedelta(hours=24)
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 TAKEN = "Helaas, deze plek is al vergeven. U blijft op de wachtlijst staan."
 UNAVAILABLE = "Deze plek is niet meer beschikbaar. U blijft op de wachtlijst staan."
+DECLINED = (
+    "Dank u voor uw antwoord. De plek gaat naar de volgende op de wachtlijst; u blijft erop staan."
+)
+NOTHING_OPEN = "Er staat op dit moment geen vrije plek voor u open."
 STATUS_ORDER = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 4, "failed": 4}
 
 
@@ -39,6 +45,7 @@ class Reply:
     practice_id: int | None = None  # set when a claim was won: whose staff to tell
     filled_message: str = ""
     settled: claims.Settled | None = None  # set when a claim was won: the links that lost
+    declined: declines.Declined | None = None  # set after a `NEE`: the slot's next patient
 
 
 def keyword(body: str) -> str:
@@ -143,7 +150,8 @@ def handle_reply(db: Session, phone: str, body: str, now: datetime) -> Reply:
     if not E164.match(phone or ""):
         return Reply()
     word = keyword(body)
-    target = _newest_open_offer(db, phone, now) if word in CLAIM_WORDS else None
+    answers_offer = word in CLAIM_WORDS or word in DECLINE_WORDS
+    target = _newest_open_offer(db, phone, now) if answers_offer else None
     target = target or _newest_offer(db, phone)
     if target is None:  # not a number any practice texted: nothing to store or say
         if word in STOP_WORDS:
@@ -155,6 +163,9 @@ def handle_reply(db: Session, phone: str, body: str, now: datetime) -> Reply:
     reply = Reply()
     if word in CLAIM_WORDS:
         reply = _claim(db, offer, practice, now)
+    elif word in DECLINE_WORDS:
+        declined = declines.decline_offer(db, offer.id, now)
+        reply = Reply(DECLINED if declined else NOTHING_OPEN, declined=declined)
     elif word in STOP_WORDS:
         _set_opt_out(db, phone, practice.id, now)
         reply = Reply(opted_out_text(practice.name))
@@ -219,7 +230,7 @@ def _answered(practice_id: int, phone: str, body: str, reply: Reply, now: dateti
 def _not_claimable(offer: Offer) -> Reply:
     if offer.status == OfferStatus.LOST:
         return Reply(TAKEN)
-    return Reply("Er staat op dit moment geen vrije plek voor u open.")
+    return Reply(NOTHING_OPEN)
 
 
 def _claim(db: Session, offer: Offer, practice: Practice, now: datetime) -> Reply:
@@ -231,7 +242,10 @@ def _claim(db: Session, offer: Offer, practice: Practice, now: datetime) -> Repl
     if result.result == "claimed" and result.view is not None:
         return Reply(
             confirmation_text(
-                practice.name, result.view.starts_local, result.view.duration_minutes
+                practice.name,
+                result.view.starts_local,
+                result.view.duration_minutes,
+                result.view.shown_phone,
             ),
             practice_id=result.practice_id,
             filled_message=result.filled_message,

@@ -12,8 +12,9 @@ from sqlmodel import Session, col, select, update
 from pakjeplekje import texts
 from pakjeplekje.domain import audit, billing, labels, phones
 from pakjeplekje.domain.actor import Actor
-from pakjeplekje.domain.core_loop import dispatch, matching
+from pakjeplekje.domain.core_loop import dispatch, matching, outreach
 from pakjeplekje.domain.core_loop.quiet_hours import first_wave_held_until
+from pakjeplekje.domain.core_loop.wave_strategies import Strategy
 from pakjeplekje.domain.errors import DomainError, NotFound
 from pakjeplekje.domain.offers import CLAIMABLE, OfferStatus, SlotStatus, add_offers
 from pakjeplekje.models import Offer, Patient, Practice, Practitioner, Slot, Treatment
@@ -117,10 +118,18 @@ def preview(db: Session, actor: Actor, form: SlotForm, now: datetime, shown: int
     practice = _practice(db, actor)
     held = first_wave_held_until(practice, shape.starts_at, now)
     first = "nu" if held is None else f"om {_hhmm(practice, held)} (na de stille uren)"
-    plan = (
-        f"{practice.wave_size} {first}, daarna elke {practice.wave_interval_minutes} minuten "
-        f"{practice.wave_size} meer"
-    )
+    if practice.wave_mode == "vast":
+        plan = (
+            f"{practice.wave_size} {first}, daarna elke {practice.wave_interval_minutes} "
+            f"minuten {practice.wave_size} meer"
+        )
+    else:
+        opening = outreach.opening_plan(db, practice, shape, held or now, now)
+        plan = (
+            f"adaptief: {opening.size} {first}, daarna wacht PakJePlekje op hun antwoord "
+            f"(ongeveer {texts.count(opening.gap, 'minuut')}) en stuurt meer als de tijd "
+            "dringt; een nee geeft de plek meteen aan de volgende"
+        )
     return Preview(
         shape, matching.ranked(db, shape, now, shown), matching.count(db, shape, now), plan
     )
@@ -131,9 +140,15 @@ def _hhmm(practice: Practice, moment: datetime) -> str:
 
 
 def add_wave(
-    db: Session, slot: Slot, wave: int, now: datetime, countries: frozenset[str] | None = None
+    db: Session,
+    slot: Slot,
+    wave: int,
+    now: datetime,
+    countries: frozenset[str] | None = None,
+    strategy: Strategy | None = None,
 ) -> list[int]:
-    """Queue the next best-matching patients; tokens are issued when each SMS goes out.
+    """Queue the patients the strategy (default: the practice's) picks for this wave; tokens
+    are issued when each SMS goes out.
 
     Returns the ids to text. In the free trial a number outside `countries`
     (SMS_ALLOWED_COUNTRIES, passed in by the caller; None: no such rule) gets its offer all
@@ -143,17 +158,12 @@ def add_wave(
     assert practice is not None and slot.id is not None
     if not billing.can_send_sms(db, slot.practice_id, now):  # no wave without a subscription
         return []
-    shape = matching.SlotShape(
-        slot.practice_id,
-        slot.starts_at,
-        slot.duration_minutes,
-        slot.treatment_id,
-        slot.practitioner_id,
-        slot.id,
-    )
-    chosen = [m.patient_id for m in matching.ranked(db, shape, now, practice.wave_size)]
+    strategy = strategy or outreach.strategy_for(practice)
+    picks = outreach.pick(db, strategy, outreach.outreach(db, strategy, practice, slot, now))
+    chosen = [p.patient_id for p in picks]
     abroad = _outside(db, chosen, slot.practice_id, countries)
-    offers = add_offers(db, slot, chosen, wave=wave, now=now, skipped=abroad)
+    reasons = {p.patient_id: p.reason for p in picks}
+    offers = add_offers(db, slot, chosen, wave=wave, now=now, skipped=abroad, reasons=reasons)
     return [o.id for o, _ in offers if o.status == OfferStatus.QUEUED]
 
 
@@ -250,6 +260,7 @@ class OfferRow:
     name: str
     status: str
     wave: int
+    reason: str = ""  # why the wave chose this patient
 
 
 @dataclass(frozen=True)
@@ -289,7 +300,7 @@ def list_recent(
     for offer, name in offers:
         unsure = dispatch.outcome_unknown(offer.status, offer.created_at, now)
         status = labels.UNSURE_SMS if unsure else offer.status
-        by_slot[offer.slot_id].append(OfferRow(name, status, offer.wave))
+        by_slot[offer.slot_id].append(OfferRow(name, status, offer.wave, offer.reason))
         if offer.status == OfferStatus.CLAIMED:
             winners[offer.slot_id] = name
     treatments = dict(

@@ -3,10 +3,15 @@
 Why this matters: one character outside the GSM 03.38 alphabet ("patiënt") switches the whole
 message to UCS-2, which cuts a segment from 160 to 70 characters and so multiplies the cost.
 Every template here is therefore GSM-7 only and at most two segments, also with the longest
-practice name allowed (100 characters, shown truncated) and a 60-character claim link.
+practice name allowed (100 characters, shown truncated). The offer, the text sent most, is one
+segment: its practice name is cut to 30 characters, which leaves room for the longest moment
+("wo 10 dec 10:30"), the longest slot (240 min) and a 72-character claim link
+(`https://app.pakjeplekje.nl` + `/c/` + a 43-character token).
 
 Data minimisation (AVG): no text mentions a treatment, a practitioner or anything else about
-someone's health; the practice name, the moment and the link are all a patient needs.
+someone's health (a text passes through the provider and shows on a lock screen); the practice
+name, the moment and the link are all a patient needs. The claim page and the calendar file
+name the treatment, behind the link.
 Pure functions: no I/O, no database, no reflex.
 """
 
@@ -31,6 +36,7 @@ UCS2_SINGLE, UCS2_PART = 70, 67  # UTF-16 code units, likewise
 
 MAX_SEGMENTS = 2
 NAME_IN_TEXT = 40  # a 100-character practice name is cut to this inside a text
+NAME_IN_OFFER = 30  # ...and to this in the offer, which must stay one segment
 
 
 def is_gsm7(text: str) -> bool:
@@ -82,37 +88,41 @@ def gsm7_name(name: str, limit: int = NAME_IN_TEXT) -> str:
     return cleaned.rstrip() or "Uw praktijk"
 
 
-def offer_text(
-    practice_name: str,
-    start_local: datetime,
-    duration_minutes: int,
-    link: str,
-    *,
-    reply_ja: bool = False,
-) -> str:
-    """The offer of a freed slot. `reply_ja` only when the sender number can receive replies
-    (an alphanumeric sender cannot, so the link must always work on its own)."""
-    how = f"Klik {link} of antwoord JA." if reply_ja else f"Klik {link}"
+def offer_text(practice_name: str, start_local: datetime, duration_minutes: int, link: str) -> str:
+    """The offer of a freed slot, one segment. The link works on its own; `JA` takes the slot
+    by reply, `NEE` gives it to the next patient at once. The link is followed by a space, never
+    by punctuation a phone could take as part of it."""
     return (
-        f"{gsm7_name(practice_name)}: er is een plek vrij op {short_moment(start_local)} "
-        f"({duration_minutes} min). Wilt u deze? {how} "
-        "Wie het eerst reageert, krijgt de plek. STOP = afmelden"
+        f"{gsm7_name(practice_name, NAME_IN_OFFER)}: plek vrij {short_moment(start_local)}, "
+        f"{duration_minutes} min. {link} Antwoord JA of NEE."
     )
 
 
-def confirmation_text(practice_name: str, start_local: datetime, duration_minutes: int) -> str:
-    """Sent to the one winner of a slot."""
+def gsm7_phone(phone: str) -> str:
+    """A phone number as shown (`020 123 4567`, `06-12345678`) reduced to what a text may
+    carry: digits, spaces, `+` and `-`."""
+    kept = (" " if ch.isspace() else ch for ch in phone)
+    return " ".join("".join(ch for ch in kept if ch in "0123456789+- ").split())
+
+
+def confirmation_text(
+    practice_name: str, start_local: datetime, duration_minutes: int, phone: str = ""
+) -> str:
+    """Sent to the one winner of a slot; with the practice's number when it has one, so
+    cancelling is one tap."""
+    number = gsm7_phone(phone)
+    call = f"Bel {number}." if number else "Bel de praktijk."
     return (
         f"{gsm7_name(practice_name)}: uw plek op {short_moment(start_local)} "
-        f"({duration_minutes} min) is bevestigd. Tot dan! Verhinderd? Bel de praktijk."
+        f"({duration_minutes} min) is bevestigd. Tot dan! Verhinderd? {call}"
     )
 
 
 def help_text(practice_name: str) -> str:
     """The single reply to an inbound text we do not understand."""
     return (
-        f"{gsm7_name(practice_name)}: antwoord JA op een aanbod om de plek te nemen. "
-        "STOP = afmelden, START = weer aanmelden"
+        f"{gsm7_name(practice_name)}: antwoord JA op een aanbod om de plek te nemen, NEE "
+        "om hem aan een ander te geven. STOP = afmelden, START = weer aanmelden"
     )
 
 
@@ -144,10 +154,12 @@ def fits(text: str) -> bool:
 
 __all__ = [
     "MAX_SEGMENTS",
+    "NAME_IN_OFFER",
     "NAME_IN_TEXT",
     "confirmation_text",
     "fits",
     "gsm7_name",
+    "gsm7_phone",
     "help_text",
     "is_gsm7",
     "offer_text",

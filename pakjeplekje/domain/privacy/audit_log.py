@@ -80,6 +80,7 @@ ACTIONS = {
     "settings.practitioner_added": "Behandelaar toegevoegd",
     "settings.practitioner_changed": "Behandelaar gewijzigd",
     "settings.outreach_changed": "SMS-regels gewijzigd",
+    "settings.details_changed": "Praktijkgegevens gewijzigd",
     "settings.minute_value_changed": "Waarde per behandelminuut gewijzigd",
     "slot.opened": "Plek vrijgegeven",
     "slot.claimed": "Plek geclaimd",

@@ -44,7 +44,13 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 _CLAIM_LINK = re.compile(r"(?:https?://[^\s/]+)?/c/([A-Za-z0-9_-]{8,})(?:/[^\s]*)?")
-_FINAL = (OfferStatus.CLAIMED, OfferStatus.LOST, OfferStatus.EXPIRED, OfferStatus.FAILED)
+_FINAL = (
+    OfferStatus.CLAIMED,
+    OfferStatus.LOST,
+    OfferStatus.EXPIRED,
+    OfferStatus.FAILED,
+    OfferStatus.DECLINED,
+)
 
 
 def hide_claim_links(text: str, expired: bool) -> str:

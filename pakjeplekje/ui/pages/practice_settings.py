@@ -1,11 +1,12 @@
-"""Instellingen: account, team link, treatments, practitioners and SMS rules."""
+"""Instellingen: account, team link, practice details, treatments, practitioners and SMS rules."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from pakjeplekje import routes
-from pakjeplekje.ui.components.forms import error_callout, field, form_row, submit_button
+from pakjeplekje.domain.accounts.practice_settings import WAVE_MODES
+from pakjeplekje.ui.components.forms import error_callout, field, form_row, labelled, submit_button
 from pakjeplekje.ui.components.layout import staff_page
 from pakjeplekje.ui.state.practice_settings import (
     AccountState,
@@ -152,6 +153,28 @@ def _outreach_field(label: str, name: str, hint: str = "", **props) -> rx.Compon
     )
 
 
+def _wave_mode() -> rx.Component:
+    """Adaptive or fixed waves; the two wave fields below only count for fixed waves."""
+    select = rx.el.select(
+        *[rx.el.option(label, value=key) for key, label in WAVE_MODES.items()],
+        id="sms-wave_mode",
+        name="wave_mode",
+        default_value=PracticeSettingsState.outreach.wave_mode,
+        disabled=~SessionState.is_owner,
+        class_name="pjp-native-select",
+    )
+    return rx.vstack(
+        labelled("Golven", select, "sms-wave_mode"),
+        rx.text(
+            "Adaptief: eerst weinig patiënten, de volgende zodra iemand nee zegt of de tijd "
+            "dringt. Vast: elke keer hetzelfde aantal (hieronder).",
+            size="1",
+            color_scheme="gray",
+        ),
+        spacing="1",
+    )
+
+
 def outreach_card() -> rx.Component:
     return rx.card(
         rx.form(
@@ -165,6 +188,7 @@ def outreach_card() -> rx.Component:
                         color_scheme="gray",
                     ),
                 ),
+                _wave_mode(),
                 form_row(
                     _outreach_field("Patiënten per golf", "wave_size", type_="number"),
                     _outreach_field("Minuten tussen golven", "wave_interval", type_="number"),
@@ -190,6 +214,63 @@ def outreach_card() -> rx.Component:
             ),
             on_submit=PracticeSettingsState.save_outreach,
             key=PracticeSettingsState.outreach.sender,
+        ),
+        width="100%",
+    )
+
+
+def details_card() -> rx.Component:
+    """Address and phone: patients read them on the claim page, in the calendar file and (the
+    phone) in the confirmation text. Owner only, like the SMS rules."""
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading("Praktijkgegevens", size="4", as_="h2"),
+                rx.text(
+                    "Patiënten zien het adres en telefoonnummer bij een vrije plek en in hun "
+                    "agenda; het nummer staat ook in de bevestiging per SMS.",
+                    size="2",
+                    color_scheme="gray",
+                ),
+                rx.cond(
+                    ~SessionState.is_owner,
+                    rx.text(
+                        "Alleen de eigenaar kan deze gegevens wijzigen.",
+                        size="2",
+                        color_scheme="gray",
+                    ),
+                ),
+                form_row(
+                    field(
+                        "Adres",
+                        "address",
+                        id="praktijk-adres",
+                        default_value=PracticeSettingsState.details.address,
+                        hint="Bijvoorbeeld Molenstraat 1, 1234 AB Molendam",
+                        max_length=200,
+                        disabled=~SessionState.is_owner,
+                    ),
+                    field(
+                        "Telefoonnummer",
+                        "phone",
+                        id="praktijk-telefoon",
+                        type_="tel",
+                        default_value=PracticeSettingsState.details.phone,
+                        hint="Bijvoorbeeld 020-1234567",
+                        max_length=30,
+                        disabled=~SessionState.is_owner,
+                    ),
+                    columns=2,
+                ),
+                error_callout(PracticeSettingsState.details_error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
+                rx.cond(
+                    SessionState.is_owner,
+                    submit_button("Praktijkgegevens opslaan", size="2", width="auto"),
+                ),
+                spacing="3",
+            ),
+            on_submit=PracticeSettingsState.save_details,
+            key=PracticeSettingsState.details.address + "|" + PracticeSettingsState.details.phone,
         ),
         width="100%",
     )
@@ -302,6 +383,7 @@ def settings() -> rx.Component:
     return rx.vstack(
         team_card(),
         error_callout(PracticeSettingsState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
+        details_card(),
         treatments_card(),
         practitioners_card(),
         outreach_card(),

@@ -1,4 +1,5 @@
-"""Instellingen: the practice's treatments, practitioners and SMS rules; one's own password."""
+"""Instellingen: the practice's treatments, practitioners, SMS rules, address and phone; one's
+own password."""
 
 from __future__ import annotations
 
@@ -44,14 +45,25 @@ class OutreachForm:
     min_notice: str = ""
     max_offers: str = ""
     sender: str = ""
+    wave_mode: str = "adaptief"
+
+
+@dataclass(frozen=True)
+class DetailsForm:
+    """The practice's address and phone as the form's fields show them."""
+
+    address: str = ""
+    phone: str = ""
 
 
 class PracticeSettingsState(rx.State):
     treatments: list[TreatmentSetting] = []
     practitioners: list[PractitionerSetting] = []
     outreach: OutreachForm = OutreachForm()
+    details: DetailsForm = DetailsForm()
     error: str = ""
     outreach_error: str = ""
+    details_error: str = ""
 
     async def _run(
         self,
@@ -67,7 +79,7 @@ class PracticeSettingsState(rx.State):
             return rules.view(db, actor)
 
         settings = await in_transaction(work)  # refused: the guard shows the message
-        self.error = self.outreach_error = ""
+        self.error = self.outreach_error = self.details_error = ""
         self.treatments = [
             TreatmentSetting(
                 id=str(t.id),
@@ -90,7 +102,9 @@ class PracticeSettingsState(rx.State):
             min_notice=str(o.min_notice_minutes),
             max_offers=str(o.max_offers_per_week),
             sender=o.sms_sender_name,
+            wave_mode=o.wave_mode,
         )
+        self.details = DetailsForm(address=settings.details.address, phone=settings.details.phone)
         return rx.toast.success(saved) if saved else None
 
     @staff_event(error="error")
@@ -165,6 +179,7 @@ class PracticeSettingsState(rx.State):
                 "min_notice",
                 "max_offers",
                 "sender",
+                "wave_mode",
             )
         }
         return await self._run(
@@ -180,8 +195,20 @@ class PracticeSettingsState(rx.State):
                 max_offers=values["max_offers"],
                 sender_name=values["sender"],
                 now=clock.now(),
+                wave_mode=values["wave_mode"],
             ),
             saved="SMS-regels opgeslagen.",
+        )
+
+    @staff_event(error="details_error")
+    async def save_details(self, actor: Actor, form: dict) -> rx.event.EventSpec | None:
+        address, phone = str(form.get("address", "")), str(form.get("phone", ""))
+        return await self._run(
+            actor,
+            lambda db, actor: rules.update_details(
+                db, actor, address=address, phone=phone, now=clock.now()
+            ),
+            saved="Praktijkgegevens opgeslagen.",
         )
 
 
