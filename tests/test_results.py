@@ -4,8 +4,8 @@ disappointed clickers, "Nee" and € recovered — of one practice only.
 
 Slots, offers, texts, clicks and claims are made through the real domain functions
 (`add_offers`, `dispatch.record_sent`/`record_failed`, `claims.view`, `claims.claim`,
-`claims.claim_offer`) at fixed instants passed as `now`: the figures never depend on the day
-the suite runs.
+`claims.claim_offer`, `declines.decline_link`) at fixed instants passed as `now`: the figures
+never depend on the day the suite runs.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from pakjeplekje import texts
 from pakjeplekje.domain import results
-from pakjeplekje.domain.core_loop import claims, dispatch
+from pakjeplekje.domain.core_loop import claims, declines, dispatch
 from pakjeplekje.domain.offers import add_offers
 from pakjeplekje.models import Offer, Patient, Slot
 from tests import timeplan
@@ -101,9 +101,8 @@ def test_one_week_counted_by_the_definitions(db: Session, factory: Factory, clin
     second = release(clinic, ams(MONDAY + timedelta(days=2), 9), 3, minutes=60, first=3)
     for i in range(3):
         second.text(i, ams(MONDAY + timedelta(days=2), 9))
-    nee = second.offers[2][0]
-    nee.declined_at = ams(MONDAY + timedelta(days=2), 9, 10)
-    db.add(nee)
+    nee = declines.decline_link(db, second.offers[2][1], ams(MONDAY + timedelta(days=2), 9, 10))
+    assert nee is not None  # "Nee, dank u" on the claim page
     second.claim(0, ams(MONDAY + timedelta(days=2), 9, 40), channel="sms")
     # Friday: texted to one, never filled; and a slot staff filled themselves (closed)
     third = release(clinic, ams(MONDAY + timedelta(days=4), 11), 1, first=6)
