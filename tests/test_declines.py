@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 from pakjeplekje import clock
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain.core_loop.quiet_hours import quiet_period_end
+from pakjeplekje.domain.privacy import fulfilment
 from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.models import Message, Offer, Patient, Practice, Slot
 from pakjeplekje.services.demo import OfferedSlot, waiting_patient
@@ -99,6 +100,14 @@ def test_nee_on_the_page_declines_and_texts_the_next_patient_at_once(
         phone = db.get(Patient, next_patient).phone  # type: ignore[union-attr]
         texts = db.exec(select(Message.body).where(Message.phone == phone)).all()
     assert len(texts) == 1 and "JA of NEE" in texts[0]
+    # the patient's inzage shows the no, and why the next one was chosen (AVG art. 15)
+    with session_scope() as db:
+        phone_of_first = db.get(Patient, first.patient_id).phone  # type: ignore[union-attr]
+        phone_of_next = db.get(Patient, next_patient).phone  # type: ignore[union-attr]
+        [mine] = fulfilment.patient_data(db, phone_of_first, clock.now())["praktijken"]
+        [theirs] = fulfilment.patient_data(db, phone_of_next, clock.now())["praktijken"]
+    assert mine["aanbiedingen"][0]["afgeslagen_op"] is not None
+    assert theirs["aanbiedingen"][0]["waarom_gekozen"] == second.reason
     # the link stays declined: no claim through it, the API calls it expired
     again = client.post(f"/api/claim/{setup.tokens[0]}")
     assert (again.status_code, again.json()) == (410, {"result": "expired"})
