@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from pakjeplekje import clock
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain.core_loop import adaptive, matching, outreach, waves
+from pakjeplekje.domain.core_loop import adaptive, claims, matching, outreach, waves
 from pakjeplekje.domain.core_loop.quiet_hours import awake_minutes
 from pakjeplekje.domain.core_loop.wave_strategies import History
 from pakjeplekje.domain.offers import add_offers
@@ -186,3 +186,33 @@ def test_the_plan_counts_only_minutes_outside_quiet_hours() -> None:
     dst = timeplan.at_local(date(2026, 10, 24), 12, 0)
     assert awake_minutes(practice, dst, dst + timedelta(days=1, hours=1)) == 13 * 60
     assert awake_minutes(practice, monday, monday) == 0
+
+
+def test_a_yes_that_came_too_late_still_counts_as_interest(
+    app_env: AppEnv, factory: Factory, weekday_morning: datetime
+) -> None:
+    """The patient opened the link after another won: the offer stays lost, the click is
+    kept, and their history shows interest (not silence)."""
+    setup = make_slot(factory, "TeLaat", 2)
+    now = weekday_morning
+    with session_scope() as db:
+        db.exec(Offer.__table__.update().values(sent_at=now))  # type: ignore[attr-defined]
+    with session_scope() as db:
+        assert (
+            claims.claim(
+                db, setup.tokens[0], channel="page", client="c", secret="s", now=now
+            ).result
+            == "claimed"
+        )
+    later = now + timedelta(minutes=7)
+    with session_scope() as db:
+        seen = claims.view(db, setup.tokens[1], later)
+        assert seen is not None and seen.state == "taken"
+        late = db.exec(select(Offer).where(Offer.patient_id == setup.patient_ids[1])).one()
+        assert (late.status, late.clicked_at) == ("lost", later)
+        practice_id = late.practice_id
+        claims.view(db, setup.tokens[1], later + timedelta(minutes=5))  # the first click stays
+        db.refresh(late)
+        assert late.clicked_at == later
+        known = outreach.histories(db, practice_id, [setup.patient_ids[1]], later)
+    assert known[setup.patient_ids[1]] == History(1, 1, 0, (7.0,))

@@ -99,6 +99,8 @@ def view(db: Session, raw: str, now: datetime) -> ClaimView | None:
         return None
     offer, slot, practice = found
     first_view = offer.status in NOT_VIEWED and _mark_viewed(db, offer, now)
+    if offer.status == OfferStatus.LOST and offer.clicked_at is None:
+        _mark_late_click(db, offer, now)
     return ClaimView(
         practice.name,
         slot.starts_at,
@@ -135,6 +137,23 @@ def _mark_viewed(db: Session, offer: Offer, now: datetime) -> bool:
     ).rowcount
     db.refresh(offer)
     return marked == 1
+
+
+def _mark_late_click(db: Session, offer: Offer, now: datetime) -> None:
+    """Opened after the slot was gone: the offer stays `lost`, but the click is kept. It is
+    the patient's interest all the same (adaptive waves read it: a fast "ja" that came too
+    late must not count as no answer) and a disappointed clicker on /resultaten. Links
+    answered from `settled_claims` (the first 15 minutes after a win) are not recorded."""
+    db.exec(
+        update(Offer)
+        .where(
+            col(Offer.id) == offer.id,
+            col(Offer.status) == OfferStatus.LOST,
+            col(Offer.clicked_at).is_(None),
+        )
+        .values(clicked_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 @dataclass(frozen=True)
