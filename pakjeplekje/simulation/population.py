@@ -164,7 +164,7 @@ def _slot(rng: random.Random, practice: int, number: int, day: date) -> SlotSpec
 
 def generate(seed: int, days: int, practices: int) -> Population:
     """Everything the run will meet, drawn from `seed` alone."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 -- a simulation: the same world on every run
     start = _local(START, 0)
     patients: list[PatientSpec] = []
     slots: list[SlotSpec] = []
@@ -203,7 +203,7 @@ def answer(seed: int, patient: PatientSpec, slot_key: str, sent_at: datetime) ->
     """Patient `patient`'s answer to a text about slot `slot_key`, from a generator keyed by
     (seed, patient, slot) alone: the same answer whichever strategy texts them; it comes the
     patient's delay after the text, or the next morning when that falls in the night."""
-    rng = random.Random(f"{seed}/{patient.key}/{slot_key}")
+    rng = random.Random(f"{seed}/{patient.key}/{slot_key}")  # noqa: S311 -- simulation
     wants = rng.random() < patient.habits.accept
     says_no = rng.random() < DECLINE_SHARE
     minutes = math.exp(math.log(patient.habits.median_delay) + rng.gauss(0, DELAY_SIGMA))

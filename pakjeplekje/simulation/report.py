@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import fields
 from pathlib import Path
 
@@ -79,22 +79,23 @@ def write_csv(rows: Sequence[Row], path: Path) -> None:
 def write_chart(rows: Sequence[Row], path: Path) -> None:
     """Four panels (fill rate, SMS per fill, disappointed per slot, median time to fill),
     bars per strategy within each lead-time bucket."""
-    import matplotlib  # noqa: PLC0415 -- only the chart needs it (a dev extra)
+    import matplotlib  # only the chart needs it (a dev extra)
 
     matplotlib.use("Agg")
-    from matplotlib import pyplot  # noqa: PLC0415
+    from matplotlib import pyplot
 
     labels = [b for b, _ in BUCKETS] + [ALL]
     names = list(dict.fromkeys(r.name for r in rows))
-    panels = (
+    panels: tuple[tuple[str, Callable[[Row], float], str], ...] = (
         ("Vulgraad", lambda r: r.fill_rate * 100, "%"),
         ("SMS per gevulde plek", lambda r: r.sms_per_fill or 0.0, "SMS"),
         ("Teleurgestelde klikkers per plek", lambda r: r.disappointed_per_slot, "per plek"),
         ("Mediaan tijd tot vullen", lambda r: (r.median_fill_min or 0.0) / 60, "uur"),
     )
-    figure, axes = pyplot.subplots(2, 2, figsize=(13, 8))
+    figure = pyplot.figure(figsize=(13, 8))
     width = 0.8 / max(1, len(names))
-    for axis, (title, value, unit) in zip(axes.flat, panels, strict=True):
+    for number, (title, value, unit) in enumerate(panels, start=1):
+        axis = figure.add_subplot(2, 2, number)
         for i, name in enumerate(names):
             mine = {r.bucket: r for r in rows if r.name == name}
             xs = [j + (i - (len(names) - 1) / 2) * width for j in range(len(labels))]
@@ -102,7 +103,8 @@ def write_chart(rows: Sequence[Row], path: Path) -> None:
         axis.set_title(title)
         axis.set_ylabel(unit)
         axis.set_xticks(range(len(labels)), labels)
-    axes.flat[0].legend(fontsize=8)
+        if number == 1:
+            axis.legend(fontsize=8)
     figure.suptitle("Uitkomstsimulator: strategieën per aanlooptijd")
     figure.tight_layout()
     figure.savefig(path, format="png", dpi=80, metadata={"Software": None})

@@ -1,13 +1,14 @@
 """One strategy's run at one practice of the synthetic world: the real core loop on a
 simulated clock.
 
-A fresh in-memory SQLite database per (strategy, seed, practice) run; every step is the app's own code,
-each in its own unit of work as in the app: a release opens the slot and texts wave 1 like
-`slots.open_slot` (held through quiet hours by `quiet_hours.first_wave_held_until`); due
-waves go out through `waves.run_due_waves`; every offer is texted through
-`dispatch.claim_for_sending` + `record_sent`; a "ja" opens the link (`claims.view`) and claims
-(`claims.claim`); a "nee" declines through the claim page (`declines.decline_link`) and asks
-`waves.release_next` for the next patient (only strategies that replace declines get one).
+A fresh in-memory SQLite database per (strategy, seed, practice) run; every step is the
+app's own code, each in its own unit of work as in the app: a release opens the slot and
+texts wave 1 like `slots.open_slot` (held through quiet hours by
+`quiet_hours.first_wave_held_until`); due waves go out through `waves.run_due_waves`; every
+offer is texted through `dispatch.claim_for_sending` + `record_sent`; a "ja" opens the link
+(`claims.view`) and claims (`claims.claim`); a "nee" declines through the claim page
+(`declines.decline_link`) and asks `waves.release_next` for the next patient (only
+strategies that replace declines get one).
 
 The clock jumps from event to event instead of ticking: releases, newcomers, answers, and
 each open slot's next wave moment, computed with the real `outreach.outreach`,
@@ -44,7 +45,7 @@ from pakjeplekje.simulation import population
 from pakjeplekje.simulation.population import PatientSpec, Population, SlotSpec
 
 LINK = "https://simulatie.invalid/c/"
-SECRET = "simulatie"  # keys the claim page's client throttle; no client guesses here
+SECRET = "simulatie"  # noqa: S105 -- keys the claim page's client throttle; no client guesses here
 RECHECK = timedelta(hours=24)  # a safety net: newcomers and the cap wake such slots
 CLOSE_ENOUGH = timedelta(minutes=5)
 TICK = timedelta(minutes=1)
@@ -123,58 +124,67 @@ class World:
                     db.add(treatment)
                     db.flush()
                     self.treatment_ids[number, name] = treatment.id
-            for spec in pop.patients:
-                if spec.practice != self.practice:
-                    continue
-                if spec.joins_at <= pop.start:
-                    self._add_patient(db, spec)
-                else:
+            mine = [spec for spec in pop.patients if spec.practice == self.practice]
+            self._add_patients(db, [spec for spec in mine if spec.joins_at <= pop.start])
+            for spec in mine:
+                if spec.joins_at > pop.start:
                     self._push(spec.joins_at, "join", spec)
             db.commit()
         for slot in pop.slots:
             if slot.practice == self.practice:
                 self._push(slot.released_at, "release", slot)
 
-    def _add_patient(self, db: Session, spec: PatientSpec) -> None:
-        patient = Patient(
-            practice_id=self.practice_ids[spec.practice],
-            name=f"Patiënt {spec.key}",
-            phone=f"+316{len(self.patients) + 10_000_000:08d}",
-            duration_minutes=spec.duration,
-            availability=spec.availability,
-            urgency="hoog" if spec.urgent else "normaal",
-            consent_method="schriftelijk",
-            consent_at=spec.added_at,
-            added_at=spec.added_at,
-            updated_at=spec.added_at,
-        )
-        db.add(patient)
+    def _add_patients(self, db: Session, specs: list[PatientSpec]) -> None:
+        rows = [
+            Patient(
+                practice_id=self.practice_ids[spec.practice],
+                name=f"Patiënt {spec.key}",
+                phone=f"+316{len(self.patients) + i + 10_000_000:08d}",
+                duration_minutes=spec.duration,
+                availability=spec.availability,
+                urgency="hoog" if spec.urgent else "normaal",
+                consent_method="schriftelijk",
+                consent_at=spec.added_at,
+                added_at=spec.added_at,
+                updated_at=spec.added_at,
+            )
+            for i, spec in enumerate(specs)
+        ]
+        db.add_all(rows)
         db.flush()
-        self.patients[patient.id] = spec
-        for name in spec.treatments:
-            db.add(
+        for patient, spec in zip(rows, specs, strict=True):
+            self.patients[patient.id] = spec
+            db.add_all(
                 PatientTreatment(
                     patient_id=patient.id, treatment_id=self.treatment_ids[spec.practice, name]
                 )
+                for name in spec.treatments
             )
         db.flush()
 
     # --- the loop ------------------------------------------------------------------------
 
     def simulate(self) -> Run:
-        while self.events or self.next_check or self.next_look:
-            wave_at = min(self.next_check.values(), default=None)
-            look = min(self.next_look.items(), key=lambda item: (item[1], item[0]), default=None)
-            event_at = self.events[0][0] if self.events else None
-            if look is not None and all(
-                at is None or look[1] < at for at in (wave_at, event_at)
-            ):
-                del self.next_look[look[0]]
-                self._plan(look[0], look[1], just_ran=False)
-                continue
-            if wave_at is not None and (event_at is None or wave_at <= event_at):
-                self._waves(wave_at)
-                continue
+        while self.step():
+            pass
+        with self._session() as db:
+            last = max((s.starts_at for s in self.run.population.slots), default=None)
+            waves.expire_offers(db, (last or self.run.population.end) + TICK)
+            db.commit()
+        return self.run
+
+    def step(self) -> bool:
+        """Handle the next moment: a plan to look at again, due waves, or an event (in that
+        order when they coincide). False when nothing is left."""
+        wave_at = min(self.next_check.values(), default=None)
+        look = min(self.next_look.items(), key=lambda item: (item[1], item[0]), default=None)
+        event_at = self.events[0][0] if self.events else None
+        if look is not None and all(at is None or look[1] < at for at in (wave_at, event_at)):
+            del self.next_look[look[0]]
+            self._plan(look[0], look[1], just_ran=False)
+        elif wave_at is not None and (event_at is None or wave_at <= event_at):
+            self._waves(wave_at)
+        elif self.events:
             at, _, kind, payload = heapq.heappop(self.events)
             if kind == "join":
                 self._join(payload, at)
@@ -184,16 +194,14 @@ class World:
                 self._release(payload, at)
             else:
                 self._answer(at, *payload)
-        with self._session() as db:
-            last = max((s.starts_at for s in self.run.population.slots), default=None)
-            waves.expire_offers(db, (last or self.run.population.end) + TICK)
-            db.commit()
-        return self.run
+        else:
+            return False
+        return True
 
     def _join(self, spec: PatientSpec, now: datetime) -> None:
         """A newcomer may match slots that found nobody: they are asked again at once."""
         with self._session() as db:
-            self._add_patient(db, spec)
+            self._add_patients(db, [spec])
             db.commit()
         self._wake(self.practice_ids[spec.practice], now)
 
