@@ -18,6 +18,7 @@ PRIVACY_REQUEST = "/privacy/verzoek"  # server-rendered (web/privacy.py), not a 
 # opens, the API, webhooks and the dev inboxes.
 CLAIM = "/c/{token}"
 CLAIM_OPT_OUT = "/c/{token}/afmelden"
+CLAIM_DECLINE = "/c/{token}/nee"
 CLAIM_CALENDAR = "/c/{token}/afspraak.ics"
 CLAIM_API = "/api/claim/{token}"
 PRIVACY_REQUEST_CONFIRM = "/privacy/verzoek/bevestigen"

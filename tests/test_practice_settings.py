@@ -133,7 +133,7 @@ def test_sign_up_creates_the_default_treatments_and_outreach_rules(
     assert all(5 <= minutes <= 240 for minutes in durations.values())
     assert all(t.active for t in view.treatments)
     assert view.practitioners == []
-    assert view.outreach == Outreach(5, 10, "21:00", "08:00", 60, 3, "Molen")
+    assert view.outreach == Outreach(5, 10, "21:00", "08:00", 60, 3, "Molen", "adaptief")
 
 
 def test_defaults_belong_to_the_new_practice_only(db: Session, factory: Factory) -> None:
@@ -339,12 +339,28 @@ def outreach(db: Session, actor: Actor, now: datetime, **changes: object) -> Non
     practice_settings.update_outreach(db, actor, **{**VALID_OUTREACH, **changes}, now=now)  # type: ignore[arg-type]
 
 
+def test_owner_chooses_adaptive_or_fixed_waves_and_nothing_else(
+    db: Session, team: Team, now: datetime
+) -> None:
+    outreach(db, team.owner, now, wave_mode="adaptief")
+    assert practice_settings.view(db, team.owner).outreach.wave_mode == "adaptief"
+    for bad in ("snel", "", "ADAPTIEF", "vast "):
+        with pytest.raises(DomainError, match="adaptief of vast"):
+            outreach(db, team.owner, now, wave_mode=bad, wave_size="9")
+    practice = db.get(Practice, team.practice_id)
+    assert practice is not None and (practice.wave_mode, practice.wave_size) == ("adaptief", 8)
+    outreach(db, team.owner, now, wave_mode="vast")
+    assert practice_settings.view(db, team.owner).outreach.wave_mode == "vast"
+    with pytest.raises(PermissionDenied):
+        outreach(db, team.staff, now, wave_mode="adaptief")
+
+
 def test_owner_changes_the_outreach_rules(db: Session, team: Team, now: datetime) -> None:
     outreach(db, team.owner, now)
     db.flush()
     db.expire_all()
     assert practice_settings.view(db, team.owner).outreach == Outreach(
-        8, 15, "22:30", "07:45", 90, 2, "DeMolen"
+        8, 15, "22:30", "07:45", 90, 2, "DeMolen", "vast"
     )
     practice = db.get(Practice, team.practice_id)
     assert practice is not None

@@ -20,7 +20,7 @@ from pakjeplekje.db import read_scope, session_scope
 from pakjeplekje.domain.core_loop import claims
 from pakjeplekje.domain.dutch_dates import long_moment
 from pakjeplekje.domain.tokens import hash_token
-from pakjeplekje.services import claiming
+from pakjeplekje.services import claiming, declining
 from pakjeplekje.web.html_pages import NO_STORE, client_host, page
 
 API_STATUS = {
@@ -93,12 +93,21 @@ def not_found() -> HTMLResponse:
 def _result_page(token: str, view: claims.ClaimView) -> HTMLResponse:
     card = _slot_card(view)
     if view.state == "open":
-        # `.answers` holds the answer buttons: room for a "Nee, dank u" beside "Ja".
+        decline = paths.CLAIM_DECLINE.format(token=html.escape(token))
         body = (
             f"<h1>Wilt u deze plek?</h1>{card}"
             f'<div class="answers"><form method="post">'
-            f'<button type="submit">Ja, ik neem deze plek</button></form></div>'
-            f'<p class="muted">Wie het eerst bevestigt, krijgt de plek.</p>'
+            f'<button type="submit">Ja, ik neem deze plek</button></form>'
+            f'<form method="post" action="{decline}">'
+            f'<button class="secondary" type="submit">Nee, dank u</button></form></div>'
+            f'<p class="muted">Wie het eerst bevestigt, krijgt de plek. Zegt u nee, dan gaat '
+            f"de plek meteen naar de volgende; u blijft op de wachtlijst staan.</p>"
+        )
+    elif view.state == "declined":
+        body = (
+            f"<h1>Dank u voor uw antwoord</h1>{card}<p>U heeft deze plek afgeslagen; hij gaat "
+            f"naar de volgende op de wachtlijst. U blijft op de wachtlijst staan en krijgt bij "
+            f"een volgende vrije plek weer een SMS.</p>"
         )
     elif view.state == "claimed_by_you":
         calendar = paths.CLAIM_CALENDAR.format(token=html.escape(token))
@@ -145,6 +154,15 @@ def claim_page(request: Request) -> Response:
         view = result.view
     else:
         view = claiming.view_offer(token)
+    return not_found() if view is None else _result_page(token, view)
+
+
+def decline(request: Request) -> Response:
+    """ "Nee, dank u": the offer ends declined and the next patient is texted at once. A link
+    that can no longer say no (won, lost, expired) shows what it shows anyway."""
+    token = request.path_params["token"]
+    declining.decline_by_link(token)
+    view = claiming.view_offer(token)
     return not_found() if view is None else _result_page(token, view)
 
 
@@ -201,4 +219,5 @@ def routes() -> list[Route]:
         Route(paths.CLAIM, claim_page, methods=["GET", "POST"]),
         Route(paths.CLAIM_CALENDAR, calendar_file, methods=["GET"]),
         Route(paths.CLAIM_OPT_OUT, opt_out, methods=["GET", "POST"]),
+        Route(paths.CLAIM_DECLINE, decline, methods=["POST"]),
     ]

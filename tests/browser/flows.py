@@ -89,11 +89,18 @@ def confirm_email(app: App, owner_email: str) -> None:
 
 
 def seed_patients(
-    app: App, owner_email: str, count: int, *, quiet_hours: tuple[int, int] = (0, 0)
+    app: App,
+    owner_email: str,
+    count: int,
+    *,
+    quiet_hours: tuple[int, int] = (0, 0),
+    wave_mode: str = "vast",
 ) -> None:
     """Put `count` waiting patients straight into the app's database (set-up, not the subject),
-    and set the practice's quiet hours (minutes since local midnight). None by default: the
-    run may start at night (`TEST_NOW`), and a test of the loop expects its texts to go out."""
+    and set the practice's quiet hours (minutes since local midnight) and wave mode. No quiet
+    hours by default: the run may start at night (`TEST_NOW`), and a test of the loop expects
+    its texts to go out. Fixed waves by default: those tests count 5 texts a wave (adaptive
+    waves, the product's default, have test_saying_no.py)."""
     from sqlmodel import Session, select
 
     from pakjeplekje import clock
@@ -108,6 +115,7 @@ def seed_patients(
         practice = db.get(Practice, practice_id)
         assert practice is not None
         practice.quiet_start_minute, practice.quiet_end_minute = quiet_hours
+        practice.wave_mode = wave_mode
         db.add(practice)
         treatment = db.exec(
             select(Treatment.id).where(Treatment.practice_id == practice_id)

@@ -53,7 +53,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 def _confirm_and_seed(stack: Stack, email: str, count: int) -> None:
-    """The owner's practice confirmed, `count` waiting patients, no quiet hours."""
+    """The owner's practice confirmed, `count` waiting patients, no quiet hours, fixed waves
+    (every patient texted in the first wave: each tab's patient has a link to claim with)."""
     from sqlmodel import Session, select
 
     from pakjeplekje import clock
@@ -70,6 +71,7 @@ def _confirm_and_seed(stack: Stack, email: str, count: int) -> None:
         practice = db.get(Practice, practice_id)
         assert practice is not None
         practice.quiet_start_minute, practice.quiet_end_minute = 0, 0
+        practice.wave_mode = "vast"
         db.add(practice)
         treatment = db.exec(
             select(Treatment.id).where(

@@ -46,6 +46,10 @@ class Outreach:
     min_notice_minutes: int
     max_offers_per_week: int
     sms_sender_name: str
+    wave_mode: str  # WAVE_MODES
+
+
+WAVE_MODES = {"adaptief": "Adaptief (aanbevolen)", "vast": "Vaste golven"}
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,7 @@ def view(db: Session, actor: Actor) -> SettingsView:
             p.min_notice_minutes,
             p.max_offers_per_week,
             p.sms_sender_name,
+            p.wave_mode,
         ),
         details=PracticeDetails(p.address, shown_phone(p.phone)),
     )
@@ -266,8 +271,9 @@ def update_outreach(
     max_offers: object,
     sender_name: str,
     now: datetime,
+    wave_mode: str | None = None,
 ) -> None:
-    """Owner only: these rules decide who gets texted, and when."""
+    """Owner only: these rules decide who gets texted, and when. `wave_mode` None: unchanged."""
     if not actor.is_owner:
         raise PermissionDenied("Alleen de eigenaar mag de SMS-regels wijzigen.")
     sender = (sender_name or "").strip()
@@ -284,10 +290,13 @@ def update_outreach(
         "min_notice_minutes": _number(min_notice, "Minimale aanlooptijd", 0, 24 * 60),
         "max_offers_per_week": _number(max_offers, "Maximaal aantal aanbiedingen", 1, 50),
     }
+    if wave_mode is not None and wave_mode not in WAVE_MODES:
+        raise DomainError("Kies hoe de golven gaan: adaptief of vast.", field="wave_mode")
     practice = _practice(db, actor)
     for name, value in values.items():
         setattr(practice, name, value)
     practice.sms_sender_name = sender
+    practice.wave_mode = wave_mode or practice.wave_mode
     practice.settings_checked_at = practice.settings_checked_at or now  # see onboarding.py
     db.add(practice)
     audit.by_actor(db, actor, "settings.outreach_changed", "practice", practice.id, now)

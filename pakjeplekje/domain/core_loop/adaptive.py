@@ -13,8 +13,9 @@ slot a `TARGET` chance of filling before that deadline:
   times: an assumption, and a parameter).
 - Offers still waiting count with the chance that is left of them (given no answer so far).
 - A "Nee" (SMS or button) releases the next patient at once: the plan runs again.
-- Never more than `MAX_WAVE` at once; matching applies the contact cap and takes equals in
-  turn (`rotate`: fewest recent offers first).
+- Who goes first: urgent patients, then those likelier to say yes (`first_in_line`); equals
+  take turns (matching's `rotate`: fewest recent offers first). Never more than `MAX_WAVE`
+  at once; matching applies the contact cap.
 Pure arithmetic on what `outreach` hands over: no database, no clock.
 """
 
@@ -24,6 +25,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from pakjeplekje.domain.core_loop.quiet_hours import awake_minutes
 from pakjeplekje.domain.core_loop.wave_strategies import (
     Candidate,
     History,
@@ -31,6 +33,7 @@ from pakjeplekje.domain.core_loop.wave_strategies import (
     Pick,
     describe,
 )
+from pakjeplekje.models import Practice
 
 PRIOR_INTEREST = 0.12  # published acceptance 8–11 % of offers; "interest" also counts late clicks
 PRIOR_WEIGHT = 4.0  # a newcomer's rate counts as this many texts of evidence
@@ -41,6 +44,7 @@ TARGET = 0.9  # wanted chance that the slot fills before the minimum notice
 GAPS = (240, 180, 120, 90, 60, 45, 30, 20, 15, 10, 5)  # minutes between waves, longest first
 MAX_WAVE = 15
 LOOKAHEAD = 30  # ranked candidates read for a plan (their mean stands for later waves)
+INTEREST_STEP = 0.04  # interest estimates closer than this count as equal (take turns)
 SURE = 20.0  # answer-time medians after which an answer is as good as in
 
 
@@ -125,6 +129,24 @@ def _later_waves_miss(horizon: float, gap: int, p: float, median: float) -> floa
     return miss
 
 
+def opening_plan(
+    practice: Practice, starts_at: datetime, now: datetime, candidates: list[History]
+) -> Plan:
+    """The first wave's plan for a slot not opened yet (the preview on /plekken)."""
+    deadline = starts_at - timedelta(minutes=practice.min_notice_minutes)
+    return plan(awake_minutes(practice, now, deadline), [], candidates, candidates)
+
+
+def first_in_line(candidates: list[Candidate]) -> list[Candidate]:
+    """Urgent first; then who is likelier to say yes, in steps of `INTEREST_STEP` (a patient
+    who never answers waits behind one who does); equals keep matching's order, which takes
+    them in turn (fewest recent offers, then the longest waiting)."""
+    return sorted(
+        candidates,
+        key=lambda c: (c.urgency != "hoog", -math.floor(interest(c.history) / INTEREST_STEP)),
+    )
+
+
 def why(candidate: Candidate, now_reason: str) -> str:
     """Staff's reading of the choice: matching's order, and what the plan expected of them."""
     h = candidate.history
@@ -147,7 +169,8 @@ class Adaptive:
     needs_history: bool = True
 
     def _horizon(self, outreach: Outreach) -> float:
-        return (outreach.deadline - outreach.now).total_seconds() / 60
+        """Minutes until the deadline that are outside quiet hours."""
+        return awake_minutes(outreach.practice, outreach.now, outreach.deadline)
 
     def _waiting(self, outreach: Outreach) -> list[tuple[History, float]]:
         return [
@@ -173,6 +196,7 @@ class Adaptive:
         return LOOKAHEAD
 
     def plan(self, outreach: Outreach, candidates: list[Candidate]) -> list[Pick]:
+        candidates = first_in_line(candidates)
         histories = [c.history for c in candidates]
         chosen = plan(self._horizon(outreach), self._waiting(outreach), histories, histories)
         return [

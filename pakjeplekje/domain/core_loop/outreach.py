@@ -118,3 +118,13 @@ def candidates(db: Session, strategy: Strategy, seen: Outreach, limit: int) -> l
 def pick(db: Session, strategy: Strategy, seen: Outreach) -> list[Pick]:
     """Who the slot's next wave texts, and why."""
     return strategy.plan(seen, candidates(db, strategy, seen, strategy.lookahead(seen)))
+
+
+def opening_plan(
+    db: Session, practice: Practice, shape: matching.SlotShape, at: datetime, now: datetime
+) -> adaptive.Plan:
+    """What adaptive waves would do first for a slot of this shape opened at `at`."""
+    ranked = matching.ranked(db, shape, now, adaptive.LOOKAHEAD, rotate=True)
+    known = histories(db, practice.id, [m.patient_id for m in ranked], now)
+    pool = [known.get(m.patient_id, History()) for m in ranked]
+    return adaptive.opening_plan(practice, shape.starts_at, at, pool)

@@ -39,3 +39,33 @@ def first_wave_held_until(
     if end is None or starts_at - end < timedelta(minutes=practice.min_notice_minutes):
         return None
     return end
+
+
+def awake_minutes(practice: Practice, start: datetime, end: datetime) -> float:
+    """Minutes between `start` and `end` outside quiet hours: the time a wave plan can use
+    (nobody is texted at night, and few answer then)."""
+    if end <= start:
+        return 0.0
+    quiet_from, quiet_until = practice.quiet_start_minute, practice.quiet_end_minute
+    if quiet_from == quiet_until:
+        return (end - start).total_seconds() / 60
+    awake = (
+        [(quiet_until, quiet_from)]
+        if quiet_until < quiet_from
+        else [(0, quiet_from), (quiet_until, 24 * 60)]
+    )
+    zone = ZoneInfo(practice.timezone)
+    day = start.astimezone(zone).date() - timedelta(days=1)
+    total = 0.0
+    while day <= end.astimezone(zone).date():
+        for a, b in awake:
+            opens = datetime.combine(day, time(a // 60, a % 60), tzinfo=zone)
+            closes = datetime.combine(
+                day + timedelta(days=b // (24 * 60)),
+                time((b % (24 * 60)) // 60, b % 60),
+                tzinfo=zone,
+            )
+            overlap = min(end, closes.astimezone(UTC)) - max(start, opens.astimezone(UTC))
+            total += max(0.0, overlap.total_seconds() / 60)
+        day += timedelta(days=1)
+    return total

@@ -118,10 +118,18 @@ def preview(db: Session, actor: Actor, form: SlotForm, now: datetime, shown: int
     practice = _practice(db, actor)
     held = first_wave_held_until(practice, shape.starts_at, now)
     first = "nu" if held is None else f"om {_hhmm(practice, held)} (na de stille uren)"
-    plan = (
-        f"{practice.wave_size} {first}, daarna elke {practice.wave_interval_minutes} minuten "
-        f"{practice.wave_size} meer"
-    )
+    if practice.wave_mode == "vast":
+        plan = (
+            f"{practice.wave_size} {first}, daarna elke {practice.wave_interval_minutes} "
+            f"minuten {practice.wave_size} meer"
+        )
+    else:
+        opening = outreach.opening_plan(db, practice, shape, held or now, now)
+        plan = (
+            f"adaptief: {opening.size} {first}, daarna wacht PakJePlekje op hun antwoord "
+            f"(ongeveer {texts.count(opening.gap, 'minuut')}) en stuurt meer als de tijd "
+            "dringt; een nee geeft de plek meteen aan de volgende"
+        )
     return Preview(
         shape, matching.ranked(db, shape, now, shown), matching.count(db, shape, now), plan
     )
@@ -252,6 +260,7 @@ class OfferRow:
     name: str
     status: str
     wave: int
+    reason: str = ""  # why the wave chose this patient
 
 
 @dataclass(frozen=True)
@@ -291,7 +300,7 @@ def list_recent(
     for offer, name in offers:
         unsure = dispatch.outcome_unknown(offer.status, offer.created_at, now)
         status = labels.UNSURE_SMS if unsure else offer.status
-        by_slot[offer.slot_id].append(OfferRow(name, status, offer.wave))
+        by_slot[offer.slot_id].append(OfferRow(name, status, offer.wave, offer.reason))
         if offer.status == OfferStatus.CLAIMED:
             winners[offer.slot_id] = name
     treatments = dict(

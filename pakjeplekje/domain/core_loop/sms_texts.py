@@ -121,8 +121,8 @@ def confirmation_text(
 def help_text(practice_name: str) -> str:
     """The single reply to an inbound text we do not understand."""
     return (
-        f"{gsm7_name(practice_name)}: antwoord JA op een aanbod om de plek te nemen. "
-        "STOP = afmelden, START = weer aanmelden"
+        f"{gsm7_name(practice_name)}: antwoord JA op een aanbod om de plek te nemen, NEE "
+        "om hem aan een ander te geven. STOP = afmelden, START = weer aanmelden"
     )
 
 

@@ -81,7 +81,10 @@ def _offers(db: Session, patient: Patient, now: datetime) -> tuple[list[dict[str
             "verstuurd_op": _iso(offer.sent_at),
             "bekeken_op": _iso(offer.clicked_at),
             "geclaimd_op": _iso(offer.claimed_at),
+            "afgeslagen_op": _iso(offer.declined_at),
             "geldig_tot": _iso(offer.expires_at),
+            # AVG art. 15(1)(h): the logic behind an automated choice (adaptive waves)
+            "waarom_gekozen": offer.reason,
         }
         for offer, slot in rows
     ], done

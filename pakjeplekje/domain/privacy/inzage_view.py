@@ -90,6 +90,8 @@ def _patient(entry: dict[str, Any]) -> list[Section]:
                     ("Verstuurd", when(o.get("verstuurd_op"))),
                     ("Bekeken", when(o.get("bekeken_op"))),
                     ("Geclaimd", when(o.get("geclaimd_op"))),
+                    ("Afgeslagen", when(o.get("afgeslagen_op"))),
+                    ("Waarom u deze SMS kreeg", _text(o.get("waarom_gekozen"))),
                 ],
             )
             for o in entry.get("aanbiedingen", [])

@@ -5,7 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from pakjeplekje import routes
-from pakjeplekje.ui.components.forms import error_callout, field, form_row, submit_button
+from pakjeplekje.domain.accounts.practice_settings import WAVE_MODES
+from pakjeplekje.ui.components.forms import error_callout, field, form_row, labelled, submit_button
 from pakjeplekje.ui.components.layout import staff_page
 from pakjeplekje.ui.state.practice_settings import (
     AccountState,
@@ -151,6 +152,28 @@ def _outreach_field(label: str, name: str, hint: str = "", **props) -> rx.Compon
     )
 
 
+def _wave_mode() -> rx.Component:
+    """Adaptive or fixed waves; the two wave fields below only count for fixed waves."""
+    select = rx.el.select(
+        *[rx.el.option(label, value=key) for key, label in WAVE_MODES.items()],
+        id="sms-wave_mode",
+        name="wave_mode",
+        default_value=PracticeSettingsState.outreach.wave_mode,
+        disabled=~SessionState.is_owner,
+        class_name="pjp-native-select",
+    )
+    return rx.vstack(
+        labelled("Golven", select, "sms-wave_mode"),
+        rx.text(
+            "Adaptief: eerst weinig patiënten, de volgende zodra iemand nee zegt of de tijd "
+            "dringt. Vast: elke keer hetzelfde aantal (hieronder).",
+            size="1",
+            color_scheme="gray",
+        ),
+        spacing="1",
+    )
+
+
 def outreach_card() -> rx.Component:
     return rx.card(
         rx.form(
@@ -164,6 +187,7 @@ def outreach_card() -> rx.Component:
                         color_scheme="gray",
                     ),
                 ),
+                _wave_mode(),
                 form_row(
                     _outreach_field("Patiënten per golf", "wave_size", type_="number"),
                     _outreach_field("Minuten tussen golven", "wave_interval", type_="number"),

@@ -152,8 +152,12 @@ def _offer(o: rx.vars.ObjectVar[OfferLine]) -> rx.Component:
         rx.text(o.name, size="2", as_="span"),
         rx.el.span(": ", style=_SCREEN_READER_ONLY),  # copied and read aloud as "naam: status"
         rx.badge(o.status, size="1"),
+        rx.cond(
+            o.reason != "",
+            rx.text("Waarom: ", o.reason, size="1", color_scheme="gray", as_="span"),
+        ),
         data_offer=o.name,
-        style={"display": "flex", "alignItems": "center", "gap": "0.5em"},
+        style={"display": "flex", "alignItems": "center", "gap": "0.5em", "flexWrap": "wrap"},
     )
 
 

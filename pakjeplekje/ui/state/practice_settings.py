@@ -45,6 +45,7 @@ class OutreachForm:
     min_notice: str = ""
     max_offers: str = ""
     sender: str = ""
+    wave_mode: str = "adaptief"
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class PracticeSettingsState(rx.State):
             min_notice=str(o.min_notice_minutes),
             max_offers=str(o.max_offers_per_week),
             sender=o.sms_sender_name,
+            wave_mode=o.wave_mode,
         )
         self.details = DetailsForm(address=settings.details.address, phone=settings.details.phone)
         return rx.toast.success(saved) if saved else None
@@ -177,6 +179,7 @@ class PracticeSettingsState(rx.State):
                 "min_notice",
                 "max_offers",
                 "sender",
+                "wave_mode",
             )
         }
         return await self._run(
@@ -192,6 +195,7 @@ class PracticeSettingsState(rx.State):
                 max_offers=values["max_offers"],
                 sender_name=values["sender"],
                 now=clock.now(),
+                wave_mode=values["wave_mode"],
             ),
             saved="SMS-regels opgeslagen.",
         )

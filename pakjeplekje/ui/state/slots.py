@@ -26,6 +26,7 @@ class OfferLine:
 
     name: str
     status: str
+    reason: str = ""  # why the wave chose this patient (staff asked: "waarom zij?")
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,11 @@ def card(row: slots.SlotRow) -> SlotCard:
         winner=row.winner,
         fill="" if row.seconds_to_fill is None else texts.duration(row.seconds_to_fill),
         offers=tuple(
-            OfferLine(name=o.name, status=slots.OFFER_LINE_LABELS.get(o.status, o.status))
+            OfferLine(
+                name=o.name,
+                status=slots.OFFER_LINE_LABELS.get(o.status, o.status),
+                reason=o.reason,
+            )
             for o in row.offers
         ),
     )
