@@ -16,6 +16,7 @@ from pakjeplekje.ui.pages import (  # noqa: F401  (importing registers the pages
     practice_settings,
     privacy,  # /privacy; /privacy/verzoek is an HTTP route
     privacy_policy,
+    results,
     slots,
     team,
     waitlist,

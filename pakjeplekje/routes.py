@@ -30,6 +30,7 @@ SESSION_GRANT = "/api/auth/sessie"
 HEALTH = "/api/health"
 WAITLIST_EXPORT = "/api/wachtlijst/export.csv"
 WAITLIST_TEMPLATE = "/api/wachtlijst/sjabloon.csv"
+RESULTS_CSV = "/api/resultaten.csv"  # ?per=week|maand
 PRIVACY_EXPORT = "/api/privacy/export.zip"  # the practice's ZIP, behind a one-use token
 STRIPE_WEBHOOK = "/api/webhooks/stripe"
 TWILIO_INBOUND = "/api/webhooks/twilio/sms"
@@ -47,6 +48,7 @@ def claim(token: str) -> str:
 DASHBOARD = "/dashboard"
 WAITLIST = "/wachtlijst"
 SLOTS = "/plekken"
+RESULTS = "/resultaten"
 SUBSCRIPTION = "/abonnement"
 PRIVACY = "/privacy"
 SETTINGS = "/instellingen"
@@ -58,3 +60,8 @@ LOGOUT = "/api/auth/uitloggen"
 def login(melding: str = "") -> str:
     """The login page, with the notice (`verlopen`, `uitgelogd`, …) it shows on arrival."""
     return f"{LOGIN}?{urlencode({'melding': melding})}" if melding else LOGIN
+
+
+def results_csv(unit: str) -> str:
+    """The CSV of /resultaten per `week` or `maand`."""
+    return f"{RESULTS_CSV}?{urlencode({'per': unit})}"

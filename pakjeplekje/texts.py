@@ -47,3 +47,20 @@ def duration(seconds: float) -> str:
     if seconds < 60:
         return "binnen een minuut"
     return f"{fill_minutes(seconds)} min"
+
+
+def decimal(value: float, digits: int = 1) -> str:
+    """A number with a decimal comma: `decimal(4.25)` → "4,3" (Dutch, no thousands mark)."""
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def percent(fraction: float) -> str:
+    """`percent(0.3333)` → "33 %": whole percents, a space before the sign (Dutch usage)."""
+    return f"{round(fraction * 100)} %"
+
+
+def euros(cents: int) -> str:
+    """`euros(123456)` → "€ 1.234,56": a thousands dot, a decimal comma."""
+    whole, rest = divmod(abs(cents), 100)
+    sign = "-" if cents < 0 else ""
+    return f"{sign}€ {whole:,}".replace(",", ".") + f",{rest:02d}"

@@ -84,7 +84,7 @@ def test_opting_out_is_a_small_link_below_the_answer_that_asks_first(
     page = client.get(f"/c/{setup.tokens[0]}").text
     link = f'<a id="afmelden" href="/c/{setup.tokens[0]}/afmelden">Afmelden voor deze praktijk</a>'
     assert link in page
-    assert page.count("<button") == 1  # only "Ja, ik neem deze plek" is a button
+    assert page.count("<button") == 2  # only the answers are buttons: "Ja, ik neem…", "Nee, dank u"
     assert page.index("Ja, ik neem deze plek") < page.index("Wie het eerst") < page.index(link)
 
     question = client.get(f"/c/{setup.tokens[0]}/afmelden")

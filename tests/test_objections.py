@@ -36,7 +36,8 @@ def _first_run_after(now: datetime) -> datetime:
 
 
 def _activity(db: Session, t: Tenant, at: datetime, slots: int, sms: int) -> None:
-    """`slots` slots released (the first one filled) and `sms` texts sent at `at`."""
+    """`slots` slots released (the first one filled via the waitlist, in 5 minutes, by the
+    tenant's patient when it has one) and `sms` texts sent at `at`."""
     for i in range(slots):
         db.add(
             Slot(
@@ -46,6 +47,8 @@ def _activity(db: Session, t: Tenant, at: datetime, slots: int, sms: int) -> Non
                 created_at=at,
                 status="claimed" if i == 0 else "open",
                 claimed_at=at + timedelta(minutes=5) if i == 0 else None,
+                claimed_patient_id=(t.patient_id or None) if i == 0 else None,
+                claimed_via="page" if i == 0 else None,
             )
         )
     for _ in range(sms):
@@ -99,7 +102,9 @@ def test_monthly_summary_only_for_practices_without_objection(
     [mail] = objections.monthly_summary(db, alfa.practice_id, run)
     assert mail.to == "eigenaar@alfa.nl"
     assert f"{MONTHS[month.month - 1]} {month.year}" in mail.subject
-    assert "Plekken vrijgegeven: 3" in mail.body and "Plekken gevuld: 1" in mail.body
+    assert "Plekken vrijgegeven: 3" in mail.body and "Gevuld via de wachtlijst: 1" in mail.body
+    assert "Vulgraad: 33 %" in mail.body and "Mediane tijd tot gevuld: 5 min" in mail.body
+    assert "Teruggewonnen: € 110,10" in mail.body and "/resultaten" in mail.body
     assert "SMS'jes verstuurd: 7" in mail.body and "Bezwaar" in mail.body
     # once per month, however often the job runs
     assert objections.monthly_summary(db, alfa.practice_id, run) == []

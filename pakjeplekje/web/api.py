@@ -25,6 +25,7 @@ from pakjeplekje.web import claim as api_claim
 from pakjeplekje.web import dev_sms as api_dev_sms
 from pakjeplekje.web import email_confirmation as api_account
 from pakjeplekje.web import privacy as api_privacy
+from pakjeplekje.web import results_download as api_results
 from pakjeplekje.web import stripe_webhook as api_stripe
 from pakjeplekje.web import twilio_webhooks as api_webhooks
 from pakjeplekje.web import waitlist_downloads as api_waitlist
@@ -137,6 +138,7 @@ def create_api() -> Starlette:
             Route(routes.LOGOUT, end_session, methods=["POST"]),
             Route(routes.DEV_MAIL, dev_mail, methods=["GET"]),
             *api_waitlist.routes(),
+            *api_results.routes(),
             *api_claim.routes(),
             *api_dev_sms.routes(),
             *api_webhooks.routes(),

@@ -300,3 +300,49 @@ def update_outreach(
     practice.settings_checked_at = practice.settings_checked_at or now  # see onboarding.py
     db.add(practice)
     audit.by_actor(db, actor, "settings.outreach_changed", "practice", practice.id, now)
+
+
+# --- value of a treatment minute (€ recovered on /resultaten) ---------------------------
+
+MINUTE_VALUE_LABEL = "Waarde per behandelminuut"
+MINUTE_VALUE_MIN, MINUTE_VALUE_MAX = 1, 5000  # cents: € 0,01 – € 50,00
+_EUROS_RE = re.compile(r"(?:€ ?)?([0-9]{1,3})(?:[,.]([0-9]{1,2}))?")  # ASCII digits only
+
+
+def euro_text(cents: int) -> str:
+    """Cents as the field shows them: 367 → "3,67"."""
+    return f"{cents // 100},{cents % 100:02d}"
+
+
+def parse_euros(value: object) -> int:
+    """A Dutch amount ("3,67", "€ 3,67", "3.5", "4") as cents, within the allowed range."""
+    text = str(value).strip()
+    match = _EUROS_RE.fullmatch(text) if len(text) <= 12 else None
+    cents = None
+    if match:
+        cents = int(match[1]) * 100 + int((match[2] or "0").ljust(2, "0"))
+    if cents is None or not MINUTE_VALUE_MIN <= cents <= MINUTE_VALUE_MAX:
+        raise DomainError(
+            f"{MINUTE_VALUE_LABEL}: vul een bedrag in van 0,01 tot 50,00 euro, bijvoorbeeld 3,67.",
+            field="minute_value",
+        )
+    return cents
+
+
+def minute_value(db: Session, actor: Actor) -> int:
+    """The practice's value of one treatment minute, in cents."""
+    return _practice(db, actor).minute_value_cents
+
+
+def update_minute_value(db: Session, actor: Actor, *, value: object, now: datetime) -> int:
+    """Owner only, like the SMS rules: the figure the practice reports its results in."""
+    if not actor.is_owner:
+        raise PermissionDenied("Alleen de eigenaar mag de waarde per behandelminuut wijzigen.")
+    cents = parse_euros(value)
+    practice = _practice(db, actor)
+    practice.minute_value_cents = cents
+    db.add(practice)
+    audit.by_actor(
+        db, actor, "settings.minute_value_changed", "practice", practice.id, now, str(cents)
+    )
+    return cents

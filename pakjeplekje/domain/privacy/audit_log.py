@@ -81,6 +81,7 @@ ACTIONS = {
     "settings.practitioner_changed": "Behandelaar gewijzigd",
     "settings.outreach_changed": "SMS-regels gewijzigd",
     "settings.details_changed": "Praktijkgegevens gewijzigd",
+    "settings.minute_value_changed": "Waarde per behandelminuut gewijzigd",
     "slot.opened": "Plek vrijgegeven",
     "slot.claimed": "Plek geclaimd",
     "slot.closed": "Plek gesloten",

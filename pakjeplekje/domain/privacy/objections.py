@@ -2,7 +2,8 @@
 as stored preferences per practice (owner only) that the code honours:
 
 - `product_emails` — the **monthly summary e-mail** to the practice's owners ("Uw maand met
-  PakJePlekje": slots released and filled, SMS sent; counts only). Built here, sent by the
+  PakJePlekje": the month's figures of /resultaten (`domain/results.py`) and the SMS sent;
+  counts only). Built here, sent by the
   daily job (`privacy_jobs.run_daily`, days 1–7 of a month, once per practice per month: an
   audit event `mail.monthly_summary` with the month marks it as sent). Practices that object
   get none. Service mails (invites, password links, deletion confirmation, e-mail change) are
@@ -23,7 +24,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session, col, func, select
 
-from pakjeplekje.domain import audit
+from pakjeplekje.domain import audit, results
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.dutch_dates import AMSTERDAM, MONTHS
 from pakjeplekje.domain.emails import Email
@@ -198,7 +199,8 @@ def monthly_summary(
     ).first()
     if already is not None:
         return []
-    opened, filled, sent = _counts(db, [practice_id], _local_start(first), _local_start(this_month))
+    _, _, sent = _counts(db, [practice_id], _local_start(first), _local_start(this_month))
+    figures = results.month(db, practice_id, first)
     owners = db.exec(
         select(User.email).where(
             User.practice_id == practice_id, User.role == "owner", User.status == "active"
@@ -215,10 +217,12 @@ def monthly_summary(
     )
     month = f"{MONTHS[first.month - 1]} {first.year}"
     privacy = link("/privacy") if link else "/privacy"
+    page = link("/resultaten") if link else "/resultaten"
     body = (
         f"Hallo,\n\nZo ging {month} voor {practice.name} met PakJePlekje:\n\n"
-        f"- Plekken vrijgegeven: {opened}\n- Plekken gevuld: {filled}\n"
-        f"- SMS'jes verstuurd: {sent}\n\n"
+        + "\n".join(results.summary_lines(figures))
+        + f"\n- SMS'jes verstuurd: {sent}\n\n"
+        f"Per week en per maand, met grafieken: {page}\n\n"
         "U krijgt dit overzicht één keer per maand omdat productmails aanstaan. Wilt u het "
         f"niet meer? Zet het uit onder Bezwaar op {privacy}.\n\nPakJePlekje"
     )

@@ -16,6 +16,7 @@ NAV = [
     ("Dashboard", routes.DASHBOARD, "layout-dashboard", False),
     ("Wachtlijst", routes.WAITLIST, "list-ordered", False),
     ("Plekken", routes.SLOTS, "calendar-clock", False),
+    ("Resultaten", routes.RESULTS, "chart-column", False),
     ("Abonnement", routes.SUBSCRIPTION, "credit-card", True),
     ("Privacy", routes.PRIVACY, "shield-check", False),
     ("Instellingen", routes.SETTINGS, "settings", False),

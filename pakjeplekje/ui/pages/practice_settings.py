@@ -10,6 +10,7 @@ from pakjeplekje.ui.components.forms import error_callout, field, form_row, labe
 from pakjeplekje.ui.components.layout import staff_page
 from pakjeplekje.ui.state.practice_settings import (
     AccountState,
+    MinuteValueState,
     PracticeSettingsState,
     PractitionerSetting,
     TreatmentSetting,
@@ -275,6 +276,49 @@ def details_card() -> rx.Component:
     )
 
 
+def minute_value_card() -> rx.Component:
+    """The value of a treatment minute: what /resultaten reports the filled slots as worth."""
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading("Resultaten", size="4", as_="h2"),
+                rx.text(
+                    "Hiermee rekent PakJePlekje uit hoeveel euro de via de wachtlijst gevulde "
+                    "plekken waard zijn. Standaard 3,67: het NZa-tarief 2025 van ongeveer "
+                    "17 tot 20 euro per 5 minuten.",
+                    size="2",
+                ),
+                rx.cond(
+                    ~SessionState.is_owner,
+                    rx.text(
+                        "Alleen de eigenaar kan deze waarde wijzigen.",
+                        size="2",
+                        color_scheme="gray",
+                    ),
+                ),
+                field(
+                    "Waarde per behandelminuut (€)",
+                    "minute_value",
+                    id="minuutwaarde",
+                    default_value=MinuteValueState.value,
+                    hint="Bijvoorbeeld 3,67",
+                    input_mode="decimal",
+                    disabled=~SessionState.is_owner,
+                ),
+                error_callout(MinuteValueState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
+                rx.cond(
+                    SessionState.is_owner,
+                    submit_button("Waarde opslaan", size="2", width="auto"),
+                ),
+                spacing="3",
+            ),
+            on_submit=MinuteValueState.save,
+            key=MinuteValueState.value,
+        ),
+        width="100%",
+    )
+
+
 def account_card() -> rx.Component:
     return rx.card(
         rx.form(
@@ -330,7 +374,11 @@ def team_card() -> rx.Component:
     )
 
 
-@staff_page(routes.SETTINGS, "Instellingen", on_load=[PracticeSettingsState.load])
+@staff_page(
+    routes.SETTINGS,
+    "Instellingen",
+    on_load=[PracticeSettingsState.load, MinuteValueState.load],
+)
 def settings() -> rx.Component:
     return rx.vstack(
         team_card(),
@@ -339,6 +387,7 @@ def settings() -> rx.Component:
         treatments_card(),
         practitioners_card(),
         outreach_card(),
+        minute_value_card(),
         account_card(),
         spacing="4",
         max_width="820px",

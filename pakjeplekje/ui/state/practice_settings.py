@@ -233,3 +233,24 @@ class AccountState(rx.State):
             rx.set_value("new", ""),
             rx.set_value("new_repeat", ""),
         ]
+
+
+class MinuteValueState(rx.State):
+    """Instellingen → "Resultaten": what a treatment minute is worth (€ on /resultaten)."""
+
+    value: str = ""  # as the field shows it: "3,67"
+    error: str = ""
+
+    @staff_event(error="error")
+    async def load(self, actor: Actor) -> None:
+        cents = await in_transaction(lambda db: rules.minute_value(db, actor))
+        self.value, self.error = rules.euro_text(cents), ""
+
+    @staff_event(error="error")
+    async def save(self, actor: Actor, form: dict) -> rx.event.EventSpec | None:
+        raw = str(form.get("minute_value", ""))
+        cents = await in_transaction(
+            lambda db: rules.update_minute_value(db, actor, value=raw, now=clock.now())
+        )
+        self.value, self.error = rules.euro_text(cents), ""
+        return rx.toast.success("Waarde per behandelminuut opgeslagen.")
