@@ -15,6 +15,7 @@ from bench import (
     auth_bench,
     claim_bench,
     core_loop_bench,
+    outreach_bench,
     privacy_bench,
     stack_bench,
     waitlist_bench,
@@ -24,7 +25,15 @@ from bench import (
 def main() -> int:
     url = os.environ["DATABASE_URL"]  # set by bench/__init__.py: a throw-away database
     backend = url.split(":", 1)[0]
-    modules = (auth_bench, waitlist_bench, claim_bench, core_loop_bench, privacy_bench, stack_bench)
+    modules = (
+        auth_bench,
+        waitlist_bench,
+        claim_bench,
+        core_loop_bench,
+        outreach_bench,
+        privacy_bench,
+        stack_bench,
+    )
     for module in modules:
         for name, value, unit in module.run(url):
             print(f"{name} [{backend}]: {value:.2f} {unit}", flush=True)

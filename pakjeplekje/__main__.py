@@ -78,6 +78,39 @@ def _billing_set_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _simulate(args: argparse.Namespace) -> int:
+    """The outreach simulator (issue 14): every strategy on the real core loop, simulated."""
+    import time
+    from pathlib import Path
+
+    from pakjeplekje.simulation import metrics, report, runner
+    from pakjeplekje.simulation.strategies import ADAPTIVE, STRATEGIES
+
+    chosen = tuple(k.strip() for k in args.strategies.split(",") if k.strip())
+    unknown = [k for k in chosen if k not in STRATEGIES]
+    if unknown or not chosen:
+        print(f"Onbekende strategie: {', '.join(unknown) or '(geen)'}; kies uit "
+              f"{', '.join(STRATEGIES)}.", file=sys.stderr)  # fmt: skip
+        return 2
+    if args.days < 1 or args.practices < 1:
+        print("--days en --practices zijn minstens 1.", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    settings = runner.Settings(args.seed, args.days, args.practices, chosen, args.workers)
+    rows = metrics.summarize(runner.simulate(settings))
+    print(report.table(rows))
+    if ADAPTIVE in chosen and len(chosen) > 1:
+        print(report.verdict_text(metrics.goal(rows, ADAPTIVE)))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        report.write_csv(rows, out / "simulatie.csv")
+        report.write_chart(rows, out / "simulatie.png")
+        print(f"\nGeschreven: {out / 'simulatie.csv'} en {out / 'simulatie.png'}")
+    print(f"Duur: {time.monotonic() - started:.0f} s")
+    return 0
+
+
 def _check_config(_: argparse.Namespace) -> int:
     get_settings().check_startable()
     print("Configuratie in orde.")
@@ -95,6 +128,20 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("check-config", help="controleer de configuratie").set_defaults(
         run=_check_config
     )
+    simulate = commands.add_parser("simulate", help="uitkomstsimulator van de SMS-strategieën")
+    simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument("--days", type=int, default=90, help="dagen met vrijgegeven plekken")
+    simulate.add_argument("--practices", type=int, default=3)
+    simulate.add_argument("--out", default="", help="map voor simulatie.csv en simulatie.png")
+    simulate.add_argument(
+        "--strategies",
+        default="alles,10per5,eerste5,1per30,vast,adaptief",
+        help="komma-gescheiden: alles, 10per5, eerste5, 1per30, vast, adaptief",
+    )
+    simulate.add_argument(
+        "--workers", type=int, default=2, help="processen naast elkaar (uitkomst gelijk)"
+    )
+    simulate.set_defaults(run=_simulate)
     billing = commands.add_parser("billing", help="abonnementen (demo's en tests)")
     billing_commands = billing.add_subparsers(dest="billing_command", required=True)
     set_status = billing_commands.add_parser(
