@@ -9,19 +9,20 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlmodel import Session, select
 
-from pakjeplekje import clock
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain.accounts import practice_settings
 from pakjeplekje.domain.accounts.practice_settings import PracticeDetails
-from pakjeplekje.domain.accounts.sessions import start_session
 from pakjeplekje.domain.errors import DomainError, PermissionDenied
 from pakjeplekje.domain.phones import PRACTICE_INVALID, parse_practice_phone
 from pakjeplekje.models import AuditEvent, Practice
 from pakjeplekje.ui.state.practice_settings import DetailsForm, PracticeSettingsState
-from tests.conftest import AppEnv
 from tests.test_practice_settings import Team, make_team
 from tests.test_state_events import Practice as Place
-from tests.test_state_events import connected, run
+from tests.test_state_events import (
+    connected,
+    practices,  # noqa: F401  (fixture: A and B, logged in)
+    run,
+)
 
 if TYPE_CHECKING:
     from conftest import Factory
@@ -116,30 +117,10 @@ def test_staff_cannot_change_the_practice_details(db: Session, team: Team, now: 
     assert stored(db, team.practice_id) == before
 
 
-@pytest.fixture
-def places(app_env: AppEnv, factory: Factory) -> tuple[Place, Place]:
-    """Practices A and B with a logged-in owner and staff member each, committed."""
-    made = []
-    with session_scope() as db:
-        for name in ("alfa", "beta"):
-            practice = factory.practice(db, f"Tandartspraktijk {name.title()}")
-            owner = factory.user(db, practice, f"eigenaar@{name}.nl", role="owner")
-            staff = factory.user(db, practice, f"assistent@{name}.nl")
-            made.append(
-                Place(
-                    owner_token=start_session(db, owner, clock.now()),
-                    staff_token=start_session(db, staff, clock.now()),
-                    staff_id=staff.id,  # type: ignore[arg-type]
-                    staff_email=staff.email,
-                )
-            )
-    return made[0], made[1]
-
-
-def test_the_settings_page_saves_only_the_own_practice(places: tuple[Place, Place]) -> None:
+def test_the_settings_page_saves_only_the_own_practice(practices: tuple[Place, Place]) -> None:  # noqa: F811  (the imported fixture)
     """Through the event handler the page calls: A's owner saves A's details; B's owner sees
     none of them and saves B's own; staff read but cannot change."""
-    a, b = places
+    a, b = practices
     owner_a = connected(PracticeSettingsState, a.owner_token)
     run(owner_a.load())
     run(owner_a.save_details({"address": "Alfaweg 1, Amsterdam", "phone": "020-1234567"}))
