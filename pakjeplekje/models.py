@@ -66,6 +66,11 @@ class Practice(SQLModel, table=True):
     # "adaptief": wave size and spacing follow the time left and the patients' history
     # (domain/core_loop/adaptive.py); "vast": wave_size every wave_interval_minutes.
     wave_mode: str = Field(default="adaptief", max_length=10)
+    # Sign-ups through /wachtlijst/<slug>: "automatisch" (straight onto the waitlist) or
+    # "beoordelen" (status "pending" until staff accept them).
+    signup_mode: str = Field(default="beoordelen", max_length=12)
+    # The secret iCal feed of filled slots: only the hash of its URL token; None = no feed.
+    calendar_token_hash: str | None = Field(default=None, max_length=64)
 
 
 class User(SQLModel, table=True):
@@ -187,6 +192,10 @@ class Patient(SQLModel, table=True):
     last_claim_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Retention: when the practice was asked to review this untouched entry.
     review_requested_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Which consent text the patient agreed to (public sign-up, API); "" for staff entries.
+    consent_text_version: str = Field(default="", max_length=20)
+    # The patient paused offers (preferences link): matching skips the entry until then.
+    paused_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class PatientTreatment(SQLModel, table=True):
@@ -385,3 +394,70 @@ class UsageDay(SQLModel, table=True):
     slots_filled: int
     sms_sent: int
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ApiKey(SQLModel, table=True):
+    """A practice's key for /api/v1: shown once, stored as a hash; `scope` read | write."""
+
+    id: int = Field(default=None, primary_key=True)  # None until the first flush; read after it
+    practice_id: int = Field(foreign_key="practice.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=60)
+    scope: str = Field(max_length=5)
+    prefix: str = Field(max_length=16)  # the key's first characters, so staff recognise it
+    key_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    created_by_user_id: int | None = Field(default=None)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class IdempotentReply(SQLModel, table=True):
+    """The stored answer to a POST with an Idempotency-Key, replayed on a retry."""
+
+    __table_args__ = (sa.UniqueConstraint("api_key_id", "key"),)
+
+    id: int = Field(default=None, primary_key=True)  # None until the first flush; read after it
+    practice_id: int = Field(foreign_key="practice.id", index=True, ondelete="CASCADE")
+    api_key_id: int = Field(foreign_key="apikey.id", ondelete="CASCADE")
+    key: str = Field(max_length=255)
+    request_hash: str = Field(max_length=64)
+    status_code: int
+    body: str = Field(sa_type=sa.Text)
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class WebhookEndpoint(SQLModel, table=True):
+    """A practice's subscription: its URL, the events it wants (comma-separated) and the
+    secret we sign with (kept, as the practice's software must verify with it)."""
+
+    id: int = Field(default=None, primary_key=True)  # None until the first flush; read after it
+    practice_id: int = Field(foreign_key="practice.id", index=True, ondelete="CASCADE")
+    url: str = Field(max_length=500)
+    secret: str = Field(max_length=80)
+    events: str = Field(max_length=200)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    disabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event for one endpoint: the delivery log (status pending | delivered | failed)."""
+
+    __table_args__ = (
+        sa.Index("ix_webhookdelivery_practice_created", "practice_id", "created_at"),
+        sa.Index("ix_webhookdelivery_status_next", "status", "next_attempt_at"),
+    )
+
+    id: int = Field(default=None, primary_key=True)  # None until the first flush; read after it
+    practice_id: int = Field(foreign_key="practice.id", ondelete="CASCADE")
+    endpoint_id: int = Field(foreign_key="webhookendpoint.id", ondelete="CASCADE")
+    event_id: str = Field(max_length=40)
+    event_type: str = Field(max_length=30)
+    payload: str = Field(sa_type=sa.Text)
+    status: str = Field(default="pending", max_length=10)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_status_code: int | None = Field(default=None)
+    last_error: str = Field(default="", max_length=200)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -65,6 +65,10 @@ LABELS = {
     "subscription": "Abonnement",
     "stripeevent": "Verwerkte Stripe-gebeurtenissen",
     "codesms": "SMS-codes voor privacyverzoeken (alleen tellers)",
+    "apikey": "API-sleutels (zonder de sleutels zelf)",
+    "idempotentreply": "Bewaarde API-antwoorden (Idempotency-Key, 24 uur)",
+    "webhookendpoint": "Webhook-abonnementen",
+    "webhookdelivery": "Webhook-afleveringen",
 }
 
 
