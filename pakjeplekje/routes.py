@@ -35,6 +35,15 @@ PRIVACY_EXPORT = "/api/privacy/export.zip"  # the practice's ZIP, behind a one-u
 STRIPE_WEBHOOK = "/api/webhooks/stripe"
 TWILIO_INBOUND = "/api/webhooks/twilio/sms"
 TWILIO_STATUS = "/api/webhooks/twilio/status"
+# Issue 15: patients join and manage themselves; practice software talks to us.
+PUBLIC_SIGNUP = "/wachtlijst/{slug}"  # server-rendered, works without JavaScript
+PUBLIC_SIGNUP_CONFIRM = "/wachtlijst/{slug}/bevestigen"  # the SMS code (double opt-in)
+SIGNUP_POSTER = "/wachtlijst/{slug}/poster.pdf"  # A4 with the QR code, for the reception desk
+PREFERENCES = "/voorkeuren/{token}"  # signed, no login: availability, pause, leave the list
+CALENDAR_FEED = "/agenda/{token}.ics"  # secret, revocable: slots filled through PakJePlekje
+API_V1 = "/api/v1"
+API_V1_OPENAPI = "/api/v1/openapi.json"
+API_V1_DOCS = "/api/v1/docs"
 DEV_MAIL = "/dev/mail"
 DEV_SMS = "/dev/sms"
 UPLOAD = "/_upload"  # Reflex's own upload endpoint, guarded by web/upload_guard.py
@@ -53,6 +62,8 @@ SUBSCRIPTION = "/abonnement"
 PRIVACY = "/privacy"
 SETTINGS = "/instellingen"
 TEAM = "/instellingen/medewerkers"
+INTEGRATIONS = "/instellingen/koppelingen"  # API keys
+WEBHOOKS = "/instellingen/webhooks"  # subscriptions and the delivery log
 
 LOGOUT = "/api/auth/uitloggen"
 
@@ -65,3 +76,19 @@ def login(melding: str = "") -> str:
 def results_csv(unit: str) -> str:
     """The CSV of /resultaten per `week` or `maand`."""
     return f"{RESULTS_CSV}?{urlencode({'per': unit})}"
+
+
+def public_signup(slug: str) -> str:
+    return PUBLIC_SIGNUP.format(slug=slug)
+
+
+def signup_poster(slug: str) -> str:
+    return SIGNUP_POSTER.format(slug=slug)
+
+
+def preferences(token: str) -> str:
+    return PREFERENCES.format(token=token)
+
+
+def calendar_feed(token: str) -> str:
+    return CALENDAR_FEED.format(token=token)
