@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Request, Caller, bytes], Response]
 JSON_HEADERS = {"Cache-Control": "no-store"}
+PAGE_PARAMETERS = ("limit", "cursor", "status")
 _DOCUMENT = json.dumps(DOCUMENT, ensure_ascii=False).encode()
 
 
@@ -138,11 +139,22 @@ def _answer(request: Request, run: Callable[[], Response]) -> Response:
         raise Problem(409, "Een gelijktijdig verzoek was u voor. Probeer het opnieuw.") from exc
 
 
-def endpoint(handler: Handler, *, write: bool = False) -> Callable[[Request], Awaitable[Response]]:
+def _known_parameters(request: Request, allowed: tuple[str, ...]) -> None:
+    """A misspelt parameter (`?statuss=open`) is an error, not a silently ignored filter."""
+    unknown = [name for name in request.query_params if name not in allowed]
+    if unknown:
+        errors = {name[:50]: "Onbekende parameter." for name in unknown}
+        raise Problem(400, "Controleer de parameters.", errors=errors)
+
+
+def endpoint(
+    handler: Handler, *, write: bool = False, query: tuple[str, ...] = ()
+) -> Callable[[Request], Awaitable[Response]]:
     async def run(request: Request) -> Response:
         try:
             caller = await run_in_threadpool(_caller, request)
             _admit(caller)
+            _known_parameters(request, query)
             if write and not caller.may_write:
                 raise Problem(
                     403,
@@ -360,11 +372,17 @@ def app() -> Starlette:
     return Starlette(
         routes=[
             Route(_sub(paths.API_V1_OPENAPI), openapi_document, methods=["GET"]),
-            _resource("/slots", get=endpoint(list_slots), post=endpoint(open_slot, write=True)),
+            _resource(
+                "/slots",
+                get=endpoint(list_slots, query=PAGE_PARAMETERS),
+                post=endpoint(open_slot, write=True),
+            ),
             _resource("/slots/{id}", get=endpoint(get_slot)),
             _resource("/slots/{id}/close", post=endpoint(close_slot, write=True)),
             _resource(
-                "/waitlist", get=endpoint(list_entries), post=endpoint(add_entry, write=True)
+                "/waitlist",
+                get=endpoint(list_entries, query=PAGE_PARAMETERS),
+                post=endpoint(add_entry, write=True),
             ),
             _resource(
                 "/waitlist/{id}",
