@@ -621,3 +621,35 @@ def test_the_openapi_document_is_served(world: World) -> None:
     assert document["openapi"].startswith("3.1")
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     assert "/api/v1/slots/{id}/close" in document["paths"]
+
+
+def test_racing_writers_with_one_key_open_one_slot(world: World, now: datetime) -> None:
+    """The use case itself, from threads at once (no test client in between): the unique
+    (key, Idempotency-Key) lets exactly one transaction through, the rest replay it."""
+    from pakjeplekje.domain.core_loop.slot_api import NewSlot
+    from pakjeplekje.domain.integrations import idempotency as rules
+    from pakjeplekje.services import integration_api
+
+    caller = integration_api.authenticate(world.a.write)
+    assert caller is not None
+    body = _slot_body(world.a, now)
+    new = NewSlot(body["starts_at"], body["duration_minutes"], body["treatment_id"])
+    idem = integration_api.Idempotency(
+        "race-1", rules.request_hash("POST", "/api/v1/slots", json.dumps(body).encode())
+    )
+    barrier = threading.Barrier(8)
+    replies: list[integration_api.Reply] = []
+
+    def write() -> None:
+        barrier.wait()
+        replies.append(integration_api.open_slot(caller, new, idem))
+
+    threads = [threading.Thread(target=write) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(replies) == 8
+    assert len({r.body["id"] for r in replies if r.body}) == 1
+    assert [r.replayed for r in replies].count(False) == 1
+    assert _count(Slot, world.a.id) == 1

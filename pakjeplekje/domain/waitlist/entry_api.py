@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from pakjeplekje.domain import audit
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.dutch_dates import AMSTERDAM
 from pakjeplekje.domain.errors import NotFound
@@ -190,8 +189,7 @@ def update(
         raise _api_errors(exc) from exc
     if consent is not None:
         _set_consent(patient, consent)
-        db.add(patient)
-        audit.by_actor(db, actor, "patient.consent_recorded", "patient", patient.id, now)
+        db.add(patient)  # audited with the change itself (`patient.updated`)
     db.flush()
     return patient
 
