@@ -171,7 +171,7 @@ def endpoint(
 
 def _id(request: Request, message: str) -> int:
     raw = str(request.path_params.get("id", ""))
-    if not raw.isdecimal() or len(raw) > 10 or not 0 < int(raw) <= MAX_ID:
+    if not (raw.isascii() and raw.isdecimal()) or len(raw) > 10 or not 0 < int(raw) <= MAX_ID:
         raise Problem(404, message)
     return int(raw)
 
@@ -190,6 +190,11 @@ def _idempotency(request: Request, body: bytes) -> Idempotency | None:
     return Idempotency(key, idempotency.request_hash(request.method, request.url.path, body))
 
 
+def _digits(text: str, most: int) -> bool:
+    """ASCII digits only: `int()` also reads "٣" and "１０"."""
+    return text.isascii() and text.isdecimal() and len(text) <= most
+
+
 def _paging(request: Request, statuses: tuple[str, ...]) -> tuple[int, int, str | None]:
     """(limit, after-id, status) from the query string, or a 400 naming the parameter."""
     query = request.query_params
@@ -197,14 +202,14 @@ def _paging(request: Request, statuses: tuple[str, ...]) -> tuple[int, int, str 
     limit = 25
     raw_limit = query.get("limit")
     if raw_limit is not None:
-        if raw_limit.isdecimal() and len(raw_limit) <= 3 and 1 <= int(raw_limit) <= PAGE_MAX:
+        if _digits(raw_limit, 3) and 1 <= int(raw_limit) <= PAGE_MAX:
             limit = int(raw_limit)
         else:
             errors["limit"] = f"Een geheel getal van 1 tot {PAGE_MAX}."
     after = 0
     cursor = query.get("cursor")
     if cursor is not None:
-        if cursor.isdecimal() and cursor.isascii() and len(cursor) <= 10:
+        if _digits(cursor, 10):
             after = int(cursor)
         else:
             errors["cursor"] = "Gebruik de next_cursor van de vorige pagina."
