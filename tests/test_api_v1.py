@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from jsonschema import Draft202012Validator
 from sqlmodel import func, select
 from starlette.testclient import TestClient
 
@@ -624,6 +625,10 @@ def test_the_openapi_document_is_served(world: World) -> None:
     assert document["openapi"].startswith("3.1")
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     assert "/api/v1/slots/{id}/close" in document["paths"]
+    for schema in document["components"]["schemas"].values():
+        Draft202012Validator.check_schema(schema)  # OpenAPI 3.1's dialect
+        for example in [schema["example"]] if "example" in schema else []:
+            assert not list(Draft202012Validator(schema).iter_errors(example)), example
 
 
 def test_racing_writers_with_one_key_open_one_slot(world: World, now: datetime) -> None:
