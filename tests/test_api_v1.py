@@ -715,4 +715,4 @@ def test_an_entry_added_through_the_api_is_announced_once_to_its_own_practice(
         rows = db.exec(select(WebhookDelivery)).all()
         assert [(r.practice_id, r.event_type) for r in rows] == [(world.a.id, "patient.joined")]
         data = json.loads(rows[0].payload)["data"]
-        assert data == {"waitlist_entry_id": added.json()["id"], "source": "api"}
+        assert data == {"patient": {"id": added.json()["id"], "status": "waiting"}, "source": "api"}
