@@ -363,12 +363,20 @@ def test_update_delete_and_paging(world: World) -> None:
     )
     assert [e["id"] for e in second.json()["data"]] == ids[2:]
     assert second.json()["next_cursor"] is None
+    for beyond in ("2147483648", "9999999999"):  # past any id the database can hold
+        for path in ("/api/v1/waitlist", "/api/v1/slots"):
+            page = world.client.get(f"{path}?cursor={beyond}", headers=read)
+            assert page.json() == {"data": [], "next_cursor": None}
     waiting = world.client.get("/api/v1/waitlist?status=waiting", headers=read).json()
     assert [e["id"] for e in waiting["data"]] == ids[1:]
 
     gone = world.client.delete(f"/api/v1/waitlist/{ids[1]}", headers=world.a.auth())
     assert gone.status_code == 204 and gone.content == b""
     _assert_problem(world.client.get(f"/api/v1/waitlist/{ids[1]}", headers=read), 404)
+    unknown = world.client.get("/api/v1/slots?statuss=open", headers=read)
+    assert _assert_problem(unknown, 400)["errors"] == [
+        {"field": "statuss", "message": "Onbekende parameter."}
+    ]
     bad_paging = world.client.get("/api/v1/waitlist?limit=0&cursor=abc&status=x", headers=read)
     assert {e["field"] for e in _assert_problem(bad_paging, 400)["errors"]} == {
         "limit",

@@ -217,7 +217,7 @@ def _paging(request: Request, statuses: tuple[str, ...]) -> tuple[int, int, str 
     cursor = query.get("cursor")
     if cursor is not None:
         if _digits(cursor, 10):
-            after = int(cursor)
+            after = min(int(cursor), MAX_ID)  # past the last possible id: an empty page
         else:
             errors["cursor"] = "Gebruik de next_cursor van de vorige pagina."
     status = query.get("status")
