@@ -25,6 +25,7 @@ from pakjeplekje.domain.accounts.sessions import resolve_session
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.core_loop import slots
 from pakjeplekje.domain.errors import DomainError, NotFound
+from pakjeplekje.domain.integrations import webhook_endpoints, webhook_events
 from pakjeplekje.domain.offers import add_offers
 from pakjeplekje.domain.privacy import audit_log, correction, objections, retention
 from pakjeplekje.domain.privacy import inbox as privacy_inbox
@@ -43,6 +44,7 @@ from pakjeplekje.models import (
     Slot,
     Treatment,
     User,
+    WebhookEndpoint,
 )
 
 if TYPE_CHECKING:
@@ -187,6 +189,23 @@ def _privacy_request_of(db: Session, tenant: Tenant) -> int:
     return found
 
 
+def _webhook_of(db: Session, tenant: Tenant, now: datetime) -> tuple[int, int]:
+    """An endpoint of the tenant's practice and one delivery to it (inserted directly: no
+    audit row, so the snapshot of A only changes if B's call changes something)."""
+    endpoint = WebhookEndpoint(
+        practice_id=tenant.practice_id,
+        url="https://a.example/hook",
+        secret=webhook_endpoints.new_secret(),
+        events="patient.joined",
+        created_at=now,
+    )
+    db.add(endpoint)
+    db.flush()
+    data = {"patient": {"id": tenant.patient_id}}
+    [delivery] = webhook_events.record_event(db, tenant.practice_id, "patient.joined", data, now)
+    return endpoint.id, delivery.id
+
+
 # Each case: B's owner acts on one of A's ids. Expected: NotFound, and A is untouched.
 CrossTenantCall = Callable[[Session, Actor, Tenant, datetime], object]
 CROSS_TENANT: list[tuple[str, CrossTenantCall]] = [
@@ -275,6 +294,21 @@ CROSS_TENANT: list[tuple[str, CrossTenantCall]] = [
             db, b, request_id=_privacy_request_of(db, a), status="done", resolution="x", now=now
         ),
     ),
+    # --- webhooks (A's endpoint and its delivery log) ---
+    (
+        "webhook_endpoints.set_enabled: disable A's endpoint",
+        lambda db, b, a, now: webhook_endpoints.set_enabled(
+            db, b, _webhook_of(db, a, now)[0], False, now
+        ),
+    ),
+    (
+        "webhook_endpoints.remove: delete A's endpoint",
+        lambda db, b, a, now: webhook_endpoints.remove(db, b, _webhook_of(db, a, now)[0], now),
+    ),
+    (
+        "webhook_endpoints.resend: resend A's delivery",
+        lambda db, b, a, now: webhook_endpoints.resend(db, b, _webhook_of(db, a, now)[1], now),
+    ),
     (
         "inbox.resolve: reject A's privacy request",
         lambda db, b, a, now: privacy_inbox.resolve(
@@ -297,6 +331,9 @@ COVERED = {
     "slots.reopen_slot",
     "inbox.resolve",
     "retention.keep_one",
+    "webhook_endpoints.set_enabled",
+    "webhook_endpoints.remove",
+    "webhook_endpoints.resend",
 }
 
 

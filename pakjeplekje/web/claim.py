@@ -20,7 +20,7 @@ from pakjeplekje.db import read_scope, session_scope
 from pakjeplekje.domain.core_loop import claims
 from pakjeplekje.domain.dutch_dates import long_moment
 from pakjeplekje.domain.tokens import hash_token
-from pakjeplekje.services import claiming, declining
+from pakjeplekje.services import claiming, declining, unit_of_work
 from pakjeplekje.web.html_pages import NO_STORE, client_host, page
 
 API_STATUS = {
@@ -187,8 +187,9 @@ def opt_out_question(token: str) -> Response:
 def opt_out(request: Request) -> Response:
     if request.method == "GET":
         return opt_out_question(request.path_params["token"])
-    with session_scope() as db:
-        practice_name = claims.opt_out(db, request.path_params["token"], clock.now())
+    token = request.path_params["token"]
+    # a unit of work: the practice's webhook (patient.opted_out) leaves once this is committed
+    practice_name = unit_of_work.run(lambda work: claims.opt_out(work.db, token, clock.now()))
     if practice_name is None:
         return not_found()
     return page(

@@ -18,8 +18,10 @@ from sqlmodel import Session, col, select, update
 
 from pakjeplekje.domain import audit, billing, phones, throttle
 from pakjeplekje.domain.dutch_dates import short_moment
+from pakjeplekje.domain.integrations import webhook_events
 from pakjeplekje.domain.offers import CLAIMABLE, NOT_VIEWED, OfferStatus, SlotStatus
 from pakjeplekje.domain.tokens import hash_token, keyed_hash
+from pakjeplekje.domain.waitlist import opting_out
 from pakjeplekje.models import Offer, Patient, Practice, Slot, Treatment
 
 TOKEN_MAX = 100
@@ -318,6 +320,7 @@ def _claim(
         detail=channel,
         now=now,
     )
+    webhook_events.slot_claimed(db, slot, offer, now)  # the practice's agenda books the patient
     won_view = _card(db, "claimed_by_you", slot, practice)
     winner = db.get(Patient, offer.patient_id)
     local = won_view.starts_local
@@ -435,11 +438,7 @@ def opt_out(db: Session, raw: str, now: datetime) -> str | None:
     if found is None:
         return None
     offer, _, practice = found
-    db.exec(
-        update(Patient)
-        .where(col(Patient.id) == offer.patient_id, col(Patient.practice_id) == practice.id)
-        .values(opted_out_at=now)
-    )
+    opting_out.opt_out_patient(db, practice.id, offer.patient_id, via="claimpagina", now=now)
     audit.record(
         db,
         "patient.opted_out",

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, delete, select, update
 
 from pakjeplekje.domain.dutch_dates import AMSTERDAM
 from pakjeplekje.domain.errors import DomainError
+from pakjeplekje.domain.integrations import webhook_events
 from pakjeplekje.domain.offers import OfferStatus
 from pakjeplekje.domain.privacy.inbox import file_request
 from pakjeplekje.domain.privacy.requests import MESSAGE_MAX
@@ -211,6 +212,13 @@ def fulfil_patient(
         return Outcome(kind, f"Uw verzoek is doorgestuurd naar de {to}; zij passen het aan.", names)
     if kind in ("verwijdering", "bezwaar"):
         ids = [patient.id for patient, _ in found]
+        # Each practice's software hears that the entry left (before it is deleted).
+        webhook_events.patients_opted_out(
+            db,
+            [(p.practice_id, p.id) for p, _ in found if p.opted_out_at is None],
+            "privacyverzoek",
+            now,
+        )
         _file_at_each(
             db,
             found,

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from pakjeplekje.domain import audit, phones
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError
+from pakjeplekje.domain.integrations import webhook_events
 from pakjeplekje.domain.privacy import suppression
 from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.domain.waitlist.patients import (
@@ -524,7 +525,8 @@ def import_rows(db: Session, actor: Actor, preview: ImportPreview, now: datetime
         if clean.phone not in taken:
             taken.add(clean.phone)
             fresh.append(clean)
-    patients.insert_many(db, actor.practice_id, fresh, now)
+    joined = patients.insert_many(db, actor.practice_id, fresh, now)
+    webhook_events.patients_joined(db, actor.practice_id, joined, "import", now)
     added = len(fresh)
     audit.record(
         db,

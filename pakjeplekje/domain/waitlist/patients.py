@@ -22,6 +22,7 @@ from pakjeplekje.domain import audit, dutch_dates, labels
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.dutch_dates import AMSTERDAM
 from pakjeplekje.domain.errors import DomainError, NotFound
+from pakjeplekje.domain.integrations import webhook_events
 from pakjeplekje.domain.phones import display, parse_mobile, search_digits
 from pakjeplekje.domain.privacy import suppression
 from pakjeplekje.models import Patient, PatientTreatment, Practitioner, Treatment
@@ -264,7 +265,10 @@ def _new_patient(practice_id: int, clean: CleanPatient, now: datetime) -> Patien
 def insert_many(
     db: Session, practice_id: int, cleans: Sequence[CleanPatient], now: datetime
 ) -> list[Patient]:
-    """Store validated entries with two flushes in all (the CSV import checks duplicates)."""
+    """Store validated entries with two flushes in all (the CSV import checks duplicates).
+
+    Emits no `patient.joined`: each way in says where the entry came from (`add`: the staff
+    form, the CSV import, the public sign-up, the API) with `webhook_events.patients_joined`."""
     new = [_new_patient(practice_id, clean, now) for clean in cleans]
     db.add_all(new)
     db.flush()
@@ -281,8 +285,18 @@ def insert(db: Session, practice_id: int, clean: CleanPatient, now: datetime) ->
     return insert_many(db, practice_id, [clean], now)[0]
 
 
-def add(db: Session, actor: Actor, data: PatientInput, now: datetime, *, secret: str) -> Patient:
-    """`secret` keys the AVG suppression list (SECRET_KEY)."""
+def add(
+    db: Session,
+    actor: Actor,
+    data: PatientInput,
+    now: datetime,
+    *,
+    secret: str,
+    source: str = "medewerker",
+) -> Patient:
+    """`secret` keys the AVG suppression list (SECRET_KEY). `source`: what `patient.joined`
+    says about where the entry came from ("medewerker": the staff form; "api" when the
+    integration API adds through here)."""
     clean = validate(db, actor.practice_id, data)
     if (existing := _existing_with_phone(db, actor.practice_id, clean.phone)) is not None:
         raise DuplicatePhone(existing)
@@ -290,6 +304,7 @@ def add(db: Session, actor: Actor, data: PatientInput, now: datetime, *, secret:
         raise ValidationFailed({"phone": suppression.SUPPRESSED})
     patient = insert(db, actor.practice_id, clean, now)
     audit.by_actor(db, actor, "patient.added", "patient", patient.id, now)
+    webhook_events.patients_joined(db, actor.practice_id, [patient], source, now)
     return patient
 
 
