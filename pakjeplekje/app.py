@@ -20,6 +20,7 @@ from pakjeplekje.ui.pages import (  # noqa: F401  (importing registers the pages
     slots,
     team,
     waitlist,
+    webhooks,
 )
 from pakjeplekje.ui.state.guard import framework_error
 from pakjeplekje.web.api import create_api

@@ -374,6 +374,25 @@ def team_card() -> rx.Component:
     )
 
 
+def webhooks_card() -> rx.Component:
+    return rx.cond(
+        SessionState.is_owner,
+        rx.card(
+            rx.hstack(
+                rx.vstack(
+                    rx.heading("Webhooks", size="4", as_="h2"),
+                    rx.text("Uw praktijksoftware hoort het meteen als een plek gevuld is."),
+                ),
+                rx.spacer(),
+                rx.link(rx.button("Webhooks beheren"), href=routes.WEBHOOKS),
+                align="center",
+                wrap="wrap",
+            ),
+            width="100%",
+        ),
+    )
+
+
 @staff_page(
     routes.SETTINGS,
     "Instellingen",
@@ -382,6 +401,7 @@ def team_card() -> rx.Component:
 def settings() -> rx.Component:
     return rx.vstack(
         team_card(),
+        webhooks_card(),
         error_callout(PracticeSettingsState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
         details_card(),
         treatments_card(),
