@@ -19,8 +19,9 @@ from pakjeplekje.db import session_scope
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.integrations import webhook_delivery, webhook_endpoints, webhook_events
+from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.models import Practice, Slot, WebhookDelivery, WebhookEndpoint
-from pakjeplekje.services import unit_of_work, webhooks
+from pakjeplekje.services import privacy_purge, unit_of_work, webhooks
 from pakjeplekje.services.demo import OfferedSlot
 from pakjeplekje.web import claim as claim_routes
 from tests.conftest import AppEnv, Factory
@@ -309,3 +310,43 @@ def test_a_redirect_is_not_followed_and_counts_as_a_failure(httpserver: HTTPServ
     )
     result = webhook_http.post(httpserver.url_for("/verhuisd"), b"{}", {}, allow_private=True)
     assert result.status_code == 302 and result.error == "HTTP 302"
+
+
+# --- AVG: the delivery log holds names and numbers (slot.filled) -----------------------------
+
+
+def test_the_daily_job_deletes_deliveries_after_30_days(
+    factory: Factory, app_env: AppEnv, job_queue: JobQueue
+) -> None:
+    with session_scope() as db:
+        practice_id = factory.practice(db, "Tandartspraktijk Oud").id
+    owner = owner_of(factory, practice_id, "eigenaar@oud.nl")
+    webhooks.create_endpoint(owner, "https://agenda.oud.nl/hook", ["patient.joined"])
+    with session_scope() as db:
+        webhook_events.record_event(db, practice_id, "patient.joined", {}, clock.now())
+    assert privacy_purge.run_daily(clock.now() + timedelta(days=29))["webhooks_purged"] == 0
+    assert len(deliveries(practice_id)) == 1
+    assert privacy_purge.run_daily(clock.now() + timedelta(days=31))["webhooks_purged"] == 1
+    assert deliveries(practice_id) == []
+
+
+def test_deleting_a_patient_deletes_the_deliveries_that_name_them(
+    api: TestClient, factory: Factory, httpserver: HTTPServer, job_queue: JobQueue
+) -> None:
+    setup = make_slot(factory, "Wissen", 1)
+    other = make_slot(factory, "Blijft", 1)
+    owner = owner_of(factory, practice_of(setup), "eigenaar@wissen.nl")
+    other_owner = owner_of(factory, practice_of(other), "eigenaar@blijft.nl")
+    subscribe(owner, Receiver(httpserver, "/wissen"))
+    subscribe(other_owner, Receiver(httpserver, "/blijft"))
+    api.post(f"/api/claim/{setup.tokens[0]}")
+    api.post(f"/api/claim/{other.tokens[0]}")
+    job_queue.run()
+    assert {row.event_type for row in deliveries(practice_of(setup))} == {
+        "slot.filled",
+        "offer.claimed",
+    }
+    with session_scope() as db:
+        patients.delete_permanently(db, owner, setup.patient_ids[0], clock.now())
+    assert [row.event_type for row in deliveries(practice_of(setup))] == ["offer.claimed"]
+    assert len(deliveries(practice_of(other))) == 2  # only the practice's own log

@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 
 from pakjeplekje.models import (
     Offer,
@@ -154,3 +154,33 @@ def patients_joined(
         data = {"patient": {"id": patient.id, "status": patient.status}, "source": source}
         made += record_event(db, practice_id, PATIENT_JOINED, data, now)
     return made
+
+
+# --- AVG: a delivery's body may name a patient (slot.filled) --------------------------------
+
+PAYLOAD_DAYS = 30  # the log (and what "Opnieuw versturen" can resend) goes back this far
+
+
+def forget_patients(db: Session, practice_id: int, patient_ids: Sequence[int]) -> int:
+    """Deletes the practice's deliveries whose body names one of these patients (slot.filled
+    carries name and number): an erased waitlist entry leaves no copy in the delivery log.
+    Matched on the compact JSON `record_event` writes."""
+    removed = 0
+    for patient_id in patient_ids:
+        pattern = f'%"patient":{{"id":{int(patient_id)},"name":%'
+        removed += db.exec(
+            delete(WebhookDelivery).where(
+                col(WebhookDelivery.practice_id) == practice_id,
+                col(WebhookDelivery.event_type) == SLOT_FILLED,
+                col(WebhookDelivery.payload).like(pattern),
+            )
+        ).rowcount
+    return removed
+
+
+def purge_old(db: Session, now: datetime, days: int = PAYLOAD_DAYS) -> int:
+    """The daily AVG job: deliveries older than `days` are deleted, bodies and all (retries
+    end after about two days; the log shows the latest 50)."""
+    return db.exec(
+        delete(WebhookDelivery).where(col(WebhookDelivery.created_at) < now - timedelta(days=days))
+    ).rowcount

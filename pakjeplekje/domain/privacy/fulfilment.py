@@ -240,6 +240,8 @@ def fulfil_patient(
                 .values(status=OfferStatus.EXPIRED)
             )
         if kind == "verwijdering":
+            for patient, practice in found:  # no copy of name and number in a webhook log
+                webhook_events.forget_patients(db, practice.id, [patient.id])
             # The delivery record stays (billing); who it went to and what it said do not.
             db.exec(update(Message).where(col(Message.phone) == phone).values(phone="", body=""))
             if ids:

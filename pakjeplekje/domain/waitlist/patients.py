@@ -356,6 +356,7 @@ def delete_permanently(db: Session, actor: Actor, patient_id: int, now: datetime
     patient = _own(db, actor, patient_id)
     db.delete(patient)
     db.flush()
+    webhook_events.forget_patients(db, actor.practice_id, [patient_id])
     audit.by_actor(db, actor, "patient.deleted", "patient", patient_id, now)
 
 
