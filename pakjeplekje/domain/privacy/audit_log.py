@@ -91,6 +91,11 @@ ACTIONS = {
     "staff.role_changed": "Rol gewijzigd",
     "staff.deactivated": "Medewerker geblokkeerd",
     "staff.reactivated": "Medewerker weer toegelaten",
+    "webhook.created": "Webhook-endpoint toegevoegd",
+    "webhook.enabled": "Webhook-endpoint aangezet",
+    "webhook.disabled": "Webhook-endpoint uitgezet",
+    "webhook.deleted": "Webhook-endpoint verwijderd",
+    "webhook.resent": "Webhook opnieuw verstuurd",
 }
 TARGETS = {
     "patient": "Patiënt",
@@ -102,6 +107,8 @@ TARGETS = {
     "treatment": "Behandeling",
     "practitioner": "Behandelaar",
     "subscription": "Abonnement",
+    "webhook_endpoint": "Webhook-endpoint",
+    "webhook_delivery": "Webhook-aflevering",
 }
 SYSTEM = "Systeem"
 SUBJECT = "Betrokkene (via verzoek)"
