@@ -86,6 +86,8 @@ def test_the_owner_sees_a_claim_delivered_to_their_software_and_resends_it(
     page.goto(app.url("/plekken"))
     open_slot(page, "10:30")
     expect(toasts(page).filter(has_text="SMS gaat nu uit")).to_be_visible()
+    offer = page.locator("[data-slot]").first.locator("[data-offer='Anna Agenda']")
+    expect(offer).to_contain_text("verstuurd")  # the text left (from a job)
 
     phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="nl-NL").new_page()
     phone.goto(app.url(f"/dev/sms?nummer={quote(mobile, safe='')}"))
