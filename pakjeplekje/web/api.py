@@ -24,6 +24,7 @@ from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.web import claim as api_claim
 from pakjeplekje.web import dev_sms as api_dev_sms
 from pakjeplekje.web import email_confirmation as api_account
+from pakjeplekje.web import poster as api_poster
 from pakjeplekje.web import privacy as api_privacy
 from pakjeplekje.web import results_download as api_results
 from pakjeplekje.web import stripe_webhook as api_stripe
@@ -145,5 +146,6 @@ def create_api() -> Starlette:
             *api_stripe.routes(),
             *api_privacy.routes(),
             *api_account.account_routes(),
+            *api_poster.poster_routes(),
         ],
     )
