@@ -95,6 +95,7 @@ def calendar_feed_card() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
+            id="agenda-koppeling",
             width="100%",
         ),
     )
