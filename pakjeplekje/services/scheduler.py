@@ -107,6 +107,13 @@ def send_privacy_code_task(code_id: int, channel: str, value: str, code: str) ->
     jobs.send_privacy_code(code_id, channel, value, code)
 
 
+@huey.task()  # type: ignore[untyped-decorator]  # huey ships no type information
+def send_signup_code_task(code_id: int, practice_id: int, phone: str, code: str) -> None:
+    """The code of a public sign-up (/wachtlijst/<slug>), like the privacy code: off the
+    request path, the number and code live only in this short job."""
+    jobs.send_signup_code(code_id, practice_id, phone, code)
+
+
 class _EmbeddedConsumer(Consumer):  # type: ignore[misc]  # huey ships no type information
     """Runs beside the web server: the server owns the process signals, not huey."""
 

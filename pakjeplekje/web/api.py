@@ -25,6 +25,7 @@ from pakjeplekje.web import claim as api_claim
 from pakjeplekje.web import dev_sms as api_dev_sms
 from pakjeplekje.web import email_confirmation as api_account
 from pakjeplekje.web import privacy as api_privacy
+from pakjeplekje.web import public_signup as api_public_signup
 from pakjeplekje.web import results_download as api_results
 from pakjeplekje.web import stripe_webhook as api_stripe
 from pakjeplekje.web import twilio_webhooks as api_webhooks
@@ -144,6 +145,7 @@ def create_api() -> Starlette:
             *api_webhooks.routes(),
             *api_stripe.routes(),
             *api_privacy.routes(),
+            *api_public_signup.routes(),
             *api_account.account_routes(),
         ],
     )

@@ -85,6 +85,7 @@ class PatientInput:
     note: str = ""
     consent_method: str = ""
     status: str = "waiting"
+    consent_text_version: str = ""  # which consent text the patient agreed to (online sign-up)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class CleanPatient:
     note: str
     consent_method: str
     status: str
+    consent_text_version: str = ""
 
 
 def _int(value: object) -> int | None:
@@ -229,10 +231,11 @@ def validate(
         note,
         data.consent_method,
         data.status,
+        data.consent_text_version[:20],
     )
 
 
-def _existing_with_phone(db: Session, practice_id: int, phone: str) -> int | None:
+def existing_with_phone(db: Session, practice_id: int, phone: str) -> int | None:
     return db.exec(
         select(Patient.id).where(Patient.practice_id == practice_id, Patient.phone == phone)
     ).first()
@@ -255,6 +258,7 @@ def _new_patient(practice_id: int, clean: CleanPatient, now: datetime) -> Patien
         note=clean.note,
         consent_method=clean.consent_method,
         consent_at=now,
+        consent_text_version=clean.consent_text_version,
         status=clean.status,
         added_at=now,
         updated_at=now,
@@ -284,7 +288,7 @@ def insert(db: Session, practice_id: int, clean: CleanPatient, now: datetime) ->
 def add(db: Session, actor: Actor, data: PatientInput, now: datetime, *, secret: str) -> Patient:
     """`secret` keys the AVG suppression list (SECRET_KEY)."""
     clean = validate(db, actor.practice_id, data)
-    if (existing := _existing_with_phone(db, actor.practice_id, clean.phone)) is not None:
+    if (existing := existing_with_phone(db, actor.practice_id, clean.phone)) is not None:
         raise DuplicatePhone(existing)
     if suppression.suppressed_phones(db, [clean.phone], secret):  # AVG suppression list
         raise ValidationFailed({"phone": suppression.SUPPRESSED})
@@ -307,7 +311,7 @@ def update(
 ) -> Patient:
     patient = _own(db, actor, patient_id)
     clean = validate(db, actor.practice_id, data, current=patient)
-    existing = _existing_with_phone(db, actor.practice_id, clean.phone)
+    existing = existing_with_phone(db, actor.practice_id, clean.phone)
     if existing is not None and existing != patient.id:
         raise DuplicatePhone(existing)
     if clean.phone != patient.phone:  # a corrected number gets another chance
