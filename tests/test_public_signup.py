@@ -26,8 +26,8 @@ from pakjeplekje.db import session_scope
 from pakjeplekje.domain.core_loop import matching
 from pakjeplekje.domain.dutch_dates import AMSTERDAM
 from pakjeplekje.domain.errors import DomainError
-from pakjeplekje.domain.privacy import request_codes, suppression
-from pakjeplekje.domain.waitlist import patients, signup
+from pakjeplekje.domain.privacy import fulfilment, inzage_view, request_codes, suppression
+from pakjeplekje.domain.waitlist import patient_csv, patients, signup
 from pakjeplekje.models import (
     AuditEvent,
     Patient,
@@ -220,6 +220,19 @@ def test_sign_up_with_the_code_joins_the_list_with_a_consent_record(
             "source": "aanmelding",
         }
         assert NUMBER not in delivery.payload and "Sanne" not in delivery.payload
+        # the consent record goes along in the CSV export and the patient's inzage
+        exported = "".join(
+            patient_csv.export_csv(db, a.practice_id, patients.PatientQuery(status=""))
+        )
+        assert exported.splitlines()[1].endswith(
+            ";online;wacht;"
+            + confirmed_at.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M")
+            + ";2026-12"
+        )
+        [shown] = inzage_view.patient_view(fulfilment.patient_data(db, NUMBER, clock.now()))
+        facts = dict(shown.sections[0].facts)
+        assert facts["Toestemming voor SMS"] == "Online aangemeld (sms-code)"
+        assert facts["Versie van de toestemmingstekst"] == "2026-12"
     # the same page again: the code is spent
     again = _confirm(client, a, page.text, code)
     assert again.status_code == 400 and request_codes.USED in again.text

@@ -359,6 +359,21 @@ class PatientDetail:
     offers_count: int
     last_offer_at: datetime | None
     last_claim_at: datetime | None
+    consent_at: datetime | None = None
+    consent_text_version: str = ""
+
+
+def local_moment(moment: datetime | None) -> str:
+    return moment.astimezone(AMSTERDAM).strftime("%d-%m-%Y %H:%M") if moment else ""
+
+
+def consent_summary(detail: PatientDetail) -> str:
+    """The consent record as staff read it: how, when, and which text (online sign-ups)."""
+    how = labels.label(CONSENT_METHODS, detail.form.consent_method)
+    text = f"Toestemming: {how}, {local_moment(detail.consent_at)}"
+    if detail.consent_text_version:
+        text += f" (tekstversie {detail.consent_text_version})"
+    return text
 
 
 def get(db: Session, actor: Actor, patient_id: int) -> PatientDetail:
@@ -389,6 +404,8 @@ def get(db: Session, actor: Actor, patient_id: int) -> PatientDetail:
         patient.offers_count,
         patient.last_offer_at,
         patient.last_claim_at,
+        patient.consent_at,
+        patient.consent_text_version,
     )
 
 
@@ -552,9 +569,9 @@ def all_matching(
     yield from db.exec(stmt.execution_options(yield_per=batch))
 
 
-def count_waiting(db: Session, practice_id: int) -> int:
+def count_waiting(db: Session, practice_id: int, *, status: str = "waiting") -> int:
     return db.exec(
         select(func.count())
         .select_from(Patient)
-        .where(Patient.practice_id == practice_id, Patient.status == "waiting")
+        .where(Patient.practice_id == practice_id, Patient.status == status)
     ).one()

@@ -43,10 +43,6 @@ from pakjeplekje.models import Patient, Practice, Treatment
 CODE_KIND = "aanmelding"  # VerificationCode.kind of a sign-up code
 CONSENT_METHOD = "online"
 PENDING = "pending"
-MODES = {
-    "automatisch": "Automatisch op de wachtlijst",
-    "beoordelen": "Eerst beoordelen door de praktijk",
-}
 DEFAULT_DURATION = 30  # minutes, when the chosen treatments say nothing
 
 # The consent texts, by version: a new wording is a new version, and old versions stay here so

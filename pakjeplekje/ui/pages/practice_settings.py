@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pakjeplekje import routes
-from pakjeplekje.domain.accounts.practice_settings import WAVE_MODES
+from pakjeplekje.domain.accounts.practice_settings import SIGNUP_MODES, WAVE_MODES
 from pakjeplekje.ui.components.forms import error_callout, field, form_row, labelled, submit_button
 from pakjeplekje.ui.components.layout import staff_page
 from pakjeplekje.ui.state.practice_settings import (
@@ -13,6 +13,7 @@ from pakjeplekje.ui.state.practice_settings import (
     MinuteValueState,
     PracticeSettingsState,
     PractitionerSetting,
+    SignupSettingsState,
     TreatmentSetting,
 )
 from pakjeplekje.ui.state.session import SessionState
@@ -276,6 +277,52 @@ def details_card() -> rx.Component:
     )
 
 
+def signup_card() -> rx.Component:
+    """Online aanmelden: the link patients use (and its poster), and review or automatic."""
+    return rx.card(
+        rx.vstack(
+            rx.heading("Online aanmelden", size="4", as_="h2"),
+            rx.text(
+                "Patiënten kunnen zich zelf op uw wachtlijst zetten via deze link. Zij "
+                "bevestigen hun nummer met een SMS-code en geven toestemming voor uw SMS'jes; "
+                "wanneer en met welke tekst staat bij de patiënt.",
+                size="2",
+            ),
+            rx.code(SignupSettingsState.link, id="aanmeldlink", variant="ghost"),
+            rx.hstack(
+                rx.link("Open het formulier", href=SignupSettingsState.link, is_external=True),
+                rx.link(
+                    "Poster voor de balie (PDF)",
+                    href=SignupSettingsState.poster,
+                    is_external=True,
+                    id="poster-link",
+                ),
+                spacing="4",
+                wrap="wrap",
+            ),
+            rx.el.label("Nieuwe aanmeldingen", html_for="signup_mode", class_name="pjp-label"),
+            rx.el.select(
+                *[rx.el.option(text, value=key) for key, text in SIGNUP_MODES.items()],
+                id="signup_mode",
+                name="signup_mode",
+                value=SignupSettingsState.mode,
+                on_change=SignupSettingsState.set_mode,
+                disabled=~SessionState.is_owner,
+                class_name="pjp-native-select",
+            ),
+            rx.cond(
+                ~SessionState.is_owner,
+                rx.text("Alleen de eigenaar kan dit wijzigen.", size="1", color_scheme="gray"),
+            ),
+            error_callout(SignupSettingsState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        id="online-aanmelden",
+    )
+
+
 def minute_value_card() -> rx.Component:
     """The value of a treatment minute: what /resultaten reports the filled slots as worth."""
     return rx.card(
@@ -377,7 +424,7 @@ def team_card() -> rx.Component:
 @staff_page(
     routes.SETTINGS,
     "Instellingen",
-    on_load=[PracticeSettingsState.load, MinuteValueState.load],
+    on_load=[PracticeSettingsState.load, MinuteValueState.load, SignupSettingsState.load],
 )
 def settings() -> rx.Component:
     return rx.vstack(
@@ -387,6 +434,7 @@ def settings() -> rx.Component:
         treatments_card(),
         practitioners_card(),
         outreach_card(),
+        signup_card(),
         minute_value_card(),
         account_card(),
         spacing="4",
