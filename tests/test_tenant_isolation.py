@@ -29,7 +29,7 @@ from pakjeplekje.domain.offers import add_offers
 from pakjeplekje.domain.privacy import audit_log, correction, objections, retention
 from pakjeplekje.domain.privacy import inbox as privacy_inbox
 from pakjeplekje.domain.privacy import requests as privacy_requests
-from pakjeplekje.domain.waitlist import patients
+from pakjeplekje.domain.waitlist import patients, signup
 from pakjeplekje.domain.waitlist.patients import PatientInput, PatientQuery, ValidationFailed
 from pakjeplekje.models import (
     AuditEvent,
@@ -243,6 +243,14 @@ CROSS_TENANT: list[tuple[str, CrossTenantCall]] = [
         lambda db, b, a, now: patients.delete_permanently(db, b, a.patient_id, now),
     ),
     (
+        "signup.accept: accept A's entry",
+        lambda db, b, a, now: signup.accept(db, b, a.patient_id, now),
+    ),
+    (
+        "signup.refuse: erase A's entry",
+        lambda db, b, a, now: signup.refuse(db, b, a.patient_id, now),
+    ),
+    (
         "practice_settings.update_treatment: switch off A's treatment",
         lambda db, b, a, now: practice_settings.update_treatment(
             db, b, treatment_id=a.treatment_id, duration=90, active=False, now=now
@@ -291,6 +299,8 @@ COVERED = {
     "patients.update",
     "patients.set_status",
     "patients.delete_permanently",
+    "signup.accept",
+    "signup.refuse",
     "practice_settings.update_treatment",
     "practice_settings.set_practitioner_active",
     "slots.close_slot",

@@ -33,7 +33,7 @@ from sqlmodel import Session, col, select
 
 from pakjeplekje.domain import audit, phones
 from pakjeplekje.domain.actor import Actor
-from pakjeplekje.domain.errors import DomainError
+from pakjeplekje.domain.errors import DomainError, NotFound
 from pakjeplekje.domain.integrations import webhook_events
 from pakjeplekje.domain.privacy import request_codes, suppression
 from pakjeplekje.domain.waitlist import patients
@@ -356,7 +356,7 @@ def _pending(db: Session, actor: Actor, patient_id: int) -> Patient:
         select(Patient).where(Patient.id == patient_id, Patient.practice_id == actor.practice_id)
     ).first()
     if patient is None:
-        raise DomainError(patients.NOT_FOUND)
+        raise NotFound(patients.NOT_FOUND)
     if patient.status != PENDING:
         raise DomainError(NOT_PENDING)
     return patient
