@@ -442,3 +442,15 @@ def test_a_privacy_code_does_not_confirm_a_sign_up(
 def _decoded(page: str) -> str:
     body = _carried(page).split(".")[0]
     return base64.urlsafe_b64decode(body).decode()
+
+
+def test_every_mistake_is_named_at_once(
+    client: TestClient, app_env: AppEnv, places: tuple[Place, Place]
+) -> None:
+    a, _ = places
+    response = _start(client, a, phone="+32 470 12 34 56", behandeling=None, toestemming=None)
+    assert response.status_code == 400
+    for field in ("phone", "treatments", "consent"):
+        assert f'id="fout-{field}"' in response.text
+    assert 'value="+32 470 12 34 56"' in response.text  # what was typed stays
+    assert _count(VerificationCode) == 0

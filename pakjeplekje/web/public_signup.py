@@ -164,9 +164,8 @@ async def signup_start(request: Request) -> Response:
     except ValidationFailed as exc:
         return page(title, _form_page(practice, form, exc.errors), 400)
     except DomainError as exc:
-        status = 429 if exc.message in _LIMITS else 400
-        errors = {exc.field: exc.message} if exc.field else {}
-        return page(title, _form_page(practice, form, errors, exc.message), status)
+        status = 429 if exc.message in _LIMITS else 400  # a refusal: said once, at the top
+        return page(title, _form_page(practice, form, message=exc.message), status)
     if started is None:
         return _not_found()
     notice = (

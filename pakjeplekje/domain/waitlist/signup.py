@@ -171,7 +171,10 @@ def check(
         errors = dict(exc.errors)
     if errors.get("availability") and not form.availability:
         errors["availability"] = NO_AVAILABILITY
-    if clean is not None and not phones.in_countries(clean.phone, countries):
+    abroad = "phone" not in errors and not phones.in_countries(
+        phones.parse_mobile(form.phone), countries
+    )
+    if abroad:  # said with the other mistakes, not after they are fixed
         names = phones.country_names(countries)
         errors["phone"] = f"Codes per SMS gaan alleen naar mobiele nummers uit {names}."
     if not form.consent:
