@@ -20,7 +20,7 @@ from pakjeplekje.db import read_scope, session_scope
 from pakjeplekje.domain.core_loop import claims
 from pakjeplekje.domain.dutch_dates import long_moment
 from pakjeplekje.domain.tokens import hash_token
-from pakjeplekje.services import claiming, declining
+from pakjeplekje.services import claiming, declining, preferences
 from pakjeplekje.web.html_pages import NO_STORE, client_host, page
 
 API_STATUS = {
@@ -90,6 +90,18 @@ def not_found() -> HTMLResponse:
     )
 
 
+def _preferences_link(token: str) -> str:
+    """Every offer's page leads to the patient's preferences (availability, pause, leave)."""
+    signed = preferences.link_for_offer(token)
+    if signed is None:
+        return ""
+    href = html.escape(paths.preferences(signed))
+    return (
+        f'<a id="voorkeuren" href="{href}">Uw voorkeuren aanpassen of pauzeren</a>'
+        '<span aria-hidden="true"> · </span>'
+    )
+
+
 def _result_page(token: str, view: claims.ClaimView) -> HTMLResponse:
     card = _slot_card(view)
     if view.state == "open":
@@ -134,7 +146,7 @@ def _result_page(token: str, view: claims.ClaimView) -> HTMLResponse:
     # Leaving the waitlist is a small link at the foot of the page, away from the answer
     # buttons, and it asks first (`opt_out_question`): nobody leaves by a slip of the thumb.
     leave = (
-        f'<p class="leave"><a id="afmelden" '
+        f'<p class="leave">{_preferences_link(token)}<a id="afmelden" '
         f'href="{paths.CLAIM_OPT_OUT.format(token=html.escape(token))}">'
         "Afmelden voor deze praktijk</a></p>"
     )
