@@ -23,7 +23,7 @@ from pakjeplekje.adapters import live_bus
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain.core_loop import matching, preferences
-from pakjeplekje.domain.waitlist import preference_links
+from pakjeplekje.domain.waitlist import patients, preference_links
 from pakjeplekje.domain.waitlist.patients import CELLS, cell
 from pakjeplekje.models import AuditEvent, Offer, Patient, Slot
 from pakjeplekje.services import claiming, declining
@@ -33,7 +33,7 @@ from pakjeplekje.web import preferences as web_preferences
 from tests import timeplan
 from tests.conftest import AppEnv, Factory
 
-LINK = re.compile(r'id="voorkeuren" href="(/voorkeuren/[^"]+)"')
+LINK = re.compile(r'id="voorkeuren" href="(/c/[^"]+/voorkeuren)"')
 
 
 @pytest.fixture
@@ -62,7 +62,11 @@ def link_on_claim_page(client: TestClient, claim_token: str) -> str:
     found = LINK.search(page.text)
     assert found, "the claim page shows no preferences link"
     assert "Uw voorkeuren aanpassen of pauzeren" in page.text
-    return found[1].replace("&amp;", "&")
+    hop = client.get(found[1], follow_redirects=False)
+    assert hop.status_code == 303 and hop.headers["cache-control"] == "no-store"
+    location = hop.headers["location"]
+    assert location.startswith("/voorkeuren/")
+    return location
 
 
 def patient(patient_id: int) -> Patient:
@@ -150,6 +154,12 @@ def test_every_state_of_the_claim_page_links_to_the_patients_own_preferences(
         assert not any(other in owners[state] for other in others), state
     assert "afgemeld" not in owners["claimed"]
     assert "afspraak gekregen" in owners["claimed"]  # booked: still may change or leave
+
+
+def test_an_unknown_claim_link_leads_to_no_preferences(client: TestClient, one: One) -> None:
+    for token in ("niet-bestaand", one.setup.tokens[0][:-1], "x" * 300):
+        answer = client.get(f"/c/{token}/voorkeuren", follow_redirects=False)
+        assert answer.status_code == 404, token
 
 
 def test_the_page_shows_what_the_practice_holds_and_the_privacy_policy(
@@ -359,6 +369,23 @@ def test_a_pause_skips_the_patient_until_the_day_it_ends_then_matches_again(
     assert matched(one.patient_id, one.practice_id, clock.now())
     page = client.get(one.link).text
     assert "Gepauzeerd tot" not in page and 'id="pauzeren"' in page
+
+
+def test_staff_see_the_pause_on_the_waitlist_until_it_ends(
+    client: TestClient, one: One, frozen_clock: time_machine.Coordinates
+) -> None:
+    client.post(one.link, data={"actie": "pauzeren", "weken": "1"})
+    until = patient(one.patient_id).paused_until
+    assert until is not None
+
+    def flag() -> str:
+        with session_scope() as db:
+            rows = patients.list_page(db, one.practice_id, patients.PatientQuery()).rows
+        return next(r.sms_problem for r in rows if r.id == one.patient_id)
+
+    assert flag() == f"Gepauzeerd tot {timeplan.local(until):%d-%m-%Y}"
+    frozen_clock.move_to(until)
+    assert flag() == ""
 
 
 @pytest.mark.parametrize("weeks", [1, 2, 3, 4])

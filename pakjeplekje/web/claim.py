@@ -20,7 +20,7 @@ from pakjeplekje.db import read_scope, session_scope
 from pakjeplekje.domain.core_loop import claims
 from pakjeplekje.domain.dutch_dates import long_moment
 from pakjeplekje.domain.tokens import hash_token
-from pakjeplekje.services import claiming, declining, preferences
+from pakjeplekje.services import claiming, declining
 from pakjeplekje.web.html_pages import NO_STORE, client_host, page
 
 API_STATUS = {
@@ -91,11 +91,10 @@ def not_found() -> HTMLResponse:
 
 
 def _preferences_link(token: str) -> str:
-    """Every offer's page leads to the patient's preferences (availability, pause, leave)."""
-    signed = preferences.link_for_offer(token)
-    if signed is None:
-        return ""
-    href = html.escape(paths.preferences(signed))
+    """Every offer's page leads to the patient's preferences (availability, pause, leave). The
+    link goes through `/c/<token>/voorkeuren`, which finds the patient: the claim page itself
+    stays free of database reads (a claim storm's losers are answered from memory)."""
+    href = paths.CLAIM_PREFERENCES.format(token=html.escape(token))
     return (
         f'<a id="voorkeuren" href="{href}">Uw voorkeuren aanpassen of pauzeren</a>'
         '<span aria-hidden="true"> · </span>'

@@ -15,7 +15,7 @@ import html
 from urllib.parse import parse_qsl
 
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from pakjeplekje import routes as paths
@@ -23,7 +23,7 @@ from pakjeplekje.domain.core_loop.preferences import PAUSE_WEEKS, PreferencesVie
 from pakjeplekje.domain.waitlist.patients import DAY_NAMES, PARTS, cell_key
 from pakjeplekje.services import preferences as service
 from pakjeplekje.web.claim import not_found
-from pakjeplekje.web.html_pages import page
+from pakjeplekje.web.html_pages import NO_STORE, page
 
 BODY_MAX = 4_096  # the biggest genuine form (18 ticked cells) is well under 1 KB
 FORM_ERROR = "Er ging iets mis met het formulier. Probeer het opnieuw."
@@ -258,5 +258,16 @@ async def preferences_page(request: Request) -> Response:
     return _render(token, outcome.view, notice=notice)
 
 
+def from_offer(request: Request) -> Response:
+    """`/c/<token>/voorkeuren`, the claim page's link: on to the patient's own signed link."""
+    signed = service.link_for_offer(request.path_params["token"])
+    if signed is None:
+        return not_found()
+    return RedirectResponse(paths.preferences(signed), status_code=303, headers=NO_STORE)
+
+
 def routes() -> list[Route]:
-    return [Route(paths.PREFERENCES, preferences_page, methods=["GET", "POST"])]
+    return [
+        Route(paths.PREFERENCES, preferences_page, methods=["GET", "POST"]),
+        Route(paths.CLAIM_PREFERENCES, from_offer, methods=["GET"]),
+    ]

@@ -435,29 +435,18 @@ def opt_out(db: Session, raw: str, now: datetime) -> str | None:
     if found is None:
         return None
     offer, _, practice = found
-    opt_out_patient(db, practice.id, offer.patient_id, now, via="claimpagina")
-    return practice.name
-
-
-def opt_out_patient(
-    db: Session, practice_id: int, patient_id: int, now: datetime, *, via: str
-) -> None:
-    """Leaving a practice's waitlist by a link, one rule for every link: the claim page's
-    "Afmelden" and the preferences page's "Van de wachtlijst af" both end here (the SMS
-    reply STOP sets the same `opted_out_at`, by number, in `replies`). Matching skips an
-    opted-out entry from now on; only the practice or START brings it back. `via` names the
-    page in the audit trail (no personal data)."""
     db.exec(
         update(Patient)
-        .where(col(Patient.id) == patient_id, col(Patient.practice_id) == practice_id)
+        .where(col(Patient.id) == offer.patient_id, col(Patient.practice_id) == practice.id)
         .values(opted_out_at=now)
     )
     audit.record(
         db,
         "patient.opted_out",
-        practice_id=practice_id,
+        practice_id=practice.id,
         target_type="patient",
-        target_id=patient_id,
-        detail=via,
+        target_id=offer.patient_id,
+        detail="claimpagina",
         now=now,
     )
+    return practice.name

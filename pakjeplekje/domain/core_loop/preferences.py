@@ -2,10 +2,10 @@
 when they can come, a pause of 1–4 weeks, and leaving the list.
 
 The link (`waitlist.preference_links`) names one entry of one practice; every lookup here
-filters on both ids, so a link can never reach another practice's row. Leaving goes through
-`claims.opt_out_patient`, the same rule as the claim page's "Afmelden" (and the effect of the
-SMS reply STOP): one way off the list. Rejoining is not offered here: an opt-out is the
-patient's objection, and a forwarded SMS must not undo it; START by SMS or the practice does.
+filters on both ids, so a link can never reach another practice's row. Leaving is the same
+opt-out as the claim page's "Afmelden" and the SMS reply STOP: one way off the list.
+Rejoining is not offered here: an opt-out is the patient's objection, and a forwarded SMS must
+not undo it; START by SMS or the practice does.
 Every change leaves an audit event with ids and the kind of change, never the data itself.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
 from pakjeplekje.domain import audit
 from pakjeplekje.domain.core_loop import claims
@@ -217,7 +217,23 @@ def end_pause(db: Session, entry: Entry, now: datetime) -> None:
     _record(db, entry, "patient.pause_ended", "voorkeurenpagina", now)
 
 
+def _opt_out(db: Session, practice_id: int, patient_id: int, now: datetime) -> None:
+    """The claim page's opt-out write (`claims.opt_out`), for one entry of one practice.
+    TODO(merge with h-hooks): `waitlist.opting_out.opt_out_patient`, the one opt-out path that
+    also emits `patient.opted_out`, replaces this function."""
+    db.exec(
+        update(Patient)
+        .where(
+            col(Patient.id) == patient_id,
+            col(Patient.practice_id) == practice_id,
+            col(Patient.opted_out_at).is_(None),
+        )
+        .values(opted_out_at=now)
+    )
+
+
 def leave(db: Session, entry: Entry, now: datetime) -> None:
-    """ "Van de wachtlijst af": the one opt-out rule (`claims.opt_out_patient`)."""
+    """ "Van de wachtlijst af": the same opt-out as the claim page's "Afmelden" and STOP."""
     patient = _changeable(entry)
-    claims.opt_out_patient(db, entry.practice.id, patient.id, now, via="voorkeurenpagina")
+    _opt_out(db, entry.practice.id, patient.id, now)
+    _record(db, entry, "patient.opted_out", "voorkeurenpagina", now)
