@@ -21,9 +21,11 @@ from pakjeplekje.db import get_engine, session_scope
 from pakjeplekje.domain.accounts import auth
 from pakjeplekje.domain.accounts.sessions import resolve_session
 from pakjeplekje.domain.errors import DomainError
+from pakjeplekje.web import calendar_feed as api_calendar
 from pakjeplekje.web import claim as api_claim
 from pakjeplekje.web import dev_sms as api_dev_sms
 from pakjeplekje.web import email_confirmation as api_account
+from pakjeplekje.web import poster as api_poster
 from pakjeplekje.web import preferences as api_preferences
 from pakjeplekje.web import privacy as api_privacy
 from pakjeplekje.web import results_download as api_results
@@ -147,5 +149,7 @@ def create_api() -> Starlette:
             *api_stripe.routes(),
             *api_privacy.routes(),
             *api_account.account_routes(),
+            *api_poster.poster_routes(),
+            *api_calendar.calendar_routes(),
         ],
     )
