@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 from urllib.parse import parse_qsl
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -213,27 +214,35 @@ def _first(form: dict[str, list[str]], key: str) -> str:
 
 
 async def preferences_page(request: Request) -> Response:
+    """Reads the body on the loop (bounded), then answers on a worker thread: every service
+    call below is a blocking database transaction."""
     token = request.path_params["token"]
     if request.method == "GET":
-        current = service.show(token)
-        if current.view is None:
-            return _gone() if current.gone else not_found()
-        if request.query_params.get("stap") == "afmelden" and current.view.can_change:
-            return _leave_question(token, current.view)
-        return _render(token, current.view)
+        return await run_in_threadpool(_show, token, request.query_params.get("stap", ""))
     if request.headers.get("sec-fetch-site") == "cross-site":
         return page("Niet toegestaan", "<h1>Dit formulier kwam van een andere site</h1>", 403)
     form = await _read_form(request)
+    return await run_in_threadpool(_post, token, form)
+
+
+def _show(token: str, step: str) -> Response:
+    current = service.show(token)
+    if current.view is None:
+        return _gone() if current.gone else not_found()
+    if step == "afmelden" and current.view.can_change:
+        return _leave_question(token, current.view)
+    return _render(token, current.view)
+
+
+def _post(token: str, form: dict[str, list[str]] | None) -> Response:
     action = "" if not form else _first(form, "actie")
     if form is None or action not in ACTIONS:
         current = service.show(token)
         if current.view is None:
             return _gone() if current.gone else not_found()
-        status = 413 if form is None else 400
         response = _render(token, current.view, error=TOO_BIG if form is None else FORM_ERROR)
-        response.status_code = status
+        response.status_code = 413 if form is None else 400
         return response
-    assert form is not None
     if action == "beschikbaarheid":
         outcome = service.set_availability(token, form.get("dagdeel", []))
     elif action == "pauzeren":
