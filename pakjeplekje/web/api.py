@@ -26,6 +26,7 @@ from pakjeplekje.web import claim as api_claim
 from pakjeplekje.web import dev_sms as api_dev_sms
 from pakjeplekje.web import email_confirmation as api_account
 from pakjeplekje.web import poster as api_poster
+from pakjeplekje.web import preferences as api_preferences
 from pakjeplekje.web import privacy as api_privacy
 from pakjeplekje.web import public_signup as api_public_signup
 from pakjeplekje.web import results_download as api_results
@@ -143,6 +144,7 @@ def create_api() -> Starlette:
             *api_waitlist.routes(),
             *api_results.routes(),
             *api_claim.routes(),
+            *api_preferences.routes(),
             *api_dev_sms.routes(),
             *api_webhooks.routes(),
             *api_stripe.routes(),

@@ -523,6 +523,8 @@ def sms_problem(patient: Patient) -> str:
         return "Nummer ongeldig"
     if patient.opted_out_at is not None:
         return "Afgemeld voor SMS"
+    if patient.paused_until is not None and patient.paused_until > clock.now():
+        return f"Gepauzeerd tot {local_date(patient.paused_until)}"  # the preferences link
     return ""
 
 
