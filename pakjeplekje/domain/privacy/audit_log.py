@@ -82,6 +82,8 @@ ACTIONS = {
     "settings.outreach_changed": "SMS-regels gewijzigd",
     "settings.details_changed": "Praktijkgegevens gewijzigd",
     "settings.minute_value_changed": "Waarde per behandelminuut gewijzigd",
+    "settings.api_key_created": "API-sleutel gemaakt",
+    "settings.api_key_revoked": "API-sleutel ingetrokken",
     "slot.opened": "Plek vrijgegeven",
     "slot.claimed": "Plek geclaimd",
     "slot.closed": "Plek gesloten",
@@ -102,6 +104,7 @@ TARGETS = {
     "treatment": "Behandeling",
     "practitioner": "Behandelaar",
     "subscription": "Abonnement",
+    "api_key": "API-sleutel",
 }
 SYSTEM = "Systeem"
 SUBJECT = "Betrokkene (via verzoek)"
