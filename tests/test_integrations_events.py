@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import col, select
 
 from pakjeplekje.db import session_scope
+from pakjeplekje.domain.dutch_dates import dated_moment
 from pakjeplekje.domain.integrations import api_keys
 from pakjeplekje.domain.tokens import hash_token
 from pakjeplekje.models import ApiKey, AuditEvent, User
@@ -92,7 +93,10 @@ def test_owner_creates_a_key_sees_it_once_and_revokes_it(
     run(page.revoke(row.id))
     assert page.error == ""
     [revoked] = page.keys
-    assert not revoked.active and revoked.status_label.startswith("Ingetrokken op ")
+    assert not revoked.active and revoked.status_label == "Ingetrokken"
+    [stored] = _keys("eigenaar@alfa.nl")
+    assert stored.revoked_at is not None
+    assert revoked.revoked == dated_moment(stored.revoked_at)  # in Europe/Amsterdam
     with session_scope() as db:
         assert api_keys.authenticate(db, raw) is None
     assert len(_audit("settings.api_key_revoked")) == 1

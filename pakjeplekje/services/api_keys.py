@@ -39,6 +39,7 @@ class KeyView:
     last_used: str
     active: bool
     status_label: str
+    revoked: str  # "" while active
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,8 @@ def view(key: ApiKey) -> KeyView:
         created=_moment(key.created_at),
         last_used=_moment(key.last_used_at),
         active=active,
-        status_label="Actief" if active else f"Ingetrokken op {_moment(key.revoked_at)}",
+        status_label="Actief" if active else "Ingetrokken",
+        revoked="" if active else _moment(key.revoked_at),
     )
 
 

@@ -21,6 +21,7 @@ from pakjeplekje.db import get_engine, session_scope
 from pakjeplekje.domain.accounts import auth
 from pakjeplekje.domain.accounts.sessions import resolve_session
 from pakjeplekje.domain.errors import DomainError
+from pakjeplekje.web import api_docs
 from pakjeplekje.web import claim as api_claim
 from pakjeplekje.web import dev_sms as api_dev_sms
 from pakjeplekje.web import email_confirmation as api_account
@@ -145,5 +146,6 @@ def create_api() -> Starlette:
             *api_stripe.routes(),
             *api_privacy.routes(),
             *api_account.account_routes(),
+            *api_docs.routes(api_docs.placeholder_document),
         ],
     )

@@ -149,7 +149,11 @@ def _key_row(key: rx.vars.ObjectVar[KeyRow]) -> rx.Component:
         rx.table.cell(key.created, data_label="Gemaakt"),
         rx.table.cell(key.last_used, data_label="Laatst gebruikt"),
         rx.table.cell(
-            rx.badge(key.status_label, color_scheme=rx.cond(key.active, "teal", "gray")),
+            rx.vstack(
+                rx.badge(key.status_label, color_scheme=rx.cond(key.active, "teal", "gray")),
+                rx.cond(key.active, rx.fragment(), rx.text(key.revoked, size="1")),
+                spacing="1",
+            ),
             data_label="Status",
         ),
         rx.table.cell(rx.cond(key.active, _revoke_button(key), rx.text("—"))),

@@ -32,6 +32,7 @@ class KeyRow:
     last_used: str
     active: bool
     status_label: str
+    revoked: str
 
 
 def _row(key: key_service.KeyView) -> KeyRow:
@@ -44,6 +45,7 @@ def _row(key: key_service.KeyView) -> KeyRow:
         last_used=key.last_used,
         active=key.active,
         status_label=key.status_label,
+        revoked=key.revoked,
     )
 
 
