@@ -334,7 +334,7 @@ class Renderer:
         security = operation.get("security", self.doc.get("security")) or []
         return any(isinstance(s, dict) and s for s in security)
 
-    def curl(self, path: str, method: str, operation: dict[str, Any], parameters: list) -> str:
+    def curl(self, path: str, method: str, operation: dict[str, Any], parameters: list[Any]) -> str:
         """A command to paste: path parameters as <naam>, the key from an environment variable."""
         url_path = re.sub(r"\{([^}]+)\}", r"<\1>", path)
         query = []
@@ -367,7 +367,9 @@ class Renderer:
             lines.append("-d '" + body.replace("\n", "\n  ") + "'")
         return "<h4>Voorbeeld</h4><pre><code>" + _e(" \\\n  ".join(lines)) + "</code></pre>"
 
-    def operation(self, path: str, method: str, operation: dict[str, Any], parameters: list) -> str:
+    def operation(
+        self, path: str, method: str, operation: dict[str, Any], parameters: list[Any]
+    ) -> str:
         anchor = _anchor(method, path)
         summary = operation.get("summary")
         scopes = operation.get("x-scope") or operation.get("x-pakjeplekje-scope")
