@@ -196,14 +196,17 @@ def keys_table() -> rx.Component:
 def how_to_card() -> rx.Component:
     return section(
         "Zo gebruikt uw software de API",
+        rx.el.dl(
+            rx.el.dt("Adres van de API", class_name="pjp-label"),
+            rx.el.dd(rx.code(IntegrationsState.api_base, id="api-adres"), margin="0 0 0.75em"),
+            rx.el.dt("De sleutel gaat mee in de kop", class_name="pjp-label"),
+            rx.el.dd(rx.code("Authorization: Bearer <sleutel>"), margin="0"),
+            margin="0",
+        ),
         rx.text(
-            "Het adres van de API is ",
-            rx.code(IntegrationsState.api_base, id="api-adres"),
-            ". Stuur de sleutel mee in de kop ",
-            rx.code("Authorization: Bearer <sleutel>"),
-            ". Een sleutel met alleen lezen kan plekken en de wachtlijst opvragen; een "
+            "Een sleutel met alleen lezen kan plekken en de wachtlijst opvragen; een "
             "sleutel met lezen en schrijven kan ook plekken vrijgeven en sluiten en "
-            "patiënten aanmelden, wijzigen of verwijderen.",
+            "patiënten aanmelden, wijzigen of verwijderen. Bijvoorbeeld:"
         ),
         rx.el.pre(
             rx.el.code(
