@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from pakjeplekje.config import get_settings
-from pakjeplekje.web import api_docs
+from pakjeplekje.web import api_docs, api_v1
+from pakjeplekje.web.api import create_api
+from pakjeplekje.web.api_v1 import problems
 from pakjeplekje.web.security_headers import SecurityHeaders
+from tests.conftest import AppEnv
 
 SAMPLE: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -258,3 +264,41 @@ def test_a_document_with_odd_shapes_still_renders() -> None:
     response = _client(odd).get("/api/v1/docs")
     assert response.status_code == 200
     assert set(_sections(response.text)) == {"GET /a", "POST /c", "POST /d"}
+
+
+# --- the app's own page, from the document /api/v1/openapi.json serves --------------------
+
+
+@pytest.fixture
+def client(app_env: AppEnv) -> Iterator[TestClient]:
+    with TestClient(create_api(), client=("127.0.0.1", 50000)) as test_client:
+        yield test_client
+
+
+def test_the_docs_page_shows_every_operation_of_the_served_document(client: TestClient) -> None:
+    document = client.get("/api/v1/openapi.json").json()
+    assert document["paths"]
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    page = response.text
+    for path in document["paths"]:
+        assert f"<code>{html.escape(path)}</code>" in page, path
+    assert set(_sections(page)) == every_operation(document)
+    for name in document["components"]["schemas"]:
+        assert f'id="schema-{name.lower()}"' in page, name
+    assert "<script" not in page.lower()
+
+
+def test_every_problem_type_of_the_api_has_its_anchor(client: TestClient) -> None:
+    """A problem's `type` is /api/v1/docs#<slug>: each slug the API can answer with (the
+    status table, and every `slug=` in the API's source) is an element id on the page."""
+    page = client.get("/api/v1/docs").text
+    source = "".join(p.read_text() for p in Path(api_v1.__file__).parent.glob("*.py"))
+    slugs = set(problems.SLUGS.values()) | set(re.findall(r'slug="([a-z-]+)"', source))
+    assert {"validatie", "dubbel", "idempotentie"} <= slugs
+    for slug in slugs:
+        assert f'id="{slug}"' in page, slug
+    answer = client.get("/api/v1/slots")  # no key: a real problem answer
+    assert answer.status_code == 401
+    docs, _, anchor = answer.json()["type"].partition("#")
+    assert docs == "/api/v1/docs" and f'id="{anchor}"' in page

@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -24,6 +24,7 @@ from pakjeplekje import routes as paths
 from pakjeplekje.config import get_settings
 
 Document = dict[str, Any]
+ProblemType = tuple[int, str]  # status, title
 
 METHODS = ("get", "post", "put", "patch", "delete")
 PLACES = {"path": "pad", "query": "query", "header": "kop", "cookie": "cookie"}
@@ -38,6 +39,33 @@ TYPES = {
 }
 KEY_PLACEHOLDER = "$PJP_SLEUTEL"
 MAX_DEPTH = 6  # examples of recursive schemas stop here
+
+# What to do about each kind of problem (its `type` is /api/v1/docs#<slug>).
+PROBLEM_HELP = {
+    "ongeldig-verzoek": "De body is geen geldige JSON, een query-parameter klopt niet, of de "
+    "`Idempotency-Key` is ongeldig. Herstel het verzoek; opnieuw sturen helpt niet.",
+    "niet-geautoriseerd": "Geen sleutel, een onbekende of een ingetrokken sleutel. Controleer "
+    "de kop `Authorization: Bearer pjp_…`; een ingetrokken sleutel werkt nooit meer.",
+    "geen-toestemming": "Deze sleutel mag alleen lezen. Laat de eigenaar een sleutel met "
+    "lezen en schrijven maken.",
+    "niet-gevonden": "Bestaat niet, of hoort bij een andere praktijk (dat verschil vertellen "
+    "wij niet).",
+    "methode-niet-toegestaan": "Deze methode kan niet op dit pad.",
+    "conflict": "Mag nu niet, door de toestand van de praktijk of de plek (bijvoorbeeld al "
+    "gevuld, of het abonnement staat het niet toe). `detail` zegt waarom.",
+    "dubbel": "Dit telefoonnummer staat al op de wachtlijst van de praktijk.",
+    "te-groot": "Het verzoek is te groot.",
+    "mediatype": "Stuur de body als `application/json`.",
+    "validatie": "Ongeldige invoer: `errors` noemt elk veld met de Nederlandse reden. Er is "
+    "niets opgeslagen.",
+    "idempotentie": "Deze `Idempotency-Key` is al gebruikt voor een ander verzoek. Gebruik "
+    "een nieuwe sleutel voor een nieuwe handeling.",
+    "te-veel-verzoeken": "Te veel verzoeken met deze sleutel. Wacht het aantal seconden uit "
+    "de kop `Retry-After`.",
+    "interne-fout": "Er ging iets mis aan onze kant. Probeer het later opnieuw; met dezelfde "
+    "`Idempotency-Key` gebeurt een handeling nooit twee keer.",
+    "niet-beschikbaar": "Even niet bereikbaar. Probeer het na `Retry-After` seconden opnieuw.",
+}
 
 STYLE = """
 body{font-family:system-ui,-apple-system,sans-serif;margin:0;background:#f4f7f6;color:#1a1a1a;
@@ -91,10 +119,17 @@ def _ref_name(ref: str) -> str:
 class Renderer:
     """One document, rendered once per request (the document is small)."""
 
-    def __init__(self, document: Document, public_base_url: str) -> None:
+    def __init__(
+        self,
+        document: Document,
+        public_base_url: str,
+        problem_types: Mapping[str, ProblemType] | None = None,
+    ) -> None:
         self.doc = document
         self.schemas: dict[str, Any] = document.get("components", {}).get("schemas", {}) or {}
         self.base = self._base_url(public_base_url)
+        self.api_address = public_base_url.rstrip("/") + paths.API_V1
+        self.problem_types = dict(problem_types or {})
 
     def _base_url(self, public_base_url: str) -> str:
         """Where the paths start: the first server (made absolute), else the public base."""
@@ -155,8 +190,10 @@ class Renderer:
             "maxItems": "hoogstens {} items",
             "pattern": "patroon <code>{}</code>",
         }
+        if schema.get("minLength") == 1:
+            parts.append("niet leeg")
         for key, label in labels.items():
-            if key in schema:
+            if key in schema and not (key == "minLength" and schema[key] == 1):
                 parts.append(label.format(_e(schema[key])))
         if "default" in schema:
             parts.append(f"standaard <code>{_e(json.dumps(schema['default']))}</code>")
@@ -451,6 +488,26 @@ class Renderer:
                     )
         return "".join(parts)
 
+    def problems_section(self) -> str:
+        """The `type` of every problem answer points here (`/api/v1/docs#<slug>`)."""
+        if not self.problem_types:
+            return ""
+        rows = [
+            f'<tr id="{_e(slug)}"><td><code>{_e(slug)}</code></td><td><code>{status}</code></td>'
+            f"<td><strong>{_e(title)}</strong>{_prose(PROBLEM_HELP.get(slug, ''))}</td></tr>"
+            for slug, (status, title) in self.problem_types.items()
+        ]
+        return (
+            "<h2 id='fouten'>Fouten</h2><p>Elke fout is een <code>application/problem+json</code>"
+            " (RFC 9457): <code>type</code> wijst naar een regel hieronder, <code>title</code> "
+            "noemt de soort, <code>detail</code> zegt in het Nederlands wat er mis is (veilig om "
+            "te tonen), <code>instance</code> is het pad van het verzoek. Bij ongeldige invoer "
+            "noemt <code>errors</code> elk veld met de reden.</p><table><thead><tr><th>Soort"
+            "</th><th>Status</th><th>Betekenis</th></tr></thead><tbody>"
+            + "".join(rows)
+            + "</tbody></table>"
+        )
+
     def toc(self) -> str:
         items = [
             f'<li><a href="#{_anchor(method, path)}"><span class="method {method}">'
@@ -477,7 +534,7 @@ class Renderer:
             f"{_prose(info.get('description'))}"
             "<p>Met deze API praat de software van uw praktijk (agenda, patiëntendossier) met "
             "PakJePlekje: plekken vrijgeven, opvragen en sluiten, en patiënten op de "
-            f"wachtlijst zetten. Het adres van de API is <code>{_e(self.base)}</code>.</p>"
+            f"wachtlijst zetten. Het adres van de API is <code>{_e(self.api_address)}</code>.</p>"
             "<p>U hebt een API-sleutel nodig: de eigenaar van de praktijk maakt die onder "
             f'<a href="{paths.INTEGRATIONS}">Instellingen → Koppelingen</a>. De sleutel hoort '
             "bij één praktijk; een sleutel met <em>alleen lezen</em> kan niets wijzigen. Zet "
@@ -487,31 +544,29 @@ class Renderer:
             "een Nederlandse uitleg in <code>detail</code>.</p></div>"
             f"{self.security_schemes()}"
             "<h2 id='endpoints'>Endpoints</h2>"
-            f"{self.toc()}{operations}{self.webhooks_section()}{self.schemas_section()}"
+            f"{self.toc()}{operations}{self.webhooks_section()}{self.problems_section()}"
+            f"{self.schemas_section()}"
             "</main></body></html>"
         )
 
 
-def placeholder_document() -> Document:
-    """Until the API's own document is wired in: the frame without endpoints."""
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "PakJePlekje API", "version": "1"},
-        "servers": [{"url": paths.API_V1}],
-        "paths": {},
-    }
+def render(
+    document: Document,
+    public_base_url: str,
+    problem_types: Mapping[str, ProblemType] | None = None,
+) -> str:
+    """The whole docs page for `document` (an OpenAPI 3.1 dict); `problem_types`: slug →
+    (status, title) of every problem `type` the API answers with, each an anchor here."""
+    return Renderer(document, public_base_url, problem_types).page()
 
 
-def render(document: Document, public_base_url: str) -> str:
-    """The whole docs page for `document` (an OpenAPI 3.1 dict)."""
-    return Renderer(document, public_base_url).page()
-
-
-def routes(document: Callable[[], Document]) -> list[Route]:
+def routes(
+    document: Callable[[], Document], problem_types: Mapping[str, ProblemType] | None = None
+) -> list[Route]:
     """`document`: the function that builds the API's OpenAPI document."""
 
     def docs_page(_: Request) -> HTMLResponse:
-        page = render(document(), get_settings().public_base_url)
+        page = render(document(), get_settings().public_base_url, problem_types)
         return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
 
     return [Route(paths.API_V1_DOCS, docs_page, methods=["GET"])]

@@ -3,11 +3,16 @@ it, revokes it, and the list says so."""
 
 from __future__ import annotations
 
+import json
 import re
+import uuid
+from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.flows import App, signed_up_owner
+from pakjeplekje import clock
+from pakjeplekje.web.api_v1.openapi import ENTRY_EXAMPLE
+from tests.browser.flows import App, signed_up_owner, unique_mobile
 
 
 def test_owner_makes_uses_and_revokes_a_key(page: Page, app: App) -> None:
@@ -34,9 +39,29 @@ def test_owner_makes_uses_and_revokes_a_key(page: Page, app: App) -> None:
     expect(row).to_contain_text("Actief")
     expect(row).to_contain_text(key[:12])
 
-    # the key works against the API (bearer), as practice software would use it
-    answer = page.request.get(app.url("/api/health"), headers={"Authorization": f"Bearer {key}"})
-    assert answer.status == 200
+    # the key works against the API, as practice software uses it: read, then write
+    bearer = {"Authorization": f"Bearer {key}"}
+    treatments = page.request.get(app.url("/api/v1/treatments"), headers=bearer)
+    assert treatments.status == 200, treatments.text()
+    treatment_id = treatments.json()["data"][0]["id"]
+    consent = {
+        "method": "balie",
+        "at": (clock.now() - timedelta(hours=1)).isoformat(),
+        "text_version": "2026-1",
+    }
+    entry = dict(
+        ENTRY_EXAMPLE, phone=unique_mobile(), treatment_ids=[treatment_id], consent=consent
+    )
+    added = page.request.post(
+        app.url("/api/v1/waitlist"),
+        headers={
+            **bearer,
+            "Idempotency-Key": str(uuid.uuid4()),
+            "Content-Type": "application/json",
+        },
+        data=json.dumps(entry),
+    )
+    assert added.status == 201, added.text()
 
     # leaving the page drops the key: back on it, only the list remains
     page.get_by_role("link", name="← Terug naar instellingen").click()
@@ -46,6 +71,7 @@ def test_owner_makes_uses_and_revokes_a_key(page: Page, app: App) -> None:
     expect(row).to_have_count(1)
     expect(page.locator("#sleutel-eenmalig")).to_have_count(0)
     assert key not in page.content()
+    expect(row.locator("td[data-label='Laatst gebruikt']")).not_to_contain_text("nog nooit")
 
     row.get_by_role("button", name="Intrekken").click()
     dialog = page.get_by_role("alertdialog")
@@ -53,8 +79,15 @@ def test_owner_makes_uses_and_revokes_a_key(page: Page, app: App) -> None:
     dialog.get_by_role("button", name="Ja, intrekken").click()
     expect(row).to_contain_text("Ingetrokken")
     expect(row.get_by_role("button", name="Intrekken")).to_have_count(0)
+    refused = page.request.get(app.url("/api/v1/treatments"), headers=bearer)
+    assert refused.status == 401  # a revoked key stops at once
+    assert refused.json()["type"] == "/api/v1/docs#niet-geautoriseerd"
 
     # the docs link opens the readable documentation
     page.get_by_role("link", name="API-documentatie").click()
     page.wait_for_url(re.compile(r"/api/v1/docs$"))
     expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(
+        page.locator("section[data-path='/api/v1/waitlist'][data-method='post']")
+    ).to_contain_text("curl -X POST")
+    expect(page.locator("#niet-geautoriseerd")).to_be_visible()  # where a problem's type points
