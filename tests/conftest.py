@@ -53,6 +53,27 @@ _FOREIGN_ENV = (
 )
 
 
+def _timed_waits_hang() -> bool:
+    """libfaketime fakes CLOCK_MONOTONIC too unless told not to, and then a thread's timed
+    wait (`threading.Event().wait(0.1)`, sem_clockwait) never returns: measured under
+    `faketime '2026-12-12 22:30:00'`."""
+    return "FAKETIME" in os.environ and os.environ.get("FAKETIME_DONT_FAKE_MONOTONIC") != "1"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `needs_running_clock` wait on huey's consumer threads or socket timeouts:
+    under faketime's monotonic clock they would hang, not fail, so they are skipped with the
+    reason. Our own clock is `pakjeplekje.clock`, frozen by time-machine (TEST_NOW)."""
+    if not _timed_waits_hang():
+        return
+    skip = pytest.mark.skip(
+        reason="faketime without FAKETIME_DONT_FAKE_MONOTONIC=1: timed waits never return"
+    )
+    for item in items:
+        if item.get_closest_marker("needs_running_clock"):
+            item.add_marker(skip)
+
+
 def _backends() -> list[str]:
     return ["sqlite", "postgresql"] if os.environ.get("TEST_DATABASE_URL") else ["sqlite"]
 

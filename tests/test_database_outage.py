@@ -19,6 +19,8 @@ from tests.conftest import AppEnv, Factory
 from tests.db_proxy import CuttableProxy
 from tests.test_claims import make_slot
 
+pytestmark = pytest.mark.needs_running_clock  # the proxy and pool timeouts count real time
+
 TOKEN = "twilio-test-auth-token"
 BASE = "https://app.pakjeplekje.test"
 

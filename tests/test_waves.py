@@ -390,6 +390,7 @@ def test_tick_expires_queues_and_texts_in_one_go(app_env: AppEnv, factory: Facto
         assert {o.status for o in offers if o.id in first} == {"sent"}
 
 
+@pytest.mark.needs_running_clock
 def test_embedded_consumer_runs_tasks_and_stops_cleanly(
     app_env: AppEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
