@@ -589,6 +589,9 @@ HOSTILE: list[tuple[str, bytes, str, int]] = [
     ("big float", b'{"duration_minutes": 1e400}', "application/json", 422),
     ("unicode", '{"starts_at": "🦷 morgen \u202e"}'.encode(), "application/json", 422),
     ("nul", b'{"starts_at": "2026-11-25T10:30:00\\u0000+01:00"}', "application/json", 422),
+    ("lone surrogate", b'{"starts_at": "\\ud800"}', "application/json", 400),
+    ("year one", b'{"starts_at": "0001-01-01T00:00:00+14:00"}', "application/json", 422),
+    ("year 9999", b'{"starts_at": "9999-12-31T23:59:00-14:00"}', "application/json", 422),
 ]
 
 
@@ -621,3 +624,90 @@ def test_the_openapi_document_is_served(world: World) -> None:
     assert document["openapi"].startswith("3.1")
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     assert "/api/v1/slots/{id}/close" in document["paths"]
+
+
+def test_racing_writers_with_one_key_open_one_slot(world: World, now: datetime) -> None:
+    """The use case itself, from threads at once (no test client in between): the unique
+    (key, Idempotency-Key) lets exactly one transaction through, the rest replay it."""
+    from pakjeplekje.domain.core_loop.slot_api import NewSlot
+    from pakjeplekje.domain.integrations import idempotency as rules
+    from pakjeplekje.services import integration_api
+
+    caller = integration_api.authenticate(world.a.write)
+    assert caller is not None
+    body = _slot_body(world.a, now)
+    new = NewSlot(body["starts_at"], body["duration_minutes"], body["treatment_id"])
+    idem = integration_api.Idempotency(
+        "race-1", rules.request_hash("POST", "/api/v1/slots", json.dumps(body).encode())
+    )
+    barrier = threading.Barrier(8)
+    replies: list[integration_api.Reply] = []
+
+    def write() -> None:
+        barrier.wait()
+        replies.append(integration_api.open_slot(caller, new, idem))
+
+    threads = [threading.Thread(target=write) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(replies) == 8
+    assert len({r.body["id"] for r in replies if r.body}) == 1
+    assert [r.replayed for r in replies].count(False) == 1
+    assert _count(Slot, world.a.id) == 1
+
+
+def test_hostile_waitlist_bodies_change_nothing(world: World) -> None:
+    def consent_at(at: str) -> dict[str, Any]:
+        body = _entry_body(world.a)
+        body["consent"] = {**body["consent"], "at": at}
+        return body
+
+    cases: list[tuple[dict[str, Any], int, str]] = [
+        (consent_at("0001-01-01T00:00:00+14:00"), 422, "consent.at"),
+        (consent_at("2026-01-05"), 422, "consent.at"),
+        (_entry_body(world.a, name="Jan\u0000"), 422, "name"),
+        (_entry_body(world.a, note="x" * 501), 422, "note"),
+        (_entry_body(world.a, treatment_ids=[]), 422, "treatment_ids"),
+        (_entry_body(world.a, treatment_ids=["1"]), 422, "treatment_ids.0"),
+        (_entry_body(world.a, preferred_practitioner_id=999999), 422, "preferred_practitioner_id"),
+        (_entry_body(world.a, phone="06-1234"), 422, "phone"),
+    ]
+    for body, status, field in cases:
+        response = world.client.post("/api/v1/waitlist", json=body, headers=world.a.auth())
+        problem = _assert_problem(response, status)
+        assert field in {e["field"] for e in problem["errors"]}, problem
+    surrogate = b'{"name": "\\ud800"}'
+    response = world.client.post(
+        "/api/v1/waitlist",
+        content=surrogate,
+        headers={**world.a.auth(), "Content-Type": "application/json"},
+    )
+    _assert_problem(response, 400)
+    assert _count(Patient, world.a.id) == 0
+
+
+def test_an_entry_added_through_the_api_is_announced_once_to_its_own_practice(
+    world: World, now: datetime
+) -> None:
+    from pakjeplekje.models import WebhookDelivery, WebhookEndpoint
+
+    with session_scope() as db:
+        for practice_id in (world.a.id, world.b.id):
+            db.add(
+                WebhookEndpoint(
+                    practice_id=practice_id,
+                    url=f"https://agenda.example/hook/{practice_id}",
+                    secret="whsec_test",
+                    events="patient.joined",
+                    created_at=now,
+                )
+            )
+    added = world.client.post("/api/v1/waitlist", json=_entry_body(world.a), headers=world.a.auth())
+    assert added.status_code == 201
+    with session_scope() as db:
+        rows = db.exec(select(WebhookDelivery)).all()
+        assert [(r.practice_id, r.event_type) for r in rows] == [(world.a.id, "patient.joined")]
+        data = json.loads(rows[0].payload)["data"]
+        assert data == {"waitlist_entry_id": added.json()["id"], "source": "api"}

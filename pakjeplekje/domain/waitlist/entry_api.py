@@ -10,24 +10,26 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
-from pakjeplekje.domain import audit
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.dutch_dates import AMSTERDAM
 from pakjeplekje.domain.errors import NotFound
+from pakjeplekje.domain.integrations import webhook_events
 from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.domain.waitlist.patients import PatientInput, ValidationFailed
-from pakjeplekje.models import Patient, PatientTreatment
+from pakjeplekje.models import Patient, PatientTreatment, WebhookDelivery
 
 STATUSES = ("waiting", "booked", "removed")
 URGENCIES = tuple(patients.URGENCIES)
 CONSENT_METHODS = tuple(patients.CONSENT_METHODS)
 AVAILABILITY = tuple(patients.CELLS)
 TEXT_VERSION_MAX = 20
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2999
+OUT_OF_RANGE = f"Geef een tijdstip tussen de jaren {EARLIEST_YEAR} en {LATEST_YEAR}."
 CLOCK_SKEW = timedelta(minutes=5)  # a consent "now" from a clock slightly ahead of ours
 # patients.validate's fields → the API's
 FIELDS = {
@@ -54,6 +56,12 @@ def parse_instant(raw: str, field: str) -> datetime:
         ) from exc
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValidationFailed({field: "Geef het tijdstip met tijdzone, bijvoorbeeld +01:00 of Z."})
+    try:
+        utc = moment.astimezone(UTC)  # year 1 at +14:00 lies before the calendar begins
+    except OverflowError as exc:
+        raise ValidationFailed({field: OUT_OF_RANGE}) from exc
+    if not EARLIEST_YEAR <= utc.year <= LATEST_YEAR:
+        raise ValidationFailed({field: OUT_OF_RANGE})
     return moment
 
 
@@ -148,6 +156,7 @@ def create(
     if errors:
         raise ValidationFailed(errors)
     assert consent is not None
+    announced = _joined_events(db, actor.practice_id, now)
     try:
         patient = patients.add(db, actor, data, now, secret=secret)
     except ValidationFailed as exc:  # the AVG suppression list
@@ -155,7 +164,29 @@ def create(
     _set_consent(patient, consent)
     db.add(patient)
     db.flush()
+    if _joined_events(db, actor.practice_id, now) == announced:  # the insert path did not
+        webhook_events.record_event(
+            db,
+            actor.practice_id,
+            webhook_events.PATIENT_JOINED,
+            {"waitlist_entry_id": patient.id, "source": "api"},
+            now,
+        )
     return patient
+
+
+def _joined_events(db: Session, practice_id: int, now: datetime) -> int:
+    """`patient.joined` deliveries recorded at `now`: whether the waitlist's own insert path
+    already announced this entry (then the API must not announce it twice)."""
+    return db.exec(
+        select(func.count())
+        .select_from(WebhookDelivery)
+        .where(
+            WebhookDelivery.practice_id == practice_id,
+            WebhookDelivery.event_type == webhook_events.PATIENT_JOINED,
+            WebhookDelivery.created_at == now,
+        )
+    ).one()
 
 
 def _current(db: Session, patient: Patient) -> PatientInput:
@@ -190,8 +221,7 @@ def update(
         raise _api_errors(exc) from exc
     if consent is not None:
         _set_consent(patient, consent)
-        db.add(patient)
-        audit.by_actor(db, actor, "patient.consent_recorded", "patient", patient.id, now)
+        db.add(patient)  # audited with the change itself (`patient.updated`)
     db.flush()
     return patient
 

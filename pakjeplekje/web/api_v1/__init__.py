@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Request, Caller, bytes], Response]
 JSON_HEADERS = {"Cache-Control": "no-store"}
+PAGE_PARAMETERS = ("limit", "cursor", "status")
 _DOCUMENT = json.dumps(DOCUMENT, ensure_ascii=False).encode()
 
 
@@ -138,11 +139,22 @@ def _answer(request: Request, run: Callable[[], Response]) -> Response:
         raise Problem(409, "Een gelijktijdig verzoek was u voor. Probeer het opnieuw.") from exc
 
 
-def endpoint(handler: Handler, *, write: bool = False) -> Callable[[Request], Awaitable[Response]]:
+def _known_parameters(request: Request, allowed: tuple[str, ...]) -> None:
+    """A misspelt parameter (`?statuss=open`) is an error, not a silently ignored filter."""
+    unknown = [name for name in request.query_params if name not in allowed]
+    if unknown:
+        errors = {name[:50]: "Onbekende parameter." for name in unknown}
+        raise Problem(400, "Controleer de parameters.", errors=errors)
+
+
+def endpoint(
+    handler: Handler, *, write: bool = False, query: tuple[str, ...] = ()
+) -> Callable[[Request], Awaitable[Response]]:
     async def run(request: Request) -> Response:
         try:
             caller = await run_in_threadpool(_caller, request)
             _admit(caller)
+            _known_parameters(request, query)
             if write and not caller.may_write:
                 raise Problem(
                     403,
@@ -159,7 +171,7 @@ def endpoint(handler: Handler, *, write: bool = False) -> Callable[[Request], Aw
 
 def _id(request: Request, message: str) -> int:
     raw = str(request.path_params.get("id", ""))
-    if not raw.isdecimal() or len(raw) > 10 or not 0 < int(raw) <= MAX_ID:
+    if not (raw.isascii() and raw.isdecimal()) or len(raw) > 10 or not 0 < int(raw) <= MAX_ID:
         raise Problem(404, message)
     return int(raw)
 
@@ -178,6 +190,11 @@ def _idempotency(request: Request, body: bytes) -> Idempotency | None:
     return Idempotency(key, idempotency.request_hash(request.method, request.url.path, body))
 
 
+def _digits(text: str, most: int) -> bool:
+    """ASCII digits only: `int()` also reads "٣" and "１０"."""
+    return text.isascii() and text.isdecimal() and len(text) <= most
+
+
 def _paging(request: Request, statuses: tuple[str, ...]) -> tuple[int, int, str | None]:
     """(limit, after-id, status) from the query string, or a 400 naming the parameter."""
     query = request.query_params
@@ -185,14 +202,14 @@ def _paging(request: Request, statuses: tuple[str, ...]) -> tuple[int, int, str 
     limit = 25
     raw_limit = query.get("limit")
     if raw_limit is not None:
-        if raw_limit.isdecimal() and len(raw_limit) <= 3 and 1 <= int(raw_limit) <= PAGE_MAX:
+        if _digits(raw_limit, 3) and 1 <= int(raw_limit) <= PAGE_MAX:
             limit = int(raw_limit)
         else:
             errors["limit"] = f"Een geheel getal van 1 tot {PAGE_MAX}."
     after = 0
     cursor = query.get("cursor")
     if cursor is not None:
-        if cursor.isdecimal() and cursor.isascii() and len(cursor) <= 10:
+        if _digits(cursor, 10):
             after = int(cursor)
         else:
             errors["cursor"] = "Gebruik de next_cursor van de vorige pagina."
@@ -360,11 +377,17 @@ def app() -> Starlette:
     return Starlette(
         routes=[
             Route(_sub(paths.API_V1_OPENAPI), openapi_document, methods=["GET"]),
-            _resource("/slots", get=endpoint(list_slots), post=endpoint(open_slot, write=True)),
+            _resource(
+                "/slots",
+                get=endpoint(list_slots, query=PAGE_PARAMETERS),
+                post=endpoint(open_slot, write=True),
+            ),
             _resource("/slots/{id}", get=endpoint(get_slot)),
             _resource("/slots/{id}/close", post=endpoint(close_slot, write=True)),
             _resource(
-                "/waitlist", get=endpoint(list_entries), post=endpoint(add_entry, write=True)
+                "/waitlist",
+                get=endpoint(list_entries, query=PAGE_PARAMETERS),
+                post=endpoint(add_entry, write=True),
             ),
             _resource(
                 "/waitlist/{id}",

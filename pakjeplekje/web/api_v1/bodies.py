@@ -50,9 +50,12 @@ def parse_json(raw: bytes, content_type: str, *, required: bool) -> Any:
     ):
         raise Problem(415, "Stuur de body als JSON, met Content-Type: application/json.")
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_constant)
-    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        body = json.loads(raw.decode("utf-8"), parse_constant=_constant)
+        # "\ud800" is valid JSON but no text: no database can store a lone surrogate
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except (ValueError, RecursionError) as exc:  # Unicode*Error is a ValueError
         raise Problem(400, "De body is geen geldige JSON (UTF-8).") from exc
+    return body
 
 
 def _field(error: ValidationError) -> str:
