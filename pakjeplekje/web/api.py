@@ -22,9 +22,11 @@ from pakjeplekje.domain.accounts import auth
 from pakjeplekje.domain.accounts.sessions import resolve_session
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.web import api_docs, api_v1
+from pakjeplekje.web import calendar_feed as api_calendar
 from pakjeplekje.web import claim as api_claim
 from pakjeplekje.web import dev_sms as api_dev_sms
 from pakjeplekje.web import email_confirmation as api_account
+from pakjeplekje.web import poster as api_poster
 from pakjeplekje.web import privacy as api_privacy
 from pakjeplekje.web import results_download as api_results
 from pakjeplekje.web import stripe_webhook as api_stripe
@@ -157,6 +159,8 @@ def create_api() -> Starlette:
             *api_stripe.routes(),
             *api_privacy.routes(),
             *api_account.account_routes(),
+            *api_poster.poster_routes(),
+            *api_calendar.calendar_routes(),
             # the readable docs, from the same OpenAPI document the API serves and checks
             *api_docs.routes(lambda: api_v1_openapi.DOCUMENT, _problem_types()),
             *api_v1.routes(),  # last: a page under /api/v1 (the docs) mounted above wins

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select, update
 
 from pakjeplekje.domain import audit, billing, phones, throttle
 from pakjeplekje.domain.dutch_dates import short_moment
+from pakjeplekje.domain.ical import ics_fold, ics_text
 from pakjeplekje.domain.offers import CLAIMABLE, NOT_VIEWED, OfferStatus, SlotStatus
 from pakjeplekje.domain.tokens import hash_token, keyed_hash
 from pakjeplekje.models import Offer, Patient, Practice, Slot, Treatment
@@ -366,28 +367,6 @@ def _only_lost(db: Session, offer_ids: list[int]) -> tuple[str, ...]:
             .where(col(Offer.id).in_(offer_ids), ~newer_or_open)
         ).all()
     )
-
-
-def ics_text(value: str) -> str:
-    """A TEXT value per RFC 5545 3.3.11: backslash, `;` and `,` escaped, line breaks as `\\n`."""
-    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
-
-
-def ics_fold(line: str) -> str:
-    """Content lines longer than 75 octets folded (RFC 5545 3.1): CRLF and a space, never inside
-    a UTF-8 character (an address may hold "ë")."""
-    parts: list[str] = []
-    current, size, limit = "", 0, 75
-    for ch in line:
-        octets = len(ch.encode("utf-8"))
-        if size + octets > limit:
-            parts.append(current)
-            current, size, limit = "", 0, 74  # continuation lines start with the space
-        current += ch
-        size += octets
-    parts.append(current)
-    return "\r\n ".join(parts)
 
 
 def ics(view: ClaimView, uid: str, now: datetime) -> str:

@@ -6,8 +6,10 @@ import reflex as rx
 
 from pakjeplekje import routes
 from pakjeplekje.domain.accounts.practice_settings import WAVE_MODES
+from pakjeplekje.ui.components.calendar_feed import calendar_feed_card
 from pakjeplekje.ui.components.forms import error_callout, field, form_row, labelled, submit_button
 from pakjeplekje.ui.components.layout import staff_page
+from pakjeplekje.ui.state.calendar_feed import CalendarFeedState
 from pakjeplekje.ui.state.practice_settings import (
     AccountState,
     MinuteValueState,
@@ -397,7 +399,7 @@ def team_card() -> rx.Component:
 @staff_page(
     routes.SETTINGS,
     "Instellingen",
-    on_load=[PracticeSettingsState.load, MinuteValueState.load],
+    on_load=[PracticeSettingsState.load, MinuteValueState.load, CalendarFeedState.load],
 )
 def settings() -> rx.Component:
     return rx.vstack(
@@ -409,6 +411,7 @@ def settings() -> rx.Component:
         practitioners_card(),
         outreach_card(),
         minute_value_card(),
+        calendar_feed_card(),
         account_card(),
         spacing="4",
         max_width="820px",
