@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from jsonschema import Draft202012Validator
 from sqlmodel import func, select
 from starlette.testclient import TestClient
 
@@ -624,6 +625,10 @@ def test_the_openapi_document_is_served(world: World) -> None:
     assert document["openapi"].startswith("3.1")
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     assert "/api/v1/slots/{id}/close" in document["paths"]
+    for schema in document["components"]["schemas"].values():
+        Draft202012Validator.check_schema(schema)  # OpenAPI 3.1's dialect
+        for example in [schema["example"]] if "example" in schema else []:
+            assert not list(Draft202012Validator(schema).iter_errors(example)), example
 
 
 def test_racing_writers_with_one_key_open_one_slot(world: World, now: datetime) -> None:
@@ -710,4 +715,4 @@ def test_an_entry_added_through_the_api_is_announced_once_to_its_own_practice(
         rows = db.exec(select(WebhookDelivery)).all()
         assert [(r.practice_id, r.event_type) for r in rows] == [(world.a.id, "patient.joined")]
         data = json.loads(rows[0].payload)["data"]
-        assert data == {"waitlist_entry_id": added.json()["id"], "source": "api"}
+        assert data == {"patient": {"id": added.json()["id"], "status": "waiting"}, "source": "api"}

@@ -41,6 +41,7 @@ def report_cases() -> Iterator[None]:
     yield
     total = sum(CASES.values())
     print(f"\nschemathesis: {total} cases, {2 * total} requests, {len(CASES)} operations")
+    CASES.clear()
 
 
 @pytest.fixture

@@ -169,7 +169,7 @@ def create(
             db,
             actor.practice_id,
             webhook_events.PATIENT_JOINED,
-            {"waitlist_entry_id": patient.id, "source": "api"},
+            {"patient": {"id": patient.id, "status": patient.status}, "source": "api"},
             now,
         )
     return patient

@@ -147,20 +147,27 @@ def _known_parameters(request: Request, allowed: tuple[str, ...]) -> None:
         raise Problem(400, "Controleer de parameters.", errors=errors)
 
 
+def _gate(request: Request, write: bool, query: tuple[str, ...]) -> Caller:
+    """Key, rate, parameters, scope — in this order (off the event loop: the key is a
+    database lookup, the rate a Redis call)."""
+    caller = _caller(request)
+    _admit(caller)
+    _known_parameters(request, query)
+    if write and not caller.may_write:
+        raise Problem(
+            403,
+            "Deze sleutel mag alleen lezen. Maak in Instellingen → Koppelingen een "
+            "sleutel met schrijfrechten.",
+        )
+    return caller
+
+
 def endpoint(
     handler: Handler, *, write: bool = False, query: tuple[str, ...] = ()
 ) -> Callable[[Request], Awaitable[Response]]:
     async def run(request: Request) -> Response:
         try:
-            caller = await run_in_threadpool(_caller, request)
-            _admit(caller)
-            _known_parameters(request, query)
-            if write and not caller.may_write:
-                raise Problem(
-                    403,
-                    "Deze sleutel mag alleen lezen. Maak in Instellingen → Koppelingen een "
-                    "sleutel met schrijfrechten.",
-                )
+            caller = await run_in_threadpool(_gate, request, write, query)
             body = await _body(request) if write else b""
             return await run_in_threadpool(_answer, request, lambda: handler(request, caller, body))
         except Problem as problem:

@@ -30,6 +30,14 @@ SLUGS = {
     503: "niet-beschikbaar",
 }
 
+# Every problem `type` (the anchor on the docs page) and its status: one per status, and two
+# more specific ones.
+TYPES: dict[str, int] = {
+    **{slug: status for status, slug in SLUGS.items()},
+    "dubbel": 409,  # this phone number is already on the waitlist
+    "idempotentie": 422,  # the Idempotency-Key was used for another request
+}
+
 
 class Problem(Exception):
     """Raised anywhere in a route: becomes the problem response."""
