@@ -134,10 +134,7 @@ def dev_mail(request: Request) -> Response:
 def _problem_types() -> dict[str, tuple[int, str]]:
     """Every `type` a problem answer of /api/v1 can carry, for its anchor on the docs page."""
     titles = api_v1_openapi.PROBLEM_TITLES
-    found = {slug: (status, titles[status]) for status, slug in api_v1_problems.SLUGS.items()}
-    found["dubbel"] = (409, titles[409])  # a phone number already on the list
-    found["idempotentie"] = (422, titles[422])  # an Idempotency-Key reused for another body
-    return found
+    return {slug: (status, titles[status]) for slug, status in api_v1_problems.TYPES.items()}
 
 
 def create_api() -> Starlette:
