@@ -90,7 +90,12 @@ ACTIONS = {
     "settings.calendar_feed_replaced": "Agenda-koppeling (iCal) vervangen door een nieuwe link",
     "settings.calendar_feed_revoked": "Agenda-koppeling (iCal) ingetrokken",
     "settings.minute_value_changed": "Waarde per behandelminuut gewijzigd",
+<<<<<<< HEAD
     "settings.signup_mode_changed": "Online aanmelden: beoordelen of automatisch gewijzigd",
+=======
+    "settings.api_key_created": "API-sleutel gemaakt",
+    "settings.api_key_revoked": "API-sleutel ingetrokken",
+>>>>>>> h-keys
     "slot.opened": "Plek vrijgegeven",
     "slot.claimed": "Plek geclaimd",
     "slot.closed": "Plek gesloten",
@@ -111,6 +116,7 @@ TARGETS = {
     "treatment": "Behandeling",
     "practitioner": "Behandelaar",
     "subscription": "Abonnement",
+    "api_key": "API-sleutel",
 }
 SYSTEM = "Systeem"
 SUBJECT = "Betrokkene (via verzoek)"

@@ -404,6 +404,26 @@ def account_card() -> rx.Component:
     )
 
 
+def integrations_card() -> rx.Component:
+    """Owner only: the API keys for practice software (and from there docs and webhooks)."""
+    return rx.cond(
+        SessionState.is_owner,
+        rx.card(
+            rx.hstack(
+                rx.vstack(
+                    rx.heading("Koppelingen", size="4", as_="h2"),
+                    rx.text("API-sleutels voor uw praktijksoftware, documentatie en webhooks."),
+                ),
+                rx.spacer(),
+                rx.link(rx.button("Koppelingen beheren"), href=routes.INTEGRATIONS),
+                align="center",
+                wrap="wrap",
+            ),
+            width="100%",
+        ),
+    )
+
+
 def team_card() -> rx.Component:
     return rx.cond(
         SessionState.is_owner,
@@ -436,6 +456,7 @@ def team_card() -> rx.Component:
 def settings() -> rx.Component:
     return rx.vstack(
         team_card(),
+        integrations_card(),
         error_callout(PracticeSettingsState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
         details_card(),
         treatments_card(),
