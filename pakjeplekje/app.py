@@ -12,6 +12,7 @@ from pakjeplekje.ui.pages import (  # noqa: F401  (importing registers the pages
     auth,
     billing,
     dashboard,
+    integrations,
     landing,
     practice_settings,
     privacy,  # /privacy; /privacy/verzoek is an HTTP route

@@ -111,6 +111,8 @@ class Settings:
     # Texts per second per sender (TWILIO_FROM or the messaging service), across all workers:
     # Twilio's default for an alphanumeric sender is 10 (adapters/sms_rate.py).
     sms_per_second: int = 10
+    # Requests per minute per /api/v1 key, across all app processes (adapters/api_rate.py).
+    api_requests_per_minute: int = 120
     # The connection budget (README "Productie"): DB_MAX_CONNECTIONS is what the whole
     # deployment may open; the launcher says how many processes share it.
     db_max_connections: int = 80
@@ -311,6 +313,9 @@ def load_settings() -> Settings:
         ),
         trusted_proxies=_trusted_proxies(env("TRUSTED_PROXIES")),
         sms_per_second=_limit("SMS_PER_SECOND", env("SMS_PER_SECOND"), 10),
+        api_requests_per_minute=_limit(
+            "API_REQUESTS_PER_MINUTE", env("API_REQUESTS_PER_MINUTE"), 120
+        ),
         **_connection_budget(dict(os.environ), env("REDIS_URL") or None),
     )
 

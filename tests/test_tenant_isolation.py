@@ -23,14 +23,14 @@ from pakjeplekje.domain.accounts import practice_settings, team
 from pakjeplekje.domain.accounts.passwords import hash_password
 from pakjeplekje.domain.accounts.sessions import resolve_session
 from pakjeplekje.domain.actor import Actor
-from pakjeplekje.domain.core_loop import slots
+from pakjeplekje.domain.core_loop import slot_api, slots
 from pakjeplekje.domain.errors import DomainError, NotFound
 from pakjeplekje.domain.integrations import webhook_endpoints, webhook_events
 from pakjeplekje.domain.offers import add_offers
 from pakjeplekje.domain.privacy import audit_log, correction, objections, retention
 from pakjeplekje.domain.privacy import inbox as privacy_inbox
 from pakjeplekje.domain.privacy import requests as privacy_requests
-from pakjeplekje.domain.waitlist import patients
+from pakjeplekje.domain.waitlist import entry_api, patients, signup
 from pakjeplekje.domain.waitlist.patients import PatientInput, PatientQuery, ValidationFailed
 from pakjeplekje.models import (
     AuditEvent,
@@ -262,6 +262,14 @@ CROSS_TENANT: list[tuple[str, CrossTenantCall]] = [
         lambda db, b, a, now: patients.delete_permanently(db, b, a.patient_id, now),
     ),
     (
+        "signup.accept: accept A's entry",
+        lambda db, b, a, now: signup.accept(db, b, a.patient_id, now),
+    ),
+    (
+        "signup.refuse: erase A's entry",
+        lambda db, b, a, now: signup.refuse(db, b, a.patient_id, now),
+    ),
+    (
         "practice_settings.update_treatment: switch off A's treatment",
         lambda db, b, a, now: practice_settings.update_treatment(
             db, b, treatment_id=a.treatment_id, duration=90, active=False, now=now
@@ -282,6 +290,27 @@ CROSS_TENANT: list[tuple[str, CrossTenantCall]] = [
     (
         "slots.reopen_slot: reopen A's slot",
         lambda db, b, a, now: slots.reopen_slot(db, b, slot_id=a.slot_id, now=now),
+    ),
+    # --- the integration API (/api/v1) ---
+    (
+        "slot_api.close_slot: close A's open slot",
+        lambda db, b, a, now: slot_api.close_slot(db, b, a.slot_id, "zelf_ingevuld", now),
+    ),
+    (
+        "slot_api.close_slot: A's slot with a bad reason",
+        lambda db, b, a, now: slot_api.close_slot(db, b, a.slot_id, "x", now),
+    ),
+    (
+        "entry_api.update: A's patient",
+        lambda db, b, a, now: entry_api.update(db, b, a.patient_id, {"name": "Overgenomen"}, now),
+    ),
+    (
+        "entry_api.update: A's patient with invalid data",
+        lambda db, b, a, now: entry_api.update(db, b, a.patient_id, {"duration_minutes": 0}, now),
+    ),
+    (
+        "entry_api.delete: A's patient",
+        lambda db, b, a, now: entry_api.delete(db, b, a.patient_id, now),
     ),
     # --- privacy ---
     (
@@ -325,6 +354,8 @@ COVERED = {
     "patients.update",
     "patients.set_status",
     "patients.delete_permanently",
+    "signup.accept",
+    "signup.refuse",
     "practice_settings.update_treatment",
     "practice_settings.set_practitioner_active",
     "slots.close_slot",
@@ -334,6 +365,9 @@ COVERED = {
     "webhook_endpoints.set_enabled",
     "webhook_endpoints.remove",
     "webhook_endpoints.resend",
+    "slot_api.close_slot",
+    "entry_api.update",
+    "entry_api.delete",
 }
 
 

@@ -18,6 +18,9 @@ class Actor:
     email: str
     practice_name: str
     session_id: int
+    # Set when an integration acts through an API key (/api/v1): the audit trail names the
+    # key, never a person; `user_id` is then 0 (no staff member).
+    api_key_id: int | None = None
 
     @property
     def is_owner(self) -> bool:

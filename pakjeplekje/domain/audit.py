@@ -66,12 +66,16 @@ def by_actor(
     now: datetime,
     detail: str | None = None,
 ) -> None:
-    """What a logged-in staff member did to a record of their own practice."""
+    """What a logged-in staff member (or an API key, named in `detail`) did to a record of
+    their own practice."""
+    if actor.api_key_id is not None:
+        via = f"API-sleutel #{actor.api_key_id}"
+        detail = f"{via}: {detail}" if detail else via
     record(
         db,
         action,
         practice_id=actor.practice_id,
-        actor_user_id=actor.user_id,
+        actor_user_id=actor.user_id if actor.api_key_id is None else None,
         target_type=target_type,
         target_id=target,
         detail=detail,

@@ -11,7 +11,7 @@ from datetime import datetime
 from pakjeplekje import clock
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain.integrations import webhook_events
+from pakjeplekje.domain.integrations import idempotency, webhook_events
 from pakjeplekje.domain.privacy import objections, retention
 from pakjeplekje.services import practice_deletion
 from pakjeplekje.services.unit_of_work import unit_of_work
@@ -32,6 +32,8 @@ def run_daily(now: datetime | None = None) -> dict[str, int]:
         flagged = retention.flag_for_review(db, now)
     with session_scope() as db:
         usage = objections.record_usage_day(db, objections.yesterday(now), now)
+    with session_scope() as db:  # /api/v1's Idempotency-Key answers live 24 hours
+        replies = idempotency.purge(db, now)
     counts = {
         "purged": purged,
         "sms_blanked": blanked,
@@ -40,6 +42,7 @@ def run_daily(now: datetime | None = None) -> dict[str, int]:
         "webhooks_purged": webhooks_purged,
         "usage_day": 1 if usage is not None else 0,
         "summaries": send_monthly_summaries(now),
+        "api_replies": replies,
     }
     log.info("privacy daily: %s", ", ".join(f"{k}={v}" for k, v in counts.items()))
     return counts

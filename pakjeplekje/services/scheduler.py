@@ -109,6 +109,13 @@ def send_privacy_code_task(code_id: int, channel: str, value: str, code: str) ->
 
 
 @huey.task()  # type: ignore[untyped-decorator]  # huey ships no type information
+def send_signup_code_task(code_id: int, practice_id: int, phone: str, code: str) -> None:
+    """The code of a public sign-up (/wachtlijst/<slug>), like the privacy code: off the
+    request path, the number and code live only in this short job."""
+    jobs.send_signup_code(code_id, practice_id, phone, code)
+
+
+@huey.task()  # type: ignore[untyped-decorator]  # huey ships no type information
 def deliver_webhooks_task(delivery_ids: list[int]) -> int:
     """Post new webhook deliveries right after the commit that recorded them (ids only)."""
     return webhooks.deliver(delivery_ids)

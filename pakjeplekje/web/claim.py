@@ -90,6 +90,17 @@ def not_found() -> HTMLResponse:
     )
 
 
+def _preferences_link(token: str) -> str:
+    """Every offer's page leads to the patient's preferences (availability, pause, leave). The
+    link goes through `/c/<token>/voorkeuren`, which finds the patient: the claim page itself
+    stays free of database reads (a claim storm's losers are answered from memory)."""
+    href = paths.CLAIM_PREFERENCES.format(token=html.escape(token))
+    return (
+        f'<a id="voorkeuren" href="{href}">Uw voorkeuren aanpassen of pauzeren</a>'
+        '<span aria-hidden="true"> · </span>'
+    )
+
+
 def _result_page(token: str, view: claims.ClaimView) -> HTMLResponse:
     card = _slot_card(view)
     if view.state == "open":
@@ -134,7 +145,7 @@ def _result_page(token: str, view: claims.ClaimView) -> HTMLResponse:
     # Leaving the waitlist is a small link at the foot of the page, away from the answer
     # buttons, and it asks first (`opt_out_question`): nobody leaves by a slip of the thumb.
     leave = (
-        f'<p class="leave"><a id="afmelden" '
+        f'<p class="leave">{_preferences_link(token)}<a id="afmelden" '
         f'href="{paths.CLAIM_OPT_OUT.format(token=html.escape(token))}">'
         "Afmelden voor deze praktijk</a></p>"
     )

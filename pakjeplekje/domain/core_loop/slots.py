@@ -197,7 +197,7 @@ def open_slot(
         duration_minutes=shape.duration_minutes,
         treatment_id=shape.treatment_id,
         practitioner_id=shape.practitioner_id,
-        created_by_user_id=actor.user_id,
+        created_by_user_id=actor.user_id if actor.api_key_id is None else None,
         created_at=now,
     )
     db.add(slot)

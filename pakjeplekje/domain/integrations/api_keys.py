@@ -4,19 +4,21 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select, update
 
+from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.tokens import hash_token
-from pakjeplekje.models import ApiKey
+from pakjeplekje.models import ApiKey, Practice
 
 READ = "read"
 WRITE = "write"
 SCOPES = {READ: "Alleen lezen", WRITE: "Lezen en schrijven"}
 KEY_PREFIX = "pjp_"
 MAX_ACTIVE_KEYS = 20
+TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is a hint for the owner, not a log
 
 
 def create_key(
@@ -88,3 +90,40 @@ def authenticate(db: Session, raw: str) -> ApiKey | None:
     if key is None or key.revoked_at is not None:
         return None
     return key
+
+
+def needs_touch(key: ApiKey, now: datetime) -> bool:
+    """Is `last_used_at` more than a minute old? (Most requests then write nothing.)"""
+    return key.last_used_at is None or now - key.last_used_at >= TOUCH_EVERY
+
+
+def touch(db: Session, key_id: int, now: datetime) -> None:
+    """Record the use; a conditional UPDATE, so concurrent requests write it once a minute."""
+    db.exec(
+        update(ApiKey)
+        .where(col(ApiKey.id) == key_id)
+        .where(
+            or_(
+                col(ApiKey.last_used_at).is_(None),
+                col(ApiKey.last_used_at) <= now - TOUCH_EVERY,
+            )
+        )
+        .values(last_used_at=now)
+    )
+
+
+def api_actor(db: Session, key: ApiKey) -> Actor:
+    """Who acts for a request with `key`: the practice, with the key (not a person) as actor;
+    the domain scopes every query by its practice, exactly as for staff."""
+    practice = db.get(Practice, key.practice_id)
+    assert practice is not None and key.id is not None
+    return Actor(
+        user_id=0,
+        practice_id=key.practice_id,
+        role="api",
+        name=key.name,
+        email="",
+        practice_name=practice.name,
+        session_id=0,
+        api_key_id=key.id,
+    )

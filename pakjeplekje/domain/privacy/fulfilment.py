@@ -129,6 +129,7 @@ def patient_data(db: Session, phone: str, now: datetime) -> dict[str, Any]:
                     "status": patient.status,
                     "toestemming": patient.consent_method,
                     "toestemming_op": _iso(patient.consent_at),
+                    "toestemmingstekst_versie": patient.consent_text_version or None,
                     "toegevoegd_op": _iso(patient.added_at),
                     "afgemeld_op": _iso(patient.opted_out_at),
                     "aantal_aanbiedingen": patient.offers_count,
