@@ -199,3 +199,19 @@ def test_no_endpoint_no_delivery_no_job(
     pages.post(f"/api/claim/{setup.tokens[0]}")
     assert "deliver_webhooks_task" not in job_queue.pending()
     assert webhooks.sweep() == 0
+
+
+def test_leaving_through_the_preferences_link_emits_patient_opted_out(
+    factory: Factory, httpserver: HTTPServer, job_queue: JobQueue, app_env: AppEnv
+) -> None:
+    from pakjeplekje.web import preferences as preference_routes
+    from tests.test_preferences_link import link_on_claim_page
+
+    client = TestClient(Starlette(routes=claim_routes.routes() + preference_routes.routes()))
+    setup = make_slot(factory, "Voorkeur", 1)
+    receiver = Receiver(httpserver, "/voorkeur")
+    subscribe(owner_of(factory, practice_of(setup), "eigenaar@voorkeur.nl"), receiver)
+    link = link_on_claim_page(client, setup.tokens[0])
+    assert client.post(link, data={"actie": "afmelden"}).status_code == 200
+    [data] = received(receiver, job_queue)["patient.opted_out"]
+    assert data["patient"] == {"id": setup.patient_ids[0]} and data["via"] == "voorkeuren"
