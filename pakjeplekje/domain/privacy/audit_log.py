@@ -90,12 +90,9 @@ ACTIONS = {
     "settings.calendar_feed_replaced": "Agenda-koppeling (iCal) vervangen door een nieuwe link",
     "settings.calendar_feed_revoked": "Agenda-koppeling (iCal) ingetrokken",
     "settings.minute_value_changed": "Waarde per behandelminuut gewijzigd",
-<<<<<<< HEAD
     "settings.signup_mode_changed": "Online aanmelden: beoordelen of automatisch gewijzigd",
-=======
     "settings.api_key_created": "API-sleutel gemaakt",
     "settings.api_key_revoked": "API-sleutel ingetrokken",
->>>>>>> h-keys
     "slot.opened": "Plek vrijgegeven",
     "slot.claimed": "Plek geclaimd",
     "slot.closed": "Plek gesloten",
