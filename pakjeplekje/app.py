@@ -12,6 +12,7 @@ from pakjeplekje.ui.pages import (  # noqa: F401  (importing registers the pages
     auth,
     billing,
     dashboard,
+    integrations,
     landing,
     practice_settings,
     privacy,  # /privacy; /privacy/verzoek is an HTTP route
@@ -20,6 +21,7 @@ from pakjeplekje.ui.pages import (  # noqa: F401  (importing registers the pages
     slots,
     team,
     waitlist,
+    webhooks,
 )
 from pakjeplekje.ui.state.guard import framework_error
 from pakjeplekje.web.api import create_api

@@ -20,6 +20,7 @@ CLAIM = "/c/{token}"
 CLAIM_OPT_OUT = "/c/{token}/afmelden"
 CLAIM_DECLINE = "/c/{token}/nee"
 CLAIM_CALENDAR = "/c/{token}/afspraak.ics"
+CLAIM_PREFERENCES = "/c/{token}/voorkeuren"  # redirects to the patient's PREFERENCES link
 CLAIM_API = "/api/claim/{token}"
 PRIVACY_REQUEST_CONFIRM = "/privacy/verzoek/bevestigen"
 PRIVACY_REQUEST_DOWNLOAD = "/privacy/verzoek/gegevens.json"  # POST: the inzage as JSON

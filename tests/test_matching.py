@@ -268,6 +268,26 @@ def test_an_offer_for_this_slot_excludes_the_patient(world: World) -> None:
     assert offered.id in world.eligible_ids(world.shape())
 
 
+# (case id, paused_until relative to now or None, eligible): the preferences link's pause.
+PAUSE_CASES: list[tuple[str, timedelta | None, bool]] = [
+    ("never paused", None, True),
+    ("paused for two weeks", timedelta(weeks=2), False),
+    ("pause ends in a second", timedelta(seconds=1), False),
+    ("pause ends right now", timedelta(0), True),
+    ("pause ended yesterday", -timedelta(days=1), True),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "until", "eligible"), PAUSE_CASES, ids=[c[0] for c in PAUSE_CASES]
+)
+def test_a_paused_patient_is_skipped_until_paused_until(
+    world: World, case: str, until: timedelta | None, eligible: bool
+) -> None:
+    patient = world.patient(paused_until=None if until is None else world.now + until)
+    assert _eligible(world, patient, world.shape()) is eligible, case
+
+
 # (case id, offers made, their age, eligible with the default cap of 3 a week).
 CAP_CASES: list[tuple[str, int, timedelta, bool]] = [
     ("no offers", 0, timedelta(0), True),

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from pakjeplekje.config import get_settings
 from pakjeplekje.domain.accounts.practice_settings import create_default_treatments
 from pakjeplekje.domain.actor import Actor
+from pakjeplekje.domain.dutch_dates import AMSTERDAM
 from pakjeplekje.domain.errors import DomainError
 from pakjeplekje.domain.waitlist import patient_csv, patients
 from pakjeplekje.domain.waitlist.patient_csv import ImportPreview, RowError
@@ -38,6 +39,7 @@ HEADER_NL = (
     "Naam;Telefoon;Behandelingen;Duur (minuten);Beschikbaarheid;Behandelaar;Urgentie;Notitie;"
     "Toestemming;Status"
 )
+EXPORT_HEADER_NL = HEADER_NL + ";Toestemming op;Toestemmingstekst"  # + the consent record
 
 
 def make_practice(db: Session, factory: Factory, name: str) -> tuple[Practice, Actor]:
@@ -500,7 +502,7 @@ def exported_names(text: str) -> list[str]:
     """The Naam column of an export, read back the way a spreadsheet would."""
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:], newline=""), delimiter=";"))
-    assert rows[0] == HEADER_NL.split(";")
+    assert rows[0] == EXPORT_HEADER_NL.split(";")
     return [row[0] for row in rows[1:]]
 
 
@@ -531,14 +533,15 @@ def test_export_is_excel_friendly_and_streams_in_batches(
         patient_csv.export_csv(db, practice.id, PatientQuery(status="", sort="name"), batch=1)  # type: ignore[arg-type]
     )
     assert len(chunks) == 5  # header, then one chunk per batch
-    assert chunks[0] == "\ufeff" + HEADER_NL + "\r\n"
+    assert chunks[0] == "\ufeff" + EXPORT_HEADER_NL + "\r\n"
+    consented = now.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M")
     assert chunks[1] == (
         '"\'=HYPERLINK(""http://evil"")";0032 470 12 34 56;kroon|vulling;90;'
         "ma-ochtend|ma-middag|ma-avond|za-avond;Dr. Jansen;hoog;'-5 min te laat, @balie;zelf;"
-        "wacht\r\n"
+        f"wacht;{consented};\r\n"
     )
     assert chunks[2].startswith("Jan de Boer;06 87654321;controle;15;ma-ochtend;;normaal;;")
-    assert chunks[2].endswith(";formulier;geboekt\r\n")
+    assert chunks[2].endswith(f";formulier;geboekt;{consented};\r\n")
 
 
 def test_export_applies_filters_and_stays_in_its_practice(

@@ -25,11 +25,12 @@ from pakjeplekje.domain.accounts.sessions import resolve_session
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.core_loop import slot_api, slots
 from pakjeplekje.domain.errors import DomainError, NotFound
+from pakjeplekje.domain.integrations import webhook_endpoints, webhook_events
 from pakjeplekje.domain.offers import add_offers
 from pakjeplekje.domain.privacy import audit_log, correction, objections, retention
 from pakjeplekje.domain.privacy import inbox as privacy_inbox
 from pakjeplekje.domain.privacy import requests as privacy_requests
-from pakjeplekje.domain.waitlist import entry_api, patients
+from pakjeplekje.domain.waitlist import entry_api, patients, signup
 from pakjeplekje.domain.waitlist.patients import PatientInput, PatientQuery, ValidationFailed
 from pakjeplekje.models import (
     AuditEvent,
@@ -43,6 +44,7 @@ from pakjeplekje.models import (
     Slot,
     Treatment,
     User,
+    WebhookEndpoint,
 )
 
 if TYPE_CHECKING:
@@ -187,6 +189,23 @@ def _privacy_request_of(db: Session, tenant: Tenant) -> int:
     return found
 
 
+def _webhook_of(db: Session, tenant: Tenant, now: datetime) -> tuple[int, int]:
+    """An endpoint of the tenant's practice and one delivery to it (inserted directly: no
+    audit row, so the snapshot of A only changes if B's call changes something)."""
+    endpoint = WebhookEndpoint(
+        practice_id=tenant.practice_id,
+        url="https://a.example/hook",
+        secret=webhook_endpoints.new_secret(),
+        events="patient.joined",
+        created_at=now,
+    )
+    db.add(endpoint)
+    db.flush()
+    data = {"patient": {"id": tenant.patient_id}}
+    [delivery] = webhook_events.record_event(db, tenant.practice_id, "patient.joined", data, now)
+    return endpoint.id, delivery.id
+
+
 # Each case: B's owner acts on one of A's ids. Expected: NotFound, and A is untouched.
 CrossTenantCall = Callable[[Session, Actor, Tenant, datetime], object]
 CROSS_TENANT: list[tuple[str, CrossTenantCall]] = [
@@ -243,6 +262,14 @@ CROSS_TENANT: list[tuple[str, CrossTenantCall]] = [
         lambda db, b, a, now: patients.delete_permanently(db, b, a.patient_id, now),
     ),
     (
+        "signup.accept: accept A's entry",
+        lambda db, b, a, now: signup.accept(db, b, a.patient_id, now),
+    ),
+    (
+        "signup.refuse: erase A's entry",
+        lambda db, b, a, now: signup.refuse(db, b, a.patient_id, now),
+    ),
+    (
         "practice_settings.update_treatment: switch off A's treatment",
         lambda db, b, a, now: practice_settings.update_treatment(
             db, b, treatment_id=a.treatment_id, duration=90, active=False, now=now
@@ -296,6 +323,21 @@ CROSS_TENANT: list[tuple[str, CrossTenantCall]] = [
             db, b, request_id=_privacy_request_of(db, a), status="done", resolution="x", now=now
         ),
     ),
+    # --- webhooks (A's endpoint and its delivery log) ---
+    (
+        "webhook_endpoints.set_enabled: disable A's endpoint",
+        lambda db, b, a, now: webhook_endpoints.set_enabled(
+            db, b, _webhook_of(db, a, now)[0], False, now
+        ),
+    ),
+    (
+        "webhook_endpoints.remove: delete A's endpoint",
+        lambda db, b, a, now: webhook_endpoints.remove(db, b, _webhook_of(db, a, now)[0], now),
+    ),
+    (
+        "webhook_endpoints.resend: resend A's delivery",
+        lambda db, b, a, now: webhook_endpoints.resend(db, b, _webhook_of(db, a, now)[1], now),
+    ),
     (
         "inbox.resolve: reject A's privacy request",
         lambda db, b, a, now: privacy_inbox.resolve(
@@ -312,12 +354,17 @@ COVERED = {
     "patients.update",
     "patients.set_status",
     "patients.delete_permanently",
+    "signup.accept",
+    "signup.refuse",
     "practice_settings.update_treatment",
     "practice_settings.set_practitioner_active",
     "slots.close_slot",
     "slots.reopen_slot",
     "inbox.resolve",
     "retention.keep_one",
+    "webhook_endpoints.set_enabled",
+    "webhook_endpoints.remove",
+    "webhook_endpoints.resend",
     "slot_api.close_slot",
     "entry_api.update",
     "entry_api.delete",

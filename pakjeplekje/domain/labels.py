@@ -39,6 +39,7 @@ SLOT_LABELS: dict[str, str] = {
 PATIENT_LABELS: dict[str, str] = {
     # the words of the waitlist grid, its filter and its CSV: staff and patient read the same
     "waiting": "wacht",
+    "pending": "te beoordelen",  # an online sign-up awaiting staff review; never texted
     "booked": "geboekt",
     "removed": "verwijderd",
 }
@@ -55,6 +56,7 @@ CONSENT_LABELS: dict[str, str] = {
     "balie": "Mondeling aan de balie",
     "formulier": "Formulier",
     "zelf": "Zelf aangemeld",
+    "online": "Online aangemeld (sms-code)",
 }
 ROLE_LABELS: dict[str, str] = {"owner": "eigenaar", "staff": "medewerker"}
 USER_LABELS: dict[str, str] = {

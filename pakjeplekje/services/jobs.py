@@ -16,6 +16,7 @@ from pakjeplekje.db import session_scope
 from pakjeplekje.domain.core_loop import dispatch
 from pakjeplekje.domain.emails import code_email
 from pakjeplekje.domain.privacy import code_delivery, request_codes
+from pakjeplekje.domain.waitlist import signup
 from pakjeplekje.logmask import mask_phone
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,31 @@ def send_confirmation(offer_id: int) -> bool:
         return False
     with session_scope() as db:
         dispatch.record_message(db, sms, result.provider_id, result.status, None, clock.now())
+    return True
+
+
+def send_signup_code(code_id: int, practice_id: int, phone: str, code: str) -> bool:
+    """Text a sign-up code within the code-SMS caps (counted at the practice signed up for)."""
+    settings = get_settings()
+    caps = code_delivery.Caps(settings.code_sms_per_hour, settings.code_sms_per_practice_per_hour)
+    with session_scope() as db:
+        decision = code_delivery.reserve_signup_sms(
+            db,
+            code_id=code_id,
+            phone=phone,
+            practice_id=practice_id,
+            countries=settings.sms_allowed_countries,
+            caps=caps,
+            now=clock.now(),
+        )
+    if not decision.send:
+        log.warning("sign-up code SMS not sent: %s", decision.reason)
+        return False
+    try:
+        get_sms_sender(settings).send(phone, signup.code_sms(code))
+    except Exception as exc:  # the exception's text may quote the number
+        log.warning("sign-up code SMS: sending failed (%s)", type(exc).__name__)
+        return False
     return True
 
 

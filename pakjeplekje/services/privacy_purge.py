@@ -11,7 +11,7 @@ from datetime import datetime
 from pakjeplekje import clock
 from pakjeplekje.config import get_settings
 from pakjeplekje.db import session_scope
-from pakjeplekje.domain.integrations import idempotency
+from pakjeplekje.domain.integrations import idempotency, webhook_events
 from pakjeplekje.domain.privacy import objections, retention
 from pakjeplekje.services import practice_deletion
 from pakjeplekje.services.unit_of_work import unit_of_work
@@ -27,6 +27,8 @@ def run_daily(now: datetime | None = None) -> dict[str, int]:
     with session_scope() as db:
         removed = retention.remove_unreviewed(db, now)
     with session_scope() as db:
+        webhooks_purged = webhook_events.purge_old(db, now)
+    with session_scope() as db:
         flagged = retention.flag_for_review(db, now)
     with session_scope() as db:
         usage = objections.record_usage_day(db, objections.yesterday(now), now)
@@ -37,6 +39,7 @@ def run_daily(now: datetime | None = None) -> dict[str, int]:
         "sms_blanked": blanked,
         "flagged": flagged,
         "removed": removed,
+        "webhooks_purged": webhooks_purged,
         "usage_day": 1 if usage is not None else 0,
         "summaries": send_monthly_summaries(now),
         "api_replies": replies,

@@ -23,7 +23,8 @@ from pakjeplekje.config import get_settings
 from pakjeplekje.domain.core_loop import dispatch, waves
 from pakjeplekje.logmask import configure_logging
 from pakjeplekje.services import billing as subscriptions
-from pakjeplekje.services import jobs, privacy_purge
+from pakjeplekje.services import jobs, privacy_purge, webhooks
+from pakjeplekje.services import unit_of_work as units
 from pakjeplekje.services.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,29 @@ def send_privacy_code_task(code_id: int, channel: str, value: str, code: str) ->
     holds both only as hashes, and the job lives seconds; nothing of it is returned or logged.
     """
     jobs.send_privacy_code(code_id, channel, value, code)
+
+
+@huey.task()  # type: ignore[untyped-decorator]  # huey ships no type information
+def send_signup_code_task(code_id: int, practice_id: int, phone: str, code: str) -> None:
+    """The code of a public sign-up (/wachtlijst/<slug>), like the privacy code: off the
+    request path, the number and code live only in this short job."""
+    jobs.send_signup_code(code_id, practice_id, phone, code)
+
+
+@huey.task()  # type: ignore[untyped-decorator]  # huey ships no type information
+def deliver_webhooks_task(delivery_ids: list[int]) -> int:
+    """Post new webhook deliveries right after the commit that recorded them (ids only)."""
+    return webhooks.deliver(delivery_ids)
+
+
+@huey.periodic_task(crontab(minute="*"))  # type: ignore[untyped-decorator]  # huey ships no type information
+@huey.lock_task("pakjeplekje-webhooks-tick")  # type: ignore[untyped-decorator]  # huey ships no type information
+def webhooks_tick() -> None:
+    """Retries whose backoff has passed, and deliveries whose job was lost."""
+    webhooks.sweep()
+
+
+units.set_webhook_sender(deliver_webhooks_task)
 
 
 class _EmbeddedConsumer(Consumer):  # type: ignore[misc]  # huey ships no type information

@@ -16,16 +16,28 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Any, TypeVar
 
+from sqlalchemy import event
 from sqlmodel import Session
 
 from pakjeplekje.adapters import live_bus
 from pakjeplekje.adapters.mail import get_mailer
 from pakjeplekje.db import session_scope
 from pakjeplekje.domain.emails import Email
+from pakjeplekje.models import WebhookDelivery
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# Hands webhook delivery ids to the delivery job (scheduler.py registers its huey task; this
+# module cannot import it: the scheduler's jobs run in units of work). Without one, or when
+# the job is lost, the scheduler's periodic sweep delivers them.
+_webhook_sender: Callable[[list[int]], object] | None = None
+
+
+def set_webhook_sender(sender: Callable[[list[int]], object]) -> None:
+    global _webhook_sender  # one registration, at the scheduler's import
+    _webhook_sender = sender
 
 
 class UnitOfWork:
@@ -35,6 +47,26 @@ class UnitOfWork:
         self.db = db
         self._effects: list[Callable[[], object]] = []
         self.failed = 0  # effects that raised after the commit (a use case may tell the user)
+        self._webhooks: list[int] = []
+        # Whatever domain code records a webhook event (`webhook_events.record_event`), its
+        # deliveries are handed to the job once committed, with no call at each use case.
+        event.listen(db, "after_flush", self._note_deliveries)
+
+    def _note_deliveries(self, session: Session, _context: object) -> None:
+        fresh = [row.id for row in session.new if isinstance(row, WebhookDelivery)]
+        if fresh:
+            self.deliver_webhooks(fresh)
+
+    def deliver_webhooks(self, delivery_ids: list[int]) -> None:
+        """Post these deliveries once committed (new events, or "Opnieuw versturen")."""
+        if not self._webhooks:
+            self.after_commit(self._send_webhooks)
+        self._webhooks.extend(delivery_ids)
+
+    def _send_webhooks(self) -> None:
+        ids, self._webhooks = self._webhooks, []
+        if ids and _webhook_sender is not None:
+            _webhook_sender(ids)
 
     def after_commit(self, effect: Callable[[], object]) -> None:
         self._effects.append(effect)

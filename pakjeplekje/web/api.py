@@ -21,15 +21,21 @@ from pakjeplekje.db import get_engine, session_scope
 from pakjeplekje.domain.accounts import auth
 from pakjeplekje.domain.accounts.sessions import resolve_session
 from pakjeplekje.domain.errors import DomainError
-from pakjeplekje.web import api_v1
+from pakjeplekje.web import api_docs, api_v1
+from pakjeplekje.web import calendar_feed as api_calendar
 from pakjeplekje.web import claim as api_claim
 from pakjeplekje.web import dev_sms as api_dev_sms
 from pakjeplekje.web import email_confirmation as api_account
+from pakjeplekje.web import poster as api_poster
+from pakjeplekje.web import preferences as api_preferences
 from pakjeplekje.web import privacy as api_privacy
+from pakjeplekje.web import public_signup as api_public_signup
 from pakjeplekje.web import results_download as api_results
 from pakjeplekje.web import stripe_webhook as api_stripe
 from pakjeplekje.web import twilio_webhooks as api_webhooks
 from pakjeplekje.web import waitlist_downloads as api_waitlist
+from pakjeplekje.web.api_v1 import openapi as api_v1_openapi
+from pakjeplekje.web.api_v1 import problems as api_v1_problems
 from pakjeplekje.web.html_pages import from_this_machine
 from pakjeplekje.web.security_headers import SecurityHeaders
 from pakjeplekje.web.session_cookie import (
@@ -127,6 +133,12 @@ def dev_mail(request: Request) -> Response:
     return HTMLResponse(page, headers={"Cache-Control": "no-store"})
 
 
+def _problem_types() -> dict[str, tuple[int, str]]:
+    """Every `type` a problem answer of /api/v1 can carry, for its anchor on the docs page."""
+    titles = api_v1_openapi.PROBLEM_TITLES
+    return {slug: (status, titles[status]) for slug, status in api_v1_problems.TYPES.items()}
+
+
 def create_api() -> Starlette:
     """Our routes; reflex mounts itself inside, so the middleware covers its pages too."""
     return Starlette(
@@ -141,11 +153,17 @@ def create_api() -> Starlette:
             *api_waitlist.routes(),
             *api_results.routes(),
             *api_claim.routes(),
+            *api_preferences.routes(),
             *api_dev_sms.routes(),
             *api_webhooks.routes(),
             *api_stripe.routes(),
             *api_privacy.routes(),
+            *api_public_signup.routes(),
             *api_account.account_routes(),
+            *api_poster.poster_routes(),
+            *api_calendar.calendar_routes(),
+            # the readable docs, from the same OpenAPI document the API serves and checks
+            *api_docs.routes(lambda: api_v1_openapi.DOCUMENT, _problem_types()),
             *api_v1.routes(),  # last: a page under /api/v1 (the docs) mounted above wins
         ],
     )

@@ -20,7 +20,7 @@ from pakjeplekje.db import read_scope, session_scope
 from pakjeplekje.domain.core_loop import claims
 from pakjeplekje.domain.dutch_dates import long_moment
 from pakjeplekje.domain.tokens import hash_token
-from pakjeplekje.services import claiming, declining
+from pakjeplekje.services import claiming, declining, unit_of_work
 from pakjeplekje.web.html_pages import NO_STORE, client_host, page
 
 API_STATUS = {
@@ -90,6 +90,17 @@ def not_found() -> HTMLResponse:
     )
 
 
+def _preferences_link(token: str) -> str:
+    """Every offer's page leads to the patient's preferences (availability, pause, leave). The
+    link goes through `/c/<token>/voorkeuren`, which finds the patient: the claim page itself
+    stays free of database reads (a claim storm's losers are answered from memory)."""
+    href = paths.CLAIM_PREFERENCES.format(token=html.escape(token))
+    return (
+        f'<a id="voorkeuren" href="{href}">Uw voorkeuren aanpassen of pauzeren</a>'
+        '<span aria-hidden="true"> · </span>'
+    )
+
+
 def _result_page(token: str, view: claims.ClaimView) -> HTMLResponse:
     card = _slot_card(view)
     if view.state == "open":
@@ -134,7 +145,7 @@ def _result_page(token: str, view: claims.ClaimView) -> HTMLResponse:
     # Leaving the waitlist is a small link at the foot of the page, away from the answer
     # buttons, and it asks first (`opt_out_question`): nobody leaves by a slip of the thumb.
     leave = (
-        f'<p class="leave"><a id="afmelden" '
+        f'<p class="leave">{_preferences_link(token)}<a id="afmelden" '
         f'href="{paths.CLAIM_OPT_OUT.format(token=html.escape(token))}">'
         "Afmelden voor deze praktijk</a></p>"
     )
@@ -187,8 +198,9 @@ def opt_out_question(token: str) -> Response:
 def opt_out(request: Request) -> Response:
     if request.method == "GET":
         return opt_out_question(request.path_params["token"])
-    with session_scope() as db:
-        practice_name = claims.opt_out(db, request.path_params["token"], clock.now())
+    token = request.path_params["token"]
+    # a unit of work: the practice's webhook (patient.opted_out) leaves once this is committed
+    practice_name = unit_of_work.run(lambda work: claims.opt_out(work.db, token, clock.now()))
     if practice_name is None:
         return not_found()
     return page(

@@ -38,6 +38,7 @@ PAGES = {
     "privacy": (routes.PRIVACY, "tr.audit-rij"),
     "instellingen": (routes.SETTINGS, "tr[data-treatment]"),
     "medewerkers": (routes.TEAM, "tr[data-email]"),
+    "koppelingen": (routes.INTEGRATIONS, "tr[data-key]"),
 }
 
 LONG_NAMES = [
@@ -192,6 +193,10 @@ def owner_state(browser: Browser, app: App, tmp_path_factory: pytest.TempPathFac
     page.locator("#invite_email").fill(unique_email("assistent-met-een-lang-adres"))
     page.get_by_role("button", name="Uitnodiging versturen").click()
     expect(page.locator("tr[data-email]")).to_have_count(2)
+    page.goto(app.url(routes.INTEGRATIONS))
+    page.locator("#sleutel-naam").fill("Agendakoppeling Van Oosterhout-Wijnbergen en Partners")
+    page.get_by_role("button", name="Sleutel maken").click()
+    expect(page.locator("tr[data-key]")).to_have_count(1)
     page.goto(app.url(routes.SLOTS))
     open_slot(page, "10:00")
     expect(page.locator("[data-offer]").first).to_be_visible()

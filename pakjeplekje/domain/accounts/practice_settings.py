@@ -346,3 +346,38 @@ def update_minute_value(db: Session, actor: Actor, *, value: object, now: dateti
         db, actor, "settings.minute_value_changed", "practice", practice.id, now, str(cents)
     )
     return cents
+
+
+SIGNUP_MODES = {
+    "beoordelen": "Eerst beoordelen: een medewerker accepteert of weigert elke aanmelding",
+    "automatisch": "Automatisch: een bevestigde aanmelding staat direct op de wachtlijst",
+}
+
+
+@dataclass(frozen=True)
+class SignupSetting:
+    slug: str
+    mode: str
+
+
+def signup_setting(db: Session, actor: Actor) -> SignupSetting:
+    """Online aanmelden: the practice's public link (its slug) and how sign-ups are taken on."""
+    practice = _practice(db, actor)
+    return SignupSetting(practice.slug, practice.signup_mode)
+
+
+def update_signup_mode(db: Session, actor: Actor, *, mode: str, now: datetime) -> str:
+    """Owner only, like the SMS rules: automatic acceptance lets strangers' sign-ups be texted
+    without anyone at the practice looking at them first."""
+    if not actor.is_owner:
+        raise PermissionDenied("Alleen de eigenaar mag het online aanmelden instellen.")
+    if mode not in SIGNUP_MODES:
+        raise DomainError("Kies beoordelen of automatisch.", field="signup_mode")
+    practice = _practice(db, actor)
+    if practice.signup_mode != mode:
+        practice.signup_mode = mode
+        db.add(practice)
+        audit.by_actor(
+            db, actor, "settings.signup_mode_changed", "practice", practice.id, now, mode
+        )
+    return mode

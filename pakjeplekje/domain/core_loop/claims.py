@@ -18,8 +18,11 @@ from sqlmodel import Session, col, select, update
 
 from pakjeplekje.domain import audit, billing, phones, throttle
 from pakjeplekje.domain.dutch_dates import short_moment
+from pakjeplekje.domain.ical import ics_fold, ics_text
+from pakjeplekje.domain.integrations import webhook_events
 from pakjeplekje.domain.offers import CLAIMABLE, NOT_VIEWED, OfferStatus, SlotStatus
 from pakjeplekje.domain.tokens import hash_token, keyed_hash
+from pakjeplekje.domain.waitlist import opting_out
 from pakjeplekje.models import Offer, Patient, Practice, Slot, Treatment
 
 TOKEN_MAX = 100
@@ -318,6 +321,7 @@ def _claim(
         detail=channel,
         now=now,
     )
+    webhook_events.slot_claimed(db, slot, offer, now)  # the practice's agenda books the patient
     won_view = _card(db, "claimed_by_you", slot, practice)
     winner = db.get(Patient, offer.patient_id)
     local = won_view.starts_local
@@ -368,28 +372,6 @@ def _only_lost(db: Session, offer_ids: list[int]) -> tuple[str, ...]:
     )
 
 
-def ics_text(value: str) -> str:
-    """A TEXT value per RFC 5545 3.3.11: backslash, `;` and `,` escaped, line breaks as `\\n`."""
-    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
-
-
-def ics_fold(line: str) -> str:
-    """Content lines longer than 75 octets folded (RFC 5545 3.1): CRLF and a space, never inside
-    a UTF-8 character (an address may hold "ë")."""
-    parts: list[str] = []
-    current, size, limit = "", 0, 75
-    for ch in line:
-        octets = len(ch.encode("utf-8"))
-        if size + octets > limit:
-            parts.append(current)
-            current, size, limit = "", 0, 74  # continuation lines start with the space
-        current += ch
-        size += octets
-    parts.append(current)
-    return "\r\n ".join(parts)
-
-
 def ics(view: ClaimView, uid: str, now: datetime) -> str:
     """A calendar entry for the winner: the treatment (when the slot names one) at the practice,
     the time, the address as LOCATION and the practice's number to call when plans change."""
@@ -435,11 +417,7 @@ def opt_out(db: Session, raw: str, now: datetime) -> str | None:
     if found is None:
         return None
     offer, _, practice = found
-    db.exec(
-        update(Patient)
-        .where(col(Patient.id) == offer.patient_id, col(Patient.practice_id) == practice.id)
-        .values(opted_out_at=now)
-    )
+    opting_out.opt_out_patient(db, practice.id, offer.patient_id, via="claimpagina", now=now)
     audit.record(
         db,
         "patient.opted_out",

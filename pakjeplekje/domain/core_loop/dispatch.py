@@ -20,6 +20,7 @@ from pakjeplekje.domain.core_loop.provider_errors import INVALID_NUMBER_CODES, O
 from pakjeplekje.domain.core_loop.sms_texts import confirmation_text, offer_text
 from pakjeplekje.domain.offers import OfferStatus, SlotStatus
 from pakjeplekje.domain.tokens import new_token
+from pakjeplekje.domain.waitlist import opting_out
 from pakjeplekje.models import Message, Offer, Patient, Practice, Slot
 
 MAX_ATTEMPTS = 5  # a retryable failure after the fifth attempt is final
@@ -215,12 +216,9 @@ def apply_provider_error(db: Session, patient_id: int, code: int | None, now: da
     """What a permanent provider error says about the patient: 21610 (the number sent STOP to
     the provider) opts out; 21211/21614 (invalid, not a mobile) flags the number for staff."""
     if code in OPTED_OUT_CODES:
-        values = {"opted_out_at": now}
+        opting_out.opt_out(db, col(Patient.id) == patient_id, via="provider", now=now)
     elif code in INVALID_NUMBER_CODES:
-        values = {"phone_invalid_at": now}
-    else:
-        return
-    db.exec(update(Patient).where(col(Patient.id) == patient_id).values(**values))
+        db.exec(update(Patient).where(col(Patient.id) == patient_id).values(phone_invalid_at=now))
 
 
 def due_for_sending(db: Session, now: datetime, lost_after: timedelta = LOST_AFTER) -> list[int]:

@@ -1,10 +1,11 @@
 """Who may be offered a slot, and in which order. The rule lives here and only here.
 
-Eligible: status `waiting`, not opted out, a number the provider accepts (not marked invalid
-after error 21211/21614), consent recorded, needs no more time than the
-slot has, wants the slot's treatment (or `overig`), is available on that weekday and part of
-day, has no conflicting practitioner preference, was not offered this slot before, and got
-fewer than the practice's `max_offers_per_week` offers in the last 7 days.
+Eligible: status `waiting`, not opted out, not paused (the preferences link's pause: skipped
+until `paused_until`, offered again from that instant on), a number the provider accepts (not
+marked invalid after error 21211/21614), consent recorded, needs no more time than the slot
+has, wants the slot's treatment (or `overig`), is available on that weekday and part of day,
+has no conflicting practitioner preference, was not offered this slot before, and got fewer
+than the practice's `max_offers_per_week` offers in the last 7 days.
 Ranked: urgency `hoog` first, then the longest waiting, then the fewest recent offers. With
 `rotate` (adaptive waves): urgency first, then the fewest recent offers, then the longest
 waiting, so equals take turns instead of the longest-waiting few getting every text.
@@ -78,6 +79,7 @@ def _eligible(
         Patient.practice_id == shape.practice_id,
         Patient.status == "waiting",
         col(Patient.opted_out_at).is_(None),
+        or_(col(Patient.paused_until).is_(None), col(Patient.paused_until) <= now),
         col(Patient.phone_invalid_at).is_(None),
         Patient.consent_method != "",
         Patient.duration_minutes <= shape.duration_minutes,

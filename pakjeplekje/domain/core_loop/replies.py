@@ -22,6 +22,7 @@ from pakjeplekje.domain.core_loop.sms_texts import (
     opted_out_text,
 )
 from pakjeplekje.domain.offers import ANSWERABLE_BY_SMS, AWAITING_DELIVERY, OfferStatus, SlotStatus
+from pakjeplekje.domain.waitlist import opting_out
 from pakjeplekje.models import Message, Offer, Patient, Practice, Slot
 
 STOP_WORDS = {"STOP", "STOPPEN", "AFMELDEN", "STOPALL", "UNSUBSCRIBE"}
@@ -105,11 +106,11 @@ def _log(
     db.add(log_row(practice_id, phone, direction, body, now))
 
 
-def _set_opt_out(db: Session, phone: str, practice_id: int, value: datetime | None) -> None:
+def _opt_in(db: Session, phone: str, practice_id: int) -> None:
     db.exec(
         update(Patient)
         .where(col(Patient.phone) == phone, col(Patient.practice_id) == practice_id)
-        .values(opted_out_at=value)
+        .values(opted_out_at=None)
     )
 
 
@@ -134,11 +135,7 @@ def _opt_out_everywhere(db: Session, phone: str, now: datetime) -> None:
     after it was texted elsewhere): we cannot tell which practice is meant, and a STOP is the
     phone owner's objection (AVG art. 21), so honouring it too widely is the safe error. It
     only sets opted_out_at on rows with exactly this number; nothing is read or revealed."""
-    db.exec(
-        update(Patient)
-        .where(col(Patient.phone) == phone, col(Patient.opted_out_at).is_(None))
-        .values(opted_out_at=now)
-    )
+    opting_out.opt_out(db, col(Patient.phone) == phone, via="sms", now=now)
 
 
 def handle_reply(db: Session, phone: str, body: str, now: datetime) -> Reply:
@@ -167,10 +164,11 @@ def handle_reply(db: Session, phone: str, body: str, now: datetime) -> Reply:
         declined = declines.decline_offer(db, offer.id, now)
         reply = Reply(DECLINED if declined else NOTHING_OPEN, declined=declined)
     elif word in STOP_WORDS:
-        _set_opt_out(db, phone, practice.id, now)
+        which = (col(Patient.phone) == phone) & (col(Patient.practice_id) == practice.id)
+        opting_out.opt_out(db, which, via="sms", now=now)
         reply = Reply(opted_out_text(practice.name))
     elif word in START_WORDS:
-        _set_opt_out(db, phone, practice.id, None)
+        _opt_in(db, phone, practice.id)
         reply = Reply(opted_in_text(practice.name))
     elif not _help_sent_recently(db, phone, now):
         reply = Reply(help_text(practice.name))

@@ -121,3 +121,29 @@ def mail_allowed(db: Session, *, code_id: int, email: str, now: datetime) -> Dec
         .where(User.email == email, User.status == "active", Practice.status == "active")
     ).first()
     return Decision(known is not None, "sent" if known is not None else "unknown")
+
+
+def reserve_signup_sms(
+    db: Session,
+    *,
+    code_id: int,
+    phone: str,
+    practice_id: int,
+    countries: frozenset[str],
+    caps: Caps,
+    now: datetime,
+) -> Decision:
+    """The code of a public sign-up (/wachtlijst/<slug>): the number is new by nature, so it is
+    not asked to be known; it counts at the practice signed up for, under the same caps."""
+    already = db.exec(select(CodeSms.id).where(CodeSms.verification_code_id == code_id)).first()
+    if already is not None or not _usable(db, code_id, now):
+        return Decision(False, "unusable")
+    if not phones.in_countries(phone, countries):
+        return Decision(False, "country")
+    if texts_last_hour(db, now) >= caps.per_hour:
+        return Decision(False, "global_cap")
+    if _per_practice(db, [practice_id], now).get(practice_id, 0) >= caps.per_practice:
+        return Decision(False, "practice_cap", (practice_id,))
+    db.add(CodeSms(verification_code_id=code_id, practice_id=practice_id, sent_at=now))
+    db.flush()
+    return Decision(True, "sent")

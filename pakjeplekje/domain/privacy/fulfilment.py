@@ -13,6 +13,7 @@ from sqlmodel import Session, col, delete, select, update
 
 from pakjeplekje.domain.dutch_dates import AMSTERDAM
 from pakjeplekje.domain.errors import DomainError
+from pakjeplekje.domain.integrations import webhook_events
 from pakjeplekje.domain.offers import OfferStatus
 from pakjeplekje.domain.privacy.inbox import file_request
 from pakjeplekje.domain.privacy.requests import MESSAGE_MAX
@@ -128,6 +129,7 @@ def patient_data(db: Session, phone: str, now: datetime) -> dict[str, Any]:
                     "status": patient.status,
                     "toestemming": patient.consent_method,
                     "toestemming_op": _iso(patient.consent_at),
+                    "toestemmingstekst_versie": patient.consent_text_version or None,
                     "toegevoegd_op": _iso(patient.added_at),
                     "afgemeld_op": _iso(patient.opted_out_at),
                     "aantal_aanbiedingen": patient.offers_count,
@@ -211,6 +213,13 @@ def fulfil_patient(
         return Outcome(kind, f"Uw verzoek is doorgestuurd naar de {to}; zij passen het aan.", names)
     if kind in ("verwijdering", "bezwaar"):
         ids = [patient.id for patient, _ in found]
+        # Each practice's software hears that the entry left (before it is deleted).
+        webhook_events.patients_opted_out(
+            db,
+            [(p.practice_id, p.id) for p, _ in found if p.opted_out_at is None],
+            "privacyverzoek",
+            now,
+        )
         _file_at_each(
             db,
             found,
@@ -232,6 +241,8 @@ def fulfil_patient(
                 .values(status=OfferStatus.EXPIRED)
             )
         if kind == "verwijdering":
+            for patient, practice in found:  # no copy of name and number in a webhook log
+                webhook_events.forget_patients(db, practice.id, [patient.id])
             # The delivery record stays (billing); who it went to and what it said do not.
             db.exec(update(Message).where(col(Message.phone) == phone).values(phone="", body=""))
             if ids:

@@ -64,6 +64,7 @@ def _patient(entry: dict[str, Any]) -> list[Section]:
             ("Telefoon", phones.display(w.get("telefoon") or "") or NONE),
             ("Toestemming voor SMS", labels.label(labels.CONSENT_LABELS, w.get("toestemming"))),
             ("Toestemming gegeven op", when(w.get("toestemming_op"))),
+            ("Versie van de toestemmingstekst", _text(w.get("toestemmingstekst_versie"))),
             ("Afgemeld voor SMS op", when(w.get("afgemeld_op"))),
         ],
     )

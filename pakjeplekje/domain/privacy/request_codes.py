@@ -7,6 +7,7 @@ job sends only to a known number (`code_delivery`)."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -101,10 +102,24 @@ def request_code(
     answer went out, so the response time says nothing."""
     _kind(kind)
     value = _subject(channel, raw)
+    count_client(db, client=client, secret=secret, now=now)
+    return issue_code(db, kind=kind, channel=channel, value=value, secret=secret, now=now)
+
+
+def count_client(db: Session, *, client: str, secret: str, now: datetime) -> None:
+    """The per-client limit on code requests (CLIENT_LIMIT per throttle window): every request
+    counts, answered or refused. Shared by every form that sends codes (privacy, sign-up)."""
     client_key = keyed_hash(secret, "verzoek-client", client or "unknown")
     if throttle.is_locked(db, client_key, now):
         raise DomainError(TOO_MANY_CLIENT)
     throttle.register_failure(db, client_key, CLIENT_LIMIT, now)
+
+
+def issue_code(
+    db: Session, *, kind: str, channel: str, value: str, secret: str, now: datetime
+) -> CodeRequest:
+    """A code row for the normalised `value`, at most CODES_PER_HOUR per number or address
+    (whatever the form: a number gets no more texts by switching forms)."""
     key = _subject_key(secret, channel, value)
     recent = db.exec(
         select(func.count())
@@ -156,14 +171,26 @@ class Verified:
     value: str = ""
 
 
-def verify(db: Session, *, ref: str, raw: str, code: str, secret: str, now: datetime) -> Verified:
-    """Step 2. A failure is a result, not an exception: its attempt counter must be committed."""
+def verify(
+    db: Session,
+    *,
+    ref: str,
+    raw: str,
+    code: str,
+    secret: str,
+    now: datetime,
+    kinds: Collection[str] = tuple(KINDS),
+) -> Verified:
+    """Step 2. A failure is a result, not an exception: its attempt counter must be committed.
+
+    `kinds`: the codes this form accepts — a sign-up code never files a privacy request, and a
+    privacy code never confirms a sign-up."""
     row = None
     if ref and len(ref) <= 200:
         row = db.exec(
             select(VerificationCode).where(VerificationCode.ref_hash == hash_token(ref))
         ).first()
-    if row is None:
+    if row is None or row.kind not in kinds:
         return Verified(False, EXPIRED)
     if row.used_at is not None:
         return Verified(False, USED)

@@ -13,15 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.dutch_dates import AMSTERDAM
 from pakjeplekje.domain.errors import NotFound
-from pakjeplekje.domain.integrations import webhook_events
 from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.domain.waitlist.patients import PatientInput, ValidationFailed
-from pakjeplekje.models import Patient, PatientTreatment, WebhookDelivery
+from pakjeplekje.models import Patient, PatientTreatment
 
 STATUSES = ("waiting", "booked", "removed")
 URGENCIES = tuple(patients.URGENCIES)
@@ -156,37 +155,14 @@ def create(
     if errors:
         raise ValidationFailed(errors)
     assert consent is not None
-    announced = _joined_events(db, actor.practice_id, now)
-    try:
-        patient = patients.add(db, actor, data, now, secret=secret)
+    try:  # `add` announces it (patient.joined, source "api")
+        patient = patients.add(db, actor, data, now, secret=secret, source="api")
     except ValidationFailed as exc:  # the AVG suppression list
         raise _api_errors(exc) from exc
     _set_consent(patient, consent)
     db.add(patient)
     db.flush()
-    if _joined_events(db, actor.practice_id, now) == announced:  # the insert path did not
-        webhook_events.record_event(
-            db,
-            actor.practice_id,
-            webhook_events.PATIENT_JOINED,
-            {"patient": {"id": patient.id, "status": patient.status}, "source": "api"},
-            now,
-        )
     return patient
-
-
-def _joined_events(db: Session, practice_id: int, now: datetime) -> int:
-    """`patient.joined` deliveries recorded at `now`: whether the waitlist's own insert path
-    already announced this entry (then the API must not announce it twice)."""
-    return db.exec(
-        select(func.count())
-        .select_from(WebhookDelivery)
-        .where(
-            WebhookDelivery.practice_id == practice_id,
-            WebhookDelivery.event_type == webhook_events.PATIENT_JOINED,
-            WebhookDelivery.created_at == now,
-        )
-    ).one()
 
 
 def _current(db: Session, patient: Patient) -> PatientInput:

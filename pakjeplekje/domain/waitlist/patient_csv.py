@@ -19,7 +19,9 @@ from sqlmodel import Session, col, select
 
 from pakjeplekje.domain import audit, phones
 from pakjeplekje.domain.actor import Actor
+from pakjeplekje.domain.dutch_dates import AMSTERDAM
 from pakjeplekje.domain.errors import DomainError
+from pakjeplekje.domain.integrations import webhook_events
 from pakjeplekje.domain.privacy import suppression
 from pakjeplekje.domain.waitlist import patients
 from pakjeplekje.domain.waitlist.patients import (
@@ -93,6 +95,11 @@ COLUMNS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("status", "Status", frozenset({"status"})),
 )
 HEADERS = tuple(header for _, header, _ in COLUMNS)
+# The consent record's when and which text: written by the export (AVG: the evidence goes
+# along), known but not read by the import (an imported entry's consent is the practice's).
+EXPORT_ONLY = ("Toestemming op", "Toestemmingstekst")
+EXPORT_HEADERS = HEADERS + EXPORT_ONLY
+_EXPORT_ONLY_KEYS = frozenset({"toestemmingop", "toestemmingstekst"})
 FIELD_LABELS = {field: header for field, header, _ in COLUMNS}
 REQUIRED = ("name", "phone", "treatments", "availability", "consent")
 
@@ -247,7 +254,7 @@ def _columns(header: Sequence[str]) -> tuple[dict[str, int], tuple[str, ...]]:
         key = _norm_header(_cell(raw))
         field = next((f for f, _, names in COLUMNS if key in names), None)
         if field is None:
-            if raw.strip():
+            if raw.strip() and key not in _EXPORT_ONLY_KEYS:
                 ignored.append(raw.strip()[:50])
             continue
         if field in found:
@@ -524,7 +531,8 @@ def import_rows(db: Session, actor: Actor, preview: ImportPreview, now: datetime
         if clean.phone not in taken:
             taken.add(clean.phone)
             fresh.append(clean)
-    patients.insert_many(db, actor.practice_id, fresh, now)
+    joined = patients.insert_many(db, actor.practice_id, fresh, now)
+    webhook_events.patients_joined(db, actor.practice_id, joined, "import", now)
     added = len(fresh)
     audit.record(
         db,
@@ -569,6 +577,11 @@ def template_csv() -> str:
     return _lines([HEADERS, EXAMPLE_ROW])
 
 
+def _consent_moment(moment: datetime | None) -> str:
+    """Amsterdam time, as staff read it (`2026-12-07 10:03`)."""
+    return moment.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
 def _batches(items: Iterable[Patient], size: int) -> Iterator[list[Patient]]:
     batch: list[Patient] = []
     for item in items:
@@ -584,7 +597,7 @@ def export_csv(
     db: Session, practice_id: int, query: PatientQuery, batch: int = EXPORT_BATCH
 ) -> Iterator[str]:
     """The filtered waitlist as UTF-8 text chunks: BOM and header first, then one per batch."""
-    yield "\ufeff" + _lines([HEADERS])
+    yield "\ufeff" + _lines([EXPORT_HEADERS])
     practitioners = dict(
         db.exec(
             select(Practitioner.id, Practitioner.name).where(
@@ -606,6 +619,8 @@ def export_csv(
                 p.note,
                 p.consent_method,
                 _STATUS_OUT.get(p.status, p.status),
+                _consent_moment(p.consent_at),
+                p.consent_text_version,
             )
             for p in chunk
         )

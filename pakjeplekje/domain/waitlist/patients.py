@@ -22,6 +22,7 @@ from pakjeplekje.domain import audit, dutch_dates, labels
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.dutch_dates import AMSTERDAM
 from pakjeplekje.domain.errors import DomainError, NotFound
+from pakjeplekje.domain.integrations import webhook_events
 from pakjeplekje.domain.phones import display, parse_mobile, search_digits
 from pakjeplekje.domain.privacy import suppression
 from pakjeplekje.models import Patient, PatientTreatment, Practitioner, Treatment
@@ -85,6 +86,7 @@ class PatientInput:
     note: str = ""
     consent_method: str = ""
     status: str = "waiting"
+    consent_text_version: str = ""  # which consent text the patient agreed to (online sign-up)
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ class CleanPatient:
     note: str
     consent_method: str
     status: str
+    consent_text_version: str = ""
 
 
 def _int(value: object) -> int | None:
@@ -229,10 +232,11 @@ def validate(
         note,
         data.consent_method,
         data.status,
+        data.consent_text_version[:20],
     )
 
 
-def _existing_with_phone(db: Session, practice_id: int, phone: str) -> int | None:
+def existing_with_phone(db: Session, practice_id: int, phone: str) -> int | None:
     return db.exec(
         select(Patient.id).where(Patient.practice_id == practice_id, Patient.phone == phone)
     ).first()
@@ -255,6 +259,7 @@ def _new_patient(practice_id: int, clean: CleanPatient, now: datetime) -> Patien
         note=clean.note,
         consent_method=clean.consent_method,
         consent_at=now,
+        consent_text_version=clean.consent_text_version,
         status=clean.status,
         added_at=now,
         updated_at=now,
@@ -264,7 +269,10 @@ def _new_patient(practice_id: int, clean: CleanPatient, now: datetime) -> Patien
 def insert_many(
     db: Session, practice_id: int, cleans: Sequence[CleanPatient], now: datetime
 ) -> list[Patient]:
-    """Store validated entries with two flushes in all (the CSV import checks duplicates)."""
+    """Store validated entries with two flushes in all (the CSV import checks duplicates).
+
+    Emits no `patient.joined`: each way in says where the entry came from (`add`: the staff
+    form, the CSV import, the public sign-up, the API) with `webhook_events.patients_joined`."""
     new = [_new_patient(practice_id, clean, now) for clean in cleans]
     db.add_all(new)
     db.flush()
@@ -281,15 +289,26 @@ def insert(db: Session, practice_id: int, clean: CleanPatient, now: datetime) ->
     return insert_many(db, practice_id, [clean], now)[0]
 
 
-def add(db: Session, actor: Actor, data: PatientInput, now: datetime, *, secret: str) -> Patient:
-    """`secret` keys the AVG suppression list (SECRET_KEY)."""
+def add(
+    db: Session,
+    actor: Actor,
+    data: PatientInput,
+    now: datetime,
+    *,
+    secret: str,
+    source: str = "medewerker",
+) -> Patient:
+    """`secret` keys the AVG suppression list (SECRET_KEY). `source`: what `patient.joined`
+    says about where the entry came from ("medewerker": the staff form; "api" when the
+    integration API adds through here)."""
     clean = validate(db, actor.practice_id, data)
-    if (existing := _existing_with_phone(db, actor.practice_id, clean.phone)) is not None:
+    if (existing := existing_with_phone(db, actor.practice_id, clean.phone)) is not None:
         raise DuplicatePhone(existing)
     if suppression.suppressed_phones(db, [clean.phone], secret):  # AVG suppression list
         raise ValidationFailed({"phone": suppression.SUPPRESSED})
     patient = insert(db, actor.practice_id, clean, now)
     audit.by_actor(db, actor, "patient.added", "patient", patient.id, now)
+    webhook_events.patients_joined(db, actor.practice_id, [patient], source, now)
     return patient
 
 
@@ -307,7 +326,7 @@ def update(
 ) -> Patient:
     patient = _own(db, actor, patient_id)
     clean = validate(db, actor.practice_id, data, current=patient)
-    existing = _existing_with_phone(db, actor.practice_id, clean.phone)
+    existing = existing_with_phone(db, actor.practice_id, clean.phone)
     if existing is not None and existing != patient.id:
         raise DuplicatePhone(existing)
     if clean.phone != patient.phone:  # a corrected number gets another chance
@@ -341,6 +360,7 @@ def delete_permanently(db: Session, actor: Actor, patient_id: int, now: datetime
     patient = _own(db, actor, patient_id)
     db.delete(patient)
     db.flush()
+    webhook_events.forget_patients(db, actor.practice_id, [patient_id])
     audit.by_actor(db, actor, "patient.deleted", "patient", patient_id, now)
 
 
@@ -355,6 +375,21 @@ class PatientDetail:
     offers_count: int
     last_offer_at: datetime | None
     last_claim_at: datetime | None
+    consent_at: datetime | None = None
+    consent_text_version: str = ""
+
+
+def local_moment(moment: datetime | None) -> str:
+    return moment.astimezone(AMSTERDAM).strftime("%d-%m-%Y %H:%M") if moment else ""
+
+
+def consent_summary(detail: PatientDetail) -> str:
+    """The consent record as staff read it: how, when, and which text (online sign-ups)."""
+    how = labels.label(CONSENT_METHODS, detail.form.consent_method)
+    text = f"Toestemming: {how}, {local_moment(detail.consent_at)}"
+    if detail.consent_text_version:
+        text += f" (tekstversie {detail.consent_text_version})"
+    return text
 
 
 def get(db: Session, actor: Actor, patient_id: int) -> PatientDetail:
@@ -385,6 +420,8 @@ def get(db: Session, actor: Actor, patient_id: int) -> PatientDetail:
         patient.offers_count,
         patient.last_offer_at,
         patient.last_claim_at,
+        patient.consent_at,
+        patient.consent_text_version,
     )
 
 
@@ -502,6 +539,8 @@ def sms_problem(patient: Patient) -> str:
         return "Nummer ongeldig"
     if patient.opted_out_at is not None:
         return "Afgemeld voor SMS"
+    if patient.paused_until is not None and patient.paused_until > clock.now():
+        return f"Gepauzeerd tot {local_date(patient.paused_until)}"  # the preferences link
     return ""
 
 
@@ -548,9 +587,9 @@ def all_matching(
     yield from db.exec(stmt.execution_options(yield_per=batch))
 
 
-def count_waiting(db: Session, practice_id: int) -> int:
+def count_waiting(db: Session, practice_id: int, *, status: str = "waiting") -> int:
     return db.exec(
         select(func.count())
         .select_from(Patient)
-        .where(Patient.practice_id == practice_id, Patient.status == "waiting")
+        .where(Patient.practice_id == practice_id, Patient.status == status)
     ).one()

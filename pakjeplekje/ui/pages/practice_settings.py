@@ -5,14 +5,17 @@ from __future__ import annotations
 import reflex as rx
 
 from pakjeplekje import routes
-from pakjeplekje.domain.accounts.practice_settings import WAVE_MODES
+from pakjeplekje.domain.accounts.practice_settings import SIGNUP_MODES, WAVE_MODES
+from pakjeplekje.ui.components.calendar_feed import calendar_feed_card
 from pakjeplekje.ui.components.forms import error_callout, field, form_row, labelled, submit_button
 from pakjeplekje.ui.components.layout import staff_page
+from pakjeplekje.ui.state.calendar_feed import CalendarFeedState
 from pakjeplekje.ui.state.practice_settings import (
     AccountState,
     MinuteValueState,
     PracticeSettingsState,
     PractitionerSetting,
+    SignupSettingsState,
     TreatmentSetting,
 )
 from pakjeplekje.ui.state.session import SessionState
@@ -276,6 +279,52 @@ def details_card() -> rx.Component:
     )
 
 
+def signup_card() -> rx.Component:
+    """Online aanmelden: the link patients use (and its poster), and review or automatic."""
+    return rx.card(
+        rx.vstack(
+            rx.heading("Online aanmelden", size="4", as_="h2"),
+            rx.text(
+                "Patiënten kunnen zich zelf op uw wachtlijst zetten via deze link. Zij "
+                "bevestigen hun nummer met een SMS-code en geven toestemming voor uw SMS'jes; "
+                "wanneer en met welke tekst staat bij de patiënt.",
+                size="2",
+            ),
+            rx.code(SignupSettingsState.link, id="aanmeldlink", variant="ghost"),
+            rx.hstack(
+                rx.link("Open het formulier", href=SignupSettingsState.link, is_external=True),
+                rx.link(
+                    "Poster voor de balie (PDF)",
+                    href=SignupSettingsState.poster,
+                    is_external=True,
+                    id="poster-link",
+                ),
+                spacing="4",
+                wrap="wrap",
+            ),
+            rx.el.label("Nieuwe aanmeldingen", html_for="signup_mode", class_name="pjp-label"),
+            rx.el.select(
+                *[rx.el.option(text, value=key) for key, text in SIGNUP_MODES.items()],
+                id="signup_mode",
+                name="signup_mode",
+                value=SignupSettingsState.mode,
+                on_change=SignupSettingsState.set_mode,
+                disabled=~SessionState.is_owner,
+                class_name="pjp-native-select",
+            ),
+            rx.cond(
+                ~SessionState.is_owner,
+                rx.text("Alleen de eigenaar kan dit wijzigen.", size="1", color_scheme="gray"),
+            ),
+            error_callout(SignupSettingsState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        id="online-aanmelden",
+    )
+
+
 def minute_value_card() -> rx.Component:
     """The value of a treatment minute: what /resultaten reports the filled slots as worth."""
     return rx.card(
@@ -355,6 +404,26 @@ def account_card() -> rx.Component:
     )
 
 
+def integrations_card() -> rx.Component:
+    """Owner only: the API keys for practice software (and from there docs and webhooks)."""
+    return rx.cond(
+        SessionState.is_owner,
+        rx.card(
+            rx.hstack(
+                rx.vstack(
+                    rx.heading("Koppelingen", size="4", as_="h2"),
+                    rx.text("API-sleutels voor uw praktijksoftware, documentatie en webhooks."),
+                ),
+                rx.spacer(),
+                rx.link(rx.button("Koppelingen beheren"), href=routes.INTEGRATIONS),
+                align="center",
+                wrap="wrap",
+            ),
+            width="100%",
+        ),
+    )
+
+
 def team_card() -> rx.Component:
     return rx.cond(
         SessionState.is_owner,
@@ -374,20 +443,48 @@ def team_card() -> rx.Component:
     )
 
 
+def webhooks_card() -> rx.Component:
+    return rx.cond(
+        SessionState.is_owner,
+        rx.card(
+            rx.hstack(
+                rx.vstack(
+                    rx.heading("Webhooks", size="4", as_="h2"),
+                    rx.text("Uw praktijksoftware hoort het meteen als een plek gevuld is."),
+                ),
+                rx.spacer(),
+                rx.link(rx.button("Webhooks beheren"), href=routes.WEBHOOKS),
+                align="center",
+                wrap="wrap",
+            ),
+            width="100%",
+        ),
+    )
+
+
 @staff_page(
     routes.SETTINGS,
     "Instellingen",
-    on_load=[PracticeSettingsState.load, MinuteValueState.load],
+    on_load=[
+        PracticeSettingsState.load,
+        MinuteValueState.load,
+        SignupSettingsState.load,
+        CalendarFeedState.load,
+    ],
 )
 def settings() -> rx.Component:
     return rx.vstack(
         team_card(),
+        webhooks_card(),
+        integrations_card(),
         error_callout(PracticeSettingsState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
         details_card(),
         treatments_card(),
         practitioners_card(),
         outreach_card(),
+        signup_card(),
         minute_value_card(),
+        calendar_feed_card(),
         account_card(),
         spacing="4",
         max_width="820px",

@@ -154,13 +154,32 @@ def _row(row: rx.vars.ObjectVar[PatientRow]) -> rx.Component:
         rx.table.cell(
             rx.hstack(
                 rx.cond(
-                    row.status != "removed",
-                    rx.button(
-                        "Verwijderen",
-                        size="1",
-                        variant="soft",
-                        color_scheme="red",
-                        on_click=WaitlistState.remove(row.id),
+                    row.status == "pending",
+                    rx.hstack(
+                        rx.button(
+                            "Accepteren",
+                            size="1",
+                            on_click=WaitlistState.accept_signup(row.id),
+                        ),
+                        rx.button(
+                            "Weigeren",
+                            size="1",
+                            variant="soft",
+                            color_scheme="red",
+                            title="Weigeren wist de gegevens van deze aanmelding",
+                            on_click=WaitlistState.refuse_signup(row.id),
+                        ),
+                        spacing="2",
+                    ),
+                    rx.cond(
+                        row.status != "removed",
+                        rx.button(
+                            "Verwijderen",
+                            size="1",
+                            variant="soft",
+                            color_scheme="red",
+                            on_click=WaitlistState.remove(row.id),
+                        ),
                     ),
                 ),
                 spacing="2",
@@ -469,6 +488,30 @@ def delete_button() -> rx.Component:
     )
 
 
+def pending_banner() -> rx.Component:
+    """Online sign-ups awaiting review: they get no offers until a colleague accepts them."""
+    return rx.cond(
+        WaitlistState.pending > 0,
+        rx.callout(
+            rx.hstack(
+                rx.text(WaitlistState.pending_label, " Zij krijgen nog geen SMS'jes."),
+                rx.cond(
+                    WaitlistState.status != "pending",
+                    rx.button(
+                        "Bekijken", size="1", variant="soft", on_click=WaitlistState.show_pending
+                    ),
+                ),
+                align="center",
+                wrap="wrap",
+            ),
+            icon="user-check",
+            color_scheme="blue",
+            role="status",
+            id="aanmeldingen",
+        ),
+    )
+
+
 def removed_banner() -> rx.Component:
     return rx.cond(
         WaitlistState.removed_id != 0,
@@ -504,6 +547,7 @@ def waitlist() -> rx.Component:
         ),
         error_callout(WaitlistState.error),  # type: ignore[arg-type]  # state var: a Var on the class, typed as its value (not declared rx.Field)
         removed_banner(),
+        pending_banner(),
         rx.cond(
             (WaitlistState.total == 0) & ~WaitlistState.filtered,
             empty_state(),

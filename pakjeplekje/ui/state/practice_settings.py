@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import reflex as rx
 from sqlmodel import Session
 
-from pakjeplekje import clock
+from pakjeplekje import clock, routes
+from pakjeplekje.config import get_settings
 from pakjeplekje.domain.accounts import auth
 from pakjeplekje.domain.accounts import practice_settings as rules
 from pakjeplekje.domain.actor import Actor
@@ -254,3 +255,30 @@ class MinuteValueState(rx.State):
         )
         self.value, self.error = rules.euro_text(cents), ""
         return rx.toast.success("Waarde per behandelminuut opgeslagen.")
+
+
+class SignupSettingsState(rx.State):
+    """Instellingen → "Online aanmelden": the public sign-up link, its poster, and whether a
+    confirmed sign-up joins the list at once or waits for review (owner decides)."""
+
+    link: str = ""
+    poster: str = ""
+    mode: str = "beoordelen"
+    error: str = ""
+
+    @staff_event(error="error")
+    async def load(self, actor: Actor) -> None:
+        setting = await in_transaction(lambda db: rules.signup_setting(db, actor))
+        settings = get_settings()
+        self.link = settings.url(routes.public_signup(setting.slug))
+        self.poster = settings.url(routes.signup_poster(setting.slug))
+        self.mode, self.error = setting.mode, ""
+
+    @staff_event(error="error")
+    async def set_mode(self, actor: Actor, mode: str) -> rx.event.EventSpec | None:
+        chosen = str(mode)[:20]
+        self.mode = await in_transaction(
+            lambda db: rules.update_signup_mode(db, actor, mode=chosen, now=clock.now())
+        )
+        self.error = ""
+        return rx.toast.success("Online aanmelden opgeslagen.")

@@ -17,7 +17,7 @@ from pakjeplekje.config import get_settings
 from pakjeplekje.domain.accounts import practice_settings
 from pakjeplekje.domain.actor import Actor
 from pakjeplekje.domain.errors import DomainError
-from pakjeplekje.domain.waitlist import patients
+from pakjeplekje.domain.waitlist import patients, signup
 from pakjeplekje.texts import count
 from pakjeplekje.ui.state.base import full_page_redirect, in_transaction, record_id
 from pakjeplekje.ui.state.guard import PageNumber, RecordId, page_number, refuse, staff_event
@@ -57,6 +57,7 @@ class WaitlistState(rx.State):
     rows: list[PatientRow] = []
     total: int = 0
     waiting: int = 0
+    pending: int = 0  # online sign-ups awaiting review (shown above the grid)
     page: int = 1
     pages: int = 1
     page_size: str = "25"
@@ -92,6 +93,12 @@ class WaitlistState(rx.State):
         return f"{_dutch_count(self.waiting)} patiënten wachten"
 
     @rx.var
+    def pending_label(self) -> str:
+        if self.pending == 1:
+            return "1 online aanmelding wacht op uw beoordeling."
+        return f"{_dutch_count(self.pending)} online aanmeldingen wachten op uw beoordeling."
+
+    @rx.var
     def filtered(self) -> bool:
         return (
             bool(self.search)
@@ -115,12 +122,14 @@ class WaitlistState(rx.State):
     async def _refresh(self, actor: Actor) -> None:
         query = self._query()
 
-        def work(db: Session) -> tuple[patients.PatientPage, int]:
-            return patients.list_page(db, actor.practice_id, query), patients.count_waiting(
-                db, actor.practice_id
+        def work(db: Session) -> tuple[patients.PatientPage, int, int]:
+            return (
+                patients.list_page(db, actor.practice_id, query),
+                patients.count_waiting(db, actor.practice_id),
+                patients.count_waiting(db, actor.practice_id, status=signup.PENDING),
             )
 
-        page, self.waiting = await in_transaction(work)
+        page, self.waiting, self.pending = await in_transaction(work)
         self.total, self.page, self.pages = page.total, page.page, page.pages
         self.rows = [
             PatientRow(
@@ -234,7 +243,8 @@ class WaitlistState(rx.State):
             f"{count(detail.offers_count, 'aanbieding')}, laatste {last_offer} · "
             f"laatste claim {last_claim}"
         )
-        self._open(detail.id, detail.form, history)
+        consent = patients.consent_summary(detail)
+        self._open(detail.id, detail.form, f"{history} · {consent}")
         self.form["phone"] = detail.phone_display
 
     @staff_event
@@ -328,3 +338,40 @@ class WaitlistState(rx.State):
         self.dialog_open, self.removed_id = False, 0
         await self._refresh(actor)
         return rx.toast.success("Patiënt definitief verwijderd.")
+
+    # --- online sign-ups: accept or refuse ------------------------------------------------
+
+    @staff_event
+    async def show_pending(self, actor: Actor) -> None:
+        self.status, self.page = signup.PENDING, 1
+        await self._refresh(actor)
+
+    @staff_event
+    async def accept_signup(self, actor: Actor, patient_id: RecordId) -> rx.event.EventSpec | None:
+        pid = record_id(patient_id)
+        if pid is None:
+            self.error = patients.NOT_FOUND
+            return None
+        try:
+            name = await in_transaction(lambda db: signup.accept(db, actor, pid, clock.now()).name)
+        except DomainError as exc:
+            self.error = exc.message
+            return None
+        self.error = ""
+        await self._refresh(actor)
+        return rx.toast.success(f"{name} staat nu op de wachtlijst.")
+
+    @staff_event
+    async def refuse_signup(self, actor: Actor, patient_id: RecordId) -> rx.event.EventSpec | None:
+        pid = record_id(patient_id)
+        if pid is None:
+            self.error = patients.NOT_FOUND
+            return None
+        try:
+            await in_transaction(lambda db: signup.refuse(db, actor, pid, clock.now()))
+        except DomainError as exc:
+            self.error = exc.message
+            return None
+        self.error = ""
+        await self._refresh(actor)
+        return rx.toast.success("Aanmelding geweigerd; de gegevens zijn gewist.")
