@@ -313,6 +313,9 @@ def inspect_reply(
     call: Call, reply: Reply, a: PracticeA, other_phones: set[str], other_emails: set[str]
 ) -> tuple[list[Finding], list[Finding]]:
     leaks, errors = [], []
+    # A number the caller sent itself and reads back is an echo, not A's data: the probe's
+    # patient number may also be on A's list when an earlier browser test put it there.
+    sent = {re.sub(r"\D", "", m) for m in _PHONE.findall(json.dumps(call.payload))}
     if reply.timed_out:
         errors.append(Finding(call, "no answer within 20 s"))
     if reply.closed and not _closes_only_itself(call):
@@ -325,7 +328,7 @@ def inspect_reply(
         for word in a.words:
             if word.lower() in lowered:
                 leaks.append(Finding(call, "carries A's", repr(word)))
-        for phone in {re.sub(r"\D", "", m) for m in _PHONE.findall(text)}:
+        for phone in {re.sub(r"\D", "", m) for m in _PHONE.findall(text)} - sent:
             if phone in a.phones:
                 leaks.append(Finding(call, "carries A's phone number", phone))
             elif phone in other_phones:
