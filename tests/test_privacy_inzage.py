@@ -120,6 +120,23 @@ def test_inzage_is_a_readable_dutch_page(
     assert "Download als JSON" in text and "data:application/json" not in text
 
 
+def test_inzage_shows_a_pause_set_through_the_preferences_link(
+    client: TestClient, app_env: AppEnv, places: tuple[Place, Place]
+) -> None:
+    a, _ = places
+    until = clock.now() + timedelta(weeks=2)
+    with session_scope() as db:
+        patient = db.exec(
+            select(Patient).where(Patient.phone == NUMBER, Patient.practice_id == a.practice_id)
+        ).one()
+        patient.paused_until = until
+    text, ref = _inzage(client, app_env)
+    assert f"<dt>Aanbiedingen gepauzeerd tot</dt><dd>{dated_moment(until)}</dd>" in text
+    data = json.loads(_download(client, ref).text)
+    paused = [p["wachtlijst"]["gepauzeerd_tot"] for p in data["praktijken"]]
+    assert paused == [until.astimezone(AMSTERDAM).isoformat(), None]  # only Alfa's entry is paused
+
+
 def test_download_as_json_is_the_same_data_as_an_attachment(
     client: TestClient, app_env: AppEnv, places: tuple[Place, Place]
 ) -> None:

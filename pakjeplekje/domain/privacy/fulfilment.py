@@ -132,6 +132,7 @@ def patient_data(db: Session, phone: str, now: datetime) -> dict[str, Any]:
                     "toestemmingstekst_versie": patient.consent_text_version or None,
                     "toegevoegd_op": _iso(patient.added_at),
                     "afgemeld_op": _iso(patient.opted_out_at),
+                    "gepauzeerd_tot": _iso(patient.paused_until),
                     "aantal_aanbiedingen": patient.offers_count,
                 },
                 "aanbiedingen": offers,

@@ -66,6 +66,7 @@ def _patient(entry: dict[str, Any]) -> list[Section]:
             ("Toestemming gegeven op", when(w.get("toestemming_op"))),
             ("Versie van de toestemmingstekst", _text(w.get("toestemmingstekst_versie"))),
             ("Afgemeld voor SMS op", when(w.get("afgemeld_op"))),
+            ("Aanbiedingen gepauzeerd tot", when(w.get("gepauzeerd_tot"))),
         ],
     )
     wachtlijst = Section(
